@@ -1,0 +1,103 @@
+"""The ``parley`` command: ``parley dev`` runs the whole stack locally."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from emulator.config import DevSettings
+from emulator.stack import PortInUse, Stack
+from emulator.store import StoreError
+from emulator.template import TemplateError
+
+__all__ = ["main"]
+
+
+def _dev_parser(sub: Any) -> None:
+    dev = sub.add_parser("dev", help="run the local stack (gateway, functions, store)")
+    dev.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    dev.add_argument("--http-port", type=int, help="HTTP API and UI port (default 3000)")
+    dev.add_argument("--ws-port", type=int, help="WebSocket API port (default 3001)")
+    dev.add_argument("--store-port", type=int, help="embedded store port (default 4566)")
+    dev.add_argument("--template", type=Path, help="SAM template (default ./template.yaml)")
+    dev.add_argument("--idle-timeout", type=float, dest="idle_timeout_s", help="seconds")
+    dev.add_argument("--max-connection", type=float, dest="max_connection_s", help="seconds")
+    dev.add_argument("--no-reload", action="store_false", dest="reload", default=None)
+    dev.add_argument("--no-warm", action="store_false", dest="warm", default=None)
+    dev.add_argument("--ready-file", type=Path, help="write the served URLs here as JSON once up")
+    dev.add_argument("--quiet-functions", action="store_true", help="hide the functions' logs")
+
+
+async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
+    if quiet_functions:
+        logging.getLogger("parley.fn").setLevel(logging.WARNING)
+
+    def progress(text: str) -> None:
+        print(f"parley dev: {text}", flush=True)
+
+    stack = Stack(settings, progress=progress)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        info = await stack.start()
+    except (TemplateError, PortInUse, StoreError, ValueError) as exc:
+        await stack.stop()
+        print(f"parley dev: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except BaseException:
+        await stack.stop()
+        raise
+    store = "embedded moto server" if info.embedded_store else "AWS_ENDPOINT_URL"
+    print(
+        "\n".join(
+            [
+                "parley dev: ready",
+                f"  UI + HTTP API   {info.http_url}/   (API under {info.http_url}/api/v1)",
+                f"  WebSocket API   {info.ws_url}   (stage /{info.stage})",
+                f"  @connections    {info.connections_url}/{{id}}",
+                f"  AWS store       {info.store_url}   ({store})",
+                "  Ctrl-C stops everything.",
+            ]
+        ),
+        flush=True,
+    )
+    await stop.wait()
+    print("parley dev: stopping …", flush=True)
+    summary = stack.summary()
+    await stack.stop()
+    print(f"parley dev: stopped ({summary})", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="parley", description="Parley's command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _dev_parser(sub)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "dev":
+        overrides = {
+            k: v
+            for k, v in vars(args).items()
+            if v is not None and k not in ("command", "quiet_functions")
+        }
+        try:
+            settings = DevSettings(**overrides)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            print(f"parley dev: {first['loc'][0]}: {first['msg']}", file=sys.stderr)
+            raise SystemExit(2) from exc
+        raise SystemExit(asyncio.run(_run_dev(settings, args.quiet_functions)))
+
+
+if __name__ == "__main__":
+    main()

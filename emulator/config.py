@@ -1,0 +1,40 @@
+"""The settings of a ``parley dev`` process: ports, paths, limits (flags beat environment)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["REPO_ROOT", "DevSettings"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DevSettings(BaseSettings):
+    """Where the local stack listens and how faithful its limits are."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    http_port: int = Field(default=3000, ge=0, le=65535)
+    ws_port: int = Field(default=3001, ge=0, le=65535)
+    store_port: int = Field(default=4566, ge=0, le=65535)
+    template: Path = REPO_ROOT / "template.yaml"
+    stack_name: str = "parley-local"
+    region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    # Set: use that store (LocalStack, AWS) instead of starting the embedded moto server.
+    aws_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL")
+    )
+    ui_dir: Path | None = REPO_ROOT / "desktop" / "ui" / "dist"
+    reload: bool = True
+    warm: bool = True
+    max_workers: int = Field(default=4, ge=1, le=64)
+    idle_timeout_s: float = Field(default=600.0, gt=0)
+    max_connection_s: float = Field(default=7200.0, gt=0)
+    stream_poll_s: float = Field(default=0.05, gt=0)
+    ready_file: Path | None = None

@@ -1,0 +1,125 @@
+"""CloudFormation's intrinsic functions, resolved for the local stack.
+
+Only what a template's environment variables, stage names and route targets use: ``Ref``,
+``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join`` and ``Fn::Select``, with the pseudo parameters.
+Resources resolve to local names (``<stack>-<LogicalId>`` for tables and functions).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["Resolver"]
+
+ACCOUNT_ID = "000000000000"
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+class Resolver:
+    """Resolves intrinsics against one template, one stack name and its parameters."""
+
+    def __init__(
+        self, doc: dict[str, Any], *, stack_name: str, region: str, parameters: dict[str, str]
+    ) -> None:
+        self._resources: dict[str, Any] = doc.get("Resources") or {}
+        self._stack = stack_name
+        self._region = region
+        self._params: dict[str, Any] = {
+            name: spec.get("Default")
+            for name, spec in (doc.get("Parameters") or {}).items()
+            if isinstance(spec, dict)
+        }
+        self._params.update(parameters)
+        self._pseudo = {
+            "AWS::StackName": stack_name,
+            "AWS::Region": region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,
+        }
+
+    def physical_name(self, logical_id: str) -> str:
+        """The local name of a resource (tables, functions, APIs)."""
+        return f"{self._stack}-{logical_id}"
+
+    def arn(self, logical_id: str) -> str:
+        kind = self._resources.get(logical_id, {}).get("Type", "")
+        name = self.physical_name(logical_id)
+        if kind == "AWS::DynamoDB::Table":
+            return f"arn:aws:dynamodb:{self._region}:{ACCOUNT_ID}:table/{name}"
+        return f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{name}"
+
+    def _ref(self, name: str) -> Any:
+        if name in self._pseudo:
+            return self._pseudo[name]
+        if name in self._params:
+            return self._params[name]
+        if name in self._resources:
+            return self.physical_name(name)
+        raise KeyError(f"Ref to unknown name {name!r}")
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        if logical_id not in self._resources:
+            raise KeyError(f"GetAtt of unknown resource {logical_id!r}")
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        if attribute == "StreamArn":
+            return f"{self.arn(logical_id)}/stream/local"
+        return f"{self.physical_name(logical_id)}.{attribute}"
+
+    def resolve(self, value: Any) -> Any:
+        """The value with every intrinsic function replaced by its local result."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self._ref(str(arg))
+            if key == "Fn::GetAtt":
+                parts = arg.split(".", 1) if isinstance(arg, str) else arg
+                return self._get_att(str(parts[0]), str(parts[1]))
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Join":
+                delimiter, items = arg
+                return str(delimiter).join(str(self.resolve(i)) for i in self.resolve(items))
+            if key == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(index)]
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        local = {k: self.resolve(v) for k, v in variables.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in local:
+                return str(local[name])
+            if "." in name and name.split(".", 1)[0] in self._resources:
+                logical_id, attribute = name.split(".", 1)
+                return self._get_att(logical_id, attribute)
+            return str(self._ref(name))
+
+        return _SUB_VARIABLE.sub(replace, str(text))
+
+    def referenced_resource(self, value: Any) -> str | None:
+        """The logical id a Ref, GetAtt or Sub points at (the first resource a Sub names)."""
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref" and arg in self._resources:
+                return str(arg)
+            if key == "Fn::GetAtt":
+                parts = arg.split(".", 1) if isinstance(arg, str) else arg
+                return str(parts[0]) if parts[0] in self._resources else None
+            if key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                for name in _SUB_VARIABLE.findall(str(text)):
+                    logical_id = name.split(".", 1)[0]
+                    if logical_id in self._resources:
+                        return logical_id
+        return None

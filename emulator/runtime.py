@@ -1,0 +1,254 @@
+"""Lambda, locally: a pool of worker processes per function, one event at a time per worker.
+
+Like Lambda, a function scales out by starting more workers ("containers") up to a limit, keeps
+them warm between events, stops an invocation that runs past the function's timeout (the
+worker is killed, as Lambda ends the sandbox), and after a code change starts fresh workers
+while the old ones finish what they are doing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.template import FunctionSpec
+from emulator.wire import HEADER, decode, encode
+
+__all__ = ["FunctionError", "FunctionRuntime", "FunctionTimeout", "Invocation", "Runtimes"]
+
+log = logging.getLogger("parley.runtime")
+
+
+class FunctionError(Exception):
+    """The function failed: its handler raised, or its worker died or could not start."""
+
+    def __init__(self, function: str, error_type: str, message: str) -> None:
+        super().__init__(f"{function}: {error_type}: {message}")
+        self.error_type = error_type
+
+
+class FunctionTimeout(FunctionError):
+    """The invocation ran past the function's Timeout."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    request_id: str
+    result: Any
+    duration_ms: float
+
+
+class _Worker:
+    """One worker process and the pipe to it."""
+
+    def __init__(self, process: asyncio.subprocess.Process, generation: int) -> None:
+        self.process = process
+        self.generation = generation
+        assert process.stdin is not None and process.stdout is not None
+        self._stdin = process.stdin
+        self._stdout = process.stdout
+
+    async def receive(self) -> dict[str, Any]:
+        header = await self._stdout.readexactly(HEADER.size)
+        (length,) = HEADER.unpack(header)
+        return decode(await self._stdout.readexactly(length))
+
+    async def call(self, message: dict[str, Any]) -> dict[str, Any]:
+        self._stdin.write(encode(message))
+        await self._stdin.drain()
+        return await self.receive()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    async def stop(self) -> None:
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+        await self.process.wait()
+
+
+async def _forward_logs(name: str, stream: asyncio.StreamReader) -> None:
+    """A worker's stderr, line by line, into the emulator's log."""
+    fn_log = logging.getLogger(f"parley.fn.{name}")
+    while line := await stream.readline():
+        fn_log.info("%s", line.decode(errors="replace").rstrip())
+
+
+class FunctionRuntime:
+    """The warm workers of one function."""
+
+    def __init__(
+        self, spec: FunctionSpec, base_env: Mapping[str, str], *, max_workers: int = 4
+    ) -> None:
+        self.spec = spec
+        self.name = spec.logical_id
+        self._env = self._environment(base_env)
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._slots = asyncio.Semaphore(max_workers)
+        self._generation = 0
+        self._log_tasks: set[asyncio.Task[None]] = set()
+        self.invocations = 0
+        self.errors = 0
+
+    def _environment(self, base_env: Mapping[str, str]) -> dict[str, str]:
+        env = dict(base_env)
+        env.update(self.spec.environment)
+        code_dir = str(self.spec.code_dir)
+        env.update(
+            {
+                "_HANDLER": self.spec.handler,
+                "AWS_LAMBDA_FUNCTION_NAME": self.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory_mb),
+                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(self.spec.timeout_s)),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "PYTHONPATH": os.pathsep.join(p for p in (code_dir, env.get("PYTHONPATH")) if p),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    async def _spawn(self) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "emulator.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._env,
+            cwd=str(self.spec.code_dir),
+        )
+        assert process.stderr is not None
+        task = asyncio.create_task(_forward_logs(self.name, process.stderr))
+        self._log_tasks.add(task)
+        task.add_done_callback(self._log_tasks.discard)
+        worker = _Worker(process, self._generation)
+        self._all.add(worker)
+        try:
+            ready = await worker.receive()
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            await self._retire(worker)
+            raise FunctionError(
+                self.name, "Runtime.ExitError", "worker exited during init"
+            ) from exc
+        if not ready.get("ok"):
+            await self._retire(worker)
+            raise FunctionError(
+                self.name, "Runtime.ImportModuleError", str(ready.get("errorMessage"))
+            )
+        return worker
+
+    async def _retire(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        await worker.stop()
+
+    async def warm(self) -> None:
+        """Start one worker ahead of the first event (the cold start happens now, not then)."""
+        async with self._slots:
+            if not self._idle:
+                self._idle.append(await self._spawn())
+
+    async def invoke(self, event: Any, *, request_id: str | None = None) -> Invocation:
+        """Run one event; :class:`FunctionError` when the handler fails or times out."""
+        request_id = request_id or str(uuid.uuid4())
+        async with self._slots:
+            worker = None
+            while self._idle:
+                candidate = self._idle.pop()
+                if candidate.alive and candidate.generation == self._generation:
+                    worker = candidate
+                    break
+                await self._retire(candidate)
+            if worker is None:
+                worker = await self._spawn()
+            started = time.monotonic()
+            deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+            self.invocations += 1
+            try:
+                reply = await asyncio.wait_for(
+                    worker.call(
+                        {"event": event, "request_id": request_id, "deadline_ms": deadline_ms}
+                    ),
+                    timeout=self.spec.timeout_s,
+                )
+            except TimeoutError as exc:
+                self.errors += 1
+                await self._retire(worker)
+                raise FunctionTimeout(
+                    self.name, "Sandbox.Timedout", f"timed out after {self.spec.timeout_s:g} s"
+                ) from exc
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                self.errors += 1
+                await self._retire(worker)
+                raise FunctionError(self.name, "Runtime.ExitError", "worker died") from exc
+            duration = (time.monotonic() - started) * 1000
+            self._idle.append(worker)
+        if not reply.get("ok"):
+            self.errors += 1
+            raise FunctionError(
+                self.name, str(reply.get("errorType")), str(reply.get("errorMessage"))
+            )
+        return Invocation(request_id=request_id, result=reply.get("result"), duration_ms=duration)
+
+    async def reload(self) -> None:
+        """New code: idle workers go now, busy ones once done; the next event starts fresh."""
+        self._generation += 1
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(self._retire(w) for w in idle))
+
+    async def close(self) -> None:
+        self._idle.clear()
+        await asyncio.gather(*(self._retire(w) for w in list(self._all)))
+        for task in list(self._log_tasks):
+            task.cancel()
+
+    def pids(self) -> list[int]:
+        return [w.process.pid for w in self._all if w.alive]
+
+
+class Runtimes:
+    """Every function of the template, by logical id."""
+
+    def __init__(
+        self,
+        specs: Mapping[str, FunctionSpec],
+        base_env: Mapping[str, str],
+        *,
+        max_workers: int = 4,
+    ) -> None:
+        self._by_id = {
+            fid: FunctionRuntime(spec, base_env, max_workers=max_workers)
+            for fid, spec in specs.items()
+        }
+
+    def __getitem__(self, function_id: str) -> FunctionRuntime:
+        return self._by_id[function_id]
+
+    def __iter__(self) -> Any:
+        return iter(self._by_id.values())
+
+    async def invoke(self, function_id: str, event: Any) -> Invocation:
+        return await self._by_id[function_id].invoke(event)
+
+    async def warm_all(self) -> None:
+        await asyncio.gather(*(rt.warm() for rt in self._by_id.values()))
+
+    async def reload_all(self) -> None:
+        await asyncio.gather(*(rt.reload() for rt in self._by_id.values()))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(rt.close() for rt in self._by_id.values()))
+
+    def pids(self) -> list[int]:
+        return [pid for rt in self._by_id.values() for pid in rt.pids()]

@@ -1,0 +1,223 @@
+"""The whole local stack in one object: store, tables, functions, gateways, stream pump."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from emulator.config import DevSettings
+from emulator.http_api import HttpApi
+from emulator.reload import watch_code
+from emulator.runtime import Runtimes
+from emulator.store import EmbeddedStore, ensure_tables
+from emulator.streams import StreamPump
+from emulator.template import Template, load_template
+from emulator.websocket_api import Limits, WebSocketGateway
+
+__all__ = ["PortInUse", "Stack", "StackInfo"]
+
+log = logging.getLogger("parley.stack")
+
+
+class PortInUse(Exception):
+    def __init__(self, what: str, host: str, port: int, flag: str) -> None:
+        super().__init__(
+            f"port {port} ({what}) on {host} is already in use: stop what holds it, "
+            f"or choose another with {flag}"
+        )
+
+
+def _check_free(what: str, host: str, port: int, flag: str) -> None:
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(what, host, port, flag) from exc
+            raise
+
+
+@dataclass
+class StackInfo:
+    http_url: str
+    ws_url: str
+    connections_url: str
+    store_url: str
+    stage: str
+    embedded_store: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Stack:
+    """Start with :meth:`start`, stop with :meth:`stop`; every port and child goes with it."""
+
+    def __init__(self, settings: DevSettings, progress: Callable[[str], None] = log.info) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.template: Template | None = None
+        self.store: EmbeddedStore | None = None
+        self.runtimes: Runtimes | None = None
+        self.http: HttpApi | None = None
+        self.gateway: WebSocketGateway | None = None
+        self.pump: StreamPump | None = None
+        self._runners: list[web.AppRunner] = []
+        self._stop_reload = asyncio.Event()
+        self._reload_task: asyncio.Task[None] | None = None
+        self.info: StackInfo | None = None
+        self.started_at = 0.0
+
+    async def start(self) -> StackInfo:
+        s = self.settings
+        self.started_at = time.monotonic()
+        self.template = template = load_template(
+            s.template, stack_name=s.stack_name, region=s.region
+        )
+        if template.websocket is None:
+            raise ValueError(f"{s.template.name} declares no WebSocket API")
+        _check_free("HTTP API", s.host, s.http_port, "--http-port")
+        _check_free("WebSocket API", s.host, s.ws_port, "--ws-port")
+        endpoint = s.aws_endpoint_url
+        if endpoint is None:
+            _check_free("embedded store", s.host, s.store_port, "--store-port")
+            self.progress(f"starting the embedded store (moto server) on {s.host}:{s.store_port} …")
+            # moto accepts any credentials; boto3 still wants some to sign with.
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+            self.store = EmbeddedStore(s.host, s.store_port)
+            await self.store.start()
+            endpoint = self.store.endpoint_url
+        else:
+            self.progress(f"using the AWS services at {endpoint} (AWS_ENDPOINT_URL)")
+        created = await asyncio.to_thread(
+            ensure_tables, endpoint, s.region, list(template.tables.values())
+        )
+        if created:
+            self.progress(f"created table(s): {', '.join(created)}")
+
+        base_env = dict(os.environ)
+        base_env.update(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_REGION": s.region,
+                "AWS_DEFAULT_REGION": s.region,
+                "PARLEY_CONNECTIONS_SCHEME": "http",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
+        base_env.setdefault("AWS_ACCESS_KEY_ID", "test")
+        base_env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+        self.runtimes = Runtimes(template.functions, base_env, max_workers=s.max_workers)
+        if s.warm:
+            self.progress(f"warming {len(template.functions)} functions …")
+            await self.runtimes.warm_all()
+
+        self.gateway = WebSocketGateway(
+            template.websocket,
+            self.runtimes,
+            Limits(idle_timeout_s=s.idle_timeout_s, max_connection_s=s.max_connection_s),
+        )
+        ws_port = await self._serve(self.gateway.application(), s.ws_port, "WebSocket API")
+        self.gateway.domain_name = f"{s.host}:{ws_port}"
+        self.http = HttpApi(template.http_routes, self.runtimes, s.ui_dir)
+        http_port = await self._serve(self.http.application(), s.http_port, "HTTP API")
+        self.http.domain_name = f"{s.host}:{http_port}"
+
+        self.pump = StreamPump(
+            template.stream_mappings,
+            template.tables,
+            self.runtimes,
+            endpoint_url=endpoint,
+            region=s.region,
+            poll_interval_s=s.stream_poll_s,
+        )
+        await self.pump.start()
+        if s.reload:
+            self._reload_task = asyncio.create_task(
+                watch_code(template.path.parent, self.runtimes, self._stop_reload)
+            )
+        stage = template.websocket.stage
+        self.info = StackInfo(
+            http_url=f"http://{s.host}:{http_port}",
+            ws_url=f"ws://{s.host}:{ws_port}/",
+            connections_url=f"http://{s.host}:{ws_port}/{stage}/@connections",
+            store_url=endpoint,
+            stage=stage,
+            embedded_store=self.store is not None,
+        )
+        if s.ready_file:
+            s.ready_file.write_text(json.dumps(self.info.as_dict()))
+        return self.info
+
+    async def _serve(self, app: web.Application, port: int, what: str) -> int:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
+        await runner.setup()
+        self._runners.append(runner)
+        site = web.TCPSite(runner, self.settings.host, port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                flag = "--http-port" if what == "HTTP API" else "--ws-port"
+                raise PortInUse(what, self.settings.host, port, flag) from exc
+            raise
+        server = site._server
+        assert server is not None
+        return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        """Close every port and child process; safe to call after a failed start."""
+        self._stop_reload.set()
+        if self._reload_task is not None:
+            with contextlib.suppress(Exception):
+                await self._reload_task
+        if self.pump is not None:
+            await self.pump.stop()
+        for runner in reversed(self._runners):
+            with contextlib.suppress(Exception):
+                await runner.cleanup()
+        self._runners.clear()
+        if self.runtimes is not None:
+            await self.runtimes.close()
+        if self.store is not None:
+            await self.store.stop()
+        if self.settings.ready_file:
+            with contextlib.suppress(FileNotFoundError):
+                self.settings.ready_file.unlink()
+
+    def summary(self) -> str:
+        """What the stack did while it ran: printed on exit."""
+        lines = [f"uptime {time.monotonic() - self.started_at:.0f} s"]
+        if self.http is not None:
+            lines.append(f"HTTP requests {self.http.requests} ({self.http.errors} errors)")
+        if self.gateway is not None:
+            lines.append(
+                f"gateway messages in {self.gateway.messages_in}, out {self.gateway.messages_out}"
+            )
+        if self.pump is not None:
+            st = self.pump.stats
+            lines.append(
+                f"stream batches {st.batches} ({st.records} records, {st.retries} retries, "
+                f"{st.dropped} dropped)"
+            )
+        if self.runtimes is not None:
+            calls = sum(rt.invocations for rt in self.runtimes)
+            errors = sum(rt.errors for rt in self.runtimes)
+            lines.append(f"function invocations {calls} ({errors} errors)")
+        return "; ".join(lines)

@@ -1,0 +1,137 @@
+"""The AWS services behind the local stack: an embedded moto server, or whatever
+``AWS_ENDPOINT_URL`` names (LocalStack, or AWS itself), with the template's tables in it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from typing import Any, Literal
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from emulator.template import TableSpec
+
+__all__ = ["EmbeddedStore", "StoreError", "dynamodb_client", "ensure_tables"]
+
+log = logging.getLogger("parley.store")
+
+
+class StoreError(Exception):
+    """The store could not be started or reached."""
+
+
+class EmbeddedStore:
+    """A moto server in a child process."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self, timeout_s: float = 60.0) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "emulator.store_server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert self._process.stdout is not None and self._process.stderr is not None
+        try:
+            line = await asyncio.wait_for(self._process.stdout.readline(), timeout_s)
+        except TimeoutError as exc:
+            await self.stop()
+            raise StoreError(f"the embedded store did not start within {timeout_s:g} s") from exc
+        text = line.decode().strip()
+        if not text.startswith("READY "):
+            err = (await self._process.stderr.read()).decode(errors="replace").strip()
+            await self.stop()
+            last = err.splitlines()[-1] if err else "it exited"
+            raise StoreError(f"the embedded store did not start: {last}")
+        self.port = int(text.rsplit(":", 1)[1])
+
+    async def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+
+def dynamodb_client(
+    endpoint_url: str | None,
+    region: str,
+    service: Literal["dynamodb", "dynamodbstreams"] = "dynamodb",
+) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=16),
+    )
+
+
+def _create_args(table: TableSpec) -> dict[str, Any]:
+    props = table.properties
+    args: dict[str, Any] = {
+        "TableName": table.name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if args["BillingMode"] == "PROVISIONED":
+        args["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+    stream = props.get("StreamSpecification")
+    if stream:
+        args["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
+        }
+    return args
+
+
+def ensure_tables(endpoint_url: str | None, region: str, tables: list[TableSpec]) -> list[str]:
+    """Create the template's tables that do not exist yet; the names of those created."""
+    client = dynamodb_client(endpoint_url, region)
+    created = []
+    for table in tables:
+        try:
+            client.create_table(**_create_args(table))
+            created.append(table.name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceInUseException":
+                raise StoreError(f"cannot create table {table.name}: {exc}") from exc
+            continue
+        client.get_waiter("table_exists").wait(
+            TableName=table.name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100}
+        )
+        ttl = table.properties.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            client.update_time_to_live(
+                TableName=table.name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+    return created

@@ -1,0 +1,225 @@
+"""Lambda's DynamoDB event source mapping, locally: table stream records to functions.
+
+One poller per (mapping, shard) reads records in order and invokes the mapped function with a
+batch, exactly as the event source mapping does: at most ``BatchSize`` records, the next batch
+only after the previous one succeeded, a failed batch retried with backoff (split in halves
+with ``BisectBatchOnFunctionError``; from the first failed item with
+``ReportBatchItemFailures``), and given up after ``MaximumRetryAttempts`` (-1: until it works).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from emulator.runtime import FunctionError, Runtimes
+from emulator.store import dynamodb_client
+from emulator.template import StreamMapping, TableSpec
+
+__all__ = ["StreamPump", "lambda_record"]
+
+log = logging.getLogger("parley.streams")
+
+
+def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as Lambda delivers it (epoch seconds, the source ARN)."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and hasattr(created, "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = float(int(created.timestamp()))
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion"),
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+@dataclass
+class _Stats:
+    batches: int = 0
+    records: int = 0
+    retries: int = 0
+    dropped: int = 0
+
+
+class StreamPump:
+    """Polls every mapped table's stream and feeds its functions."""
+
+    def __init__(
+        self,
+        mappings: list[StreamMapping],
+        tables: dict[str, TableSpec],
+        runtimes: Runtimes,
+        *,
+        endpoint_url: str | None,
+        region: str,
+        poll_interval_s: float = 0.05,
+    ) -> None:
+        self._mappings = mappings
+        self._tables = tables
+        self._runtimes = runtimes
+        self._endpoint = endpoint_url
+        self._region = region
+        self._poll = poll_interval_s
+        self._tasks: list[asyncio.Task[None]] = []
+        self.stats = _Stats()
+        self._ready = asyncio.Event()
+        self._pending_ready = 0
+
+    async def start(self) -> None:
+        """Start polling; returns once every shard has its iterator (later writes are seen)."""
+        if not self._mappings:
+            self._ready.set()
+            return
+        self._pending_ready = len(self._mappings)
+        self._tasks = [asyncio.create_task(self._run_mapping(m)) for m in self._mappings]
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    def _mark_ready(self) -> None:
+        self._pending_ready -= 1
+        if self._pending_ready <= 0:
+            self._ready.set()
+
+    async def _run_mapping(self, mapping: StreamMapping) -> None:
+        streams = dynamodb_client(self._endpoint, self._region, "dynamodbstreams")
+        table = self._tables[mapping.table_id]
+        description = await asyncio.to_thread(
+            dynamodb_client(self._endpoint, self._region).describe_table, TableName=table.name
+        )
+        stream_arn = description["Table"]["LatestStreamArn"]
+        shard_tasks: dict[str, asyncio.Task[None]] = {}
+        first = True
+        try:
+            while True:
+                shards = (await asyncio.to_thread(streams.describe_stream, StreamArn=stream_arn))[
+                    "StreamDescription"
+                ]["Shards"]
+                starting: list[asyncio.Future[None]] = []
+                for shard in shards:
+                    shard_id = shard["ShardId"]
+                    if shard_id in shard_tasks:
+                        continue
+                    started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                    starting.append(started)
+                    shard_tasks[shard_id] = asyncio.create_task(
+                        self._run_shard(streams, mapping, stream_arn, shard_id, first, started)
+                    )
+                if starting:
+                    await asyncio.gather(*starting)
+                if first:
+                    first = False
+                    self._mark_ready()
+                await asyncio.sleep(5.0)  # new shards appear rarely (AWS splits every few hours)
+        finally:
+            for task in shard_tasks.values():
+                task.cancel()
+            await asyncio.gather(*shard_tasks.values(), return_exceptions=True)
+
+    async def _run_shard(
+        self,
+        streams: Any,
+        mapping: StreamMapping,
+        stream_arn: str,
+        shard_id: str,
+        initial: bool,
+        started: asyncio.Future[None],
+    ) -> None:
+        position = mapping.starting_position if initial else "TRIM_HORIZON"
+        iterator = (
+            await asyncio.to_thread(
+                streams.get_shard_iterator,
+                StreamArn=stream_arn,
+                ShardId=shard_id,
+                ShardIteratorType=position,
+            )
+        )["ShardIterator"]
+        started.set_result(None)
+        pending: list[dict[str, Any]] = []
+        while iterator is not None or pending:
+            if len(pending) < mapping.batch_size and iterator is not None:
+                try:
+                    page = await asyncio.to_thread(
+                        streams.get_records,
+                        ShardIterator=iterator,
+                        Limit=mapping.batch_size - len(pending),
+                    )
+                except ClientError as exc:
+                    log.warning("GetRecords failed on %s: %s", shard_id, exc)
+                    await asyncio.sleep(1.0)
+                    continue
+                pending.extend(lambda_record(r, stream_arn) for r in page.get("Records", []))
+                iterator = page.get("NextShardIterator")
+            if not pending:
+                await asyncio.sleep(self._poll)
+                continue
+            batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
+            await self._deliver(mapping, batch)
+
+    async def _deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:
+        """Invoke until the batch is done, in order; records after a failure wait for it."""
+        attempts = 0
+        queue = [batch]
+        while queue:
+            records = queue[0]
+            failed_from = await self._invoke(mapping, records)
+            if failed_from is None:
+                queue.pop(0)
+                self.stats.batches += 1
+                self.stats.records += len(records)
+                attempts = 0
+                continue
+            attempts += 1
+            if 0 <= mapping.maximum_retry_attempts < attempts:
+                log.error(
+                    "%s: giving up on %d records after %d retries",
+                    mapping.function_id,
+                    len(records) - failed_from,
+                    attempts - 1,
+                )
+                self.stats.dropped += len(records) - failed_from
+                queue.pop(0)
+                attempts = 0
+                continue
+            self.stats.retries += 1
+            rest = records[failed_from:]
+            if mapping.bisect_on_error and failed_from == 0 and len(rest) > 1:
+                half = len(rest) // 2
+                queue[0:1] = [rest[:half], rest[half:]]
+            else:
+                queue[0] = rest
+            await asyncio.sleep(min(2.0, 0.05 * 2**attempts))
+
+    async def _invoke(self, mapping: StreamMapping, records: list[dict[str, Any]]) -> int | None:
+        """None when the batch succeeded; else the index of the first record to retry."""
+        try:
+            invocation = await self._runtimes.invoke(mapping.function_id, {"Records": records})
+        except FunctionError as exc:
+            log.warning("%s failed on a batch of %d: %s", mapping.function_id, len(records), exc)
+            return 0
+        result = invocation.result
+        if not mapping.report_item_failures or not isinstance(result, dict):
+            return None
+        failures = result.get("batchItemFailures") or []
+        if not failures:
+            return None
+        sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        indexes = [
+            sequence_numbers.index(f.get("itemIdentifier"))
+            for f in failures
+            if f.get("itemIdentifier") in sequence_numbers
+        ]
+        return min(indexes) if len(indexes) == len(failures) else 0

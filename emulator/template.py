@@ -1,0 +1,277 @@
+"""What the emulator needs from a SAM template: functions, routes, tables and stream mappings.
+
+The template is decoded by cfn-lint (which knows CloudFormation's YAML tags) and validated here
+for exactly the parts the emulator serves; anything it cannot serve is a :class:`TemplateError`
+with a one-line message rather than a surprise at request time.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import decode_str
+
+from emulator.intrinsics import Resolver
+
+__all__ = [
+    "FunctionSpec",
+    "HttpRoute",
+    "StreamMapping",
+    "TableSpec",
+    "Template",
+    "TemplateError",
+    "WebSocketApiSpec",
+    "load_template",
+]
+
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+
+
+class TemplateError(Exception):
+    """The template cannot be served; the message is one line a developer can act on."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    code_dir: Path
+    timeout_s: float
+    memory_mb: int
+    environment: dict[str, str]
+    runtime: str
+
+    @property
+    def module(self) -> str:
+        """The module Lambda imports (``functions/health/app.handler`` -> functions.health.app)."""
+        return self.handler.rsplit(".", 1)[0].replace("/", ".")
+
+    @property
+    def attribute(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str  # upper case, or ANY
+    path: str  # API Gateway syntax: /api/v1/channels/{id}, /{proxy+}
+    function_id: str
+    authorizer: str | None = None
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class WebSocketApiSpec:
+    logical_id: str
+    route_selection_expression: str
+    stage: str
+    routes: dict[str, str]  # route key -> function logical id
+    authorizer_function_id: str | None = None
+    identity_sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    name: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    table_id: str
+    function_id: str
+    batch_size: int = 100
+    starting_position: str = "LATEST"
+    maximum_retry_attempts: int = -1
+    bisect_on_error: bool = False
+    report_item_failures: bool = False
+    maximum_batching_window_s: float = 0.0
+
+
+@dataclass
+class Template:
+    path: Path
+    stack_name: str
+    region: str
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    http_routes: list[HttpRoute] = field(default_factory=list)
+    websocket: WebSocketApiSpec | None = None
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+    stream_mappings: list[StreamMapping] = field(default_factory=list)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """SAM's Globals merge: maps merge key by key, everything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _plain(node: Any) -> Any:
+    """cfn-lint's nodes as plain dicts and lists."""
+    return json.loads(json.dumps(node))
+
+
+def _target_function(resources: dict[str, Any], target: Any, resolver: Resolver) -> str:
+    """The function logical id behind a WebSocket route's ``integrations/${X}`` target."""
+    integration_id = resolver.referenced_resource(target)
+    integration = resources.get(integration_id or "", {})
+    uri = integration.get("Properties", {}).get("IntegrationUri")
+    function_id = resolver.referenced_resource(uri)
+    if function_id is None or resources.get(function_id, {}).get("Type") != SERVERLESS_FUNCTION:
+        raise TemplateError(f"route target {target!r} does not lead to a function")
+    return function_id
+
+
+def load_template(
+    path: Path,
+    *,
+    stack_name: str = "parley-local",
+    region: str = "us-east-1",
+    parameters: dict[str, str] | None = None,
+) -> Template:
+    """Read and check a SAM template; every name in it resolved for the local stack."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise TemplateError(f"cannot read {path}: {exc.strerror}") from exc
+    decoded, problems = decode_str(text)
+    if problems or not isinstance(decoded, dict):
+        first = problems[0].message if problems else "not a mapping"
+        raise TemplateError(f"{path.name} is not a valid template: {first}")
+    doc = _plain(decoded)
+    resources: dict[str, Any] = doc.get("Resources") or {}
+    if not resources:
+        raise TemplateError(f"{path.name} declares no Resources")
+    template = Template(path=path, stack_name=stack_name, region=region)
+    resolver = Resolver(doc, stack_name=stack_name, region=region, parameters=parameters or {})
+    globals_fn = (doc.get("Globals") or {}).get("Function") or {}
+
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == DYNAMODB_TABLE:
+            template.tables[logical_id] = TableSpec(
+                logical_id=logical_id,
+                name=resolver.physical_name(logical_id),
+                properties=resolver.resolve(resource.get("Properties") or {}),
+            )
+
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != SERVERLESS_FUNCTION:
+            continue
+        props = _merge(globals_fn, resource.get("Properties") or {})
+        handler = props.get("Handler")
+        if not isinstance(handler, str) or "." not in handler:
+            raise TemplateError(f"{logical_id}: Handler must be 'path/module.function'")
+        code_dir = (path.parent / str(props.get("CodeUri", "."))).resolve()
+        env_vars = (props.get("Environment") or {}).get("Variables") or {}
+        template.functions[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            handler=handler,
+            code_dir=code_dir,
+            timeout_s=float(props.get("Timeout", 3)),
+            memory_mb=int(props.get("MemorySize", 128)),
+            environment={k: str(v) for k, v in resolver.resolve(env_vars).items()},
+            runtime=str(props.get("Runtime", "python3.12")),
+        )
+        for event_id, event in (props.get("Events") or {}).items():
+            kind = event.get("Type")
+            eprops = event.get("Properties") or {}
+            if kind == "HttpApi":
+                auth = (eprops.get("Auth") or {}).get("Authorizer")
+                template.http_routes.append(
+                    HttpRoute(
+                        method=str(eprops.get("Method", "ANY"))
+                        .upper()
+                        .replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"),
+                        path=str(eprops.get("Path", "/{proxy+}")),
+                        function_id=logical_id,
+                        authorizer=None if auth in (None, "NONE") else str(auth),
+                    )
+                )
+            elif kind == "DynamoDB":
+                table_id = resolver.referenced_resource(eprops.get("Stream"))
+                if table_id not in template.tables:
+                    raise TemplateError(
+                        f"{logical_id}.{event_id}: Stream is not a table's StreamArn"
+                    )
+                window = float(eprops.get("MaximumBatchingWindowInSeconds", 0))
+                template.stream_mappings.append(
+                    StreamMapping(
+                        table_id=table_id,
+                        function_id=logical_id,
+                        batch_size=int(eprops.get("BatchSize", 100)),
+                        starting_position=str(eprops.get("StartingPosition", "LATEST")),
+                        maximum_retry_attempts=int(eprops.get("MaximumRetryAttempts", -1)),
+                        bisect_on_error=bool(eprops.get("BisectBatchOnFunctionError", False)),
+                        report_item_failures="ReportBatchItemFailures"
+                        in (eprops.get("FunctionResponseTypes") or []),
+                        maximum_batching_window_s=window,
+                    )
+                )
+
+    template.websocket = _websocket_api(resources, resolver)
+    return template
+
+
+def _websocket_api(resources: dict[str, Any], resolver: Resolver) -> WebSocketApiSpec | None:
+    apis = [
+        (logical_id, r)
+        for logical_id, r in resources.items()
+        if r.get("Type") == "AWS::ApiGatewayV2::Api"
+        and (r.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"
+    ]
+    if not apis:
+        return None
+    if len(apis) > 1:
+        raise TemplateError("the emulator serves one WebSocket API per template")
+    api_id, api = apis[0]
+    expression = str(api["Properties"].get("RouteSelectionExpression", ""))
+    if not expression.startswith("$request.body."):
+        raise TemplateError(f"{api_id}: RouteSelectionExpression must be $request.body.<field>")
+    routes: dict[str, str] = {}
+    authorizer_function: str | None = None
+    identity_sources: tuple[str, ...] = ()
+    stage = None
+    for resource in resources.values():
+        props = resource.get("Properties") or {}
+        if resolver.referenced_resource(props.get("ApiId")) != api_id:
+            continue
+        kind = resource.get("Type")
+        if kind == "AWS::ApiGatewayV2::Route":
+            key = str(props.get("RouteKey"))
+            routes[key] = _target_function(resources, props.get("Target"), resolver)
+            if key == "$connect" and props.get("AuthorizationType") == "CUSTOM":
+                authorizer = resources.get(
+                    resolver.referenced_resource(props.get("AuthorizerId")) or "", {}
+                )
+                aprops = authorizer.get("Properties") or {}
+                authorizer_function = resolver.referenced_resource(aprops.get("AuthorizerUri"))
+                identity_sources = tuple(aprops.get("IdentitySource") or ())
+        elif kind == "AWS::ApiGatewayV2::Stage":
+            stage = str(resolver.resolve(props.get("StageName")))
+    if stage is None:
+        raise TemplateError(f"{api_id}: the WebSocket API has no Stage")
+    for required in ("$connect", "$disconnect", "$default"):
+        if required not in routes:
+            raise TemplateError(f"{api_id}: the WebSocket API has no {required} route")
+    return WebSocketApiSpec(
+        logical_id=api_id,
+        route_selection_expression=expression,
+        stage=stage,
+        routes=routes,
+        authorizer_function_id=authorizer_function,
+        identity_sources=identity_sources,
+    )

@@ -1,0 +1,1 @@
+"""The gateway protocol (frames, ops) and the outbound side (@connections)."""

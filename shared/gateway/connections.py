@@ -1,0 +1,56 @@
+"""Posting to gateway connections through API Gateway's @connections management API.
+
+Handlers use the ordinary boto3 ``apigatewaymanagementapi`` client whose endpoint is built from
+the event's domain and stage, exactly as on AWS; the local emulator serves the same API.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from shared.config import get_settings
+from shared.gateway.protocol import Frame, encode
+
+__all__ = ["ConnectionGone", "management_client", "post_frame"]
+
+# One attempt, short timeouts: a connection that does not answer is someone else's problem,
+# and the fan-out must not stall behind it.
+_CLIENT_CONFIG = Config(
+    retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=5
+)
+
+
+class ConnectionGone(Exception):
+    """The connection is closed (API Gateway's GoneException, HTTP 410)."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(connection_id)
+        self.connection_id = connection_id
+
+
+@cache
+def management_client(domain_name: str, stage: str) -> Any:
+    """The @connections client for one API's domain and stage, created once per container."""
+    scheme = get_settings().connections_scheme
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"{scheme}://{domain_name}/{stage}",
+        region_name=get_settings().aws_region,
+        config=_CLIENT_CONFIG,
+    )
+
+
+def post_frame(domain_name: str, stage: str, connection_id: str, frame: Frame) -> None:
+    """Send one frame to one connection; :class:`ConnectionGone` when it is closed."""
+    client = management_client(domain_name, stage)
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=encode(frame))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "GoneException":
+            raise ConnectionGone(connection_id) from exc
+        raise

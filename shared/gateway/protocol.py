@@ -1,0 +1,78 @@
+"""Gateway frames: ``{"op", "d", "s", "t"}`` JSON objects (CONTRACT.md, docs/protocol.md).
+
+Pure: no sockets and no AWS SDK. Parsing a client frame either gives a :class:`Frame` or raises
+:class:`~shared.errors.Invalid` with a code the client can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from shared.errors import Invalid, ParleyError, error_body, status_for
+
+__all__ = ["Frame", "Op", "encode", "error_frame", "parse_client_frame"]
+
+
+class Op(IntEnum):
+    """Gateway opcodes. 12 (ERROR) is Parley's own: a request failed, the session goes on."""
+
+    DISPATCH = 0
+    HEARTBEAT = 1
+    IDENTIFY = 2
+    PRESENCE_UPDATE = 3
+    VOICE_STATE_UPDATE = 4
+    RESUME = 6
+    RECONNECT = 7
+    INVALID_SESSION = 9
+    HELLO = 10
+    HEARTBEAT_ACK = 11
+    ERROR = 12
+
+
+#: The ops a client may send.
+CLIENT_OPS = frozenset(
+    {Op.HEARTBEAT, Op.IDENTIFY, Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE, Op.RESUME}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One gateway frame."""
+
+    op: Op
+    d: Any = None
+    s: int | None = None
+    t: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": int(self.op), "d": self.d, "s": self.s, "t": self.t}
+
+
+def encode(frame: Frame) -> bytes:
+    """The frame as compact UTF-8 JSON, as it goes on the wire."""
+    return json.dumps(frame.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_client_frame(body: str | None) -> Frame:
+    """A frame a client sent; :class:`Invalid` (``decode_error``/``unknown_op``) when it is not."""
+    if not body:
+        raise Invalid("The frame is empty.", code="decode_error")
+    try:
+        raw = json.loads(body)
+    except ValueError as exc:
+        raise Invalid("The frame is not JSON.", code="decode_error") from exc
+    if not isinstance(raw, dict):
+        raise Invalid("A frame is a JSON object.", code="decode_error")
+    op = raw.get("op")
+    if isinstance(op, bool) or not isinstance(op, int) or op not in CLIENT_OPS:
+        raise Invalid(f"Unknown op {op!r}.", code="unknown_op")
+    seq = raw.get("s")
+    return Frame(op=Op(op), d=raw.get("d"), s=seq if isinstance(seq, int) else None)
+
+
+def error_frame(error: ParleyError) -> Frame:
+    """The ERROR frame for a failed request: the CONTRACT error body plus its HTTP-like status."""
+    return Frame(op=Op.ERROR, d={**error_body(error), "status": status_for(error)})

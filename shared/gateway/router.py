@@ -1,0 +1,80 @@
+"""Dispatch of gateway frames to op handlers, for the WebSocket API's message routes.
+
+The WebSocket API selects routes by ``$request.body.op``; whatever lands on a function built on
+:class:`GatewayRouter` is parsed, given to the handler registered for its op, and the handler's
+reply (if any) is posted back to the sender through @connections. A :class:`ParleyError` becomes
+an ERROR frame built from the same status table as the REST API's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent
+
+from shared.errors import Invalid, ParleyError
+from shared.gateway.connections import ConnectionGone, post_frame
+from shared.gateway.protocol import Frame, Op, error_frame, parse_client_frame
+from shared.observability import logger
+
+__all__ = ["GatewayRequest", "GatewayRouter", "OpHandler"]
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRequest:
+    """Where a frame came from: enough to answer it through @connections."""
+
+    connection_id: str
+    domain_name: str
+    stage: str
+    request_id: str
+
+    def reply(self, frame: Frame) -> None:
+        """Post a frame back to the sender; a closed sender is logged, not raised."""
+        try:
+            post_frame(self.domain_name, self.stage, self.connection_id, frame)
+        except ConnectionGone:
+            logger.info("sender gone before the reply", extra={"connection_id": self.connection_id})
+
+
+OpHandler = Callable[[GatewayRequest, Frame], Frame | None]
+
+
+class GatewayRouter:
+    """A table of op handlers for one WebSocket route function."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[Op, OpHandler] = {}
+
+    def op(self, op: Op) -> Callable[[OpHandler], OpHandler]:
+        """Register the handler of one op."""
+
+        def register(handler: OpHandler) -> OpHandler:
+            self._handlers[op] = handler
+            return handler
+
+        return register
+
+    def resolve(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Handle one WebSocket message event; the result is the integration response."""
+        ws_event = APIGatewayWebSocketEvent(event)
+        context = ws_event.request_context
+        request = GatewayRequest(
+            connection_id=context.connection_id,
+            domain_name=context.domain_name,
+            stage=context.stage,
+            request_id=context.request_id,
+        )
+        try:
+            frame = parse_client_frame(ws_event.decoded_body)
+            handler = self._handlers.get(frame.op)
+            if handler is None:
+                raise Invalid(f"Op {int(frame.op)} is not served here.", code="unknown_op")
+            reply = handler(request, frame)
+        except ParleyError as error:
+            reply = error_frame(error)
+        if reply is not None:
+            request.reply(reply)
+        return {"statusCode": 200}

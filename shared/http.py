@@ -1,0 +1,77 @@
+"""The HTTP side of every REST function: one resolver factory and one error mapping.
+
+An area's ``app.py`` calls :func:`make_resolver`, includes its routers and hands
+``lambda_handler`` to Lambda. Every :class:`~shared.errors.ParleyError` becomes the CONTRACT
+error shape with the status of ``shared.errors.HTTP_STATUS``; validation failures are 400s with
+per-field details; an unknown route is a 404 in the same shape; anything else is a 500 that
+shows no stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from shared.errors import ParleyError, RateLimited, error_body, status_for
+from shared.observability import logger
+
+__all__ = ["API_PREFIX", "error_response", "make_resolver"]
+
+#: Every REST route lives under this prefix (CONTRACT.md).
+API_PREFIX = "/api/v1"
+
+
+def error_response(error: ParleyError) -> Response[dict[str, Any]]:
+    """The HTTP response for a Parley error: its status and the CONTRACT body."""
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": f"{error.retry_after:.3f}", **error.headers}
+    return Response(
+        status_code=status_for(error),
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(error),
+        headers=headers,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
+    """Pydantic's error list as ``{"body.name": "message"}`` pairs a client can show."""
+    fields: dict[str, Any] = {}
+    for item in exc.errors():
+        location = ".".join(str(part) for part in item.get("loc", ()))
+        fields[location or "body"] = item.get("msg", "invalid value")
+    return fields
+
+
+def make_resolver() -> APIGatewayHttpResolver:
+    """A resolver for HTTP API payload 2.0 events with Parley's error handling installed."""
+    app = APIGatewayHttpResolver(strip_prefixes=[API_PREFIX], enable_validation=True)
+
+    @app.exception_handler(ParleyError)
+    def _parley_error(error: ParleyError) -> Response[dict[str, Any]]:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
+        invalid = ParleyError(
+            "The request is not valid.", code="invalid", errors=_field_errors(exc)
+        )
+        return error_response(invalid)
+
+    @app.not_found
+    def _not_found(_exc: NotFoundError) -> Response[dict[str, Any]]:
+        return error_response(ParleyError("No such route.", code="unknown_route"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
+        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        return Response(
+            status_code=500,
+            content_type=content_types.APPLICATION_JSON,
+            body={"code": "internal", "message": "Something went wrong on our side."},
+        )
+
+    return app

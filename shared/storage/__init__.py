@@ -1,0 +1,1 @@
+"""Storage adapters: pynamodb entities on Parley's single table, and the key builders."""
