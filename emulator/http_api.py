@@ -104,8 +104,15 @@ def _aws_error(status: int, message: str) -> web.Response:
 class HttpApi:
     """The HTTP API of one template on one aiohttp application."""
 
-    def __init__(self, routes: list[HttpRoute], runtimes: Runtimes, ui_dir: Path | None) -> None:
+    def __init__(
+        self,
+        routes: list[HttpRoute],
+        runtimes: Runtimes,
+        ui_dir: Path | None,
+        stage_variables: dict[str, str] | None = None,
+    ) -> None:
         self.routes = RouteTable(routes)
+        self.stage_variables = stage_variables or {}
         self.runtimes = runtimes
         self.ui_dir = ui_dir
         self.domain_name = "127.0.0.1"
@@ -140,6 +147,7 @@ class HttpApi:
             api_id=self.api_id,
             route_key=route.route_key,
             path_parameters=params,
+            stage_variables=self.stage_variables,
         )
         try:
             invocation = await self.runtimes.invoke(route.function_id, http_api_event(facts))

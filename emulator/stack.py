@@ -135,7 +135,9 @@ class Stack:
         )
         ws_port = await self._serve(self.gateway.application(), s.ws_port, "WebSocket API")
         self.gateway.domain_name = f"{s.host}:{ws_port}"
-        self.http = HttpApi(template.http_routes, self.runtimes, s.ui_dir)
+        self.http = HttpApi(
+            template.http_routes, self.runtimes, s.ui_dir, template.http_stage_variables
+        )
         http_port = await self._serve(self.http.application(), s.http_port, "HTTP API")
         self.http.domain_name = f"{s.host}:{http_port}"
 
@@ -150,7 +152,11 @@ class Stack:
         await self.pump.start()
         if s.reload:
             self._reload_task = asyncio.create_task(
-                watch_code(template.path.parent, self.runtimes, self._stop_reload)
+                watch_code(
+                    {f.code_dir for f in template.functions.values()},
+                    self.runtimes,
+                    self._stop_reload,
+                )
             )
         stage = template.websocket.stage
         self.info = StackInfo(

@@ -107,6 +107,7 @@ class Template:
     websocket: WebSocketApiSpec | None = None
     tables: dict[str, TableSpec] = field(default_factory=dict)
     stream_mappings: list[StreamMapping] = field(default_factory=list)
+    http_stage_variables: dict[str, str] = field(default_factory=dict)
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +162,11 @@ def load_template(
     globals_fn = (doc.get("Globals") or {}).get("Function") or {}
 
     for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::Serverless::HttpApi":
+            variables = (resource.get("Properties") or {}).get("StageVariables") or {}
+            template.http_stage_variables = {
+                k: str(v) for k, v in resolver.resolve(variables).items()
+            }
         if resource.get("Type") == DYNAMODB_TABLE:
             template.tables[logical_id] = TableSpec(
                 logical_id=logical_id,

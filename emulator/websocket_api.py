@@ -150,8 +150,9 @@ class WebSocketGateway:
         return context
 
     async def _handshake(self, request: web.Request) -> web.StreamResponse:
+        # aiohttp refuses a message of exactly max_msg_size; API Gateway accepts 128 KiB itself.
         ws = web.WebSocketResponse(
-            max_msg_size=self.limits.max_message_bytes, autoping=True, compress=False
+            max_msg_size=self.limits.max_message_bytes + 1, autoping=True, compress=False
         )
         if not ws.can_prepare(request).ok:
             return web.json_response({"message": "Upgrade Required"}, status=426)
@@ -228,10 +229,9 @@ class WebSocketGateway:
                 connection.tasks.add(task)
                 task.add_done_callback(connection.tasks.discard)
             elif msg.type == WSMsgType.ERROR:
-                code = ws.close_code or WSCloseCode.MESSAGE_TOO_BIG
-                connection.close_reason = (code, str(ws.exception() or "protocol error"))
-                if not ws.closed:
-                    await ws.close(code=code, message=b"Message too big")
+                # aiohttp has already closed with the protocol error's code (1009 for size).
+                code = getattr(msg.data, "code", None) or ws.close_code or 1006
+                connection.close_reason = (int(code), str(msg.data or "protocol error"))
                 return
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                 if connection.close_reason is None:
@@ -313,14 +313,15 @@ class WebSocketGateway:
         connection = self.connections.get(connection_id)
         if connection is None:
             return _gone(connection_id)
-        identity = {"SourceIp": connection.facts.source_ip}
+        # The wire names of GetConnection's answer (boto3 shows them capitalised).
+        identity = {"sourceIp": connection.facts.source_ip}
         if connection.facts.user_agent:
-            identity["UserAgent"] = connection.facts.user_agent
+            identity["userAgent"] = connection.facts.user_agent
         return web.json_response(
             {
-                "ConnectedAt": _iso(connection.facts.connected_at_ms),
-                "Identity": identity,
-                "LastActiveAt": _iso(connection.last_active_ms),
+                "connectedAt": _iso(connection.facts.connected_at_ms),
+                "identity": identity,
+                "lastActiveAt": _iso(connection.last_active_ms),
             }
         )
 

@@ -1,0 +1,105 @@
+"""Starting and stopping the stack: clean exits, clear errors, hot reload."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from tests.integration.conftest import FIXTURE_TEMPLATE
+from tests.integration.stackproc import REPO_ROOT, StackProcess, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/", 1)[0])
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_sigterm_closes_every_port_and_child(tmp_path: Path) -> None:
+    stack = StackProcess(tmp_path, extra_args=["--no-reload"])
+    info = stack.start()
+    assert stack.process is not None
+    children = psutil.Process(stack.process.pid).children(recursive=True)
+    assert any("emulator.store_server" in " ".join(c.cmdline()) for c in children)
+    assert any("emulator.worker" in " ".join(c.cmdline()) for c in children)
+    ports = [_port(info["http_url"]), _port(info["ws_url"]), _port(info["store_url"])]
+    assert all(_listening(p) for p in ports)
+
+    assert stack.stop() == 0
+    assert not any(_listening(p) for p in ports)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    out = stack.output()
+    assert "parley dev: stopped" in out
+    assert "Traceback" not in out
+
+
+def _dev(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "dev", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_taken_port_is_a_one_line_error() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        result = _dev("--http-port", str(taken), "--ws-port", "0", "--store-port", "0")
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert errors == [
+        f"parley dev: port {taken} (HTTP API) on 127.0.0.1 is already in use: "
+        "stop what holds it, or choose another with --http-port"
+    ]
+
+
+def test_invalid_template_is_a_one_line_error(tmp_path: Path) -> None:
+    broken = tmp_path / "template.yaml"
+    broken.write_text("Resources: [this, is: not valid\n")
+    result = _dev("--template", str(broken), "--http-port", "0", "--ws-port", "0")
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1
+    assert errors[0].startswith("parley dev: template.yaml is not a valid template")
+
+
+def test_changed_function_code_is_served_without_restart(tmp_path: Path) -> None:
+    code = tmp_path / "stack"
+    shutil.copytree(FIXTURE_TEMPLATE.parent, code)
+    (tmp_path / "records").mkdir()
+    stack = StackProcess(
+        tmp_path,
+        template=code / "template.yaml",
+        env={"FIXTURE_RECORD_DIR": str(tmp_path / "records")},
+    )
+    info = stack.start()
+    try:
+        version = f"{info['http_url']}/version"
+        assert requests.get(version, timeout=20).json() == {"version": "one"}
+        handlers = code / "handlers.py"
+        handlers.write_text(handlers.read_text().replace('VERSION = "one"', 'VERSION = "two"'))
+        wait_for(
+            lambda: requests.get(version, timeout=20).json() == {"version": "two"},
+            60,
+            "the new code to be served",
+            interval=0.2,
+        )
+    finally:
+        assert stack.stop() == 0
