@@ -28,6 +28,7 @@ from emulator.events import (
     ws_disconnect_event,
     ws_message_event,
 )
+from emulator.frames import guard_connection
 from emulator.runtime import FunctionError, Runtimes
 from emulator.template import WebSocketApiSpec
 
@@ -57,7 +58,7 @@ class Connection:
     last_active_ms: int
     last_active_monotonic: float
     close_reason: tuple[int, str] | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
 def _connection_id() -> str:
@@ -187,6 +188,12 @@ class WebSocketGateway:
             body = (result or {}).get("body") if isinstance(result, dict) else None
             return web.Response(status=status, text=body or "", content_type="application/json")
         await ws.prepare(request)
+        connection_ref: list[Connection] = []
+        guard_connection(
+            request.protocol,
+            self.limits.max_frame_bytes,
+            lambda: self._frame_too_big(connection_ref[0]),
+        )
         connection = Connection(
             facts=facts,
             ws=ws,
@@ -195,6 +202,7 @@ class WebSocketGateway:
             last_active_ms=now_ms,
             last_active_monotonic=time.monotonic(),
         )
+        connection_ref.append(connection)
         self.connections[facts.connection_id] = connection
         try:
             await self._serve(connection)
@@ -242,6 +250,15 @@ class WebSocketGateway:
                         reason or "Client-side close frame status not set",
                     )
                 return
+
+    def _frame_too_big(self, connection: Connection) -> None:
+        """A frame over 32 KB: API Gateway closes with 1009, as for an oversized message."""
+        connection.close_reason = (WSCloseCode.MESSAGE_TOO_BIG, "Frame too big")
+        task = asyncio.create_task(
+            connection.ws.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"Frame too big")
+        )
+        connection.tasks.add(task)
+        task.add_done_callback(connection.tasks.discard)
 
     async def _route(self, connection: Connection, data: str | bytes) -> None:
         route_key = select_route(self.spec.route_selection_expression, data, self.spec.routes)

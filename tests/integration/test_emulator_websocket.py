@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
+import os
+import struct
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -157,21 +161,11 @@ def _message_of(size: int) -> str:
     return head + "x" * (size - len(head) - len(tail)) + tail
 
 
-async def test_message_of_exactly_128_kib_is_accepted(
+async def test_one_frame_of_129_kib_is_closed_with_1009(
     session: aiohttp.ClientSession, fixture_stack: StackProcess
 ) -> None:
     ws, connection_id = await connect(session, fixture_stack)
-    await ws.send_str(_message_of(128 * KIB))
-    assert (await ws.receive_json(timeout=20))["connectionId"] == connection_id
-    await ws.close()
-
-
-@pytest.mark.parametrize("size", [128 * KIB + 1, 129 * KIB])
-async def test_message_over_128_kib_is_closed_with_1009(
-    session: aiohttp.ClientSession, fixture_stack: StackProcess, size: int
-) -> None:
-    ws, connection_id = await connect(session, fixture_stack)
-    await ws.send_str(_message_of(size))
+    await ws.send_str(_message_of(129 * KIB))  # aiohttp sends a message as one frame
     closing = await ws.receive(timeout=20)
     assert closing.type == aiohttp.WSMsgType.CLOSE
     assert closing.data == 1009
@@ -179,3 +173,94 @@ async def test_message_over_128_kib_is_closed_with_1009(
         lambda: by_connection(fixture_stack, "disconnect", connection_id), 20, "$disconnect"
     )
     assert event["requestContext"]["disconnectStatusCode"] == 1009
+
+
+async def _raw_connection(stack: StackProcess) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket opened by hand, so that a test can choose its frames."""
+    host, port = stack.info["ws_url"].removeprefix("ws://").rstrip("/").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET /?token=good HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    status = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+    assert status.startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+def _frame(opcode: int, payload: bytes, *, fin: bool) -> bytes:
+    mask = os.urandom(4)
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 1 << 16:
+        head += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def _next_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    first, second = await asyncio.wait_for(reader.readexactly(2), 20)
+    n = second & 0x7F
+    if n == 126:
+        n = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", await reader.readexactly(8))[0]
+    return first & 0x0F, await reader.readexactly(n)
+
+
+async def test_message_in_frames_of_32_kib_is_accepted(fixture_stack: StackProcess) -> None:
+    reader, writer = await _raw_connection(fixture_stack)
+    await _send_in_frames(writer, _message_of(100 * KIB).encode())
+    opcode, payload = await _next_frame(reader)
+    assert opcode == 0x1
+    assert "connectionId" in json.loads(payload)
+    writer.close()
+
+
+async def _send_in_frames(writer: asyncio.StreamWriter, message: bytes) -> None:
+    chunks = [message[i : i + 32 * KIB] for i in range(0, len(message), 32 * KIB)]
+    for index, chunk in enumerate(chunks):
+        opcode = 0x1 if index == 0 else 0x0
+        writer.write(_frame(opcode, chunk, fin=index == len(chunks) - 1))
+    await writer.drain()
+
+
+async def test_message_of_exactly_128_kib_in_frames_is_accepted(
+    fixture_stack: StackProcess,
+) -> None:
+    reader, writer = await _raw_connection(fixture_stack)
+    await _send_in_frames(writer, _message_of(128 * KIB).encode())
+    opcode, payload = await _next_frame(reader)
+    assert opcode == 0x1
+    assert "connectionId" in json.loads(payload)
+    writer.close()
+
+
+@pytest.mark.parametrize("size", [128 * KIB + 1, 129 * KIB])
+async def test_message_over_128_kib_is_closed_with_1009(
+    fixture_stack: StackProcess, size: int
+) -> None:
+    reader, writer = await _raw_connection(fixture_stack)
+    await _send_in_frames(writer, _message_of(size).encode())
+    opcode, payload = await _next_frame(reader)
+    assert opcode == 0x8
+    assert struct.unpack("!H", payload[:2])[0] == 1009
+    writer.close()
+
+
+async def test_frame_over_32_kib_is_closed_with_1009(fixture_stack: StackProcess) -> None:
+    reader, writer = await _raw_connection(fixture_stack)
+    message = _message_of(40 * KIB).encode()
+    writer.write(_frame(0x1, message[: 32 * KIB + 1], fin=False))
+    writer.write(_frame(0x0, message[32 * KIB + 1 :], fin=True))
+    await writer.drain()
+    opcode, payload = await _next_frame(reader)
+    assert opcode == 0x8  # close
+    assert struct.unpack("!H", payload[:2])[0] == 1009
+    writer.close()

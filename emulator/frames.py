@@ -1,0 +1,92 @@
+"""API Gateway's 32 KB WebSocket frame limit, enforced before aiohttp parses a frame.
+
+aiohttp limits whole messages only. :class:`FrameSizeGuard` is a sans-I/O scanner of RFC 6455
+frame headers: bytes in, "a frame over the limit started" out. :func:`guard_connection` puts it
+in front of the connection's WebSocket parser (aiohttp keeps that parser on the request's
+protocol; ``tests/integration`` fails loudly if an aiohttp upgrade moves it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["FrameSizeGuard", "guard_connection"]
+
+
+class FrameSizeGuard:
+    """Follows frame boundaries across arbitrary chunks and reports oversized frames."""
+
+    def __init__(self, max_frame_bytes: int) -> None:
+        self.max_frame_bytes = max_frame_bytes
+        self._header = bytearray()
+        self._payload_left = 0
+        self.violated = False
+
+    def _header_length(self) -> int | None:
+        """The header's full length once its first two bytes are known."""
+        if len(self._header) < 2:
+            return None
+        length7 = self._header[1] & 0x7F
+        masked = 4 if self._header[1] & 0x80 else 0
+        return 2 + masked + (2 if length7 == 126 else 8 if length7 == 127 else 0)
+
+    def _payload_length(self) -> int:
+        length7 = self._header[1] & 0x7F
+        if length7 == 126:
+            return int.from_bytes(self._header[2:4], "big")
+        if length7 == 127:
+            return int.from_bytes(self._header[2:10], "big")
+        return length7
+
+    def feed(self, data: bytes) -> bool:
+        """Scan more bytes; False once a frame over the limit has begun (and from then on)."""
+        view = memoryview(data)
+        while view and not self.violated:
+            if self._payload_left:
+                step = min(self._payload_left, len(view))
+                self._payload_left -= step
+                view = view[step:]
+                continue
+            needed = self._header_length()
+            while needed is None or len(self._header) < needed:
+                if not view:
+                    return True
+                self._header.append(view[0])
+                view = view[1:]
+                needed = self._header_length()
+            payload = self._payload_length()
+            self._header.clear()
+            if payload > self.max_frame_bytes:
+                self.violated = True
+            self._payload_left = payload
+        return not self.violated
+
+
+class _GuardedParser:
+    """Delegates to aiohttp's parser until the guard reports a violation."""
+
+    def __init__(self, inner: Any, guard: FrameSizeGuard, on_violation: Callable[[], None]) -> None:
+        self._inner = inner
+        self._guard = guard
+        self._on_violation = on_violation
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        if self._guard.violated:
+            return False, b""
+        if not self._guard.feed(data):
+            self._on_violation()
+            return False, b""
+        result: tuple[bool, bytes] = self._inner.feed_data(data)
+        return result
+
+    def feed_eof(self) -> None:
+        self._inner.feed_eof()
+
+
+def guard_connection(protocol: Any, max_frame_bytes: int, on_violation: Callable[[], None]) -> None:
+    """Put a frame-size guard in front of an upgraded connection's WebSocket parser."""
+    inner = protocol._payload_parser
+    if inner is None or not hasattr(inner, "feed_data"):
+        raise RuntimeError("aiohttp moved its WebSocket parser: the frame limit needs a new hook")
+    protocol._payload_parser = _GuardedParser(inner, FrameSizeGuard(max_frame_bytes), on_violation)
