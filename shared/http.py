@@ -15,10 +15,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from shared.errors import ParleyError, RateLimited, error_body, status_for
+from shared.errors import ParleyError, RateLimited, Unauthorized, error_body, status_for
 from shared.observability import logger
 
-__all__ = ["API_PREFIX", "error_response", "make_resolver"]
+__all__ = ["API_PREFIX", "current_user_id", "error_response", "make_resolver"]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
@@ -35,6 +35,18 @@ def error_response(error: ParleyError) -> Response[dict[str, Any]]:
         body=error_body(error),
         headers=headers,
     )
+
+
+def current_user_id(app: APIGatewayHttpResolver) -> int:
+    """The caller's user id: the ``sub`` claim that API Gateway's JWT authorizer verified.
+
+    Routes with an authorizer never run without verified claims (API Gateway answers 401 first);
+    a route that reaches here without them is misconfigured, and still refuses.
+    """
+    subject = app.current_event.request_context.authorizer.jwt_claim.get("sub")
+    if not isinstance(subject, str) or not subject.isdigit():
+        raise Unauthorized("Sign in first.", code="unauthorized")
+    return int(subject)
 
 
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
