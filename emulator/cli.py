@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from pydantic import ValidationError
 
 from emulator.config import DevSettings
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
             first = exc.errors()[0]
             print(f"parley dev: {first['loc'][0]}: {first['msg']}", file=sys.stderr)
             raise SystemExit(2) from exc
-        raise SystemExit(asyncio.run(_run_dev(settings, args.quiet_functions)))
+        raise SystemExit(uvloop.run(_run_dev(settings, args.quiet_functions)))
 
 
 if __name__ == "__main__":

@@ -48,13 +48,19 @@ class FrameSizeGuard:
                 self._payload_left -= step
                 view = view[step:]
                 continue
-            needed = self._header_length()
-            while needed is None or len(self._header) < needed:
-                if not view:
+            if len(self._header) < 2:
+                take = min(2 - len(self._header), len(view))
+                self._header += view[:take]
+                view = view[take:]
+                if len(self._header) < 2:
                     return True
-                self._header.append(view[0])
-                view = view[1:]
-                needed = self._header_length()
+            needed = self._header_length()
+            assert needed is not None
+            take = min(needed - len(self._header), len(view))
+            self._header += view[:take]
+            view = view[take:]
+            if len(self._header) < needed:
+                return True
             payload = self._payload_length()
             self._header.clear()
             if payload > self.max_frame_bytes:

@@ -176,12 +176,10 @@ class FunctionRuntime:
             deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
             self.invocations += 1
             try:
-                reply = await asyncio.wait_for(
-                    worker.call(
+                async with asyncio.timeout(self.spec.timeout_s):
+                    reply = await worker.call(
                         {"event": event, "request_id": request_id, "deadline_ms": deadline_ms}
-                    ),
-                    timeout=self.spec.timeout_s,
-                )
+                    )
             except TimeoutError as exc:
                 self.errors += 1
                 await self._retire(worker)

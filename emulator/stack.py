@@ -168,7 +168,10 @@ class Stack:
             embedded_store=self.store is not None,
         )
         if s.ready_file:
-            s.ready_file.write_text(json.dumps(self.info.as_dict()))
+            # Written whole, then renamed: a poller never reads half a file.
+            partial = s.ready_file.with_suffix(".partial")
+            partial.write_text(json.dumps(self.info.as_dict()))
+            os.replace(partial, s.ready_file)
         return self.info
 
     async def _serve(self, app: web.Application, port: int, what: str) -> int:
