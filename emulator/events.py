@@ -35,7 +35,7 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/java
 
 def aws_request_id() -> str:
     """An id shaped like API Gateway's (``FDmBIG3EoAMEqYA=``)."""
-    return base64.b64encode(secrets.token_bytes(10)).decode()[:15] + "="
+    return base64.b64encode(secrets.token_bytes(11)).decode()
 
 
 def request_time(epoch_ms: int) -> str:
@@ -134,7 +134,7 @@ def http_api_event(facts: HttpRequestFacts) -> dict[str, Any]:
         "rawQueryString": facts.raw_query,
         "headers": headers,
         "requestContext": request_context,
-        "isBase64Encoded": not text,
+        "isBase64Encoded": bool(facts.body) and not text,
     }
     if cookies:
         event["cookies"] = cookies
@@ -161,6 +161,7 @@ class WsFacts:
     api_id: str
     user_agent: str | None = None
     authorizer: Mapping[str, Any] | None = None
+    region: str = "us-east-1"
 
 
 def _ws_context(facts: WsFacts, route_key: str, event_type: str) -> dict[str, Any]:
@@ -192,12 +193,11 @@ def _ws_context(facts: WsFacts, route_key: str, event_type: str) -> dict[str, An
 def _handshake_fields(
     headers: list[tuple[str, str]], query: list[tuple[str, str]]
 ) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "headers": _joined(headers, lower=False),
-        "multiValueHeaders": _multi(headers),
-    }
+    # The WebSocket API's events keep the last value of a repeated name in the single-value
+    # maps (as REST payload 1.0 does) and every value in the multi-value ones.
+    fields: dict[str, Any] = {"headers": dict(headers), "multiValueHeaders": _multi(headers)}
     if query:
-        fields["queryStringParameters"] = _joined(query, lower=False)
+        fields["queryStringParameters"] = dict(query)
         fields["multiValueQueryStringParameters"] = _multi(query)
     return fields
 
@@ -222,7 +222,7 @@ def ws_authorizer_event(
     fields = _handshake_fields(headers, query)
     fields.setdefault("queryStringParameters", {})
     fields.setdefault("multiValueQueryStringParameters", {})
-    method_arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{facts.api_id}/{facts.stage}/$connect"
+    method_arn = f"arn:aws:execute-api:{facts.region}:{ACCOUNT_ID}:{facts.api_id}/{facts.stage}/$connect"
     return {
         "type": "REQUEST",
         "methodArn": method_arn,

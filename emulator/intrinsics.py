@@ -105,7 +105,8 @@ class Resolver:
                 return self._get_att(logical_id, attribute)
             return str(self._ref(name))
 
-        return _SUB_VARIABLE.sub(replace, str(text))
+        # ${!Literal} is CloudFormation's escape for a literal ${Literal}.
+        return _SUB_VARIABLE.sub(replace, str(text)).replace("${!", "${")
 
     def referenced_resource(self, value: Any) -> str | None:
         """The logical id a Ref, GetAtt or Sub points at (the first resource a Sub names)."""

@@ -23,6 +23,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from emulator.events import (
     WsFacts,
+    aws_request_id,
     ws_authorizer_event,
     ws_connect_event,
     ws_disconnect_event,
@@ -83,14 +84,15 @@ def select_route(expression: str, data: str | bytes, routes: dict[str, str]) -> 
     field_path = expression.removeprefix("$request.body.").split(".")
     try:
         value: Any = json.loads(data)
-        for part in field_path:
-            value = value[part] if isinstance(value, dict) else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return "$default"
+    for part in field_path:
+        value = value.get(part) if isinstance(value, dict) else None
     if value is None or isinstance(value, dict | list):
         return "$default"
     key = json.dumps(value) if isinstance(value, bool) else str(value)
-    return key if key in routes else "$default"
+    # Messages reach custom routes or $default only, never $connect / $disconnect.
+    return key if key in routes and not key.startswith("$") else "$default"
 
 
 class WebSocketGateway:
@@ -277,7 +279,7 @@ class WebSocketGateway:
                             {
                                 "message": "Internal server error",
                                 "connectionId": connection.facts.connection_id,
-                                "requestId": connection.facts.connection_id,
+                                "requestId": aws_request_id(),
                             }
                         )
                     )

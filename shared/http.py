@@ -9,13 +9,21 @@ shows no stack trace.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from shared.errors import ParleyError, RateLimited, Unauthorized, error_body, status_for
+from shared.errors import (
+    NotFound,
+    ParleyError,
+    RateLimited,
+    Unauthorized,
+    error_body,
+    status_for,
+)
 from shared.observability import logger
 
 __all__ = ["API_PREFIX", "current_user_id", "error_response", "make_resolver"]
@@ -28,7 +36,12 @@ def error_response(error: ParleyError) -> Response[dict[str, Any]]:
     """The HTTP response for a Parley error: its status and the CONTRACT body."""
     headers: dict[str, str] = {}
     if isinstance(error, RateLimited):
-        headers = {"Retry-After": f"{error.retry_after:.3f}", **error.headers}
+        # Retry-After is whole seconds (RFC 9110); the precise wait is in X-RateLimit-Reset-After.
+        headers = {
+            "Retry-After": str(max(1, math.ceil(error.retry_after))),
+            "X-RateLimit-Reset-After": f"{error.retry_after:.3f}",
+            **error.headers,
+        }
     return Response(
         status_code=status_for(error),
         content_type=content_types.APPLICATION_JSON,
@@ -75,7 +88,7 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.not_found
     def _not_found(_exc: NotFoundError) -> Response[dict[str, Any]]:
-        return error_response(ParleyError("No such route.", code="unknown_route"))
+        return error_response(NotFound("No such route.", code="unknown_route"))
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from datetime import UTC, datetime
 
 from snowflake import MAX_INSTANCE, Snowflake, SnowflakeGenerator
@@ -25,10 +26,14 @@ _generator = SnowflakeGenerator(secrets.randbelow(MAX_INSTANCE + 1), epoch=PARLE
 
 def new_id() -> int:
     """A new snowflake, unique within this process and ordered by creation time."""
-    with _lock:
-        value = next(_generator)
-    assert value is not None  # the generator waits for the next millisecond rather than end
-    return value
+    while True:
+        with _lock:
+            value = next(_generator)
+        if value is not None:
+            return value
+        # The generator yields None when this millisecond's 4096 ids are used up, or when the
+        # clock stepped back: wait for the next millisecond.
+        time.sleep(0.001)
 
 
 def parse_id(text: str) -> int:

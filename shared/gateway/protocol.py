@@ -62,7 +62,7 @@ def parse_client_frame(body: str | None) -> Frame:
         raise Invalid("The frame is empty.", code="decode_error")
     try:
         raw = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise Invalid("The frame is not JSON.", code="decode_error") from exc
     if not isinstance(raw, dict):
         raise Invalid("A frame is a JSON object.", code="decode_error")

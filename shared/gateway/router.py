@@ -8,6 +8,7 @@ an ERROR frame built from the same status table as the REST API's errors.
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +69,11 @@ class GatewayRouter:
             request_id=context.request_id,
         )
         try:
-            frame = parse_client_frame(ws_event.decoded_body)
+            try:
+                body = ws_event.decoded_body
+            except (UnicodeDecodeError, binascii.Error) as exc:
+                raise Invalid("A frame is UTF-8 JSON text.", code="decode_error") from exc
+            frame = parse_client_frame(body)
             handler = self._handlers.get(frame.op)
             if handler is None:
                 raise Invalid(f"Op {int(frame.op)} is not served here.", code="unknown_op")

@@ -1,0 +1,107 @@
+"""Handlers under moto's in-process AWS, with the table built from template.yaml.
+
+Every test gets a fresh ``mock_aws``; the per-container caches (the @connections clients,
+pynamodb's connection) are dropped so that nothing made in one test leaks into the next.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from emulator.store import _create_args
+from emulator.template import load_template
+from shared.config import get_settings
+from shared.gateway.connections import management_client
+from shared.storage.table import ParleyItem
+from tests.conftest import REPO_ROOT
+
+EVENTS = REPO_ROOT / "tests" / "events"
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    """The parts of Lambda's context object Powertools reads."""
+
+    function_name: str = "parley-test-function"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:parley-test-function"
+    )
+    aws_request_id: str = "6f3c1b2a-7d4e-4f5a-9b8c-0d1e2f3a4b5c"
+    log_group_name: str = "/aws/lambda/parley-test-function"
+    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 5_000
+
+
+def load_event(name: str, **overrides: Any) -> dict[str, Any]:
+    """A recorded event from tests/events, with top-level fields replaced."""
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    event.update(copy.deepcopy(overrides))
+    return event
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture(autouse=True)
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process, and no cached client from before it started."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("PARLEY_AWS_ENDPOINT_URL", raising=False)
+    management_client.cache_clear()
+    monkeypatch.setattr(ParleyItem, "_connection", None)
+    with mock_aws():
+        yield
+    management_client.cache_clear()
+
+
+@pytest.fixture
+def table_name() -> str:
+    name = os.environ["PARLEY_TABLE_NAME"]
+    # The handlers read the name once, at import; the test must use the same one.
+    assert get_settings().table_name == name
+    assert ParleyItem.Meta.table_name == name
+    return name
+
+
+@pytest.fixture
+def table(aws: None, table_name: str) -> str:
+    """The template's table, created under the test's name."""
+    spec = load_template(REPO_ROOT / "template.yaml").tables["Table"]
+    spec = dataclasses.replace(spec, name=table_name)
+    client = boto3.client("dynamodb", region_name=get_settings().aws_region)
+    client.create_table(**_create_args(spec))
+    ttl = spec.properties["TimeToLiveSpecification"]
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": ttl["Enabled"], "AttributeName": ttl["AttributeName"]},
+    )
+    return table_name
+
+
+def posted_to(connection_id: str) -> bytes:
+    """Everything moto's @connections API received for one connection."""
+    data = b""
+    for backend in apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID].values():
+        for key, connection in backend.connections.items():
+            # moto keeps the id as it appeared in the URL, percent-encoded.
+            if unquote(key) == connection_id:
+                data += connection.data
+    return data
