@@ -222,7 +222,9 @@ def ws_authorizer_event(
     fields = _handshake_fields(headers, query)
     fields.setdefault("queryStringParameters", {})
     fields.setdefault("multiValueQueryStringParameters", {})
-    method_arn = f"arn:aws:execute-api:{facts.region}:{ACCOUNT_ID}:{facts.api_id}/{facts.stage}/$connect"
+    method_arn = (
+        f"arn:aws:execute-api:{facts.region}:{ACCOUNT_ID}:{facts.api_id}/{facts.stage}/$connect"
+    )
     return {
         "type": "REQUEST",
         "methodArn": method_arn,
