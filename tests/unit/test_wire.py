@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -43,7 +44,7 @@ def test_decode_rejects_non_objects(line: bytes) -> None:
 
 
 def test_decode_rejects_broken_json() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(json.JSONDecodeError):
         decode(b'{"a":\n')
 
 
