@@ -9,16 +9,19 @@ shows no stack trace.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from shared.errors import ParleyError, RateLimited, Unauthorized, error_body, status_for
+from shared.errors import Invalid, ParleyError, RateLimited, Unauthorized, error_body, status_for
+from shared.ids import parse_id
 from shared.observability import logger
 
-__all__ = ["API_PREFIX", "current_user_id", "error_response", "make_resolver"]
+__all__ = ["API_PREFIX", "current_user_id", "error_response", "id_param", "make_resolver"]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
@@ -28,7 +31,8 @@ def error_response(error: ParleyError) -> Response[dict[str, Any]]:
     """The HTTP response for a Parley error: its status and the CONTRACT body."""
     headers: dict[str, str] = {}
     if isinstance(error, RateLimited):
-        headers = {"Retry-After": f"{error.retry_after:.3f}", **error.headers}
+        # HTTP's Retry-After is whole seconds; the body's errors.retry_after keeps the fraction.
+        headers = {"Retry-After": str(max(1, math.ceil(error.retry_after))), **error.headers}
     return Response(
         status_code=status_for(error),
         content_type=content_types.APPLICATION_JSON,
@@ -37,7 +41,7 @@ def error_response(error: ParleyError) -> Response[dict[str, Any]]:
     )
 
 
-def current_user_id(app: APIGatewayHttpResolver) -> int:
+def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
     """The caller's user id: the ``sub`` claim that API Gateway's JWT authorizer verified.
 
     Routes with an authorizer never run without verified claims (API Gateway answers 401 first);
@@ -47,6 +51,16 @@ def current_user_id(app: APIGatewayHttpResolver) -> int:
     if not isinstance(subject, str) or not subject.isdigit():
         raise Unauthorized("Sign in first.", code="unauthorized")
     return int(subject)
+
+
+def id_param(text: str, name: str) -> int:
+    """A snowflake from the path; a 400 ``invalid_id`` in the CONTRACT shape when it is not one."""
+    try:
+        return parse_id(text)
+    except ValueError as exc:
+        raise Invalid(
+            f"{name} is not an id.", code="invalid_id", errors={name: "not an id"}
+        ) from exc
 
 
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
