@@ -1,10 +1,12 @@
 """Where the signing key set comes from: Powertools Parameters on AWS, a local file in development.
 
+- ``PARLEY_DATA_DIR`` (set only by ``parley dev`` and tests, so it wins when present):
+  ``<data_dir>/keys/signing-keys.json``, generated on first use;
 - ``PARLEY_SIGNING_KEYS_PARAMETER``: an SSM SecureString (decrypted) holding the private JWK Set;
-- ``PARLEY_SIGNING_KEYS_SECRET``: the same in Secrets Manager;
-- ``PARLEY_DATA_DIR`` (set only by ``parley dev`` and tests): ``<data_dir>/keys/signing-keys.json``,
-  generated on first use. Several worker processes may start at once, so the file is created
-  atomically (written aside, then hard-linked into place; the loser of the race reads the winner's).
+- ``PARLEY_SIGNING_KEYS_SECRET``: the same in Secrets Manager.
+
+Several worker processes may start at once, so the local file is created atomically (written
+aside, then hard-linked into place; the loser of the race reads the winner's).
 
 Both remote sources are cached for ``signing_keys_max_age_s``, so a rotation reaches every warm
 container within that time without a redeploy.
@@ -57,27 +59,27 @@ def _ensure_local_file(path: Path) -> str:
 
 
 def _source_name(settings: Settings) -> str:
+    """Which source the settings name; the local data folder first (only ever set locally)."""
+    if settings.data_dir is not None:
+        return f"file:{local_key_file(settings.data_dir)}"
     if settings.signing_keys_parameter:
         return f"ssm:{settings.signing_keys_parameter}"
     if settings.signing_keys_secret:
         return f"secretsmanager:{settings.signing_keys_secret}"
-    if settings.data_dir is not None:
-        return f"file:{local_key_file(settings.data_dir)}"
     raise Unavailable("Signing keys are not configured.", code="signing_keys_unconfigured")
 
 
 def _read_source(settings: Settings) -> str:
     """The key set's text, from the one source the settings name."""
     max_age = settings.signing_keys_max_age_s
+    if settings.data_dir is not None:
+        return _ensure_local_file(local_key_file(settings.data_dir))
     if settings.signing_keys_parameter:
         value = parameters.get_parameter(
             settings.signing_keys_parameter, decrypt=True, max_age=max_age
         )
         return str(value)
-    if settings.signing_keys_secret:
-        return str(parameters.get_secret(settings.signing_keys_secret, max_age=max_age))
-    assert settings.data_dir is not None
-    return _ensure_local_file(local_key_file(settings.data_dir))
+    return str(parameters.get_secret(str(settings.signing_keys_secret), max_age=max_age))
 
 
 def load_keyring(settings: Settings) -> KeyRing:

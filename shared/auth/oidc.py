@@ -136,6 +136,12 @@ def callback(
             redirect_uri=pending.redirect_uri, code=code, code_verifier=pending.code_verifier
         )
         claims = client.parse_id_token(token, nonce=pending.nonce)
+        if claims is not None and "email" not in claims:
+            # Conformant providers may keep scope claims out of the ID token: ask userinfo,
+            # and take its answer only for the subject the ID token vouched for.
+            info = client.userinfo(token=token)
+            if str(info.get("sub")) == str(claims["sub"]):
+                claims = {**info, **claims}
     except requests.RequestException as exc:
         raise Unavailable(
             "The sign-in provider cannot be reached.", code="oidc_unavailable"
