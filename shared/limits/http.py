@@ -17,6 +17,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from shared.errors import ParleyError
+from shared.http import error_response
 from shared.limits.limiter import Limit, enforce, rate_headers
 
 __all__ = ["Subject", "body_field", "client_ip", "rate_limited"]
@@ -53,7 +55,11 @@ def rate_limited(*limits: tuple[Limit, Subject]) -> Middleware:
     def middleware(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
         checks = [(limit, who) for limit, subject in limits if (who := subject(app)) is not None]
         outcome = enforce(checks)
-        response = next_middleware(app)
+        try:
+            response = next_middleware(app)
+        except ParleyError as error:
+            # A refused request still spent its token: its answer shows the bucket too.
+            response = error_response(error)
         if outcome is not None:
             response.headers.update(rate_headers(outcome))
         return response
