@@ -167,8 +167,11 @@ def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(aws: None, toke
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler
 
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    from shared.auth.gateway import ConnectionRefused
+
+    with pytest.raises(ConnectionRefused) as refused:
         lambda_handler(_connect_event(token), _context("Authorizer"))
+    assert str(refused.value) == "Unauthorized"
 
 
 def test_no_password_token_or_hash_is_logged(api: Api, capsys) -> None:
