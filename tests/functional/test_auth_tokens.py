@@ -164,10 +164,9 @@ def test_gateway_authorizer_allows_a_valid_token_with_the_user_in_context(
 
 @pytest.mark.parametrize("token", ["", "nope", None])
 def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(aws: None, token) -> None:
+    from shared.auth.gateway import ConnectionRefused
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler
-
-    from shared.auth.gateway import ConnectionRefused
 
     with pytest.raises(ConnectionRefused) as refused:
         lambda_handler(_connect_event(token), _context("Authorizer"))

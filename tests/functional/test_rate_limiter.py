@@ -1,8 +1,11 @@
-"""The shared limiter under concurrency: buckets in the store, conditional writes, no double spend."""
+"""The shared limiter under concurrency: buckets in the store, conditional writes, no double
+spend."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from shared.errors import RateLimited
 from shared.limits.bucket import Rate
@@ -35,12 +38,9 @@ def test_subjects_have_their_own_buckets(aws: None) -> None:
 def test_refusal_carries_the_contract_headers(aws: None) -> None:
     for _ in range(10):
         _try("c")
-    try:
+    with pytest.raises(RateLimited) as refused:
         enforce([(LIMIT, "c")])
-    except RateLimited as refused:
-        assert refused.headers["X-RateLimit-Limit"] == "10"
-        assert refused.headers["X-RateLimit-Remaining"] == "0"
-        assert refused.headers["X-RateLimit-Bucket"] == "test.concurrent"
-        assert refused.retry_after > 300  # one token per 360 s
-    else:
-        raise AssertionError("the 11th take was allowed")
+    assert refused.value.headers["X-RateLimit-Limit"] == "10"
+    assert refused.value.headers["X-RateLimit-Remaining"] == "0"
+    assert refused.value.headers["X-RateLimit-Bucket"] == "test.concurrent"
+    assert refused.value.retry_after > 300  # one token per 360 s
