@@ -118,3 +118,31 @@ def test_an_undeclared_authorizer_is_a_template_error(tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(TemplateError, match="Nope"):
         load_template(path)
+
+
+def test_authorizer_context_has_the_shape_aws_hands_the_function(
+    ring: KeyRing, jwks: jwt.PyJWKSet
+) -> None:
+    from emulator.events import HttpRequestFacts, http_api_event
+    from tests.eventshape import missing_paths
+
+    decision = authorize(SPEC, token(ring), jwks)
+    assert isinstance(decision, Allowed)
+    event = http_api_event(
+        HttpRequestFacts(
+            method="GET",
+            path="/api/v1/users/@me",
+            raw_query="",
+            query=[],
+            headers=[("authorization", "Bearer x")],
+            body=b"",
+            source_ip="127.0.0.1",
+            domain_name="127.0.0.1:3000",
+            api_id="local",
+            route_key="GET /api/v1/users/@me",
+            authorizer=decision.context(),
+        )
+    )
+    missing = missing_paths(event, "http-api-v2.json")
+    assert not {p for p in missing if p.startswith("requestContext.authorizer")}
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == "99"
