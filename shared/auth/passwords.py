@@ -71,9 +71,10 @@ def hash_password(password: str, cost: int) -> str:
 def verify_password(password: str, password_hash: str) -> bool:
     """Whether a password matches its hash; a password over bcrypt's limit never matches."""
     raw = _normalised(password)
-    if len(raw) > MAX_PASSWORD_BYTES:
-        return False
-    return bcrypt.checkpw(raw, password_hash.encode())
+    # Too long never matches, but still costs one verification: answering at once would tell
+    # a caller that the account exists (an unknown account costs a dummy verification).
+    matches = bcrypt.checkpw(raw[:MAX_PASSWORD_BYTES], password_hash.encode())
+    return matches and len(raw) <= MAX_PASSWORD_BYTES
 
 
 @cache
