@@ -38,3 +38,5 @@ class DevSettings(BaseSettings):
     max_connection_s: float = Field(default=7200.0, gt=0)
     stream_poll_s: float = Field(default=0.05, gt=0)
     ready_file: Path | None = None
+    # The local data folder (signing keys, ...); functions get it as PARLEY_DATA_DIR.
+    data_dir: Path = REPO_ROOT / ".parley"
