@@ -71,3 +71,29 @@ build-%:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp -r functions websocket_routes shared "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
+
+# ---------------------------------------------------------------- deploy checks (issue 8)
+# promtool checks iac/observability (tests/unit/test_iac_observability.py); it comes from
+# Debian's prometheus package, unpacked into .tools/ (not installed: no service is started).
+SAM_CLI_VERSION := 1.170.0
+PROMTOOL := $(or $(shell command -v promtool 2>/dev/null),$(TOOLS)/prometheus/usr/bin/promtool)
+
+install: $(PROMTOOL)
+
+$(TOOLS)/prometheus/usr/bin/promtool:
+	mkdir -p $(TOOLS)/prometheus
+	cd $(TOOLS) && { apt-get download prometheus 2>/dev/null \
+		|| { apt-get update -qq && apt-get download prometheus; }; }
+	dpkg-deb -x $(TOOLS)/prometheus_*.deb $(TOOLS)/prometheus
+	rm -f $(TOOLS)/prometheus_*.deb
+
+.PHONY: lint-deploy
+lint: lint-deploy
+
+lint-deploy: install
+	SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) \
+		sam validate --lint --template template.yaml --region us-east-1
+	$(RUN) cfn-lint iac/media/media-tier.yaml
+	$(RUN) hadolint iac/media/Dockerfile
+	UV=$(UV) tools/audit.sh
+

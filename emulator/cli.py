@@ -28,6 +28,11 @@ def _dev_parser(sub: Any) -> None:
     dev.add_argument("--ws-port", type=int, help="WebSocket API port (default 3001)")
     dev.add_argument("--store-port", type=int, help="embedded store port (default 4566)")
     dev.add_argument("--template", type=Path, help="SAM template (default ./template.yaml)")
+    dev.add_argument(
+        "--stack-name",
+        help="local stack name (default parley-local); with AWS_ENDPOINT_URL, a CloudFormation "
+        "stack of this name there provides the tables and buckets",
+    )
     dev.add_argument("--idle-timeout", type=float, dest="idle_timeout_s", help="seconds")
     dev.add_argument("--max-connection", type=float, dest="max_connection_s", help="seconds")
     dev.add_argument("--no-reload", action="store_false", dest="reload", default=None)
