@@ -33,6 +33,7 @@ class EventName(enum.StrEnum):
     GUILD_ROLE_DELETE = "GUILD_ROLE_DELETE"
     GUILD_BAN_ADD = "GUILD_BAN_ADD"
     GUILD_BAN_REMOVE = "GUILD_BAN_REMOVE"
+    INVITE_CREATE = "INVITE_CREATE"
 
 
 class AuditAction(enum.IntEnum):
