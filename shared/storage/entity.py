@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from shared.config import get_settings
 from shared.errors import Unavailable
 from shared.storage.table import ParleyItem
 
@@ -43,17 +41,19 @@ class Entity(ParleyItem):
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     gsi1 = Gsi1()
 
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """Every kind of item shares one connection, so one botocore client: creating a client
+        (loading DynamoDB's service model) is most of a cold start, and pynamodb would
+        otherwise make one per model class."""
+        if cls is Entity:
+            return super()._get_connection()
+        return Entity._get_connection()
 
-@cache
+
 def connection() -> Connection:
-    """The low-level connection transactions use (endpoint from ``AWS_ENDPOINT_URL``)."""
-    meta = ParleyItem.Meta
-    return Connection(
-        region=get_settings().aws_region,
-        connect_timeout_seconds=meta.connect_timeout_seconds,
-        read_timeout_seconds=meta.read_timeout_seconds,
-        max_retry_attempts=meta.max_retry_attempts,
-    )
+    """The low-level connection transactions use: the same client as every read."""
+    return Entity._get_connection().connection
 
 
 @contextmanager

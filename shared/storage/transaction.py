@@ -121,7 +121,7 @@ class _Contended(Exception):
 @retry(
     retry=retry_if_exception_type(_Contended),
     stop=stop_after_attempt(_ATTEMPTS),
-    wait=wait_exponential_jitter(initial=0.02, max=0.3),
+    wait=wait_exponential_jitter(multiplier=0.02, max=0.3),
     reraise=True,
 )
 def _commit(ordered: list[_Op], token: str) -> None:
