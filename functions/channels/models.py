@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from shared.api import PermissionBits, Snowflake
 from shared.domain import limits
 
-__all__ = ["CreateChannel", "OverwriteBody", "PositionBody", "PutOverwrite", "UpdateChannel"]
+__all__ = [
+    "CreateChannel",
+    "OverwriteBody",
+    "PositionBody",
+    "Positions",
+    "PutOverwrite",
+    "UpdateChannel",
+]
 
 ChannelName = Annotated[str, Field(min_length=1, max_length=limits.CHANNEL_NAME_MAX)]
 Topic = Annotated[str | None, Field(max_length=limits.CHANNEL_TOPIC_MAX)]
@@ -54,6 +61,12 @@ class UpdateChannel(BaseModel):
 class PositionBody(BaseModel):
     id: Snowflake
     position: Position
+
+
+class Positions(RootModel[list[PositionBody]]):
+    """``PATCH /guilds/{id}/channels``: 1 to 50 ``{id, position}`` pairs."""
+
+    root: Annotated[list[PositionBody], Field(min_length=1, max_length=limits.MAX_REORDER)]
 
 
 class PutOverwrite(BaseModel):

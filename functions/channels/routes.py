@@ -3,16 +3,13 @@ delete), and its permission overwrites."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
 
-from functions.channels.models import CreateChannel, PositionBody, PutOverwrite, UpdateChannel
+from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
 from shared.api import audit_reason, caller_id, created, no_content, path_id
-from shared.domain import limits
 from shared.domain.permissions import Overwrite, OverwriteType
 from shared.errors import Invalid
 from shared.services import channels
@@ -48,15 +45,12 @@ def create_channel(guild_id: str, body: CreateChannel) -> Response[Any]:
 
 
 @router.patch("/guilds/<guild_id>/channels")
-def reorder_channels(
-    guild_id: str,
-    body: Annotated[list[PositionBody], Body(), Field(min_length=1, max_length=limits.MAX_REORDER)],
-) -> Response[Any]:
+def reorder_channels(guild_id: str, body: Positions) -> Response[Any]:
     """Move up to 50 channels to new positions, all or none."""
     channels.reorder_channels(
         path_id(guild_id, "guild_id"),
         caller_id(router),
-        [(p.id, p.position) for p in body],
+        [(p.id, p.position) for p in body.root],
         audit_reason(router),
     )
     return no_content()

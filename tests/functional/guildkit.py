@@ -7,13 +7,21 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from emulator.streams import lambda_record
+from shared.domain.channel import Channel, ChannelType
+from shared.domain.member import Member
 from shared.ids import new_id
+from shared.storage import channels as channel_store
+from shared.storage import members as member_store
+from shared.storage.channels import ChannelRecord
+from shared.storage.keys import channel_sk, guild_pk
+from shared.storage.members import MemberRecord
 from tests.functional.apigw import LambdaContext, handler_for, request
 
 
@@ -87,6 +95,43 @@ def set_attributes(key: dict[str, str], **values: Any) -> None:
         UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
         ExpressionAttributeNames=names,
         ExpressionAttributeValues={f":{k}": v for k, v in values.items()},
+    )
+
+
+def seed_members(guild: dict[str, Any], count: int) -> list[int]:
+    """Test set-up only: ``count`` plain members written in one batch (no events, no counter),
+    where a limit test needs many and joining one by one would only add minutes."""
+    guild_id = int(guild["id"])
+    users = [new_user() for _ in range(count)]
+    with MemberRecord.batch_write() as batch:
+        for user in users:
+            batch.save(
+                member_store.record_of(
+                    Member(guild_id=guild_id, user_id=user, joined_at=datetime.now(UTC)),
+                    version=1,
+                )
+            )
+    return users
+
+
+def seed_channels(guild: dict[str, Any], count: int) -> list[str]:
+    """Test set-up only: ``count`` text channels written in one batch (no events, no counter)."""
+    guild_id = int(guild["id"])
+    channels = [
+        Channel(id=new_id(), guild_id=guild_id, type=ChannelType.TEXT, name=f"seeded-{i}")
+        for i in range(count)
+    ]
+    with ChannelRecord.batch_write() as batch:
+        for channel in channels:
+            batch.save(channel_store.record_of(channel, version=1))
+    return [str(c.id) for c in channels]
+
+
+def seed_overwrites(guild: dict[str, Any], channel_id: str, users: list[int], allow: int) -> None:
+    """Test set-up only: member overwrites stored on a channel directly."""
+    set_attributes(
+        {"PK": guild_pk(int(guild["id"])), "SK": channel_sk(int(channel_id))},
+        overwrites={str(u): {"type": 1, "allow": allow, "deny": 0} for u in users},
     )
 
 
