@@ -12,6 +12,13 @@ from moto import mock_aws
 
 from emulator.store import ensure_tables
 from tests.functional.apigw import template
+from tests.motopatch import light_stream_snapshots
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _light_stream_snapshots() -> Iterator[None]:
+    with light_stream_snapshots():
+        yield
 
 
 @pytest.fixture
