@@ -33,11 +33,11 @@ def _snapshot(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
 def light_stream_snapshots() -> Iterator[None]:
     had = "__deepcopy__" in StreamShard.__dict__
     previous = StreamShard.__dict__.get("__deepcopy__")
-    StreamShard.__deepcopy__ = _snapshot  # type: ignore[attr-defined]
+    StreamShard.__deepcopy__ = _snapshot
     try:
         yield
     finally:
         if had:
-            StreamShard.__deepcopy__ = previous  # type: ignore[attr-defined]
+            StreamShard.__deepcopy__ = previous
         else:
-            del StreamShard.__deepcopy__  # type: ignore[attr-defined]
+            del StreamShard.__deepcopy__
