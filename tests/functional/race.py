@@ -6,7 +6,6 @@ module level — each process first points its environment at the server, then i
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +15,8 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 
 from werkzeug.serving import make_server
+
+from tests.handlerproc import point_at
 
 
 class SerialApp:
@@ -56,20 +57,10 @@ def moto_server() -> Iterator[str]:
         thread.join()
 
 
-def _point_at(endpoint: str, table: str) -> None:
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    os.environ["PARLEY_TABLE_NAME"] = table
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-
-
 def organiser(endpoint: str, table: str, conn: Connection) -> None:
     """Process body: ``("new",)`` makes a guild with a 1-use invite and two would-be members;
     ``("count", guild_id, owner)`` answers (member_count, members listed). None ends it."""
-    _point_at(endpoint, table)
+    point_at(endpoint, table)
     from tests.functional.apigw import request
     from tests.functional.guildkit import create_guild, new_user, text_channel
 
@@ -92,7 +83,7 @@ def organiser(endpoint: str, table: str, conn: Connection) -> None:
 def joiner(endpoint: str, table: str, barrier: Barrier, conn: Connection) -> None:
     """Process body: for each (code, user) received, wait for the other joiner, then join;
     answer (status, started, finished) on the monotonic clock. None ends it."""
-    _point_at(endpoint, table)
+    point_at(endpoint, table)
     from tests.functional.apigw import request
 
     request("GET", "/invites/warm-up", user=1)  # import and connect before the race
