@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import AfterValidator, BaseModel, Field, RootModel
 
 from shared.api import PermissionBits, Snowflake
 from shared.domain import limits
+from shared.domain.permissions import Permission
 
 __all__ = [
     "CreateChannel",
@@ -25,13 +26,23 @@ UserLimit = Annotated[int, Field(ge=0, le=limits.VOICE_USER_LIMIT_MAX)]
 Position = Annotated[int, Field(ge=0, le=10_000)]
 
 
+def _channel_bits(value: int) -> int:
+    if value & Permission.ADMINISTRATOR:
+        raise ValueError("ADMINISTRATOR cannot be allowed or denied in a channel")
+    return value
+
+
+#: The bits of an overwrite: any permission but ADMINISTRATOR (Discord refuses it there too).
+ChannelBits = Annotated[PermissionBits, AfterValidator(_channel_bits)]
+
+
 class OverwriteBody(BaseModel):
     """A permission overwrite: ``type`` 0 for a role, 1 for a member."""
 
     id: Snowflake
     type: Literal[0, 1]
-    allow: PermissionBits = 0
-    deny: PermissionBits = 0
+    allow: ChannelBits = 0
+    deny: ChannelBits = 0
 
 
 class CreateChannel(BaseModel):
@@ -71,5 +82,5 @@ class Positions(RootModel[list[PositionBody]]):
 
 class PutOverwrite(BaseModel):
     type: Literal[0, 1]
-    allow: PermissionBits = 0
-    deny: PermissionBits = 0
+    allow: ChannelBits = 0
+    deny: ChannelBits = 0

@@ -11,17 +11,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
 from shared.api import audit_reason, caller_id, created, no_content, path_id
 from shared.domain.permissions import Overwrite, OverwriteType
-from shared.errors import Invalid
 from shared.services import channels
 
 router = APIGatewayHttpRouter()
 
 
 def _overwrite(target_id: int, kind: int, allow: int, deny: int) -> Overwrite:
-    try:
-        return Overwrite(target_id, OverwriteType(kind), allow, deny)
-    except ValueError as exc:
-        raise Invalid(str(exc), code="invalid_overwrite") from exc
+    """A validated body's overwrite as the domain's value."""
+    return Overwrite(target_id, OverwriteType(kind), allow, deny)
 
 
 @router.get("/guilds/<guild_id>/channels")
