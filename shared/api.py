@@ -22,7 +22,6 @@ from shared.http import current_user_id
 from shared.ids import parse_id
 
 __all__ = [
-    "PAGE_AFTER",
     "PermissionBits",
     "Reason",
     "Snowflake",
@@ -56,8 +55,6 @@ Snowflake = Annotated[int, BeforeValidator(_snowflake)]
 PermissionBits = Annotated[int, BeforeValidator(_bits)]
 #: A body's ``reason`` for the audit log.
 Reason = Annotated[str | None, Field(default=None, max_length=limits.AUDIT_REASON_MAX)]
-#: The ``after`` query parameter of id-ordered pages.
-PAGE_AFTER = Field(default=0, ge=0, lt=1 << 63)
 
 
 def path_id(text: str, what: str) -> int:
