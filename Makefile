@@ -60,6 +60,7 @@ unit functional integration: install
 bench: install
 	$(RUN) python -m bench.gateway
 	$(RUN) python -m bench.auth
+	$(RUN) python -m bench.guilds
 
 clean:
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache bench/results

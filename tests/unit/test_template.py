@@ -495,4 +495,6 @@ def test_project_table(project: Any) -> None:
     assert "LocalSecondaryIndexes" not in props
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert project.stream_mappings == []
+    # Every stream consumer reads the template's one table.
+    assert project.stream_mappings
+    assert {m.table_id for m in project.stream_mappings} == {"Table"}

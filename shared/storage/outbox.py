@@ -1,0 +1,115 @@
+"""The outbox: each gateway event is one small item, written in the change's own transaction.
+
+``PK=GUILDEVENTS#<guild>``, ``SK=EVENT#<event id>``; ``type`` = ``event``. The table stream
+delivers its INSERT to the consumers: the gateway fan-out (issue 5) turns it into exactly one
+gateway event, the audit log consumer records its ``audit`` part. Items expire after a day.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from shared.domain.events import AuditAction, AuditRecord, Change, EventName, GatewayEvent
+from shared.ids import new_id
+from shared.storage.entity import Entity
+from shared.storage.keys import event_sk, guild_events_pk
+from shared.storage.transaction import Transaction
+
+__all__ = ["EVENT_TTL", "EventRecord", "StoredEvent", "emit", "event_from_image"]
+
+#: How long an outbox item stays readable (long enough for any consumer's retries).
+EVENT_TTL = timedelta(days=1)
+
+
+class EventRecord(Entity, discriminator="event"):
+    """One gateway event, as the stream carries it."""
+
+    event_id = NumberAttribute()
+    event = UnicodeAttribute()
+    guild_id = NumberAttribute()
+    channel_id = NumberAttribute(null=True)
+    user_id = NumberAttribute(null=True)
+    actor_id = NumberAttribute(null=True)
+    #: The event's ``d``, as JSON text (ids stay strings, as clients receive them).
+    data = UnicodeAttribute()
+    #: The audit record, as JSON text, when the change is one the audit log keeps.
+    audit = UnicodeAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event read back from the stream, with the id its item was written under."""
+
+    id: int
+    event: GatewayEvent
+
+
+def _audit_json(audit: AuditRecord) -> str:
+    return json.dumps(
+        {
+            "action": int(audit.action),
+            "target_id": None if audit.target_id is None else str(audit.target_id),
+            "changes": [c.as_json() for c in audit.changes],
+            "reason": audit.reason,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _audit_from_json(text: str) -> AuditRecord:
+    raw = json.loads(text)
+    target = raw.get("target_id")
+    return AuditRecord(
+        action=AuditAction(raw["action"]),
+        target_id=None if target is None else int(target),
+        changes=tuple(
+            Change(c["key"], c.get("old_value"), c.get("new_value")) for c in raw["changes"]
+        ),
+        reason=raw.get("reason"),
+    )
+
+
+def emit(tx: Transaction, event: GatewayEvent, now: datetime) -> int:
+    """Add the event's outbox item to the transaction; the event's id."""
+    event_id = new_id()
+    tx.put(
+        EventRecord(
+            guild_events_pk(event.guild_id),
+            event_sk(event_id),
+            event_id=event_id,
+            event=str(event.name),
+            guild_id=event.guild_id,
+            channel_id=event.channel_id,
+            user_id=event.user_id,
+            actor_id=event.actor_id,
+            data=json.dumps(event.data, separators=(",", ":")),
+            audit=None if event.audit is None else _audit_json(event.audit),
+            expires_at=now + EVENT_TTL,
+        ),
+        condition=EventRecord.pk.does_not_exist(),
+    )
+    return event_id
+
+
+def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
+    """The event of a stream record's ``NewImage``; None for any other kind of item."""
+    if image.get("type", {}).get("S") != "event":
+        return None
+    record = EventRecord.from_raw_data(image)
+    return StoredEvent(
+        id=int(record.event_id),
+        event=GatewayEvent(
+            name=EventName(record.event),
+            guild_id=int(record.guild_id),
+            data=json.loads(record.data),
+            actor_id=None if record.actor_id is None else int(record.actor_id),
+            channel_id=None if record.channel_id is None else int(record.channel_id),
+            user_id=None if record.user_id is None else int(record.user_id),
+            audit=None if record.audit is None else _audit_from_json(record.audit),
+        ),
+    )
