@@ -265,9 +265,7 @@ describe("errors and client ops", () => {
     const { client } = makeClient();
     expect(client.send(Op.PresenceUpdate, { status: "idle" })).toBe(false);
     const ready = await readyClient();
-    expect(ready.client.send(Op.VoiceStateUpdate, { guild_id: "1", channel_id: null })).toBe(
-      true,
-    );
+    expect(ready.client.send(Op.VoiceStateUpdate, { guild_id: "1", channel_id: null })).toBe(true);
     expect(ready.socket.sent.at(-1)?.op).toBe(Op.VoiceStateUpdate);
     ready.client.stop();
     expect(ready.socket.closedWith).toBe(1000);

@@ -32,13 +32,7 @@ export interface GatewayErrorData {
 }
 
 export type GatewayStatus =
-  | "idle"
-  | "connecting"
-  | "identifying"
-  | "resuming"
-  | "ready"
-  | "reconnecting"
-  | "closed";
+  "idle" | "connecting" | "identifying" | "resuming" | "ready" | "reconnecting" | "closed";
 
 /** The part of the browser's WebSocket the client uses (a fake one in tests). */
 export interface SocketLike {
