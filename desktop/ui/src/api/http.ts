@@ -94,6 +94,10 @@ export class ApiClient {
     this.tokens = tokens;
   }
 
+  get refreshToken(): string | null {
+    return this.tokens?.refreshToken ?? null;
+  }
+
   get hasSession(): boolean {
     return this.tokens !== null;
   }

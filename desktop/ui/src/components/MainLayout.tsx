@@ -1,0 +1,5 @@
+import { Box } from "@mui/material";
+
+export default function MainLayout() {
+  return <Box sx={{ display: "flex", height: "100vh" }} />;
+}
