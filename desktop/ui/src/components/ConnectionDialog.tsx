@@ -13,7 +13,13 @@ import { saveServerConfig } from "../config";
 import { useClient } from "../services/context";
 
 /** Which server this client talks to: the HTTP API origin and, optionally, the gateway URL. */
-export default function ConnectionDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export default function ConnectionDialog({
+  open,
+  onClose,
+}: {
+  open: boolean;
+  onClose: () => void;
+}) {
   const client = useClient();
   const [server, setServer] = useState(client.config.server);
   const [gateway, setGateway] = useState(client.config.gateway ?? "");
