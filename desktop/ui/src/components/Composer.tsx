@@ -226,7 +226,6 @@ export default function Composer({
           value={text}
           onChange={(e) => typed(e.target.value)}
           onKeyDown={keys}
-          disabled={sending}
           sx={{ py: 1 }}
           inputProps={{ "aria-label": `Message #${channel.name}`, "data-testid": "composer" }}
         />
