@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop.localui import StaticServer
 from tests.e2e.conftest import run_desktop
+from tests.e2e.fake_server import FakeServer, login_script
 
 #: A fake capture device, so the request reaches the permission question on a machine without one.
 FAKE_DEVICE = "--use-fake-device-for-media-stream"
@@ -116,3 +117,41 @@ def test_shell_keeps_the_session_the_page_hands_it(ui_dist: Path, tmp_path: Path
         }
     )
     assert again["probe"] == '{"probe":1}'
+
+
+def test_shell_logs_in_and_renders_a_channel(
+    ui_dist: Path, artifacts: Path, tmp_path: Path
+) -> None:
+    """Against the scripted backend on loopback: sign in through the form, see #general."""
+    server = FakeServer(ui_dist).start()
+    try:
+        shot = artifacts / "desktop" / "channel.png"
+        shot.unlink(missing_ok=True)
+        state = tmp_path / "desktop.json"
+        result = run_desktop(
+            {
+                "server": server.http_url,
+                "gateway": server.ws_url,
+                "state_path": str(state),
+                "script": login_script("alice", "correct horse"),
+                "ready_js": (
+                    "document.querySelector('[data-testid=channel-title]')?.textContent"
+                    " === 'general' && document.querySelectorAll("
+                    "'[data-testid=message-content]').length >= 3 && 'rendered'"
+                ),
+                "screenshot": str(shot),
+            }
+        )
+    finally:
+        server.stop()
+    assert result["error"] is None, result
+    assert result["probe"] == "rendered"
+    assert ("POST", "/auth/login", {"login": "alice", "password": "correct horse"}) in (
+        server.fake.requests
+    )
+    assert any(f["op"] == 2 for f in server.fake.gateway_frames)  # identified on the gateway
+    assert shot.stat().st_size > 10_000
+    # The session was handed to the shell, so the next start is signed in already.
+    session = json.loads(json.loads(state.read_text())["session"])
+    assert session["user"]["username"] == "alice"
+    assert session["tokens"]["refreshToken"] == "refresh-1"

@@ -262,4 +262,35 @@ def test_settings_screens(ui: Any, artifacts: Path) -> None:
     page.get_by_role("tab", name="Voice & audio").click()
     page.get_by_label("Input device").wait_for()
     page.screenshot(path=str(artifacts / "e2e" / "scripted-user-settings.png"))
-    assert ("GET", f"/guilds/{GUILD_ID}/bans", None) in fake.requests
+    assert ("GET", f"/guilds/{GUILD_ID}/bans", {}) in fake.requests
+
+
+def test_history_loads_as_you_scroll_up(ui: Any) -> None:
+    page, fake = ui
+    history = fake.messages[RANDOM]
+    for n in range(120):
+        history.insert(
+            0,
+            {
+                **history[0],
+                "id": str(4_000_000_000_000_000_000 + n * 1_000_000),
+                "content": f"old message {n:03d}",
+            },
+        )
+    history.sort(key=lambda m: int(m["id"]))
+    sign_in(page)
+    page.get_by_test_id("channel-random").click()
+    shown(page, "random thoughts").wait_for()
+    for _ in range(3):
+        page.get_by_test_id("message-list").evaluate("el => { el.scrollTop = 0; }")
+        page.wait_for_timeout(300)
+    shown(page, "old message 000").wait_for()
+    gets = [
+        (m, b) for m, p, b in fake.requests if p == f"/channels/{RANDOM}/messages" and m == "GET"
+    ]
+    # The first page, then pages before the oldest message shown, newest first, 50 at a time.
+    assert gets[0][1] == {"limit": ["50"]}
+    assert len(gets) == 3
+    oldest_first_page = fake.messages[RANDOM][-50]["id"]
+    assert gets[1][1] == {"limit": ["50"], "before": [oldest_first_page]}
+    assert page.get_by_test_id("message").count() == 121
