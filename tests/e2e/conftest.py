@@ -47,7 +47,7 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ui_stack(tmp_path_factory: pytest.TempPathFactory, ui_dist: Path) -> Iterator[StackProcess]:
     """The real template served by `parley dev`, with the built UI at `/`."""
     stack = StackProcess(tmp_path_factory.mktemp("e2e"), extra_args=["--no-reload", "--no-warm"])
@@ -56,9 +56,13 @@ def ui_stack(tmp_path_factory: pytest.TempPathFactory, ui_dist: Path) -> Iterato
     stack.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    """Debian's Chromium driven by Playwright (never `playwright install`).
+
+    Module-scoped on purpose: Playwright's sync API runs an event loop in the main thread while
+    it is open, and pytest-asyncio's tests in later modules cannot start theirs until it stops.
+    """
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "Debian's chromium is missing: `make install` installs it (apt)"

@@ -271,6 +271,22 @@ class FakeBackend:
                 },
             )
             return 204, None
+        m = re.fullmatch(r"/invites/([\w-]+)", path)
+        if m and method == "POST":
+            if m.group(1) != "join-us":
+                return 404, {
+                    "code": "unknown_invite",
+                    "message": "That invite is invalid or has expired.",
+                }
+            guild = {
+                "id": "2",
+                "name": "Book Club",
+                "owner_id": BOB["id"],
+                "roles": [],
+                "channels": [{"id": "20", "type": 0, "name": "books", "guild_id": "2"}],
+            }
+            self.messages.setdefault("20", [])
+            return 200, guild
         if re.fullmatch(r"/channels/\d+/typing", path):
             return 204, None
         m = re.fullmatch(r"/channels/(\d+)/attachments", path)

@@ -294,3 +294,18 @@ def test_history_loads_as_you_scroll_up(ui: Any) -> None:
     oldest_first_page = fake.messages[RANDOM][-50]["id"]
     assert gets[1][1] == {"limit": ["50"], "before": [oldest_first_page]}
     assert page.get_by_test_id("message").count() == 121
+
+
+def test_an_invite_link_opens_the_join_dialog_and_joins(ui: Any) -> None:
+    page, fake = ui
+    sign_in(page)
+    page.goto(page.url + "&invite=wrong-code")
+    field = page.get_by_test_id("add-guild-input")
+    assert field.input_value() == "wrong-code"
+    page.get_by_role("button", name="Join", exact=True).click()
+    page.get_by_text("That invite is invalid or has expired.").wait_for()
+    field.fill("http://example.test/?invite=join-us")
+    page.get_by_role("button", name="Join", exact=True).click()
+    page.get_by_test_id("guild-name").filter(has_text="Book Club").wait_for()
+    assert ("POST", "/invites/join-us", None) in fake.requests
+    assert "invite=" not in page.url

@@ -45,7 +45,9 @@ export default function GuildRail() {
   const channels = useAppSelector((s) => s.channels.byId);
   const marks = useAppSelector((s) => s.readState.byChannel);
   const dispatch = useAppDispatch();
-  const [open, setOpen] = useState(false);
+  // An invite link (`/?invite=CODE`) opens the join dialog with the code filled in.
+  const [linkCode] = useState(() => new URLSearchParams(window.location.search).get("invite"));
+  const [open, setOpen] = useState(linkCode !== null);
 
   const unreadGuilds = new Set<string>();
   const mentionCount: Record<string, number> = {};
@@ -134,6 +136,7 @@ export default function GuildRail() {
       </Tooltip>
       <AddGuildDialog
         open={open}
+        initialCode={linkCode}
         onClose={() => setOpen(false)}
         onDone={(id) => {
           setOpen(false);
@@ -146,17 +149,19 @@ export default function GuildRail() {
 
 function AddGuildDialog({
   open,
+  initialCode,
   onClose,
   onDone,
 }: {
   open: boolean;
+  initialCode: string | null;
   onClose: () => void;
   onDone: (guildId: string) => void;
 }) {
   const client = useClient();
   const dispatch = useAppDispatch();
-  const [tab, setTab] = useState<"create" | "join">("create");
-  const [value, setValue] = useState("");
+  const [tab, setTab] = useState<"create" | "join">(initialCode ? "join" : "create");
+  const [value, setValue] = useState(initialCode ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -171,6 +176,11 @@ function AddGuildDialog({
           : await client.ep.joinInvite(inviteCode(value));
       dispatch(guildLoaded(guild));
       setValue("");
+      const url = new URL(window.location.href);
+      if (url.searchParams.has("invite")) {
+        url.searchParams.delete("invite");
+        window.history.replaceState(null, "", url.toString());
+      }
       onDone(guild.id);
     } catch (err) {
       setError(errorText(err));
