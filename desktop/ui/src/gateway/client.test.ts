@@ -249,6 +249,42 @@ describe("invalid session", () => {
   });
 });
 
+describe("when no token can be had", () => {
+  it("keeps retrying while the server cannot be reached for a refresh", async () => {
+    let calls = 0;
+    const { client } = makeClient({
+      getToken: () => {
+        calls += 1;
+        if (calls < 3) throw Object.assign(new Error("unreachable"), { status: 0 });
+        return "tok";
+      },
+    });
+    client.start();
+    await flush();
+    expect(client.status).toBe("reconnecting");
+    expect(FakeSocket.all).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toBe(3);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it("stops and says so when the session is over (401)", async () => {
+    const { client, errors } = makeClient({
+      getToken: () => {
+        throw Object.assign(new Error("Your session has expired."), { status: 401 });
+      },
+    });
+    client.start();
+    await flush();
+    expect(client.status).toBe("closed");
+    expect(errors).toEqual([
+      { code: "unauthorized", message: "Your session has expired.", status: 401 },
+    ]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.all).toHaveLength(0);
+  });
+});
+
 describe("errors and client ops", () => {
   it("surfaces op 12 ERROR frames without dropping the connection", async () => {
     const { client, errors, socket } = await readyClient();

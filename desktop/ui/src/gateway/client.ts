@@ -122,12 +122,19 @@ export class GatewayClient {
     try {
       token = await this.opts.getToken(freshToken);
     } catch (error) {
-      this.opts.onError?.({
-        code: "unauthorized",
-        message: error instanceof Error ? error.message : "Sign in again.",
-        status: 401,
-      });
-      this.stop();
+      const status = (error as { status?: number } | null)?.status;
+      if (status === 401 || status === 403) {
+        // The session is over: signing in again is the only way forward.
+        this.opts.onError?.({
+          code: "unauthorized",
+          message: error instanceof Error ? error.message : "Sign in again.",
+          status,
+        });
+        this.stop();
+      } else if (!this.stopped) {
+        // The server (or the network) is away: try again later, like any failed connection.
+        this.scheduleReconnect(freshToken);
+      }
       return;
     }
     if (this.stopped) return;
@@ -275,7 +282,10 @@ export class GatewayClient {
     if (this.stopped) return;
     // 4004 is Discord's "authentication failed"; a socket that never opened was most likely
     // refused in $connect (an expired token): both retry with a refreshed token.
-    const fresh = code === 4004 || !this.openedThisAttempt;
+    this.scheduleReconnect(code === 4004 || !this.openedThisAttempt);
+  }
+
+  private scheduleReconnect(fresh: boolean): void {
     const delay = Math.min(
       (this.opts.backoffBaseMs ?? 1000) * 2 ** this.attempts,
       this.opts.backoffMaxMs ?? 30_000,

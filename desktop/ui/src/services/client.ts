@@ -71,9 +71,9 @@ export class ParleyClient {
       return true;
     } catch (error) {
       this.api.setTokens(null);
-      saveSession(null);
-      if (!(error instanceof ApiError && error.status === 401))
-        this.notify(error, "Could not restore your session");
+      if (error instanceof ApiError && error.status === 401) saveSession(null);
+      // Otherwise the server is away: keep the session for the next start, and say why.
+      else this.notify(error, "Could not restore your session");
       return false;
     }
   }
