@@ -107,6 +107,43 @@ def _keep_media_prompt(qt_module: Any) -> None:
     vars(qt_module)["_parley_keeps_media_prompt"] = True
 
 
+def server_reachable(server: str, timeout_s: float = 2.0) -> bool:
+    """Does anything answer HTTP at the server's origin (any status counts)?"""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname, parts.port, timeout=timeout_s)
+    try:
+        connection.request("HEAD", "/")
+        connection.getresponse()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def choose_local_ui(
+    options: ShellOptions, reachable: Callable[[str], bool], bundled: Path = REPO_UI_DIST
+) -> Path | None:
+    """The UI build to serve locally, if any.
+
+    Asked for explicitly, it is used. Otherwise the server serves the UI, unless it cannot be
+    reached: then a bundled build (if there is one) is shown instead, so the user sees the sign-in
+    screen saying the server is away (and can change it) rather than a blank window.
+    """
+    if options.local_ui is not None:
+        return options.local_ui
+    if (bundled / "index.html").is_file() and not reachable(options.server):
+        log.warning("%s does not answer; showing the bundled UI", options.server)
+        return bundled
+    return None
+
+
 def page_url(options: ShellOptions, local_origin: str | None) -> str:
     """The URL the window opens: the server's own UI, or the local one pointed at the server."""
     server = options.server.rstrip("/")
@@ -140,7 +177,8 @@ def run(options: ShellOptions) -> ShellResult:
     state = ShellState.load(options.state_path)
     bridge = Bridge(state, options.state_path)
     result = ShellResult()
-    static = StaticServer(options.local_ui).start() if options.local_ui else None
+    local_ui = choose_local_ui(options, server_reachable)
+    static = StaticServer(local_ui).start() if local_ui else None
     result.url = page_url(options, static.url if static else None)
     geo = state.geometry
     window = webview.create_window(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 from desktop.flags import MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
 from desktop.permissions import MediaPermissionPolicy
-from desktop.shell import ShellOptions, page_url
+from desktop.shell import ShellOptions, choose_local_ui, page_url, server_reachable
 from desktop.state import Geometry, ShellState
 
 
@@ -85,3 +87,29 @@ def test_microphone_is_asked_once_per_origin_and_other_permissions_denied() -> N
     assert policy.decide("http://evil.test", "microphone") is False
     assert policy.decide("http://127.0.0.1:3000", None) is False
     assert asked == [("http://127.0.0.1:3000", "microphone"), ("http://evil.test", "microphone")]
+
+
+def test_an_unreachable_server_falls_back_to_the_bundled_ui(tmp_path: Path) -> None:
+    bundled = tmp_path / "dist"
+    bundled.mkdir()
+    (bundled / "index.html").write_text("<html></html>")
+    options = ShellOptions(server="http://127.0.0.1:9")
+    assert choose_local_ui(options, lambda _: False, bundled) == bundled
+    assert choose_local_ui(options, lambda _: True, bundled) is None
+    assert choose_local_ui(options, lambda _: False, tmp_path / "none") is None
+    explicit = ShellOptions(server="http://x", local_ui=tmp_path)
+    assert choose_local_ui(explicit, lambda _: False, bundled) == tmp_path
+
+
+def test_server_reachable_asks_over_http() -> None:
+    server = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        assert server_reachable(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        thread.join(5)
+        server.server_close()
+    port = server.server_port  # closed now: nothing answers there
+    assert not server_reachable(f"http://127.0.0.1:{port}", timeout_s=1)
+    assert not server_reachable("file:///etc/passwd")
