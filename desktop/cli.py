@@ -15,8 +15,8 @@ def add_parser(sub: Any) -> None:
     desk = sub.add_parser("desktop", help="open the Parley desktop client")
     desk.add_argument(
         "--server",
-        default="http://127.0.0.1:3000",
-        help="the server's HTTP origin (default: the local stack, http://127.0.0.1:3000)",
+        help="the server's HTTP origin (default: the last one used, else the local stack "
+        "at http://127.0.0.1:3000)",
     )
     desk.add_argument("--gateway", help="the gateway URL (default: ask the server)")
     desk.add_argument(

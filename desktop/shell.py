@@ -29,13 +29,15 @@ __all__ = ["ShellOptions", "ShellResult", "run"]
 log = logging.getLogger("parley.desktop")
 
 REPO_UI_DIST = Path(__file__).resolve().parent / "ui" / "dist"
+DEFAULT_SERVER = "http://127.0.0.1:3000"
 
 
 @dataclass
 class ShellOptions:
     """How one run of the shell behaves."""
 
-    server: str = "http://127.0.0.1:3000"
+    #: The server's HTTP origin; None: the one used last, else the local stack.
+    server: str | None = None
     #: Serve this built UI locally instead of loading it from the server.
     local_ui: Path | None = None
     #: Explicit gateway URL for the page (else it asks the server or derives it).
@@ -138,15 +140,16 @@ def choose_local_ui(
     """
     if options.local_ui is not None:
         return options.local_ui
-    if (bundled / "index.html").is_file() and not reachable(options.server):
-        log.warning("%s does not answer; showing the bundled UI", options.server)
+    server = options.server or DEFAULT_SERVER
+    if (bundled / "index.html").is_file() and not reachable(server):
+        log.warning("%s does not answer; showing the bundled UI", server)
         return bundled
     return None
 
 
 def page_url(options: ShellOptions, local_origin: str | None) -> str:
     """The URL the window opens: the server's own UI, or the local one pointed at the server."""
-    server = options.server.rstrip("/")
+    server = (options.server or DEFAULT_SERVER).rstrip("/")
     query = []
     if local_origin is not None:
         query.append(f"server={quote(server, safe='')}")
@@ -175,6 +178,8 @@ def run(options: ShellOptions) -> ShellResult:
             self.call.connect(lambda fn: fn())
 
     state = ShellState.load(options.state_path)
+    options.server = options.server or state.server or DEFAULT_SERVER
+    state.server = options.server
     bridge = Bridge(state, options.state_path)
     result = ShellResult()
     local_ui = choose_local_ui(options, server_reachable)

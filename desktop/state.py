@@ -41,6 +41,10 @@ class Geometry:
         # A geometry saved on a bigger screen or corrupted by hand must still give a usable window.
         self.width = min(max(int(self.width), 640), 10_000)
         self.height = min(max(int(self.height), 480), 10_000)
+        # A position off the top-left (a headless run, a monitor since unplugged) could hide
+        # the window: let the window manager place it instead.
+        if self.x is None or self.y is None or int(self.x) < 0 or int(self.y) < 0:
+            self.x = self.y = None
 
 
 @dataclass
@@ -49,6 +53,7 @@ class ShellState:
 
     geometry: Geometry = field(default_factory=Geometry)
     session: str | None = None
+    #: The server used last (``parley desktop`` without ``--server`` goes back to it).
     server: str | None = None
 
     @classmethod

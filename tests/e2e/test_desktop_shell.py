@@ -44,6 +44,7 @@ def test_shell_loads_the_ui_offscreen_and_saves_a_screenshot(
     # The window geometry was remembered for next time.
     saved = json.loads((tmp_path / "desktop.json").read_text())
     assert saved["geometry"]["width"] >= 640
+    assert saved["server"] == static.url  # `parley desktop` without --server goes back to it
 
 
 def test_shell_asks_before_granting_the_microphone(ui_dist: Path, tmp_path: Path) -> None:

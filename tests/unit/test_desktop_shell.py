@@ -113,3 +113,8 @@ def test_server_reachable_asks_over_http() -> None:
     port = server.server_port  # closed now: nothing answers there
     assert not server_reachable(f"http://127.0.0.1:{port}", timeout_s=1)
     assert not server_reachable("file:///etc/passwd")
+
+
+def test_an_off_screen_position_is_dropped_but_the_size_kept() -> None:
+    assert Geometry(900, 700, -242, -18) == Geometry(900, 700, None, None)
+    assert Geometry(900, 700, 10, 20).x == 10
