@@ -98,3 +98,49 @@ lint-deploy: install
 	$(RUN) hadolint iac/media/Dockerfile
 	UV=$(UV) tools/audit.sh
 
+# ---------------------------------------------------------------- desktop client (desktop/)
+# The UI (desktop/ui: React + TypeScript + Vite) and what its tests need. These rules only add
+# prerequisites to install/dev/lint/test, so the targets above stay as they are.
+UI := desktop/ui
+UI_STAMP := $(UI)/node_modules/.installed
+UI_SOURCES := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
+	$(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
+# Debian packages: chromium for the Playwright tests (driven at /usr/bin/chromium; never
+# `playwright install`), and the libraries PySide6's QtWebEngine loads for the offscreen shell
+# (libxcb-icccm4/keysyms1/cursor0: Qt's xcb plugin, for a real window or Xvfb).
+APT_DESKTOP := chromium libnss3 libnspr4 libasound2 libegl1 libgl1 libgbm1 libxkbcommon0 \
+	libxkbfile1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libfontconfig1 libdbus-1-3 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 fonts-noto-color-emoji
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: apt-desktop ui ui-lint ui-test clean-ui
+
+apt-desktop:
+	@dpkg -s $(APT_DESKTOP) >/dev/null 2>&1 || { \
+		echo "installing Debian packages for the desktop client's tests: $(APT_DESKTOP)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_DESKTOP); }
+
+$(UI_STAMP): $(UI)/package.json $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(UI)/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
+	cd $(UI) && npm run build
+	@touch $@
+
+ui: $(UI)/dist/index.html
+
+ui-lint: $(UI_STAMP)
+	cd $(UI) && npm run lint && npm run typecheck
+
+ui-test: $(UI_STAMP)
+	cd $(UI) && npm test
+
+clean-ui:
+	rm -rf $(UI)/node_modules $(UI)/dist test-artifacts
+
+install: $(UI_STAMP) apt-desktop
+dev: ui
+lint: ui-lint
+test: ui ui-test

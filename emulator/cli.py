@@ -88,7 +88,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="parley", description="Parley's command line")
     sub = parser.add_subparsers(dest="command", required=True)
     _dev_parser(sub)
+    # `parley desktop`: the desktop client (desktop/cli.py), imported only when asked for.
+    from desktop.cli import add_parser as _desktop_parser
+
+    _desktop_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "desktop":
+        from desktop.cli import main as desktop_main
+
+        raise SystemExit(desktop_main(args))
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     if args.command == "dev":
         overrides = {
