@@ -163,9 +163,7 @@ class Room:
     def _recompute(self) -> None:
         listening = [p.user_id for p in self.participants.values() if not p.deafened]
         self._receivers = {
-            p.user_id: ()
-            if p.muted
-            else tuple(other for other in listening if other != p.user_id)
+            p.user_id: () if p.muted else tuple(other for other in listening if other != p.user_id)
             for p in self.participants.values()
         }
 
