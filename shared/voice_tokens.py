@@ -27,7 +27,7 @@ __all__ = [
     "ALGORITHM",
     "ISSUER",
     "MAX_LIFETIME_S",
-    "TOKEN_USE",
+    "VOICE_USE",
     "UsedTokens",
     "VoiceGrant",
     "VoiceKeyPair",
@@ -39,7 +39,7 @@ __all__ = [
 ALGORITHM = "ES256"
 ISSUER = "parley"
 #: The ``use`` claim: keeps other Parley JWTs (access tokens) from passing as voice tokens.
-TOKEN_USE = "voice"
+VOICE_USE = "voice"
 #: No voice token may live longer than this; it also bounds the node's memory of used ``jti``s.
 MAX_LIFETIME_S = 300
 #: Default lifetime: long enough to open a WebSocket after VOICE_SERVER_UPDATE, no longer.
@@ -119,7 +119,7 @@ def mint_voice_token(
         "nbf": issued,
         "exp": issued + ttl_s,
         "jti": secrets.token_urlsafe(16),
-        "use": TOKEN_USE,
+        "use": VOICE_USE,
         "guild_id": guild_id,
         "channel_id": channel_id,
         "server_mute": server_mute,
@@ -172,7 +172,7 @@ class VoiceTokenVerifier:
         at = time.time() if now is None else now
         claims = self._decode(token, at)
         lifetime = float(claims["exp"]) - float(claims["iat"])
-        if lifetime > MAX_LIFETIME_S or claims.get("use") != TOKEN_USE:
+        if lifetime > MAX_LIFETIME_S or claims.get("use") != VOICE_USE:
             raise Unauthorized("This is not a voice token.", code="invalid_voice_token")
         try:
             grant = VoiceGrant(

@@ -79,5 +79,5 @@ async def test_heartbeat_writes_then_leaves(registry):
 
 
 def test_heartbeat_interval_must_be_shorter_than_the_ttl():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="shorter than the TTL"):
         Heartbeat(MemoryRegistry(), lambda now, until: record("x"), interval_s=5, ttl_s=5)

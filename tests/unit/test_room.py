@@ -144,5 +144,5 @@ def test_leaving_while_speaking_ends_speaking():
     "kwargs", [{"threshold": -1}, {"threshold": 128}, {"hangover_s": 0}, {"min_interval_s": -1}]
 )
 def test_policy_validates_itself(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must"):
         SpeakingPolicy(**kwargs)
