@@ -102,5 +102,5 @@ def test_record_validates_itself(kw):
         "expires_at": NOW + 1,
     }
     fields.update(kw)
-    with pytest.raises(ValueError, match="must|before"):
+    with pytest.raises(ValueError, match=r"must|before"):
         NodeRecord(**fields)
