@@ -33,6 +33,7 @@ __all__ = [
     "VoiceKeyPair",
     "VoiceTokenVerifier",
     "generate_voice_keys",
+    "mint_control_token",
     "mint_voice_token",
 ]
 
@@ -40,6 +41,8 @@ ALGORITHM = "ES256"
 ISSUER = "parley"
 #: The ``use`` claim: keeps other Parley JWTs (access tokens) from passing as voice tokens.
 VOICE_USE = "voice"
+#: The ``use`` claim of the tokens the functions present to a node's control API.
+CONTROL_USE = "control"
 #: No voice token may live longer than this; it also bounds the node's memory of used ``jti``s.
 MAX_LIFETIME_S = 300
 #: Default lifetime: long enough to open a WebSocket after VOICE_SERVER_UPDATE, no longer.
@@ -128,6 +131,31 @@ def mint_voice_token(
     return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": kid})
 
 
+def mint_control_token(
+    private_pem: str,
+    *,
+    kid: str,
+    node_id: str,
+    ttl_s: int = 30,
+    now: float | None = None,
+) -> str:
+    """A single-use token for one call of ``node_id``'s control API (server mute, disconnect)."""
+    if not 0 < ttl_s <= MAX_LIFETIME_S:
+        raise ValueError(f"ttl_s must be in 1..{MAX_LIFETIME_S}")
+    issued = int(time.time() if now is None else now)
+    claims = {
+        "iss": ISSUER,
+        "aud": node_id,
+        "sub": "parley-functions",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl_s,
+        "jti": secrets.token_urlsafe(16),
+        "use": CONTROL_USE,
+    }
+    return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": kid})
+
+
 @dataclass
 class UsedTokens:
     """The ``jti``s already admitted, each remembered until its token expires (then forgotten).
@@ -190,6 +218,16 @@ class VoiceTokenVerifier:
         if not self.used.claim(grant.jti, grant.expires_at, at):
             raise Unauthorized("This voice token was used already.", code="voice_token_reused")
         return grant
+
+    def verify_control(self, token: str, now: float | None = None) -> None:
+        """Accept a control-API token for this node once; :class:`Unauthorized` otherwise."""
+        at = time.time() if now is None else now
+        claims = self._decode(token, at)
+        lifetime = float(claims["exp"]) - float(claims["iat"])
+        if lifetime > MAX_LIFETIME_S or claims.get("use") != CONTROL_USE:
+            raise Unauthorized("This is not a control token.", code="invalid_control_token")
+        if not self.used.claim(str(claims["jti"]), float(claims["exp"]), at):
+            raise Unauthorized("This control token was used already.", code="token_reused")
 
     def _decode(self, token: str, at: float) -> dict[str, Any]:
         try:

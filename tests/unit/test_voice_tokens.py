@@ -15,6 +15,7 @@ from shared.voice_tokens import (
     MAX_LIFETIME_S,
     VoiceTokenVerifier,
     generate_voice_keys,
+    mint_control_token,
     mint_voice_token,
 )
 
@@ -158,3 +159,19 @@ def test_lifetime_is_capped_at_the_edge():
 def test_non_snowflake_ids_are_refused():
     with pytest.raises(Unauthorized):
         verifier().verify(mint(channel_id="general"), now=NOW)
+
+
+def test_control_tokens_are_single_use_and_not_voice_tokens():
+    v = verifier()
+    control = mint_control_token(KEYS.private_pem, kid="k1", node_id="node-a", now=NOW)
+    v.verify_control(control, now=NOW)
+    with pytest.raises(Unauthorized):
+        v.verify_control(control, now=NOW)
+    with pytest.raises(Unauthorized):
+        verifier().verify(control, now=NOW)
+    with pytest.raises(Unauthorized):
+        verifier().verify_control(mint(), now=NOW)
+    with pytest.raises(Unauthorized):
+        verifier("node-b").verify_control(
+            mint_control_token(KEYS.private_pem, kid="k1", node_id="node-a", now=NOW), now=NOW
+        )
