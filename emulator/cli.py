@@ -16,6 +16,8 @@ from emulator.config import DevSettings
 from emulator.stack import PortInUse, Stack
 from emulator.store import StoreError
 from emulator.template import TemplateError
+from media_nodes.server import add_parser as media_node_parser
+from media_nodes.server import main_from_args as media_node_main
 
 __all__ = ["main"]
 
@@ -82,7 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="parley", description="Parley's command line")
     sub = parser.add_subparsers(dest="command", required=True)
     _dev_parser(sub)
+    media_node_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "media-node":
+        media_node_main(args)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     if args.command == "dev":
         overrides = {

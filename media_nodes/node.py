@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 from aiortc.rtp import RtpPacket
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from media_nodes.aiortc_hooks import check_internals
 from media_nodes.config import MediaNodeSettings
@@ -76,6 +76,8 @@ SpeakingHook = Callable[[str, str, str, bool], Awaitable[None]]
 
 class MemberFlags(BaseModel):
     """``PATCH /rooms/{channel}/members/{user}``: server mute/deafen (omitted: unchanged)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     server_mute: bool | None = None
     server_deaf: bool | None = None
@@ -200,8 +202,8 @@ class MediaNode:
             RoomSnapshot(room.guild_id, room.channel_id, tuple(room.participants))
             for room in self.rooms.values()
         ]
-        for session in list(self.by_user.values()):
-            session.notify({"op": "moving"})
+        # Told before the hooks run: a hook may already hand clients their next node.
+        await asyncio.gather(*(s.send({"op": "moving"}) for s in list(self.by_user.values())))
         for hook in self.drain_hooks:
             try:
                 await hook(snapshot)

@@ -26,7 +26,7 @@ from aiortc import sdp as aiortc_sdp
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.rtp import RtpPacket
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from media_nodes.aiortc_hooks import (
     AUDIO_LEVEL_URI,
@@ -50,17 +50,23 @@ MAX_SDP = 200_000
 
 
 class OfferMessage(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     op: Literal["offer"]
     sdp: str = Field(max_length=MAX_SDP)
 
 
 class AnswerMessage(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     op: Literal["answer"]
     sdp: str = Field(max_length=MAX_SDP)
 
 
 class StateMessage(BaseModel):
     """The client's own mute/deafen (server mute/deafen comes only through the control API)."""
+
+    model_config = ConfigDict(strict=True)
 
     op: Literal["state"]
     self_mute: bool
@@ -137,11 +143,12 @@ class Session:
         """Send a signalling message without waiting (speaking, moving, errors)."""
         if self.ws.closed:
             return
-        task = asyncio.create_task(self._send(message))
+        task = asyncio.create_task(self.send(message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: dict[str, Any]) -> None:
+        """Send a signalling message now (a closing socket is ignored)."""
         if not self.ws.closed:
             try:
                 await self.ws.send_json(message)
@@ -168,7 +175,7 @@ class Session:
         self.inbound_pt = _opus_payload_type(local.sdp)
         if self.inbound_pt is None:
             raise SignalError("invalid_offer", "The offer has no Opus codec.")
-        await self._send({"op": "answer", "sdp": local.sdp})
+        await self.send({"op": "answer", "sdp": local.sdp})
         self.outbox.start()
         self.joined = True
 
@@ -245,7 +252,7 @@ class Session:
             for slot in self.slots
             if slot.source is not None and slot.transceiver.mid is not None
         }
-        await self._send({"op": "offer", "sdp": self.pc.localDescription.sdp, "tracks": tracks})
+        await self.send({"op": "offer", "sdp": self.pc.localDescription.sdp, "tracks": tracks})
 
     async def accept_answer(self, sdp: str) -> None:
         """The client's answer to the node's last offer; then the next offer if one is due."""
