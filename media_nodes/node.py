@@ -164,7 +164,10 @@ class MediaNode:
             await self.heartbeat.beat()
             self.heartbeat.start()
         if self.settings.ready_file is not None:
-            self.settings.ready_file.write_text(
+            # Written whole and then renamed: a reader never sees a half-written file.
+            ready = self.settings.ready_file
+            partial = ready.with_name(ready.name + ".tmp")
+            partial.write_text(
                 json.dumps(
                     {
                         "node_id": self.node_id,
@@ -174,6 +177,7 @@ class MediaNode:
                     }
                 )
             )
+            partial.replace(ready)
         log.info("media node %s listening on %s", self.node_id, self.endpoint)
 
     async def stop(self) -> None:
