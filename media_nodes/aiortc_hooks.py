@@ -23,6 +23,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 
+import aioice.ice
 import aiortc
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
@@ -42,6 +43,7 @@ __all__ = [
     "install_inbound_tap",
     "on_send_parameters",
     "opus_only",
+    "restrict_host_addresses",
     "send_rtp",
     "sender_ssrc",
 ]
@@ -53,6 +55,9 @@ MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 
 #: The signature of a tap: one parsed packet and its arrival time (ms, aiortc's clock).
 InboundTap = Callable[[RtpPacket, int], Awaitable[None]]
+
+
+_DEFAULT_HOST_ADDRESSES = aioice.ice.get_host_addresses
 
 
 class AiortcInternalsMoved(RuntimeError):
@@ -83,8 +88,28 @@ def check_internals() -> None:
         problems.append("RTCRtpSender no longer pulls its track (IdleTrack would not idle it)")
     if list(inspect.signature(RTCRtpSender.send).parameters) != ["self", "parameters"]:
         problems.append("RTCRtpSender.send(parameters) changed")
+    if "get_host_addresses(" not in inspect.getsource(aioice.ice.Connection.gather_candidates):
+        problems.append("aioice no longer gathers host candidates through get_host_addresses")
     if problems:
         raise AiortcInternalsMoved("; ".join(problems))
+
+
+def restrict_host_addresses(addresses: list[str]) -> None:
+    """Gather ICE host candidates on ``addresses`` only (process-wide); [] restores the default.
+
+    aioice offers every non-loopback interface and never 127.0.0.1. A local stack, its tests and
+    its benchmarks must keep media on the loopback interface, so they pass ``["127.0.0.1"]``; a
+    deployed node passes its public interface's address, or [] for all of them.
+    """
+    if not addresses:
+        aioice.ice.get_host_addresses = _DEFAULT_HOST_ADDRESSES
+        return
+    chosen = list(addresses)
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = host_addresses
 
 
 def install_inbound_tap(receiver: RTCRtpReceiver, tap: InboundTap) -> None:

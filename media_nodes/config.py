@@ -23,6 +23,9 @@ class MediaNodeSettings(BaseSettings):
     #: The signalling URL clients are given; by default built from host and the bound port.
     public_endpoint: str | None = None
     region: str = "local"
+    #: ICE host candidate addresses. The default keeps a local node's media on loopback; a
+    #: deployed node names its public interface's address, or [] for every interface.
+    ice_host_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     #: Participants this node accepts in all; the registry's "capacity", and its refusal point.
     capacity: int = Field(default=200, ge=1)
     #: The public keys voice tokens are checked against: a JWKS document inline or in a file.

@@ -29,7 +29,7 @@ from aiohttp import WSMsgType, web
 from aiortc.rtp import RtpPacket
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from media_nodes.aiortc_hooks import check_internals
+from media_nodes.aiortc_hooks import check_internals, restrict_host_addresses
 from media_nodes.config import MediaNodeSettings
 from media_nodes.forwarding import ForwardStats
 from media_nodes.metrics import CONTENT_TYPE, NodeGauges, build_registry, render
@@ -92,8 +92,11 @@ class MediaNode:
         *,
         verifier: VoiceTokenVerifier,
         registry: NodeRegistry | None = None,
+        session_class: type[Session] = Session,
     ) -> None:
         check_internals()
+        restrict_host_addresses(settings.ice_host_addresses)
+        self.session_class = session_class
         self.settings = settings
         self.node_id = settings.node_id
         self.verifier = verifier
@@ -343,7 +346,7 @@ class MediaNode:
             raise Unavailable("This node is full.", code="node_full")
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=self.settings.max_signal_bytes)
         await ws.prepare(request)
-        session = Session(
+        session = self.session_class(
             grant,
             ws,
             stats=self.stats,

@@ -29,6 +29,12 @@ def add_parser(sub: Any) -> None:
     node.add_argument("--port", type=int, help="signalling/metrics port (default 7000; 0 = any)")
     node.add_argument("--public-endpoint", help="signalling URL given to clients")
     node.add_argument("--region", help="region announced in the registry")
+    node.add_argument(
+        "--ice-address",
+        action="append",
+        dest="ice_host_addresses",
+        help="ICE host candidate address (repeatable; default 127.0.0.1)",
+    )
     node.add_argument("--capacity", type=int, help="participants accepted in all")
     node.add_argument("--jwks-file", type=Path, dest="voice_jwks_file", help="voice token JWKS")
     node.add_argument("--no-registry", action="store_false", dest="registry", default=None)
@@ -43,6 +49,7 @@ def settings_from_args(args: argparse.Namespace) -> MediaNodeSettings:
         "port",
         "public_endpoint",
         "region",
+        "ice_host_addresses",
         "capacity",
         "voice_jwks_file",
         "registry",

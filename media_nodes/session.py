@@ -21,7 +21,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
@@ -166,7 +166,7 @@ class Session:
                 transceivers = self.pc.getTransceivers()
                 if len(transceivers) != 1 or transceivers[0].kind != "audio":
                     raise SignalError("invalid_offer", "Offer exactly one audio m-line.")
-                install_inbound_tap(transceivers[0].receiver, self._tap)
+                self._prepare_inbound(transceivers[0])
                 answer = await self.pc.createAnswer()
                 await self.pc.setLocalDescription(answer)
         except (ValueError, AttributeError, LookupError) as exc:
@@ -178,6 +178,10 @@ class Session:
         await self.send({"op": "answer", "sdp": local.sdp})
         self.outbox.start()
         self.joined = True
+
+    def _prepare_inbound(self, transceiver: RTCRtpTransceiver) -> None:
+        """Take the participant's audio from its receiver: the tap, never the decoder."""
+        install_inbound_tap(transceiver.receiver, self._tap)
 
     async def _tap(self, packet: RtpPacket, arrival_time_ms: int) -> None:
         self._on_packet(self, packet)
@@ -199,7 +203,7 @@ class Session:
         for source in sources:
             if source in held:
                 continue
-            slot = next((s for s in self.slots if s.source is None), None) or self._new_slot()
+            slot = next((s for s in self.slots if s.source is None), None) or self._new_slot(source)
             slot.source = source
             slot.transceiver.direction = "sendonly"
             if slot.route is not None:
@@ -208,8 +212,12 @@ class Session:
             changed = True
         return changed
 
-    def _new_slot(self) -> Slot:
-        transceiver = self.pc.addTransceiver(IdleTrack(), direction="sendonly")
+    def _slot_track(self, source: str) -> MediaStreamTrack:
+        """The track a new slot's sender reads: one that never yields (packets bypass it)."""
+        return IdleTrack()
+
+    def _new_slot(self, source: str) -> Slot:
+        transceiver = self.pc.addTransceiver(self._slot_track(source), direction="sendonly")
         transceiver.setCodecPreferences(opus_only(RTCRtpSender.getCapabilities("audio").codecs))
         slot = Slot(transceiver, None)
         on_send_parameters(transceiver.sender, partial(self._slot_started, slot))

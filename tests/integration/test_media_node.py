@@ -132,6 +132,17 @@ async def test_three_peers_each_receive_the_other_two(media):
         assert session.inbound.lost <= session.inbound.expected * 0.01
 
 
+async def test_media_stays_on_loopback(media):
+    _, client = await media.join()
+    answer = next(m for m in client.messages if m["op"] == "answer")
+    candidates = [line for line in answer["sdp"].splitlines() if line.startswith("a=candidate")]
+    assert candidates
+    assert all(" 127.0.0.1 " in line for line in candidates)
+    assert client.pc is not None
+    offer = client.pc.localDescription.sdp
+    assert all(" 127.0.0.1 " in line for line in offer.splitlines() if "a=candidate" in line)
+
+
 async def test_forwarded_packets_decode_as_opus_at_a_standard_receiver(media):
     a, _ = await media.join()
     _, listener = await media.join(decode=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from media_nodes.aiortc_hooks import restrict_host_addresses
 from media_nodes.client import ToneTrack, VoiceClient
 from shared.voice_tokens import generate_voice_keys, mint_voice_token
 from tests.integration.stackproc import REPO_ROOT, wait_for
@@ -19,6 +20,14 @@ pytestmark = pytest.mark.integration
 
 
 KEYS = generate_voice_keys(kid="proc")
+
+
+@pytest.fixture(autouse=True)
+def loopback_media() -> Iterator[None]:
+    """This process's client keeps its media on loopback too (the node does by default)."""
+    restrict_host_addresses(["127.0.0.1"])
+    yield
+    restrict_host_addresses([])
 
 
 @pytest.fixture
