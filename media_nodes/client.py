@@ -157,6 +157,11 @@ class VoiceClient:
     def can_send(self) -> bool:
         return self._route is not None
 
+    @property
+    def next_timestamp(self) -> int:
+        """The RTP timestamp :meth:`send_opus` gives its next packet (before the node's rewrite)."""
+        return self._ts
+
     async def send_opus(self, payload: bytes, level: int | None = None) -> None:
         """Send one pre-encoded 20 ms Opus packet (no-track mode)."""
         if self._route is None:
