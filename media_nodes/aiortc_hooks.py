@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import ipaddress
 from collections.abc import Awaitable, Callable
 
+import aioice
 import aioice.ice
+import aioice.stun
 import aiortc
+import aiortc.rtcicetransport
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import RTCDtlsTransport
@@ -88,6 +92,15 @@ def check_internals() -> None:
         problems.append("RTCRtpSender no longer pulls its track (IdleTrack would not idle it)")
     if list(inspect.signature(RTCRtpSender.send).parameters) != ["self", "parameters"]:
         problems.append("RTCRtpSender.send(parameters) changed")
+    if list(inspect.signature(aioice.ice.Connection.request_received).parameters) != [
+        "self",
+        "message",
+        "addr",
+        "protocol",
+    ]:
+        problems.append("aioice Connection.request_received(message, addr, protocol) changed")
+    if "Connection(" not in inspect.getsource(aiortc.rtcicetransport.RTCIceGatherer.__init__):
+        problems.append("RTCIceGatherer no longer builds aioice's Connection by that name")
     if "get_host_addresses(" not in inspect.getsource(aioice.ice.Connection.gather_candidates):
         problems.append("aioice no longer gathers host candidates through get_host_addresses")
     if problems:
@@ -99,10 +112,14 @@ def restrict_host_addresses(addresses: list[str]) -> None:
 
     aioice offers every non-loopback interface and never 127.0.0.1. A local stack, its tests and
     its benchmarks must keep media on the loopback interface, so they pass ``["127.0.0.1"]``; a
-    deployed node passes its public interface's address, or [] for all of them.
+    deployed node passes its public interface's address, or [] for all of them. When every
+    address is a loopback one, connectivity checks from other addresses are ignored too: a
+    browser also probes from its other interfaces, and answering those would make the node send
+    media to a non-loopback address (a peer-reflexive candidate).
     """
     if not addresses:
         aioice.ice.get_host_addresses = _DEFAULT_HOST_ADDRESSES
+        vars(aiortc.rtcicetransport)["Connection"] = aioice.Connection
         return
     chosen = list(addresses)
 
@@ -110,6 +127,23 @@ def restrict_host_addresses(addresses: list[str]) -> None:
         return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
 
     aioice.ice.get_host_addresses = host_addresses
+    loopback_only = all(ipaddress.ip_address(a).is_loopback for a in chosen)
+    # aiortc's gatherer builds its ICE agent through this module-level name.
+    agent = LoopbackConnection if loopback_only else aioice.Connection
+    vars(aiortc.rtcicetransport)["Connection"] = agent
+
+
+class LoopbackConnection(aioice.Connection):
+    """An ICE agent that answers connectivity checks from loopback addresses only."""
+
+    def request_received(
+        self,
+        message: aioice.stun.Message,
+        addr: tuple[str, int],
+        protocol: aioice.ice.StunProtocol,
+    ) -> None:
+        if ipaddress.ip_address(addr[0]).is_loopback:
+            super().request_received(message, addr, protocol)
 
 
 def install_inbound_tap(receiver: RTCRtpReceiver, tap: InboundTap) -> None:

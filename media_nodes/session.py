@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
-from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.rtp import RtpPacket
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -137,6 +137,8 @@ class Session:
         self._offer_in_flight = False
         self._again = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: Header extension ids by URI, as the client's offer set them (see _align_offer).
+        self._extension_ids: dict[str, int] = {}
 
     # ------------------------------------------------------------ signalling out
     def notify(self, message: dict[str, Any]) -> None:
@@ -175,6 +177,7 @@ class Session:
         self.inbound_pt = _opus_payload_type(local.sdp)
         if self.inbound_pt is None:
             raise SignalError("invalid_offer", "The offer has no Opus codec.")
+        self._extension_ids = _negotiated_extensions(local.sdp)
         await self.send({"op": "answer", "sdp": local.sdp})
         self.outbox.start()
         self.joined = True
@@ -254,7 +257,8 @@ class Session:
         self._offer_in_flight, self._again = True, False
         async with self._sdp_lock:
             offer = await self.pc.createOffer()
-            await self.pc.setLocalDescription(offer)
+            aligned = _align_offer(offer.sdp, self._extension_ids, self.inbound_pt)
+            await self.pc.setLocalDescription(RTCSessionDescription(sdp=aligned, type="offer"))
         tracks = {
             slot.transceiver.mid: slot.source
             for slot in self.slots
@@ -299,3 +303,37 @@ def _opus_payload_type(sdp_text: str) -> int | None:
                 if codec.mimeType.lower() == "audio/opus":
                     return codec.payloadType
     return None
+
+
+def _negotiated_extensions(sdp_text: str) -> dict[str, int]:
+    description = aiortc_sdp.SessionDescription.parse(sdp_text)
+    for media in description.media:
+        if media.kind == "audio":
+            return {ext.uri: ext.id for ext in media.rtp.headerExtensions}
+    return {}
+
+
+def _align_offer(sdp_text: str, extension_ids: dict[str, int], opus_pt: int | None) -> str:
+    """The node's offer with the header extension ids and Opus payload type the client chose.
+
+    aiortc builds every offer from its own defaults (mid=1, audio level=2, Opus=96), while a
+    browser keeps the ids of its first negotiation and refuses to have them reassigned on a
+    BUNDLE transport ("RTP extension ID reassignment not supported"). So the node offers Opus
+    alone, under the client's payload type, and only the extensions the client offered, under
+    the client's ids.
+    """
+    description = aiortc_sdp.SessionDescription.parse(sdp_text)
+    for media in description.media:
+        if media.kind != "audio":
+            continue
+        media.rtp.headerExtensions = [
+            RTCRtpHeaderExtensionParameters(id=extension_ids[ext.uri], uri=ext.uri)
+            for ext in media.rtp.headerExtensions
+            if ext.uri in extension_ids
+        ]
+        opus = [c for c in media.rtp.codecs if c.mimeType.lower() == "audio/opus"]
+        if opus_pt is not None:
+            opus = [replace(c, payloadType=opus_pt) for c in opus]
+        media.rtp.codecs = opus
+        media.fmt = [c.payloadType for c in opus]
+    return str(description)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -11,91 +10,17 @@ import aiohttp
 import pytest
 
 from media_nodes.client import ToneTrack, VoiceClient
-from media_nodes.config import MediaNodeSettings
-from media_nodes.node import MediaNode, RoomSnapshot
-from media_nodes.registry import MemoryRegistry
-from shared.voice_tokens import (
-    VoiceTokenVerifier,
-    generate_voice_keys,
-    mint_control_token,
-    mint_voice_token,
-)
+from media_nodes.node import RoomSnapshot
+from shared.voice_tokens import mint_voice_token
+from tests.media_support import CHANNEL, GUILD, KEYS, NodeUnderTest, running_node
 
 pytestmark = pytest.mark.integration
 
-KEYS = generate_voice_keys(kid="test")
-GUILD, CHANNEL = "900", "901"
-_users = itertools.count(1000)
-
-
-class NodeUnderTest:
-    def __init__(self, node: MediaNode, registry: MemoryRegistry) -> None:
-        self.node = node
-        self.registry = registry
-        self.clients: list[VoiceClient] = []
-
-    def token(self, user_id: str, channel_id: str = CHANNEL, **flags) -> str:
-        return mint_voice_token(
-            KEYS.private_pem,
-            kid=KEYS.kid,
-            node_id=self.node.node_id,
-            user_id=user_id,
-            guild_id=GUILD,
-            channel_id=channel_id,
-            **flags,
-        )
-
-    async def join(
-        self, *, track=None, decode: bool = False, channel_id: str = CHANNEL, **flags
-    ) -> tuple[str, VoiceClient]:
-        user = str(next(_users))
-        client = VoiceClient(
-            self.node.endpoint,
-            self.token(user, channel_id, **flags),
-            track=track if track is not None else ToneTrack(),
-            decode=decode,
-        )
-        self.clients.append(client)
-        await client.join()
-        return user, client
-
-    async def control(self, method: str, channel_id: str, user_id: str, body=None) -> int:
-        token = mint_control_token(KEYS.private_pem, kid=KEYS.kid, node_id=self.node.node_id)
-        async with (
-            aiohttp.ClientSession() as http,
-            http.request(
-                method,
-                f"{self.node.http_url}/rooms/{channel_id}/members/{user_id}",
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
-            ) as response,
-        ):
-            return response.status
-
 
 @pytest.fixture
-async def media(tmp_path) -> AsyncIterator[NodeUnderTest]:
-    registry = MemoryRegistry()
-    settings = MediaNodeSettings(
-        node_id="node-test",
-        port=0,
-        capacity=8,
-        outbox_packets=16,
-        heartbeat_interval_s=0.2,
-        heartbeat_ttl_s=1.0,
-        drain_grace_s=2.0,
-        speaking_min_interval_s=0.05,
-    )
-    node = MediaNode(
-        settings, verifier=VoiceTokenVerifier(KEYS.jwks_json(), settings.node_id), registry=registry
-    )
-    await node.start()
-    under_test = NodeUnderTest(node, registry)
-    yield under_test
-    for client in under_test.clients:
-        await client.close()
-    if not node.draining:
-        await node.stop()
+async def media() -> AsyncIterator[NodeUnderTest]:
+    async with running_node() as under_test:
+        yield under_test
 
 
 async def grows(client: VoiceClient, user: str, by: int, within_s: float = 10.0) -> None:
