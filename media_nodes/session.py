@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
+from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.rtp import RtpPacket
@@ -44,6 +45,16 @@ from shared.voice_tokens import VoiceGrant
 __all__ = ["Session", "SignalError", "parse_signal"]
 
 log = logging.getLogger("parley.media.session")
+
+#: What aiortc raises for SDP it cannot parse or apply (a client's fault, never the node's).
+_SDP_ERRORS = (
+    ValueError,
+    AttributeError,
+    LookupError,
+    InvalidAccessError,
+    InvalidStateError,
+    OperationError,
+)
 
 #: Largest SDP accepted in one message.
 MAX_SDP = 200_000
@@ -171,8 +182,8 @@ class Session:
                 self._prepare_inbound(transceivers[0])
                 answer = await self.pc.createAnswer()
                 await self.pc.setLocalDescription(answer)
-        except (ValueError, AttributeError, LookupError) as exc:
-            raise SignalError("invalid_offer", "The offer could not be parsed.") from exc
+        except _SDP_ERRORS as exc:
+            raise SignalError("invalid_offer", "The offer could not be applied.") from exc
         local = self.pc.localDescription
         self.inbound_pt = _opus_payload_type(local.sdp)
         if self.inbound_pt is None:
@@ -273,7 +284,7 @@ class Session:
         try:
             async with self._sdp_lock:
                 await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-        except (ValueError, AttributeError, LookupError) as exc:
+        except _SDP_ERRORS as exc:
             raise SignalError("invalid_answer", "The answer could not be applied.") from exc
         finally:
             self._offer_in_flight = False

@@ -214,6 +214,47 @@ async def test_protocol_errors_are_answered_then_closed_before_joining(media):
     assert media.node.by_user == {}
 
 
+async def _offer_with(sdp_edit) -> str:
+    from aiortc import RTCPeerConnection
+
+    pc = RTCPeerConnection()
+    pc.addTransceiver("audio", direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = sdp_edit(pc.localDescription.sdp)
+    await pc.close()
+    return sdp
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # PCMU only: negotiable, but not Opus, which is all the node forwards.
+        lambda sdp: "\r\n".join(
+            line.replace("UDP/TLS/RTP/SAVPF 96 9 0 8", "UDP/TLS/RTP/SAVPF 0")
+            for line in sdp.split("\r\n")
+            if not line.startswith(("a=rtpmap:96", "a=fmtp:96", "a=rtcp-fb:96"))
+        ),
+        # No codec aiortc knows: nothing in common.
+        lambda sdp: sdp.replace("UDP/TLS/RTP/SAVPF 96 9 0 8", "UDP/TLS/RTP/SAVPF 120").replace(
+            "a=rtpmap:96 opus/48000/2", "a=rtpmap:120 nonsense/8000"
+        ),
+        # Video only.
+        lambda sdp: sdp.replace("m=audio", "m=video"),
+    ],
+    ids=["pcmu-only", "unknown-codec", "video"],
+)
+async def test_offers_the_node_cannot_use_are_refused(media, edit):
+    sdp = await _offer_with(edit)
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"{media.node.endpoint}?token={media.token('81')}")
+        await ws.send_json({"op": "offer", "sdp": sdp})
+        reply = await ws.receive_json(timeout=10)
+        assert (reply["op"], reply["code"]) == ("error", "invalid_offer")
+        closing = await ws.receive(timeout=10)
+        assert closing.data == 4004
+    assert media.node.by_user == {}
+
+
 async def test_protocol_errors_after_joining_are_answered_and_survived(media):
     a, ca = await media.join()
     assert ca._ws is not None
