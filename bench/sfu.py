@@ -99,6 +99,9 @@ SLICES = 4  # the bots' sends are spread over each 20 ms period in this many gro
 #: End-to-end p99 above this means the relay is falling behind (ITU-T G.114 puts the whole
 #: mouth-to-ear budget for good conversation at 150 ms).
 SUSTAINED_P99_MS = 150.0
+#: A level whose processes waited this share of the time for a CPU held by something else
+#: measured the machine, not the node: it is run once more before the scale-up stops.
+CONTENDED = 0.2
 
 
 def _opus_packets() -> list[bytes]:
@@ -504,8 +507,8 @@ def main() -> None:
     from shared.voice_tokens import generate_voice_keys
 
     keys = generate_voice_keys(kid="bench")
-    relay_levels = [int(x) for x in args.relay_levels.split(",")]
-    forward_levels = [int(x) for x in args.forward_levels.split(",")]
+    relay_levels = [int(x) for x in args.relay_levels.split(",") if x]
+    forward_levels = [int(x) for x in args.forward_levels.split(",") if x]
     if args.quick:
         relay_levels, forward_levels, args.seconds = relay_levels[:2], forward_levels[:1], 4.0
 
@@ -521,6 +524,12 @@ def main() -> None:
         level = run_level("forward", 5, max(1, streams // 20), args.seconds, keys)
         levels.append(level)
         _print(level)
+        if not level.ok and max(level.node_cpu_wait, level.bot_cpu_wait) > CONTENDED:
+            # Another process held our cores (a shared machine): measure that level again.
+            print("  (the cores were contended: once more)", flush=True)
+            level = run_level("forward", 5, max(1, streams // 20), args.seconds, keys)
+            levels.append(level)
+            _print(level)
         if not level.ok:
             break
 
