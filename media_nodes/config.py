@@ -43,6 +43,8 @@ class MediaNodeSettings(BaseSettings):
     speaking_min_interval_s: float = Field(default=0.2, ge=0)
     #: After SIGTERM: how long clients get to leave before the node closes what is left.
     drain_grace_s: float = Field(default=5.0, ge=0)
+    #: Seconds a client has, once its WebSocket is open, to send its offer.
+    offer_timeout_s: float = Field(default=10.0, gt=0)
     #: Largest signalling message accepted (SDP of a big room stays far below it).
     max_signal_bytes: int = Field(default=256 * 1024, ge=1024)
     #: Write {"endpoint", "metrics", "node_id"} here as JSON once listening (tests, `make dev`).

@@ -360,7 +360,15 @@ class MediaNode:
         return ws
 
     async def _converse(self, session: Session) -> None:
-        async for message in session.ws:
+        while True:
+            # A client that never offers must not hold its socket (and its token's seat) forever.
+            limit = None if session.joined else self.settings.offer_timeout_s
+            try:
+                async with asyncio.timeout(limit):
+                    message = await session.ws.receive()
+            except TimeoutError:
+                await session.ws.close(code=CLOSE_PROTOCOL, message=b"offer_timeout")
+                return
             if message.type != WSMsgType.TEXT:
                 break
             try:

@@ -255,6 +255,16 @@ async def test_offers_the_node_cannot_use_are_refused(media, edit):
     assert media.node.by_user == {}
 
 
+async def test_a_client_that_never_offers_is_closed(media):
+    media.node.settings = media.node.settings.model_copy(update={"offer_timeout_s": 0.5})
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"{media.node.endpoint}?token={media.token('82')}")
+        closing = await ws.receive(timeout=10)
+        assert closing.type == aiohttp.WSMsgType.CLOSE
+        assert closing.data == 4004
+        assert ws.close_code == 4004
+
+
 async def test_protocol_errors_after_joining_are_answered_and_survived(media):
     a, ca = await media.join()
     assert ca._ws is not None
