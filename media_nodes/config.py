@@ -31,10 +31,12 @@ class MediaNodeSettings(BaseSettings):
     #: The public keys voice tokens are checked against: a JWKS document inline or in a file.
     voice_jwks: str | None = None
     voice_jwks_file: Path | None = None
-    #: Heartbeat into the node registry (the single table) every interval, with this TTL.
+    #: Heartbeat into the node registry (the single table) every interval, with this TTL. A
+    #: dead node's rooms must be moved within 10 s: it is considered dead once its TTL passes
+    #: (at most 6 s after its last beat), leaving the allocator time to act.
     registry: bool = True
-    heartbeat_interval_s: float = Field(default=5.0, gt=0)
-    heartbeat_ttl_s: float = Field(default=15.0, gt=0)
+    heartbeat_interval_s: float = Field(default=2.0, gt=0)
+    heartbeat_ttl_s: float = Field(default=6.0, gt=0)
     #: Packets queued per receiving participant before new ones are dropped (a slow receiver).
     outbox_packets: int = Field(default=64, ge=1, le=10_000)
     #: Speaking: RFC 6464 level threshold, hangover and the least time between published changes.

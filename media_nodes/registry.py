@@ -74,8 +74,8 @@ class Heartbeat:
 
     registry: NodeRegistry
     describe: Callable[[float, float], NodeRecord]
-    interval_s: float = 5.0
-    ttl_s: float = 15.0
+    interval_s: float = 2.0
+    ttl_s: float = 6.0
     beats: int = 0
     failures: int = 0
     _task: asyncio.Task[None] | None = None
