@@ -114,11 +114,9 @@ class MediaNode:
         self.speaking_hooks: list[SpeakingHook] = []
         self.endpoint = ""
         self.http_url = ""
-        self._lost_closed_expected = 0
         self._runner: web.AppRunner | None = None
         self._tick_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
-        self._stopped = asyncio.Event()
         self._emptied = asyncio.Event()
         self.heartbeat = (
             Heartbeat(
@@ -195,7 +193,6 @@ class MediaNode:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        self._stopped.set()
 
     async def drain(self) -> None:
         """Leave the registry, tell clients to move, run the drain hooks, wait, then stop."""
