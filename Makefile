@@ -27,7 +27,17 @@ $(TOOLS)/bin/uv:
 	$(UV) sync --frozen
 	@touch $@
 
-install: .venv/.synced
+install: .venv/.synced chromium
+
+# ---------------------------------------------------------------- chromium (browser tests, voice)
+# Debian's chromium, which Playwright drives in tests/e2e (never `playwright install`).
+# Skipped when /usr/bin/chromium exists; needs root (apt-get) the first time only.
+.PHONY: chromium
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests …"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 # ---- auth (issue 3): the real OpenID provider the OIDC login tests run (tests/oidc, npm ci).
 install: tests/oidc/node_modules/.installed

@@ -17,6 +17,8 @@ from emulator.config import DevSettings
 from emulator.stack import PortInUse, Stack
 from emulator.store import StoreError
 from emulator.template import TemplateError
+from media_nodes.server import add_parser as media_node_parser
+from media_nodes.server import main_from_args as media_node_main
 
 __all__ = ["main"]
 
@@ -88,15 +90,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="parley", description="Parley's command line")
     sub = parser.add_subparsers(dest="command", required=True)
     _dev_parser(sub)
-    # `parley desktop`: the desktop client (desktop/cli.py), imported only when asked for.
+    # `parley desktop` (desktop/cli.py) and `parley media-node` (media_nodes/), imported lazily.
     from desktop.cli import add_parser as _desktop_parser
 
     _desktop_parser(sub)
+    media_node_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "desktop":
         from desktop.cli import main as desktop_main
 
         raise SystemExit(desktop_main(args))
+    if args.command == "media-node":
+        media_node_main(args)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     if args.command == "dev":
         overrides = {

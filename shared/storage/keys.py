@@ -7,10 +7,12 @@ from __future__ import annotations
 
 __all__ = [
     "HEALTH_PK",
+    "MEDIA_NODES_PK",
     "connection_pk",
     "connection_sk",
     "email_claim_key",
     "identity_key",
+    "media_node_sk",
     "oidc_state_key",
     "rate_bucket_key",
     "refresh_family_key",
@@ -197,3 +199,11 @@ __all__ += [
     "user_guilds_pk",
     "user_guilds_sk",
 ]
+# ---------------------------------------------------------------- media node registry
+#: The partition that holds one item per live media node: a Query lists them, never a Scan.
+MEDIA_NODES_PK = "MEDIA_NODES"
+
+
+def media_node_sk(node_id: str) -> str:
+    """A media node's registry item (heartbeat: endpoint, region, capacity, load; TTL)."""
+    return f"NODE#{node_id}"
