@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     connections_scheme: Literal["http", "https"] = "https"
     # Milliseconds between the heartbeats a gateway client must send.
     heartbeat_interval_ms: int = Field(default=41_250, ge=1_000, le=600_000)
+    # How long a disconnected session can be resumed, and so how long the log keeps events.
+    resume_window_s: int = Field(default=300, ge=1, le=86_400)
+    # API Gateway's connection cap (2 hours) and how long before it RECONNECT is sent.
+    gateway_max_connection_s: float = Field(default=7200.0, gt=0)
+    gateway_reconnect_margin_s: float = Field(default=300.0, gt=0)
+    # Gateway logs: each session listens to one; an event is appended to every one.
+    gateway_log_shards: int = Field(default=1, ge=1, le=16)
+    # Concurrent @connections posts from one fan-out invocation.
+    fanout_concurrency: int = Field(default=64, ge=1, le=1024)
 
 
 @cache
