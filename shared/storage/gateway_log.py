@@ -16,12 +16,11 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from shared.gateway.events import GatewayEvent
 from shared.storage import keys
 from shared.storage.outbox import PendingEvent, mark_sequenced
-from shared.storage.table import ParleyItem
+from shared.storage.table import ParleyItem, transaction
 
 __all__ = ["LogEntry", "append", "head", "oldest_kept", "read_after"]
 
@@ -114,10 +113,10 @@ def _append_chunk(shard: int, pending: list[PendingEvent], ttl_s: int) -> list[L
         head_item, condition = head_condition(shard, current)
         head_item.position = current + len(pending)
         try:
-            with TransactWrite() as transaction:
-                transaction.save(head_item, condition=condition)
+            with transaction() as tx:
+                tx.save(head_item, condition=condition)
                 for entry, item in zip(entries, pending, strict=True):
-                    transaction.save(
+                    tx.save(
                         _LogItem(
                             pk,
                             keys.log_sk(entry.position),
@@ -128,7 +127,7 @@ def _append_chunk(shard: int, pending: list[PendingEvent], ttl_s: int) -> list[L
                             expires_at=timedelta(seconds=ttl_s),
                         )
                     )
-                    mark_sequenced(transaction, item, shard)
+                    mark_sequenced(tx, item, shard)
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise

@@ -17,12 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.transactions import TransactWrite
 
 from shared.gateway.session import PAUSED, LiveSession
 from shared.storage import keys
 from shared.storage.gateway_log import head_condition
-from shared.storage.table import ParleyItem
+from shared.storage.table import ParleyItem, transaction
 
 __all__ = [
     "Connection",
@@ -251,9 +250,12 @@ def go_live(session: SessionItem, shard: int, replayed_to: int) -> bool:
     by live delivery.
     """
     try:
-        with TransactWrite() as transaction:
-            transaction.condition_check(*head_condition(shard, replayed_to))
-            transaction.update(
+        with transaction() as tx:
+            head_item, head_unchanged = head_condition(shard, replayed_to)
+            tx.condition_check(
+                type(head_item), head_item.pk, head_item.sk, condition=head_unchanged
+            )
+            tx.update(
                 session,
                 actions=[SessionItem.live_from.set(replayed_to + 1)],
                 condition=SessionItem.connection_id == session.connection_id,

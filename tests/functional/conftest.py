@@ -105,3 +105,15 @@ def posted_to(connection_id: str) -> bytes:
             if unquote(key) == connection_id:
                 data += connection.data
     return data
+
+
+def frames_posted(connection_id: str) -> list[dict[str, Any]]:
+    """The frames moto's @connections API received for one connection, in order."""
+    text = posted_to(connection_id).decode()
+    decoder = json.JSONDecoder()
+    frames: list[dict[str, Any]] = []
+    index = 0
+    while index < len(text):
+        frame, index = decoder.raw_decode(text, index)
+        frames.append(frame)
+    return frames

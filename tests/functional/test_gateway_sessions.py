@@ -1,0 +1,221 @@
+"""Gateway sessions under moto: sequencing, IDENTIFY, RESUME, delivery plans, the sweeper."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from shared.config import get_settings
+from shared.gateway import fanout, lifecycle
+from shared.gateway.directory import set_directory
+from shared.gateway.events import GatewayEvent, Scope
+from shared.gateway.session import PAUSED
+from shared.storage import gateway_log, sessions
+from shared.storage.outbox import OutboxItem, PendingEvent, pending_from_image
+from tests.functional.conftest import FakeLambdaContext, frames_posted, load_event
+from websocket_routes.default import app as default_app
+
+USER = 42
+OTHER = 43
+GUILD = 7
+
+
+class FakeDirectory:
+    """The directory port, with one guild of which both users are members."""
+
+    def __init__(self) -> None:
+        self.hidden: set[tuple[int, int]] = set()  # (channel, user) pairs that may not view
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        return {"id": str(user_id), "username": f"user{user_id}"}
+
+    def guild_ids(self, user_id: int) -> list[int]:
+        return [GUILD]
+
+    def dm_channel_ids(self, user_id: int) -> list[int]:
+        return []
+
+    def guild_snapshot(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        return {"id": str(guild_id), "name": "g"}
+
+    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
+        return {u for u in user_ids if (channel_id, u) not in self.hidden}
+
+
+@pytest.fixture
+def directory(table: str) -> FakeDirectory:
+    fake = FakeDirectory()
+    set_directory(fake)
+    return fake
+
+
+def message_event(connection_id: str, frame: dict[str, Any], user_id: int = USER) -> dict[str, Any]:
+    event = load_event("ws-heartbeat.json")
+    context = event["requestContext"]
+    context["connectionId"] = connection_id
+    context["authorizer"] = {"principalId": str(user_id), "userId": str(user_id)}
+    event["body"] = json.dumps(frame)
+    return event
+
+
+def send(connection_id: str, frame: dict[str, Any], user_id: int = USER) -> None:
+    default_app.lambda_handler(message_event(connection_id, frame, user_id), FakeLambdaContext())
+
+
+def identify(connection_id: str, user_id: int = USER) -> str:
+    lifecycle.connected(connection_id, user_id)
+    send(connection_id, {"op": 2, "d": {"token": "t", "properties": {}}}, user_id)
+    ready = frames_posted(connection_id)[0]
+    assert ready["t"] == "READY"
+    return str(ready["d"]["session_id"])
+
+
+def emit_and_sequence(*events: GatewayEvent) -> list[gateway_log.LogEntry]:
+    """What the fan-out's first stage does with outbox inserts."""
+    pending = []
+    for event in events:
+        item = OutboxItem.of(event)
+        item.save()
+        record = {"eventName": "INSERT", "dynamodb": {"NewImage": item.serialize()}}
+        found = pending_from_image(record)
+        assert found is not None
+        pending.append(found)
+    return gateway_log.append(0, pending, ttl_s=360)
+
+
+def message(n: int) -> GatewayEvent:
+    return GatewayEvent("MESSAGE_CREATE", {"n": n}, Scope.guild(GUILD), channel_id=99)
+
+
+def test_append_gives_dense_positions_in_order(directory: FakeDirectory) -> None:
+    first = emit_and_sequence(*(message(n) for n in range(3)))
+    second = emit_and_sequence(*(message(n) for n in range(3, 130)))  # several transactions
+    positions = [e.position for e in first + second]
+    assert positions == list(range(1, 131))
+    assert [e.event.d["n"] for e in first + second] == list(range(130))
+    assert gateway_log.head(0) == 130
+    replay = list(gateway_log.read_after(0, 100, 130))
+    assert [e.position for e in replay] == list(range(101, 131))
+
+
+def test_a_retried_batch_is_not_sequenced_twice(directory: FakeDirectory) -> None:
+    item = OutboxItem.of(message(1))
+    item.save()
+    pending = PendingEvent(item.pk, message(1))
+    assert [e.position for e in gateway_log.append(0, [pending], ttl_s=360)] == [1]
+    assert gateway_log.append(0, [pending], ttl_s=360) == []
+    assert gateway_log.head(0) == 1
+
+
+def test_identify_sends_ready_then_guilds_and_goes_live(directory: FakeDirectory) -> None:
+    emit_and_sequence(message(0))  # before the session: not for it
+    session_id = identify("conn-a")
+    frames = frames_posted("conn-a")
+    assert [f["t"] for f in frames] == ["READY", "GUILD_CREATE"]
+    ready = frames[0]
+    assert ready["s"] == 1
+    assert ready["d"]["user"]["id"] == str(USER)
+    assert ready["d"]["guilds"] == [str(GUILD)]
+    assert ready["d"]["heartbeat_interval"] == get_settings().heartbeat_interval_ms
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    assert session.live_from == 2
+    assert session.connection_id == "conn-a"
+
+
+def test_second_identify_on_a_connection_is_refused(directory: FakeDirectory) -> None:
+    identify("conn-a")
+    send("conn-a", {"op": 2, "d": {"token": "t"}})
+    assert frames_posted("conn-a")[-1]["d"]["code"] == "already_identified"
+
+
+def test_deliveries_follow_live_from_scope_and_channel_visibility(
+    directory: FakeDirectory,
+) -> None:
+    identify("conn-a", USER)
+    identify("conn-b", OTHER)
+    directory.hidden.add((99, OTHER))
+    entries = emit_and_sequence(
+        message(1),
+        GatewayEvent("GUILD_UPDATE", {"x": 1}, Scope.guild(GUILD)),
+        GatewayEvent("MESSAGE_CREATE", {"n": 2}, Scope.guild(GUILD + 1), channel_id=5),
+    )
+    plans = {
+        d.connection_id: [json.loads(f) for f in d.frames] for d in fanout._deliveries(entries, 0)
+    }
+    assert [f["t"] for f in plans["conn-a"]] == ["MESSAGE_CREATE", "GUILD_UPDATE"]
+    assert [f["s"] for f in plans["conn-a"]] == [1, 2]
+    assert [f["t"] for f in plans["conn-b"]] == ["GUILD_UPDATE"]  # may not view channel 99
+
+
+def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> None:
+    session_id = identify("conn-a")
+    emit_and_sequence(message(1), message(2))
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(message(3), message(4))
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": "t", "session_id": session_id, "seq": 2}})
+    frames = frames_posted("conn-b")
+    assert [(f["t"], f["s"]) for f in frames] == [
+        ("MESSAGE_CREATE", 3),
+        ("MESSAGE_CREATE", 4),
+        ("RESUMED", 4),
+    ]
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    assert session.connection_id == "conn-b"
+    assert session.live_from == 5
+
+
+@pytest.mark.parametrize(
+    ("user", "seq", "why"),
+    [(OTHER, 0, "not your session"), (USER, 99, "seq beyond the head"), (USER, -1, "bad seq")],
+)
+def test_resume_that_cannot_be_exact_is_refused(
+    directory: FakeDirectory, user: int, seq: int, why: str
+) -> None:
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    lifecycle.connected("conn-b", user)
+    send("conn-b", {"op": 6, "d": {"token": "t", "session_id": session_id, "seq": seq}}, user)
+    last = frames_posted("conn-b")[-1]
+    if seq < 0:
+        assert last["op"] == 12, why
+    else:
+        assert last == {"op": 9, "d": False, "s": None, "t": None}, why
+
+
+def test_resume_after_the_window_is_an_invalid_session(directory: FakeDirectory) -> None:
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    window_ms = get_settings().resume_window_s * 1000
+    session.update(
+        actions=[sessions.SessionItem.disconnected_ms.set(int(time.time() * 1000) - window_ms - 1)]
+    )
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": "t", "session_id": session_id, "seq": 1}})
+    assert frames_posted("conn-b")[-1]["op"] == 9
+
+
+def test_heartbeat_resets_the_clock_and_the_sweeper_closes_silent_sessions(
+    directory: FakeDirectory,
+) -> None:
+    session_id = identify("conn-a")
+    send("conn-a", {"op": 1, "d": 1})
+    assert frames_posted("conn-a")[-1]["op"] == 11
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    interval = get_settings().heartbeat_interval_ms
+    assert lifecycle.sweep(now_ms=int(session.last_heartbeat_ms) + interval).closed == 0
+    report = lifecycle.sweep(now_ms=int(session.last_heartbeat_ms) + 2 * interval + 2_000)
+    assert report.closed == 1
+    closed = sessions.get_session(USER, session_id)
+    assert closed is not None
+    assert closed.connection_id is None
+    assert closed.live_from == PAUSED or closed.disconnected_ms is not None
