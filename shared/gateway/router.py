@@ -48,7 +48,7 @@ OpHandler = Callable[[GatewayRequest, Frame], Frame | None]
 def authorized_user(event: dict[str, Any]) -> int | None:
     """The user id the $connect authorizer put in the connection's context, if any."""
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-    value = authorizer.get("userId") or authorizer.get("principalId")
+    value = authorizer.get("user_id") or authorizer.get("userId") or authorizer.get("principalId")
     return int(value) if isinstance(value, str | int) and str(value).isdigit() else None
 
 
