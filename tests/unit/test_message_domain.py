@@ -7,8 +7,8 @@ import pytest
 from shared.domain.message import (
     MAX_CONTENT,
     MAX_MENTIONS,
-    Message,
     Mentions,
+    Message,
     check_content,
     check_emoji,
     parse_mentions,
