@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.template import FunctionSpec
-from emulator.wire import HEADER, decode, encode
+from emulator.wire import MAX_LINE, decode, encode
 
 __all__ = ["FunctionError", "FunctionRuntime", "FunctionTimeout", "Invocation", "Runtimes"]
 
@@ -57,9 +57,10 @@ class _Worker:
         self._stdout = process.stdout
 
     async def receive(self) -> dict[str, Any]:
-        header = await self._stdout.readexactly(HEADER.size)
-        (length,) = HEADER.unpack(header)
-        return decode(await self._stdout.readexactly(length))
+        line = await self._stdout.readline()
+        if not line.endswith(b"\n"):
+            raise asyncio.IncompleteReadError(line, None)
+        return decode(line)
 
     async def call(self, message: dict[str, Any]) -> dict[str, Any]:
         self._stdin.write(encode(message))
@@ -134,6 +135,7 @@ class FunctionRuntime:
             stderr=asyncio.subprocess.PIPE,
             env=self._env,
             cwd=str(self.spec.code_dir),
+            limit=MAX_LINE,
         )
         assert process.stderr is not None
         task = asyncio.create_task(_forward_logs(self.name, process.stderr))

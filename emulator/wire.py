@@ -1,23 +1,26 @@
-"""The framing between the emulator and its worker processes: 4-byte length + JSON."""
+"""The framing between the emulator and its worker processes: one JSON object per line.
+
+``json.dumps`` escapes every newline inside strings, so a message never contains a raw one;
+a reader needs one ``readline`` per message.
+"""
 
 from __future__ import annotations
 
 import json
-import struct
 from typing import Any, BinaryIO
 
-__all__ = ["HEADER", "decode", "encode", "read_message", "write_message"]
+__all__ = ["MAX_LINE", "decode", "encode", "read_message", "write_message"]
 
-HEADER = struct.Struct("!I")
+#: The longest message a worker pipe carries (a 128 KB frame grows when escaped as JSON).
+MAX_LINE = 16 * 1024 * 1024
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message, separators=(",", ":"), default=str).encode()
-    return HEADER.pack(len(body)) + body
+    return json.dumps(message, separators=(",", ":"), default=str).encode() + b"\n"
 
 
-def decode(body: bytes) -> dict[str, Any]:
-    value = json.loads(body)
+def decode(line: bytes) -> dict[str, Any]:
+    value = json.loads(line)
     if not isinstance(value, dict):
         raise ValueError("a worker message is a JSON object")
     return value
@@ -25,11 +28,10 @@ def decode(body: bytes) -> dict[str, Any]:
 
 def read_message(stream: BinaryIO) -> dict[str, Any] | None:
     """One message from a blocking stream; None at end of stream."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
+    line = stream.readline()
+    if not line:
         return None
-    (length,) = HEADER.unpack(header)
-    return decode(stream.read(length))
+    return decode(line)
 
 
 def write_message(stream: BinaryIO, message: dict[str, Any]) -> None:
