@@ -29,6 +29,13 @@ $(TOOLS)/bin/uv:
 
 install: .venv/.synced
 
+# ---- auth (issue 3): the real OpenID provider the OIDC login tests run (tests/oidc, npm ci).
+install: tests/oidc/node_modules/.installed
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	@touch $@
+# ---- end auth
+
 # ---------------------------------------------------------------- the two commands
 dev: install
 	$(RUN) parley dev

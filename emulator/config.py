@@ -40,3 +40,5 @@ class DevSettings(BaseSettings):
     # Set: every scheduled function runs at this interval instead of its rate.
     schedule_interval_s: float | None = Field(default=None, gt=0)
     ready_file: Path | None = None
+    # The local data folder (signing keys, ...); functions get it as PARLEY_DATA_DIR.
+    data_dir: Path = REPO_ROOT / ".parley"

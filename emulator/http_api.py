@@ -21,8 +21,9 @@ from typing import Any
 from aiohttp import web
 
 from emulator.events import HttpRequestFacts, http_api_event
+from emulator.jwt_authorizer import JwtAuthorizer, Refused
 from emulator.runtime import FunctionError, FunctionTimeout, Runtimes
-from emulator.template import HttpRoute
+from emulator.template import HttpRoute, JwtAuthorizerSpec
 
 __all__ = ["HttpApi", "RouteTable"]
 
@@ -110,8 +111,10 @@ class HttpApi:
         runtimes: Runtimes,
         ui_dir: Path | None,
         stage_variables: dict[str, str] | None = None,
+        authorizers: dict[str, JwtAuthorizerSpec] | None = None,
     ) -> None:
         self.routes = RouteTable(routes)
+        self.authorizers = {name: JwtAuthorizer(spec) for name, spec in (authorizers or {}).items()}
         self.stage_variables = stage_variables or {}
         self.runtimes = runtimes
         self.ui_dir = ui_dir
@@ -135,6 +138,17 @@ class HttpApi:
             return _aws_error(404, "Not Found")
         route, params = matched
         self.requests += 1
+        authorizer_context: dict[str, Any] | None = None
+        if route.authorizer is not None:
+            authorizer = self.authorizers[route.authorizer]
+            decision = await authorizer.check(
+                request.headers.get(authorizer.spec.identity_header), route.scopes
+            )
+            if isinstance(decision, Refused):
+                response = _aws_error(decision.status, decision.message)
+                response.headers["www-authenticate"] = decision.www_authenticate
+                return response
+            authorizer_context = decision.context()
         facts = HttpRequestFacts(
             method=request.method,
             path=request.path,
@@ -148,6 +162,7 @@ class HttpApi:
             route_key=route.route_key,
             path_parameters=params,
             stage_variables=self.stage_variables,
+            authorizer=authorizer_context,
         )
         try:
             invocation = await self.runtimes.invoke(route.function_id, http_api_event(facts))

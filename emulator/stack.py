@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import json
 import logging
 import os
@@ -26,9 +27,13 @@ from emulator.streams import StreamPump
 from emulator.template import Template, load_template
 from emulator.websocket_api import Limits, WebSocketGateway
 
-__all__ = ["PortInUse", "Stack", "StackInfo"]
+__all__ = ["PUBLIC_URL_PARAMETER", "PortInUse", "Stack", "StackInfo"]
 
 log = logging.getLogger("parley.stack")
+
+#: The template parameter the emulator fills with the URL it serves the HTTP API on (so that,
+#: say, a JWT authorizer's issuer can name the stack itself; see docs/auth.md).
+PUBLIC_URL_PARAMETER = "ApiBaseUrl"
 
 
 class PortInUse(Exception):
@@ -37,6 +42,30 @@ class PortInUse(Exception):
             f"port {port} ({what}) on {host} is already in use: stop what holds it, "
             f"or choose another with {flag}"
         )
+
+
+def _bind(what: str, host: str, port: int, flag: str) -> socket.socket:
+    """A listening socket taken before anything else starts, so its port is known early."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(what, host, port, flag) from exc
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _public_host(host: str) -> str:
+    """The address clients use: loopback when listening on every interface."""
+    try:
+        return "127.0.0.1" if ipaddress.ip_address(host).is_unspecified else host
+    except ValueError:
+        return host
 
 
 def _check_free(what: str, host: str, port: int, flag: str) -> None:
@@ -79,6 +108,7 @@ class Stack:
         self.pump: StreamPump | None = None
         self.scheduler: Scheduler | None = None
         self._runners: list[web.AppRunner] = []
+        self._http_socket: socket.socket | None = None
         self._stop_reload = asyncio.Event()
         self._reload_task: asyncio.Task[None] | None = None
         self.info: StackInfo | None = None
@@ -87,12 +117,17 @@ class Stack:
     async def start(self) -> StackInfo:
         s = self.settings
         self.started_at = time.monotonic()
+        self._http_socket = _bind("HTTP API", s.host, s.http_port, "--http-port")
+        http_port = int(self._http_socket.getsockname()[1])
+        public_url = f"http://{_public_host(s.host)}:{http_port}"
         self.template = template = load_template(
-            s.template, stack_name=s.stack_name, region=s.region
+            s.template,
+            stack_name=s.stack_name,
+            region=s.region,
+            parameters={PUBLIC_URL_PARAMETER: public_url},
         )
         if template.websocket is None:
             raise ValueError(f"{s.template.name} declares no WebSocket API")
-        _check_free("HTTP API", s.host, s.http_port, "--http-port")
         _check_free("WebSocket API", s.host, s.ws_port, "--ws-port")
         endpoint = s.aws_endpoint_url
         if endpoint is None:
@@ -121,8 +156,10 @@ class Stack:
                 "PARLEY_CONNECTIONS_SCHEME": "http",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                "PARLEY_DATA_DIR": str(s.data_dir),
             }
         )
+        base_env.setdefault("PARLEY_PUBLIC_URL", public_url)
         base_env.setdefault("AWS_ACCESS_KEY_ID", "test")
         base_env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
         # The functions must know the gateway's real limits (tests shorten them).
@@ -142,9 +179,16 @@ class Stack:
         ws_port = await self._serve(self.gateway.application(), s.ws_port, "WebSocket API")
         self.gateway.domain_name = f"{s.host}:{ws_port}"
         self.http = HttpApi(
-            template.http_routes, self.runtimes, s.ui_dir, template.http_stage_variables
+            template.http_routes,
+            self.runtimes,
+            s.ui_dir,
+            template.http_stage_variables,
+            template.http_authorizers,
         )
-        http_port = await self._serve(self.http.application(), s.http_port, "HTTP API")
+        http_socket, self._http_socket = self._http_socket, None
+        http_port = await self._serve(
+            self.http.application(), s.http_port, "HTTP API", sock=http_socket
+        )
         self.http.domain_name = f"{s.host}:{http_port}"
 
         self.pump = StreamPump(
@@ -184,11 +228,17 @@ class Stack:
             os.replace(partial, s.ready_file)
         return self.info
 
-    async def _serve(self, app: web.Application, port: int, what: str) -> int:
+    async def _serve(
+        self, app: web.Application, port: int, what: str, sock: socket.socket | None = None
+    ) -> int:
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(runner, self.settings.host, port, reuse_address=True)
+        site: web.BaseSite = (
+            web.SockSite(runner, sock)
+            if sock is not None
+            else web.TCPSite(runner, self.settings.host, port, reuse_address=True)
+        )
         try:
             await site.start()
         except OSError as exc:
@@ -203,6 +253,9 @@ class Stack:
     async def stop(self) -> None:
         """Close every port and child process; safe to call after a failed start."""
         self._stop_reload.set()
+        if self._http_socket is not None:
+            self._http_socket.close()
+            self._http_socket = None
         if self._reload_task is not None:
             with contextlib.suppress(Exception):
                 await self._reload_task

@@ -20,6 +20,7 @@ from emulator.intrinsics import Resolver
 __all__ = [
     "FunctionSpec",
     "HttpRoute",
+    "JwtAuthorizerSpec",
     "ScheduleSpec",
     "StreamMapping",
     "TableSpec",
@@ -58,11 +59,22 @@ class FunctionSpec:
 
 
 @dataclass(frozen=True)
+class JwtAuthorizerSpec:
+    """An HTTP API JWT authorizer (``HttpApi.Auth.Authorizers.<name>.JwtConfiguration``)."""
+
+    name: str
+    issuer: str
+    audience: tuple[str, ...]
+    identity_header: str = "authorization"  # from $request.header.<Name>, lower case
+
+
+@dataclass(frozen=True)
 class HttpRoute:
     method: str  # upper case, or ANY
     path: str  # API Gateway syntax: /api/v1/channels/{id}, /{proxy+}
     function_id: str
     authorizer: str | None = None
+    scopes: tuple[str, ...] = ()
 
     @property
     def route_key(self) -> str:
@@ -139,6 +151,8 @@ class Template:
     stream_mappings: list[StreamMapping] = field(default_factory=list)
     http_stage_variables: dict[str, str] = field(default_factory=dict)
     schedules: list[ScheduleSpec] = field(default_factory=list)
+    http_authorizers: dict[str, JwtAuthorizerSpec] = field(default_factory=dict)
+    http_default_authorizer: str | None = None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +212,12 @@ def load_template(
             template.http_stage_variables = {
                 k: str(v) for k, v in resolver.resolve(variables).items()
             }
+            auth = resolver.resolve((resource.get("Properties") or {}).get("Auth") or {})
+            template.http_authorizers = _http_authorizers(logical_id, auth)
+            default = auth.get("DefaultAuthorizer")
+            if default is not None and default not in template.http_authorizers:
+                raise TemplateError(f"{logical_id}: DefaultAuthorizer {default!r} is not declared")
+            template.http_default_authorizer = default
         if resource.get("Type") == DYNAMODB_TABLE:
             template.tables[logical_id] = TableSpec(
                 logical_id=logical_id,
@@ -227,7 +247,10 @@ def load_template(
             kind = event.get("Type")
             eprops = event.get("Properties") or {}
             if kind == "HttpApi":
-                auth = (eprops.get("Auth") or {}).get("Authorizer")
+                route_auth = eprops.get("Auth") or {}
+                auth = route_auth.get("Authorizer", template.http_default_authorizer)
+                if auth not in (None, "NONE") and auth not in template.http_authorizers:
+                    raise TemplateError(f"{logical_id}.{event_id}: no authorizer named {auth!r}")
                 template.http_routes.append(
                     HttpRoute(
                         method=str(eprops.get("Method", "ANY"))
@@ -236,6 +259,7 @@ def load_template(
                         path=str(eprops.get("Path", "/{proxy+}")),
                         function_id=logical_id,
                         authorizer=None if auth in (None, "NONE") else str(auth),
+                        scopes=tuple(str(x) for x in route_auth.get("AuthorizationScopes") or ()),
                     )
                 )
             elif kind == "Schedule":
@@ -266,6 +290,28 @@ def load_template(
 
     template.websocket = _websocket_api(resources, resolver)
     return template
+
+
+def _http_authorizers(api_id: str, auth: dict[str, Any]) -> dict[str, JwtAuthorizerSpec]:
+    """The JWT authorizers an HttpApi declares (the emulator serves no other kind on it)."""
+    found: dict[str, JwtAuthorizerSpec] = {}
+    for name, config in (auth.get("Authorizers") or {}).items():
+        jwt_config = (config or {}).get("JwtConfiguration")
+        if not isinstance(jwt_config, dict) or not jwt_config.get("issuer"):
+            raise TemplateError(f"{api_id}: authorizer {name} needs a JwtConfiguration issuer")
+        source = str(config.get("IdentitySource", "$request.header.Authorization"))
+        if not source.startswith("$request.header."):
+            raise TemplateError(f"{api_id}: authorizer {name}: IdentitySource must be a header")
+        audience = jwt_config.get("audience") or []
+        found[name] = JwtAuthorizerSpec(
+            name=name,
+            issuer=str(jwt_config["issuer"]),
+            audience=tuple(
+                str(a) for a in (audience if isinstance(audience, list) else [audience])
+            ),
+            identity_header=source.removeprefix("$request.header.").lower(),
+        )
+    return found
 
 
 def _websocket_api(resources: dict[str, Any], resolver: Resolver) -> WebSocketApiSpec | None:

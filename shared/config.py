@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["OidcProviderSettings", "Settings", "get_settings"]
+
+#: A rate limit as ``"<capacity>/<seconds>"``: a bucket of that many tokens, refilled in that time.
+RATE_PATTERN = r"^[1-9][0-9]{0,6}/[0-9]+(\.[0-9]+)?$"
+
+
+class OidcProviderSettings(BaseModel):
+    """One OpenID provider Parley accepts logins from (docs/auth.md)."""
+
+    issuer: str = Field(min_length=8)
+    client_id: str = Field(min_length=1)
+    client_secret: str | None = None
+    scope: str = "openid email profile"
 
 
 class Settings(BaseSettings):
@@ -47,6 +60,35 @@ class Settings(BaseSettings):
     gateway_log_shards: int = Field(default=1, ge=1, le=16)
     # Concurrent @connections posts from one fan-out invocation.
     fanout_concurrency: int = Field(default=64, ge=1, le=1024)
+
+    # ---------------------------------------------------------------- auth (docs/auth.md)
+    # The public base URL of the HTTP API (no /api/v1): the token issuer is `<public_url>/api/v1`.
+    # The template passes its ApiBaseUrl parameter; `parley dev` fills that in with its own URL.
+    public_url: str = "http://127.0.0.1:3000"
+    jwt_audience: str = "parley"
+    access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=3_600, le=365 * 86_400)
+    bcrypt_cost: int = Field(default=12, ge=4, le=16)
+    # Local only (set by `parley dev`): the signing keys are generated once into <data_dir>/keys.
+    data_dir: Path | None = None
+    # On AWS: the signing key set (a private JWK Set, JSON) in SSM Parameter Store (SecureString)
+    # or in Secrets Manager, read through Powertools Parameters.
+    signing_keys_parameter: str | None = None
+    signing_keys_secret: str | None = None
+    signing_keys_max_age_s: int = Field(default=300, ge=0, le=86_400)
+    # OpenID providers by name, as JSON: {"name": {"issuer", "client_id", "client_secret"?}}.
+    oidc_providers: dict[str, OidcProviderSettings] = Field(default_factory=dict)
+    # Rate limits of the auth routes, "<capacity>/<seconds>" (shared/limits).
+    rate_login_per_ip: str = Field(default="20/60", pattern=RATE_PATTERN)
+    rate_login_per_account: str = Field(default="5/60", pattern=RATE_PATTERN)
+    rate_register_per_ip: str = Field(default="10/600", pattern=RATE_PATTERN)
+    rate_register_per_account: str = Field(default="3/600", pattern=RATE_PATTERN)
+    rate_refresh_per_ip: str = Field(default="60/60", pattern=RATE_PATTERN)
+
+    @property
+    def jwt_issuer(self) -> str:
+        """The ``iss`` of Parley's access tokens; its discovery document lives under it."""
+        return f"{self.public_url.rstrip('/')}/api/v1"
 
 
 @cache

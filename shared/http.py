@@ -15,8 +15,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from shared.errors import (
+    Invalid,
     NotFound,
     ParleyError,
     RateLimited,
@@ -24,9 +26,10 @@ from shared.errors import (
     error_body,
     status_for,
 )
+from shared.ids import parse_id
 from shared.observability import logger
 
-__all__ = ["API_PREFIX", "current_user_id", "error_response", "make_resolver"]
+__all__ = ["API_PREFIX", "current_user_id", "error_response", "id_param", "make_resolver"]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
@@ -50,7 +53,7 @@ def error_response(error: ParleyError) -> Response[dict[str, Any]]:
     )
 
 
-def current_user_id(app: APIGatewayHttpResolver) -> int:
+def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
     """The caller's user id: the ``sub`` claim that API Gateway's JWT authorizer verified.
 
     Routes with an authorizer never run without verified claims (API Gateway answers 401 first);
@@ -60,6 +63,16 @@ def current_user_id(app: APIGatewayHttpResolver) -> int:
     if not isinstance(subject, str) or not subject.isdigit():
         raise Unauthorized("Sign in first.", code="unauthorized")
     return int(subject)
+
+
+def id_param(text: str, name: str) -> int:
+    """A snowflake from the path; a 400 ``invalid_id`` in the CONTRACT shape when it is not one."""
+    try:
+        return parse_id(text)
+    except ValueError as exc:
+        raise Invalid(
+            f"{name} is not an id.", code="invalid_id", errors={name: "not an id"}
+        ) from exc
 
 
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -15,3 +16,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("PARLEY_TABLE_NAME", "parley-test")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+# Cheap bcrypt, a throwaway data folder (signing keys), a public URL for token issuers.
+os.environ.setdefault("PARLEY_BCRYPT_COST", "4")
+os.environ.setdefault("PARLEY_DATA_DIR", tempfile.mkdtemp(prefix="parley-tests-"))
+os.environ.setdefault("PARLEY_PUBLIC_URL", "http://parley.test")

@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from shared.auth.keysource import load_keyring
+from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
@@ -79,11 +81,17 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
 
 
 def _user_from(request: GatewayRequest, token: Any) -> int:
-    """The user the connection was authorised as; the frame's token must be that user's."""
+    """The connection's user; the frame's token must be a valid one of that user's."""
     if request.user_id is None:
         raise Unauthorized("The connection is not authenticated.", code="unauthorized")
     if not isinstance(token, str) or not token:
         raise Invalid("A token is required.", code="invalid_token")
+    settings = get_settings()
+    claims = verify_access_token(
+        load_keyring(settings), token, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    if str(claims.get("sub")) != str(request.user_id):
+        raise Unauthorized("The token is not this connection's user's.", code="token_mismatch")
     return request.user_id
 
 

@@ -10,13 +10,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from shared.gateway.directory import Directory
+from shared.storage import users
 
 __all__ = ["StoreDirectory"]
 
 
 class StoreDirectory(Directory):
     def user(self, user_id: int) -> dict[str, Any]:
-        return {"id": str(user_id)}
+        record = users.get_user(user_id)
+        return record.user.private() if record is not None else {"id": str(user_id)}
 
     def guild_ids(self, user_id: int) -> list[int]:
         return []

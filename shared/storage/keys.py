@@ -5,6 +5,19 @@ See ``docs/data-model.md`` for the access pattern each key serves.
 
 from __future__ import annotations
 
+__all__ = [
+    "HEALTH_PK",
+    "connection_pk",
+    "connection_sk",
+    "email_claim_key",
+    "identity_key",
+    "oidc_state_key",
+    "rate_bucket_key",
+    "refresh_family_key",
+    "user_key",
+    "username_claim_key",
+]
+
 #: The item the health check reads: a GetItem proves the table answers.
 HEALTH_PK = "HEALTH"
 
@@ -72,3 +85,41 @@ def subscription_sk(shard: int, session_id: str) -> str:
 
 def subscription_sk_prefix(shard: int) -> str:
     return f"{shard}#"
+
+
+# ---------------------------------------------------------------- accounts and auth
+
+
+def user_key(user_id: int) -> tuple[str, str]:
+    """A user's own item (profile, password hash)."""
+    return f"USER#{user_id}", "PROFILE"
+
+
+def username_claim_key(username_folded: str) -> tuple[str, str]:
+    """The item that reserves a username, case-insensitively (its value: the user id)."""
+    return f"USERNAME#{username_folded}", "USERNAME"
+
+
+def email_claim_key(email_folded: str) -> tuple[str, str]:
+    """The item that reserves an email address, case-insensitively."""
+    return f"EMAIL#{email_folded}", "EMAIL"
+
+
+def identity_key(issuer: str, subject: str) -> tuple[str, str]:
+    """An OpenID identity (issuer + sub) linked to a user."""
+    return f"IDENTITY#{issuer}#{subject}", "IDENTITY"
+
+
+def refresh_family_key(family: str) -> tuple[str, str]:
+    """A refresh token family: the hash of its current token, its user, revoked or not."""
+    return f"REFRESH#{family}", "FAMILY"
+
+
+def oidc_state_key(state: str) -> tuple[str, str]:
+    """A pending OpenID login (PKCE verifier, nonce), deleted when the callback uses it."""
+    return f"OIDCSTATE#{state}", "STATE"
+
+
+def rate_bucket_key(bucket: str, subject: str) -> tuple[str, str]:
+    """One token bucket of the rate limiter: a limit's name and whom it counts."""
+    return f"RATE#{bucket}#{subject}", "BUCKET"

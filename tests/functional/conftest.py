@@ -1,13 +1,15 @@
-"""Handlers under moto's in-process AWS, with the table built from template.yaml.
+"""Functional tests: handlers replayed under moto's in-process ``mock_aws``.
 
-Every test gets a fresh ``mock_aws``; the per-container caches (the @connections clients,
-pynamodb's connection) are dropped so that nothing made in one test leaks into the next.
+Every test gets a fresh ``mock_aws`` with the template's tables; the per-container caches (the
+@connections clients, pynamodb's connection) are dropped so nothing leaks from one test into
+the next. Events are recorded fixtures (tests/events) or built by the emulator's own builders
+and passed through its JWT authorizer logic (``harness.Api``), so a handler sees exactly what it
+would behind the stack.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -15,18 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-import boto3
 import pytest
 from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from emulator.store import _create_args
-from emulator.template import load_template
 from shared.config import get_settings
 from shared.gateway.connections import management_client
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
+from tests.functional.harness import Api, create_tables
 
 EVENTS = REPO_ROOT / "tests" / "events"
 
@@ -68,6 +68,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     management_client.cache_clear()
     monkeypatch.setattr(ParleyItem, "_connection", None)
     with mock_aws():
+        create_tables()
         yield
     management_client.cache_clear()
 
@@ -83,17 +84,14 @@ def table_name() -> str:
 
 @pytest.fixture
 def table(aws: None, table_name: str) -> str:
-    """The template's table, created under the test's name."""
-    spec = load_template(REPO_ROOT / "template.yaml").tables["Table"]
-    spec = dataclasses.replace(spec, name=table_name)
-    client = boto3.client("dynamodb", region_name=get_settings().aws_region)
-    client.create_table(**_create_args(spec))
-    ttl = spec.properties["TimeToLiveSpecification"]
-    client.update_time_to_live(
-        TableName=table_name,
-        TimeToLiveSpecification={"Enabled": ttl["Enabled"], "AttributeName": ttl["AttributeName"]},
-    )
+    """The template's table, under the test's name (every test has it: see ``aws``)."""
     return table_name
+
+
+@pytest.fixture
+def api(table: str) -> Api:
+    """The template's HTTP API, its handlers called in-process."""
+    return Api()
 
 
 def posted_to(connection_id: str) -> bytes:
@@ -117,3 +115,13 @@ def frames_posted(connection_id: str) -> list[dict[str, Any]]:
         frame, index = decoder.raw_decode(text, index)
         frames.append(frame)
     return frames
+
+
+@pytest.fixture
+def no_table(table_name: str) -> None:
+    """The store answers, but the table is gone (deleted, or never deployed)."""
+    import boto3
+
+    boto3.client("dynamodb", region_name=get_settings().aws_region).delete_table(
+        TableName=table_name
+    )

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from shared.auth.keysource import load_keyring
+from shared.auth.tokens import issue_access_token
 from shared.config import get_settings
 from shared.gateway import fanout, lifecycle
 from shared.gateway.directory import set_directory
@@ -53,6 +55,17 @@ def directory(table: str) -> FakeDirectory:
     return fake
 
 
+def token_for(user_id: int) -> str:
+    settings = get_settings()
+    return issue_access_token(
+        load_keyring(settings),
+        user_id=user_id,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_s=600,
+    ).token
+
+
 def message_event(connection_id: str, frame: dict[str, Any], user_id: int = USER) -> dict[str, Any]:
     event = load_event("ws-heartbeat.json")
     context = event["requestContext"]
@@ -68,7 +81,7 @@ def send(connection_id: str, frame: dict[str, Any], user_id: int = USER) -> None
 
 def identify(connection_id: str, user_id: int = USER) -> str:
     lifecycle.connected(connection_id, user_id)
-    send(connection_id, {"op": 2, "d": {"token": "t", "properties": {}}}, user_id)
+    send(connection_id, {"op": 2, "d": {"token": token_for(user_id), "properties": {}}}, user_id)
     ready = frames_posted(connection_id)[0]
     assert ready["t"] == "READY"
     return str(ready["d"]["session_id"])
@@ -129,7 +142,7 @@ def test_identify_sends_ready_then_guilds_and_goes_live(directory: FakeDirectory
 
 def test_second_identify_on_a_connection_is_refused(directory: FakeDirectory) -> None:
     identify("conn-a")
-    send("conn-a", {"op": 2, "d": {"token": "t"}})
+    send("conn-a", {"op": 2, "d": {"token": token_for(USER)}})
     assert frames_posted("conn-a")[-1]["d"]["code"] == "already_identified"
 
 
@@ -158,7 +171,7 @@ def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> Non
     lifecycle.disconnected("conn-a")
     emit_and_sequence(message(3), message(4))
     lifecycle.connected("conn-b", USER)
-    send("conn-b", {"op": 6, "d": {"token": "t", "session_id": session_id, "seq": 2}})
+    send("conn-b", {"op": 6, "d": {"token": token_for(USER), "session_id": session_id, "seq": 2}})
     frames = frames_posted("conn-b")
     assert [(f["t"], f["s"]) for f in frames] == [
         ("MESSAGE_CREATE", 3),
@@ -181,7 +194,8 @@ def test_resume_that_cannot_be_exact_is_refused(
     session_id = identify("conn-a")
     lifecycle.disconnected("conn-a")
     lifecycle.connected("conn-b", user)
-    send("conn-b", {"op": 6, "d": {"token": "t", "session_id": session_id, "seq": seq}}, user)
+    resume = {"token": token_for(user), "session_id": session_id, "seq": seq}
+    send("conn-b", {"op": 6, "d": resume}, user)
     last = frames_posted("conn-b")[-1]
     if seq < 0:
         assert last["op"] == 12, why
@@ -199,7 +213,8 @@ def test_resume_after_the_window_is_an_invalid_session(directory: FakeDirectory)
         actions=[sessions.SessionItem.disconnected_ms.set(int(time.time() * 1000) - window_ms - 1)]
     )
     lifecycle.connected("conn-b", USER)
-    send("conn-b", {"op": 6, "d": {"token": "t", "session_id": session_id, "seq": 1}})
+    resume = {"token": token_for(USER), "session_id": session_id, "seq": 1}
+    send("conn-b", {"op": 6, "d": resume})
     assert frames_posted("conn-b")[-1]["op"] == 9
 
 
@@ -219,3 +234,18 @@ def test_heartbeat_resets_the_clock_and_the_sweeper_closes_silent_sessions(
     assert closed is not None
     assert closed.connection_id is None
     assert closed.live_from == PAUSED or closed.disconnected_ms is not None
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "other-user"])
+def test_identify_needs_a_valid_token_of_the_connections_user(
+    directory: FakeDirectory, token: str
+) -> None:
+    lifecycle.connected("conn-x", USER)
+    sent = token_for(OTHER) if token == "other-user" else token
+    send("conn-x", {"op": 2, "d": {"token": sent}})
+    error = frames_posted("conn-x")[-1]
+    assert error["op"] == 12
+    assert error["d"]["status"] in (400, 401)
+    connection = sessions.get_connection("conn-x")
+    assert connection is not None
+    assert connection.session_id is None

@@ -39,6 +39,7 @@ def test_health_is_ok_when_the_probe_item_exists(
     assert (status, body["store"]) == (200, "ok")
 
 
+@pytest.mark.usefixtures("no_table")
 def test_health_is_503_in_the_contract_shape_without_the_table(
     lambda_context: FakeLambdaContext,
 ) -> None:

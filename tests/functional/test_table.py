@@ -48,6 +48,7 @@ def test_ping_store_answers_with_or_without_the_probe_item() -> None:
     ping_store()
 
 
+@pytest.mark.usefixtures("no_table")
 def test_ping_store_without_the_table_is_unavailable() -> None:
     with pytest.raises(Unavailable) as caught:
         ping_store()

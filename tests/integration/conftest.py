@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +19,18 @@ FIXTURE_TEMPLATE = Path(__file__).parent / "fixture_stack" / "template.yaml"
 @pytest.fixture(scope="session")
 def parley_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     """The real template.yaml, served as `make dev` serves it (ports aside)."""
-    stack = StackProcess(tmp_path_factory.mktemp("parley"), extra_args=["--no-reload"])
+    workdir = tmp_path_factory.mktemp("parley")
+    stack = StackProcess(
+        workdir,
+        extra_args=["--no-reload"],
+        env={
+            # Many tests sign up from one address: the per-IP auth limits would refuse them.
+            "PARLEY_RATE_REGISTER_PER_IP": "100000/60",
+            "PARLEY_RATE_LOGIN_PER_IP": "100000/60",
+            "PARLEY_BCRYPT_COST": "4",
+            "PARLEY_DATA_DIR": str(workdir / "data"),
+        },
+    )
     stack.start()
     yield stack
     stack.stop()
@@ -36,3 +51,25 @@ def fixture_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPro
     stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture
+def access_token(parley_stack: StackProcess) -> str:
+    """A fresh user's access token on the real stack (for routes and the gateway's $connect)."""
+    return register_user(parley_stack)["access_token"]
+
+
+def register_user(stack: StackProcess, username: str | None = None) -> dict[str, Any]:
+    """Register a new user through the running stack; the CONTRACT's register answer."""
+    name = username or f"u{secrets.token_hex(6)}"
+    body = {"username": name, "email": f"{name}@example.com", "password": "correct horse battery"}
+    request = urllib.request.Request(
+        f"{stack.info['http_url']}/api/v1/auth/register",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 201
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer

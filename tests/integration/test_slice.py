@@ -30,10 +30,12 @@ async def test_unknown_route_is_api_gateways_404(parley_stack: StackProcess) -> 
         assert await response.json() == {"message": "Not Found"}
 
 
-async def test_heartbeat_is_acknowledged_through_connections(parley_stack: StackProcess) -> None:
+async def test_heartbeat_is_acknowledged_through_connections(
+    parley_stack: StackProcess, access_token: str
+) -> None:
     async with (
         aiohttp.ClientSession() as session,
-        session.ws_connect(parley_stack.info["ws_url"]) as ws,
+        session.ws_connect(f"{parley_stack.info['ws_url']}?token={access_token}") as ws,
     ):
         for seq in (None, 1, 2):
             await ws.send_str(json.dumps({"op": 1, "d": seq}))
@@ -42,11 +44,11 @@ async def test_heartbeat_is_acknowledged_through_connections(parley_stack: Stack
 
 
 async def test_bad_frames_get_error_frames_and_the_session_goes_on(
-    parley_stack: StackProcess,
+    parley_stack: StackProcess, access_token: str
 ) -> None:
     async with (
         aiohttp.ClientSession() as session,
-        session.ws_connect(parley_stack.info["ws_url"]) as ws,
+        session.ws_connect(f"{parley_stack.info['ws_url']}?token={access_token}") as ws,
     ):
         await ws.send_str("{not json")
         error = await ws.receive_json(timeout=20)

@@ -1,0 +1,169 @@
+"""The auth routes: register, login, refresh, logout, OpenID login, and the issuer's keys.
+
+All of them are public (``Auth: Authorizer: NONE`` in the template); the ones a stranger can use
+to guess at accounts are rate limited per IP and per account.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from pydantic import BaseModel, Field
+
+from shared.auth import accounts, oidc, sessions
+from shared.auth.keyring import ALGORITHM
+from shared.auth.keysource import load_keyring
+from shared.config import get_settings
+from shared.limits.bucket import Rate
+from shared.limits.http import body_field, client_ip, rate_limited
+from shared.limits.limiter import Limit
+
+router = APIGatewayHttpRouter()
+
+LOGIN_PER_IP = Limit("auth.login.ip", lambda: Rate.parse(get_settings().rate_login_per_ip))
+LOGIN_PER_ACCOUNT = Limit(
+    "auth.login.account", lambda: Rate.parse(get_settings().rate_login_per_account)
+)
+REGISTER_PER_IP = Limit("auth.register.ip", lambda: Rate.parse(get_settings().rate_register_per_ip))
+REGISTER_PER_ACCOUNT = Limit(
+    "auth.register.account", lambda: Rate.parse(get_settings().rate_register_per_account)
+)
+REFRESH_PER_IP = Limit("auth.refresh.ip", lambda: Rate.parse(get_settings().rate_refresh_per_ip))
+
+#: Token answers must not be cached anywhere (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class RegisterBody(BaseModel):
+    username: str = Field(max_length=64)
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class LoginBody(BaseModel):
+    login: str = Field(min_length=1, max_length=320, description="username or email")
+    password: str = Field(max_length=1024)
+
+
+class RefreshBody(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers=headers or {},
+    )
+
+
+@router.post(
+    "/auth/register",
+    middlewares=[
+        rate_limited((REGISTER_PER_IP, client_ip), (REGISTER_PER_ACCOUNT, body_field("email")))
+    ],
+)
+def register(body: RegisterBody) -> Response[Any]:
+    """Create an account; 201 with the user and a first token pair."""
+    session = accounts.register(body.username, body.email, body.password)
+    return _json(201, session, NO_STORE)
+
+
+@router.post(
+    "/auth/login",
+    middlewares=[rate_limited((LOGIN_PER_IP, client_ip), (LOGIN_PER_ACCOUNT, body_field("login")))],
+)
+def login(body: LoginBody) -> Response[Any]:
+    """Sign in with a username or email and a password."""
+    return _json(200, accounts.login(body.login, body.password), NO_STORE)
+
+
+@router.post("/auth/refresh", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+def refresh(body: RefreshBody) -> Response[Any]:
+    """Trade a refresh token for a new pair (the old refresh token is spent)."""
+    return _json(200, sessions.refresh(body.refresh_token), NO_STORE)
+
+
+@router.post("/auth/logout", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+def logout(body: RefreshBody) -> Response[Any]:
+    """End the session of a refresh token (every token of its family); 204."""
+    sessions.logout(body.refresh_token)
+    return Response(status_code=204, headers=NO_STORE)
+
+
+def _state_cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(
+        name=oidc.STATE_COOKIE,
+        value=value,
+        path="/api/v1/auth/oidc",
+        max_age=max_age,
+        http_only=True,
+        secure=get_settings().public_url.startswith("https://"),
+        same_site=SameSite.LAX_MODE,
+    )
+
+
+@router.get("/auth/oidc/<provider>/start")
+def oidc_start(provider: str) -> Response[Any]:
+    """Send the browser to the provider's sign-in page (302), remembering the state."""
+    redirect = oidc.start(provider)
+    return Response(
+        status_code=302,
+        headers={"Location": redirect.location, **NO_STORE},
+        cookies=[_state_cookie(redirect.state, oidc.PENDING_TTL_S)],
+    )
+
+
+def _cookie_value(name: str) -> str | None:
+    for cookie in router.current_event.cookies or []:
+        key, _, value = cookie.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    return None
+
+
+@router.get("/auth/oidc/<provider>/callback")
+def oidc_callback(
+    provider: str,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=256)] = None,
+    error: Annotated[str | None, Query(max_length=256)] = None,
+) -> Response[Any]:
+    """The provider sends the browser back here; 200 with the user and a token pair."""
+    session = oidc.callback(
+        provider,
+        code=code,
+        state=state,
+        cookie_state=_cookie_value(oidc.STATE_COOKIE),
+        error=error,
+    )
+    response = _json(200, session, NO_STORE)
+    response.cookies.append(_state_cookie("", 0))
+    return response
+
+
+@router.get("/.well-known/jwks.json")
+def jwks() -> Response[Any]:
+    """The public keys of the access tokens (what API Gateway's JWT authorizer fetches)."""
+    keys = load_keyring(get_settings()).jwks()
+    return _json(200, keys, {"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/openid-configuration")
+def openid_configuration() -> Response[Any]:
+    """The discovery document of Parley's token issuer (its ``jwks_uri`` above all)."""
+    issuer = get_settings().jwt_issuer
+    document = {
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [ALGORITHM],
+        "token_endpoint": f"{issuer}/auth/login",
+    }
+    return _json(200, document, {"Cache-Control": "public, max-age=300"})

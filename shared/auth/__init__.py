@@ -1,0 +1,1 @@
+"""Accounts and authentication: passwords, tokens, signing keys, OpenID Connect logins."""

@@ -1,0 +1,161 @@
+"""Accounts: registration, password login, profiles, and accounts from OpenID logins.
+
+Login answers the same ``invalid_credentials`` for an unknown account and a wrong password, and
+spends one bcrypt verification either way, so neither the answer nor its time tells whether an
+account exists.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.auth import passwords
+from shared.auth.sessions import start_session
+from shared.auth.users import User, normalise_email, validate_username
+from shared.config import get_settings
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from shared.ids import new_id
+from shared.storage import users as store
+
+__all__ = [
+    "get_me",
+    "get_public_user",
+    "login",
+    "oidc_login",
+    "register",
+    "update_me",
+]
+
+
+def register(username: str, email: str, password: str) -> dict[str, Any]:
+    """Create an account with a password and start its first session."""
+    username = validate_username(username)
+    email = normalise_email(email)
+    passwords.check_password_policy(password, username=username, email=email)
+    password_hash = passwords.hash_password(password, get_settings().bcrypt_cost)
+    user = User(
+        id=new_id(),
+        username=username,
+        email=email,
+        created_at=datetime.now(UTC),
+    )
+    store.create_user(user, password_hash)
+    return start_session(user)
+
+
+def login(login_name: str, password: str) -> dict[str, Any]:
+    """A session for a username or email and its password; the same refusal for any mistake."""
+    cost = get_settings().bcrypt_cost
+    login_name = login_name.strip()
+    if "@" in login_name:
+        user_id = store.find_user_id(email=login_name)
+    else:
+        user_id = store.find_user_id(username=login_name)
+    record = store.get_user(user_id) if user_id is not None else None
+    if record is None or record.password_hash is None:
+        passwords.dummy_verify(password, cost)
+        ok = False
+    else:
+        ok = passwords.verify_password(password, record.password_hash)
+    if not ok or record is None:
+        raise Unauthorized("The login or the password is wrong.", code="invalid_credentials")
+    return start_session(record.user)
+
+
+def _record(user_id: int) -> store.UserRecord:
+    record = store.get_user(user_id)
+    if record is None:
+        raise NotFound("No such user.", code="unknown_user")
+    return record
+
+
+def get_me(user_id: int) -> dict[str, Any]:
+    return _record(user_id).user.private()
+
+
+def get_public_user(user_id: int) -> dict[str, Any]:
+    return _record(user_id).user.public()
+
+
+def update_me(
+    user_id: int, *, username: str | None = None, global_name: str | None = None
+) -> dict[str, Any]:
+    """Change one's username (still unique, case-insensitively) and display name."""
+    record = _record(user_id)
+    if global_name is not None:
+        cleaned = global_name.strip()
+        if not 1 <= len(cleaned) <= 32:
+            raise Invalid(
+                "The display name is not valid.",
+                code="invalid_global_name",
+                errors={"global_name": "1 to 32 characters."},
+            )
+        store.update_global_name(user_id, cleaned)
+    if username is not None and username != record.user.username:
+        store.rename_user(record, validate_username(username))
+    return _record(user_id).user.private()
+
+
+# ---------------------------------------------------------------- OpenID logins
+
+_NOT_USERNAME = re.compile(r"[^A-Za-z0-9_.]+")
+
+
+def _username_candidates(preferred: str | None, email: str) -> list[str]:
+    base = _NOT_USERNAME.sub("", preferred or "") or _NOT_USERNAME.sub("", email.split("@")[0])
+    base = (base.replace("..", ".") or "user")[:27].ljust(2, "_")
+    return [base] + [f"{base}{secrets.randbelow(10_000):04d}" for _ in range(5)]
+
+
+def oidc_login(
+    issuer: str,
+    subject: str,
+    email: str | None,
+    email_verified: bool,
+    preferred_username: str | None,
+) -> dict[str, Any]:
+    """A session for an OpenID identity: its linked account, else the account of its verified
+    email (now linked), else a new account (without a password)."""
+    user_id = store.find_identity(issuer, subject)
+    if user_id is None:
+        if not email or not email_verified:
+            raise Forbidden(
+                "The provider did not vouch for an email address.", code="email_not_verified"
+            )
+        email = normalise_email(email)
+        user_id = store.find_user_id(email=email)
+        if user_id is not None:
+            store.link_identity(user_id, issuer, subject)
+        else:
+            return start_session(_create_oidc_user(issuer, subject, email, preferred_username))
+    record = store.get_user(user_id)
+    if record is None:
+        raise Unauthorized("The linked account no longer exists.", code="unknown_user")
+    return start_session(record.user)
+
+
+def _create_oidc_user(
+    issuer: str, subject: str, email: str, preferred_username: str | None
+) -> User:
+    last: Conflict | None = None
+    for candidate in _username_candidates(preferred_username, email):
+        user = User(
+            id=new_id(),
+            username=candidate,
+            email=email,
+            email_verified=True,
+            created_at=datetime.now(UTC),
+            has_password=False,
+        )
+        try:
+            store.create_user(user, None, identity=(issuer, subject))
+            return user
+        except Conflict as conflict:
+            if conflict.code != "username_taken":
+                raise
+            last = conflict
+    assert last is not None
+    raise last

@@ -1,0 +1,163 @@
+"""OpenID Connect logins (authorization code + PKCE), with Authlib, for any configured provider.
+
+``start`` discovers the provider (``<issuer>/.well-known/openid-configuration``), makes the state,
+nonce and PKCE verifier, keeps them in the store for ten minutes and answers the provider's
+authorization URL. ``callback`` checks the state twice (the pending login in the store, used
+once, and the cookie set on the browser that started, which stops login CSRF), exchanges the
+code with the verifier, and lets Authlib check the ID token (signature by the provider's JWKS,
+``iss``, ``aud``, ``exp``, ``nonce``). The verified identity then signs into its account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import (
+    BaseApp,
+    FrameworkIntegration,
+    OAuth2Mixin,
+    OpenIDMixin,
+)
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc.errors import JoseError
+
+from shared.auth.accounts import oidc_login
+from shared.config import OidcProviderSettings, get_settings
+from shared.errors import NotFound, Unauthorized, Unavailable
+from shared.observability import logger
+from shared.storage.oidc_states import PendingLogin, consume_pending, save_pending
+
+__all__ = ["PENDING_TTL_S", "STATE_COOKIE", "Redirect", "callback", "start"]
+
+STATE_COOKIE = "parley_oidc_state"
+PENDING_TTL_S = 600
+HTTP_TIMEOUT_S = 10
+
+
+class _OidcClient(OAuth2Mixin, OpenIDMixin, BaseApp):
+    """Authlib's framework-neutral OAuth 2 + OpenID client over requests."""
+
+    client_cls = OAuth2Session
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Where to send the browser, and the state to keep in its cookie meanwhile."""
+
+    location: str
+    state: str
+
+
+def _provider(name: str) -> OidcProviderSettings:
+    provider = get_settings().oidc_providers.get(name)
+    if provider is None:
+        raise NotFound(f"No OpenID provider named {name!r}.", code="unknown_provider")
+    return provider
+
+
+@cache
+def _client(name: str) -> _OidcClient:
+    """One client per provider and container: its discovery document and JWKS are cached."""
+    provider = _provider(name)
+    return _OidcClient(
+        FrameworkIntegration(name),
+        name=name,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        server_metadata_url=f"{provider.issuer.rstrip('/')}/.well-known/openid-configuration",
+        client_kwargs={
+            "scope": provider.scope,
+            "code_challenge_method": "S256",
+            "default_timeout": HTTP_TIMEOUT_S,
+        },
+    )
+
+
+def _redirect_uri(name: str) -> str:
+    return f"{get_settings().public_url.rstrip('/')}/api/v1/auth/oidc/{name}/callback"
+
+
+def start(name: str) -> Redirect:
+    """Where to send the browser to sign in with a provider, and the state cookie to set."""
+    client = _client(name)
+    redirect_uri = _redirect_uri(name)
+    try:
+        made = client.create_authorization_url(redirect_uri)
+    except (requests.RequestException, AuthlibBaseError, ValueError, KeyError) as exc:
+        logger.warning(
+            "OpenID discovery failed", extra={"provider": name, "error": type(exc).__name__}
+        )
+        raise Unavailable(
+            "The sign-in provider cannot be reached.", code="oidc_unavailable"
+        ) from exc
+    save_pending(
+        PendingLogin(
+            state=made["state"],
+            provider=name,
+            nonce=made["nonce"],
+            code_verifier=made["code_verifier"],
+            redirect_uri=redirect_uri,
+        ),
+        PENDING_TTL_S,
+    )
+    return Redirect(location=made["url"], state=made["state"])
+
+
+def _refused(message: str, code: str = "oidc_failed") -> Unauthorized:
+    return Unauthorized(message, code=code)
+
+
+def callback(
+    name: str,
+    *,
+    code: str | None,
+    state: str | None,
+    cookie_state: str | None,
+    error: str | None,
+) -> dict[str, Any]:
+    """Finish a provider login: a Parley session for the identity the provider vouched for."""
+    provider = _provider(name)
+    if error:
+        raise _refused(f"The provider refused the sign-in ({error[:64]}).", "oidc_denied")
+    if not code or not state:
+        raise _refused("The callback lacks its code or state.", "oidc_state")
+    if cookie_state != state:
+        raise _refused("The sign-in was not started from this browser.", "oidc_state")
+    pending = consume_pending(state)
+    if pending is None or pending.provider != name:
+        raise _refused("The sign-in has expired or was already used.", "oidc_state")
+    client = _client(name)
+    try:
+        token = client.fetch_access_token(
+            redirect_uri=pending.redirect_uri, code=code, code_verifier=pending.code_verifier
+        )
+        claims = client.parse_id_token(token, nonce=pending.nonce)
+        if claims is not None and "email" not in claims:
+            # Conformant providers may keep scope claims out of the ID token: ask userinfo,
+            # and take its answer only for the subject the ID token vouched for.
+            info = client.userinfo(token=token)
+            if str(info.get("sub")) == str(claims["sub"]):
+                claims = {**info, **claims}
+    except requests.RequestException as exc:
+        raise Unavailable(
+            "The sign-in provider cannot be reached.", code="oidc_unavailable"
+        ) from exc
+    except (AuthlibBaseError, JoseError, ValueError, KeyError) as exc:
+        logger.warning(
+            "OpenID callback refused", extra={"provider": name, "error": type(exc).__name__}
+        )
+        raise _refused("The provider's answer could not be verified.") from exc
+    if claims is None:
+        raise _refused("The provider sent no ID token.")
+    issuer = str(claims.get("iss") or provider.issuer)
+    return oidc_login(
+        issuer=issuer,
+        subject=str(claims["sub"]),
+        email=claims.get("email"),
+        email_verified=claims.get("email_verified") is True,
+        preferred_username=claims.get("preferred_username"),
+    )

@@ -1,0 +1,78 @@
+"""Sessions: the token pair a login gives, its rotation, and logout.
+
+A login starts a refresh token family; each refresh replaces the family's current token and
+hands out a new access token. Presenting a token of the family that is no longer current means
+it was copied: the whole family is revoked, so both the thief and the user must sign in again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.auth.keysource import load_keyring
+from shared.auth.tokens import issue_access_token, new_refresh_token, parse_refresh_token
+from shared.auth.users import User
+from shared.config import get_settings
+from shared.errors import Unauthorized
+from shared.observability import logger
+from shared.storage import refresh_tokens
+from shared.storage.refresh_tokens import Rotation
+from shared.storage.users import get_user
+
+__all__ = ["logout", "refresh", "start_session"]
+
+
+def _token_response(user: User, refresh_token: str) -> dict[str, Any]:
+    settings = get_settings()
+    access = issue_access_token(
+        load_keyring(settings),
+        user_id=user.id,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_s=settings.access_token_ttl_s,
+    )
+    return {
+        "user": user.private(),
+        "access_token": access.token,
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": access.expires_in,
+    }
+
+
+def start_session(user: User) -> dict[str, Any]:
+    """A new token pair for a user who just proved who they are (a new refresh family)."""
+    settings = get_settings()
+    token = new_refresh_token()
+    expires = datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s)
+    refresh_tokens.create_family(token.family, user.id, token.digest, expires)
+    return _token_response(user, token.token)
+
+
+def refresh(presented: str) -> dict[str, Any]:
+    """Rotate a refresh token: a new pair, or Unauthorized (revoking the family on reuse)."""
+    token = parse_refresh_token(presented)
+    successor = new_refresh_token(token.family)
+    outcome = refresh_tokens.rotate(token.family, token.digest, successor.digest)
+    if outcome.rotation is Rotation.REUSED:
+        refresh_tokens.revoke_family(token.family)
+        logger.warning("refresh token reused: family revoked", extra={"user_id": outcome.user_id})
+        raise Unauthorized(
+            "This refresh token was already used; sign in again.", code="refresh_token_reused"
+        )
+    if outcome.rotation is Rotation.REVOKED:
+        raise Unauthorized("This session has ended; sign in again.", code="refresh_token_revoked")
+    if outcome.rotation is Rotation.UNKNOWN or outcome.user_id is None:
+        raise Unauthorized("The refresh token is not valid.", code="invalid_refresh_token")
+    record = get_user(outcome.user_id)
+    if record is None:
+        refresh_tokens.revoke_family(token.family)
+        raise Unauthorized("The account no longer exists.", code="invalid_refresh_token")
+    return _token_response(record.user, successor.token)
+
+
+def logout(presented: str) -> None:
+    """End the session a refresh token belongs to (every token of its family)."""
+    token = parse_refresh_token(presented)
+    refresh_tokens.revoke_family(token.family)

@@ -1,0 +1,218 @@
+"""Registration, login, profiles: each route and each failure, replayed under moto."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from tests.functional.harness import Api
+
+PASSWORD = "correct horse battery"
+
+
+def test_register_answers_201_with_user_and_token_pair(api: Api) -> None:
+    reply = api.register("Alice")
+    assert reply.status == 201
+    body = reply.json()
+    assert set(body) == {"user", "access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    user = body["user"]
+    assert user["username"] == "Alice" and user["id"].isdigit()
+    assert user["email"] == "Alice@example.com"
+    assert reply.headers["cache-control"] == "no-store"
+    assert "password" not in str(body) and "$2b$" not in str(body)
+
+
+@pytest.mark.parametrize(
+    ("password", "code"),
+    [
+        ("password", "weak_password"),
+        ("12345678", "weak_password"),
+        ("short", "weak_password"),
+        ("Zq" * 36 + "z", "weak_password"),  # 73 bytes: over bcrypt's limit
+    ],
+)
+def test_weak_passwords_are_400(api: Api, password: str, code: str) -> None:
+    reply = api.register("bob", password=password)
+    assert reply.status == 400
+    assert reply.json()["code"] == code
+    assert "password" in reply.json()["errors"]
+
+
+def test_duplicate_username_differing_only_in_case_is_409(api: Api) -> None:
+    assert api.register("Carol", email="carol1@example.com").status == 201
+    reply = api.register("cAROL", email="carol2@example.com")
+    assert reply.status == 409
+    assert reply.json()["code"] == "username_taken"
+    assert reply.json()["errors"] == {"username": "already taken"}
+
+
+def test_duplicate_email_differing_only_in_case_is_409_and_leaves_nothing(api: Api) -> None:
+    assert api.register("dave", email="dave@example.com").status == 201
+    reply = api.register("dave2", email="DAVE@Example.com")
+    assert reply.status == 409 and reply.json()["code"] == "email_taken"
+    # the refused registration did not keep its username either
+    assert api.register("dave2", email="dave2@example.com").status == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "a", "email": "x@example.com", "password": PASSWORD}, "username"),
+        ({"username": "no spaces", "email": "x@example.com", "password": PASSWORD}, "username"),
+        ({"username": "erin", "email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"username": "erin", "email": "x@example.com"}, "body.password"),
+    ],
+)
+def test_bad_registration_input_is_400_with_the_field(api: Api, body: dict, field: str) -> None:
+    reply = api.request("POST", "/api/v1/auth/register", body)
+    assert reply.status == 400
+    assert field in reply.json()["errors"]
+
+
+def test_non_json_body_is_400(api: Api) -> None:
+    reply = api.request("POST", "/api/v1/auth/login", b"{nope")
+    assert reply.status == 400
+    assert set(reply.json()) >= {"code", "message"}
+
+
+def test_login_by_username_or_email_case_insensitively(api: Api) -> None:
+    user_id = api.register("Frank").json()["user"]["id"]
+    for login in ["Frank", "frank", "FRANK@example.com"]:
+        reply = api.login(login)
+        assert reply.status == 200, login
+        assert reply.json()["user"]["id"] == user_id
+        assert reply.json()["token_type"] == "Bearer"
+
+
+def test_unknown_user_and_wrong_password_answer_alike(api: Api) -> None:
+    api.register("grace")
+    wrong = api.login("grace", "not the password")
+    unknown = api.login("nobody-here", "not the password")
+    assert wrong.status == unknown.status == 401
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {
+            "code": "invalid_credentials",
+            "message": "The login or the password is wrong.",
+        }
+    )
+
+
+def test_unknown_user_and_wrong_password_take_similar_time(api: Api, monkeypatch) -> None:
+    # At a real cost the bcrypt verification dominates; measure at cost 10 to see it.
+    from shared.config import get_settings
+
+    api.register("heidi", email="heidi@example.com")
+    monkeypatch.setenv("PARLEY_BCRYPT_COST", "10")
+    monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_ACCOUNT", "100/60")
+    monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_IP", "100/60")
+    get_settings.cache_clear()
+    try:
+        # the account's hash is cost 4; give it a cost-10 one, as a real account would have
+        from shared.auth.passwords import hash_password
+        from shared.storage.keys import user_key
+        from shared.storage.users import UserItem, find_user_id
+
+        user_id = find_user_id(username="heidi")
+        assert user_id is not None
+        item = UserItem.get(*user_key(user_id))
+        item.password_hash = hash_password(PASSWORD, 10)
+        item.save()
+
+        def timed(login: str) -> float:
+            start = time.perf_counter()
+            assert api.login(login, "wrong password!").status == 401
+            return time.perf_counter() - start
+
+        known = statistics.median(timed("heidi") for _ in range(5))
+        unknown = statistics.median(timed("nobody-at-all") for _ in range(5))
+    finally:
+        get_settings.cache_clear()
+    assert 0.5 < known / unknown < 2.0, (known, unknown)
+
+
+def test_login_rate_limit_per_account_allows_5_then_429_with_headers(api: Api) -> None:
+    api.register("ivan")
+    for n in range(5):
+        reply = api.login("ivan", "wrong password!", source_ip=f"203.0.113.{n}")
+        assert reply.status == 401
+        assert reply.headers["x-ratelimit-limit"] == "5"
+        assert reply.headers["x-ratelimit-remaining"] == str(4 - n)
+        assert reply.headers["x-ratelimit-bucket"] == "auth.login.account"
+    refused = api.login("IVAN", PASSWORD, source_ip="203.0.113.99")
+    assert refused.status == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert refused.json()["errors"]["retry_after"] > 0
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["x-ratelimit-remaining"] == "0"
+    assert float(refused.headers["x-ratelimit-reset-after"]) > 0
+    assert refused.headers["x-ratelimit-bucket"] == "auth.login.account"
+    # another account from the same addresses is not limited
+    api.register("judy")
+    assert api.login("judy", source_ip="203.0.113.99").status == 200
+
+
+def test_login_rate_limit_per_ip_allows_20_then_429(api: Api) -> None:
+    for n in range(20):
+        reply = api.login(f"someone{n}", "wrong password!", source_ip="192.0.2.1")
+        assert reply.status == 401, n
+    refused = api.login("someone-else", "wrong password!", source_ip="192.0.2.1")
+    assert refused.status == 429
+    assert refused.headers["x-ratelimit-bucket"] == "auth.login.ip"
+    assert api.login("someone-else", "wrong password!", source_ip="192.0.2.2").status == 401
+
+
+def test_register_rate_limit_per_ip_allows_10_then_429(api: Api) -> None:
+    for n in range(10):
+        reply = api.register(f"user{n}", email=f"user{n}@example.com")
+        assert reply.status == 201, n
+    refused = api.register("user10", email="user10@example.com")
+    assert refused.status == 429
+    assert refused.headers["x-ratelimit-bucket"] == "auth.register.ip"
+
+
+def test_me_and_public_profiles(api: Api) -> None:
+    me = api.register("kim").json()
+    other = api.register("lee").json()
+    token = me["access_token"]
+    got = api.request("GET", "/api/v1/users/@me", token=token)
+    assert got.status == 200
+    assert got.json()["email"] == "kim@example.com"
+    public = api.request("GET", f"/api/v1/users/{other['user']['id']}", token=token)
+    assert public.status == 200
+    assert public.json() == {
+        "id": other["user"]["id"],
+        "username": "lee",
+        "global_name": None,
+        "created_at": other["user"]["created_at"],
+    }
+    assert api.request("GET", "/api/v1/users/123", token=token).status == 404
+    bad = api.request("GET", "/api/v1/users/not-an-id", token=token)
+    assert bad.status == 400 and bad.json()["code"] == "invalid_id"
+
+
+def test_patch_me_renames_and_keeps_names_unique(api: Api) -> None:
+    token = api.register("mallory").json()["access_token"]
+    api.register("niaj")
+    renamed = api.request(
+        "PATCH", "/api/v1/users/@me", {"username": "Mal", "global_name": "Mal!"}, token=token
+    )
+    assert renamed.status == 200
+    assert renamed.json()["username"] == "Mal" and renamed.json()["global_name"] == "Mal!"
+    assert api.login("mal").status == 200
+    assert api.login("mallory").status == 401  # the old name is free again
+    assert api.register("mallory", email="m2@example.com").status == 201
+    taken = api.request("PATCH", "/api/v1/users/@me", {"username": "NIAJ"}, token=token)
+    assert taken.status == 409 and taken.json()["code"] == "username_taken"
+    bad = api.request("PATCH", "/api/v1/users/@me", {"username": "x"}, token=token)
+    assert bad.status == 400
+
+
+def test_profiles_need_a_token(api: Api) -> None:
+    reply = api.request("GET", "/api/v1/users/@me")
+    assert reply.status == 401
+    assert reply.json() == {"message": "Unauthorized"}

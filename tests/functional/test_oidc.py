@@ -1,0 +1,186 @@
+"""OpenID login end to end against a real provider: panva's certified ``oidc-provider``, run
+by the test in Node on an ephemeral port. The browser is an HTTP client that fills in the
+provider's own login and consent forms; nothing on the provider's side is mocked."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+import requests
+
+from shared.config import get_settings
+from tests.functional.harness import Api, Reply
+
+OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
+CALLBACK = "http://parley.test/api/v1/auth/oidc/local/callback"
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    """The provider's issuer URL, with its process running."""
+    node = shutil.which("node")
+    assert node is not None, "node is needed (make install)"
+    assert (OIDC_DIR / "node_modules" / "oidc-provider").is_dir(), "run: make install"
+    process = subprocess.Popen(
+        [node, str(OIDC_DIR / "provider.mjs")],
+        env={"PATH": "/usr/bin:/bin", "REDIRECT_URIS": CALLBACK},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # blocks until it listens (or exits: empty line)
+    assert line, "the OpenID provider did not start"
+    try:
+        yield json.loads(line)["issuer"]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
+def oidc_api(api: Api, provider: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    from shared.auth import oidc
+
+    providers = {
+        "local": {
+            "issuer": provider,
+            "client_id": "parley",
+            "client_secret": "parley-test-secret",
+        }
+    }
+    monkeypatch.setenv("PARLEY_OIDC_PROVIDERS", json.dumps(providers))
+    get_settings.cache_clear()
+    oidc._client.cache_clear()
+    yield api
+    get_settings.cache_clear()
+    oidc._client.cache_clear()
+
+
+def _form(html: str, base: str) -> tuple[str, dict[str, str]]:
+    """The first form of a page: its absolute action and its hidden inputs."""
+    action = re.search(r'<form[^>]*action="([^"]+)"', html)
+    assert action, html[:500]
+    hidden = dict(
+        re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)
+    )
+    return urljoin(base, action.group(1)), hidden
+
+
+def browse_to_callback(browser: requests.Session, url: str, account: str) -> str:
+    """Follow the provider's pages as a person would, until it sends us back to Parley."""
+    for _ in range(12):
+        response = browser.get(url, allow_redirects=False, timeout=10)
+        while response.is_redirect:
+            url = urljoin(response.url, response.headers["Location"])
+            if url.startswith(CALLBACK):
+                return url
+            response = browser.get(url, allow_redirects=False, timeout=10)
+        action, fields = _form(response.text, response.url)
+        if 'name="login"' in response.text:
+            fields.update({"login": account, "password": "anything"})
+        response = browser.post(action, data=fields, allow_redirects=False, timeout=10)
+        assert response.is_redirect, response.text[:500]
+        url = urljoin(response.url, response.headers["Location"])
+        if url.startswith(CALLBACK):
+            return url
+    raise AssertionError("the provider never sent the browser back")
+
+
+def sign_in(api: Api, account: str) -> tuple[Reply, str, str]:
+    """Start at Parley, sign in at the provider; (callback reply, callback URL, state cookie)."""
+    start = api.request("GET", "/api/v1/auth/oidc/local/start")
+    assert start.status == 302
+    location = start.headers["location"]
+    query = parse_qs(urlsplit(location).query)
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"]
+    assert query["nonce"] and query["state"] and query["redirect_uri"] == [CALLBACK]
+    cookie = next(c for c in start.cookies if c.startswith("parley_oidc_state="))
+    state_cookie = cookie.split(";")[0]
+    assert "HttpOnly" in cookie
+    with requests.Session() as browser:
+        callback = browse_to_callback(browser, location, account)
+    params = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
+    reply = api.request(
+        "GET", "/api/v1/auth/oidc/local/callback", query=params, cookies=[state_cookie]
+    )
+    return reply, callback, state_cookie
+
+
+def test_first_login_creates_an_account_and_the_next_signs_into_it(oidc_api: Api) -> None:
+    reply, _, _ = sign_in(oidc_api, "quentin")
+    assert reply.status == 200, reply.body
+    body = reply.json()
+    assert body["token_type"] == "Bearer"
+    assert body["user"]["email"] == "quentin@example.com"
+    assert body["user"]["verified"] is True
+    assert body["user"]["username"] == "quentin"
+    me = oidc_api.request("GET", "/api/v1/users/@me", token=body["access_token"])
+    assert me.status == 200 and me.json()["id"] == body["user"]["id"]
+    again, _, _ = sign_in(oidc_api, "quentin")
+    assert again.status == 200 and again.json()["user"]["id"] == body["user"]["id"]
+
+
+def test_login_links_an_existing_account_by_verified_email(oidc_api: Api) -> None:
+    existing = oidc_api.register("rupert", email="rupert@example.com").json()["user"]
+    reply, _, _ = sign_in(oidc_api, "rupert")
+    assert reply.status == 200
+    assert reply.json()["user"]["id"] == existing["id"]
+    # the password still works too
+    assert oidc_api.login("rupert").status == 200
+
+
+def test_unverified_email_is_refused(oidc_api: Api) -> None:
+    reply, _, _ = sign_in(oidc_api, "unverified-sybil")
+    assert reply.status == 403
+    assert reply.json()["code"] == "email_not_verified"
+
+
+def test_callback_is_single_use_and_bound_to_the_browser(oidc_api: Api, provider: str) -> None:
+    start = oidc_api.request("GET", "/api/v1/auth/oidc/local/start")
+    with requests.Session() as browser:
+        url = browse_to_callback(browser, start.headers["location"], "trent")
+    params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    cookie = start.cookies[0].split(";")[0]
+    # another browser (no state cookie, or someone else's) cannot finish this sign-in
+    stranger = oidc_api.request("GET", "/api/v1/auth/oidc/local/callback", query=params)
+    assert stranger.status == 401 and stranger.json()["code"] == "oidc_state"
+    ok = oidc_api.request("GET", "/api/v1/auth/oidc/local/callback", query=params, cookies=[cookie])
+    assert ok.status == 200
+    replay = oidc_api.request(
+        "GET", "/api/v1/auth/oidc/local/callback", query=params, cookies=[cookie]
+    )
+    assert replay.status == 401 and replay.json()["code"] == "oidc_state"
+
+
+def test_a_tampered_code_is_refused(oidc_api: Api) -> None:
+    start = oidc_api.request("GET", "/api/v1/auth/oidc/local/start")
+    with requests.Session() as browser:
+        url = browse_to_callback(browser, start.headers["location"], "victor")
+    params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    params["code"] = params["code"][:-2] + "xx"
+    reply = oidc_api.request(
+        "GET",
+        "/api/v1/auth/oidc/local/callback",
+        query=params,
+        cookies=[start.cookies[0].split(";")[0]],
+    )
+    assert reply.status == 401 and reply.json()["code"] == "oidc_failed"
+
+
+def test_provider_error_and_unknown_provider(oidc_api: Api) -> None:
+    denied = oidc_api.request(
+        "GET",
+        "/api/v1/auth/oidc/local/callback",
+        query={"error": "access_denied", "state": "x"},
+    )
+    assert denied.status == 401 and denied.json()["code"] == "oidc_denied"
+    unknown = oidc_api.request("GET", "/api/v1/auth/oidc/nope/start")
+    assert unknown.status == 404 and unknown.json()["code"] == "unknown_provider"
