@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from shared.auth.keysource import load_keyring
+from shared.auth.jwks import issuer_keys
 from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
 from shared.errors import Conflict, Invalid, Unauthorized
@@ -66,7 +66,11 @@ def _visible(entries: Iterable[LogEntry], user_id: int, scopes: set[str]) -> lis
 
 
 def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, after: int) -> int:
-    """Post every log event after ``after`` to the session, then hand it to live delivery."""
+    """Post every log event after ``after`` to the session, then hand it to live delivery.
+
+    Returns the position replayed to. If the session leaves this connection meanwhile (it
+    closed, or resumed elsewhere), the replay stops: the session's next connection resumes it.
+    """
     shard = int(session.shard)
     scopes = set(session.scopes)
     while True:
@@ -76,7 +80,7 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
         ):
             request.reply(_dispatch(entry.event.t, entry.position, entry.event.d))
         after = until
-        if sessions.go_live(session, shard, until):
+        if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
             return until
 
 
@@ -88,7 +92,7 @@ def _user_from(request: GatewayRequest, token: Any) -> int:
         raise Invalid("A token is required.", code="invalid_token")
     settings = get_settings()
     claims = verify_access_token(
-        load_keyring(settings), token, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        issuer_keys(), token, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     if str(claims.get("sub")) != str(request.user_id):
         raise Unauthorized("The token is not this connection's user's.", code="token_mismatch")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -25,6 +26,7 @@ from shared.storage.table import ParleyItem, transaction
 
 __all__ = [
     "Connection",
+    "Handoff",
     "SessionItem",
     "Subscription",
     "attach",
@@ -242,12 +244,17 @@ def attach(
     ).save()
 
 
-def go_live(session: SessionItem, shard: int, replayed_to: int) -> bool:
+class Handoff(Enum):
+    LIVE = "live"
+    LOG_MOVED = "log_moved"  # replay the new entries, then try again
+    SESSION_MOVED = "session_moved"  # the session left this connection: stop
+
+
+def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
     """Hand the session to live delivery from ``replayed_to + 1``, if the log has not moved.
 
-    One transaction: the log head must still be ``replayed_to``. False when it moved (the caller
-    replays the new entries and tries again), so no entry is ever both skipped by the replay and
-    by live delivery.
+    One transaction: the log head must still be ``replayed_to`` and the session still on this
+    connection. So no entry is ever both skipped by the replay and by live delivery.
     """
     try:
         with transaction() as tx:
@@ -261,10 +268,14 @@ def go_live(session: SessionItem, shard: int, replayed_to: int) -> bool:
                 condition=SessionItem.connection_id == session.connection_id,
             )
     except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            return False
-        raise
-    return True
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        reasons = exc.cancellation_reasons
+        session_reason = reasons[1] if len(reasons) > 1 else None
+        if session_reason is not None and session_reason.code == "ConditionalCheckFailed":
+            return Handoff.SESSION_MOVED
+        return Handoff.LOG_MOVED
+    return Handoff.LIVE
 
 
 def detach(user_id: int, session_id: str, connection_id: str, ttl_s: int) -> bool:

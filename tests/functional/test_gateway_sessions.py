@@ -12,7 +12,7 @@ import pytest
 from shared.auth.keysource import load_keyring
 from shared.auth.tokens import issue_access_token
 from shared.config import get_settings
-from shared.gateway import fanout, lifecycle
+from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
 from shared.gateway.events import GatewayEvent, Scope
 from shared.gateway.session import PAUSED
@@ -49,7 +49,9 @@ class FakeDirectory:
 
 
 @pytest.fixture
-def directory(table: str) -> FakeDirectory:
+def directory(table: str, monkeypatch: pytest.MonkeyPatch) -> FakeDirectory:
+    # The issuer's JWKS, without the HTTP fetch: the local ring holds the same public keys.
+    monkeypatch.setattr(commands, "issuer_keys", lambda: load_keyring(get_settings()))
     fake = FakeDirectory()
     set_directory(fake)
     return fake
