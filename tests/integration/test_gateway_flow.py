@@ -200,7 +200,8 @@ async def test_resume_after_the_window_is_invalid(
     await client.connect()
     await client.identify()
     await client.drop()
-    await asyncio.sleep(RESUME_WINDOW_S + 1)  # the window itself is what is under test
+    # The window itself is under test; the margin covers a $disconnect that runs late under load.
+    await asyncio.sleep(RESUME_WINDOW_S + 4)
     await client.connect()
     assert (await client.resume())["op"] == 9
     await client.drop()
