@@ -59,6 +59,8 @@ unit functional integration: install
 
 bench: install
 	$(RUN) python -m bench.gateway
+	$(RUN) python -m bench.auth
+	$(RUN) python -m bench.guilds
 
 clean:
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache bench/results
@@ -70,3 +72,75 @@ build-%:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp -r functions websocket_routes shared "$(ARTIFACTS_DIR)/"
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
+
+# ---------------------------------------------------------------- deploy checks (issue 8)
+# promtool checks iac/observability (tests/unit/test_iac_observability.py); it comes from
+# Debian's prometheus package, unpacked into .tools/ (not installed: no service is started).
+SAM_CLI_VERSION := 1.170.0
+PROMTOOL := $(or $(shell command -v promtool 2>/dev/null),$(TOOLS)/prometheus/usr/bin/promtool)
+
+install: $(PROMTOOL)
+
+$(TOOLS)/prometheus/usr/bin/promtool:
+	mkdir -p $(TOOLS)/prometheus
+	cd $(TOOLS) && { apt-get download prometheus 2>/dev/null \
+		|| { apt-get update -qq && apt-get download prometheus; }; }
+	dpkg-deb -x $(TOOLS)/prometheus_*.deb $(TOOLS)/prometheus
+	rm -f $(TOOLS)/prometheus_*.deb
+
+.PHONY: lint-deploy
+lint: lint-deploy
+
+lint-deploy: install
+	SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) \
+		sam validate --lint --template template.yaml --region us-east-1
+	$(RUN) cfn-lint iac/media/media-tier.yaml
+	$(RUN) hadolint iac/media/Dockerfile
+	UV=$(UV) tools/audit.sh
+
+# ---------------------------------------------------------------- desktop client (desktop/)
+# The UI (desktop/ui: React + TypeScript + Vite) and what its tests need. These rules only add
+# prerequisites to install/dev/lint/test, so the targets above stay as they are.
+UI := desktop/ui
+UI_STAMP := $(UI)/node_modules/.installed
+UI_SOURCES := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
+	$(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
+# Debian packages: chromium for the Playwright tests (driven at /usr/bin/chromium; never
+# `playwright install`), and the libraries PySide6's QtWebEngine loads for the offscreen shell
+# (libxcb-icccm4/keysyms1/cursor0: Qt's xcb plugin, for a real window or Xvfb).
+APT_DESKTOP := chromium libnss3 libnspr4 libasound2 libegl1 libgl1 libgbm1 libxkbcommon0 \
+	libxkbfile1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libfontconfig1 libdbus-1-3 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 fonts-noto-color-emoji
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: apt-desktop ui ui-lint ui-test clean-ui
+
+apt-desktop:
+	@dpkg -s $(APT_DESKTOP) >/dev/null 2>&1 || { \
+		echo "installing Debian packages for the desktop client's tests: $(APT_DESKTOP)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_DESKTOP); }
+
+$(UI_STAMP): $(UI)/package.json $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(UI)/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
+	cd $(UI) && npm run build
+	@touch $@
+
+ui: $(UI)/dist/index.html
+
+ui-lint: $(UI_STAMP)
+	cd $(UI) && npm run lint && npm run typecheck
+
+ui-test: $(UI_STAMP)
+	cd $(UI) && npm test
+
+clean-ui:
+	rm -rf $(UI)/node_modules $(UI)/dist test-artifacts
+
+install: $(UI_STAMP) apt-desktop
+dev: ui
+lint: ui-lint
+test: ui ui-test

@@ -28,6 +28,11 @@ def _dev_parser(sub: Any) -> None:
     dev.add_argument("--ws-port", type=int, help="WebSocket API port (default 3001)")
     dev.add_argument("--store-port", type=int, help="embedded store port (default 4566)")
     dev.add_argument("--template", type=Path, help="SAM template (default ./template.yaml)")
+    dev.add_argument(
+        "--stack-name",
+        help="local stack name (default parley-local); with AWS_ENDPOINT_URL, a CloudFormation "
+        "stack of this name there provides the tables and buckets",
+    )
     dev.add_argument("--idle-timeout", type=float, dest="idle_timeout_s", help="seconds")
     dev.add_argument("--max-connection", type=float, dest="max_connection_s", help="seconds")
     dev.add_argument(
@@ -89,7 +94,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="parley", description="Parley's command line")
     sub = parser.add_subparsers(dest="command", required=True)
     _dev_parser(sub)
+    # `parley desktop`: the desktop client (desktop/cli.py), imported only when asked for.
+    from desktop.cli import add_parser as _desktop_parser
+
+    _desktop_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "desktop":
+        from desktop.cli import main as desktop_main
+
+        raise SystemExit(desktop_main(args))
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     if args.command == "dev":
         overrides = {

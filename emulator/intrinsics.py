@@ -2,12 +2,14 @@
 
 Only what a template's environment variables, stage names and route targets use: ``Ref``,
 ``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join`` and ``Fn::Select``, with the pseudo parameters.
-Resources resolve to local names (``<stack>-<LogicalId>`` for tables and functions).
+Resources resolve to local names (``<stack>-<LogicalId>`` for tables and functions), or to the
+names CloudFormation gave them when the stack's data resources are deployed (``deployed``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["Resolver"]
@@ -20,9 +22,16 @@ class Resolver:
     """Resolves intrinsics against one template, one stack name and its parameters."""
 
     def __init__(
-        self, doc: dict[str, Any], *, stack_name: str, region: str, parameters: dict[str, str]
+        self,
+        doc: dict[str, Any],
+        *,
+        stack_name: str,
+        region: str,
+        parameters: dict[str, str],
+        deployed: Mapping[str, str] | None = None,
     ) -> None:
         self._resources: dict[str, Any] = doc.get("Resources") or {}
+        self._deployed = dict(deployed or {})
         self._stack = stack_name
         self._region = region
         self._params: dict[str, Any] = {
@@ -41,8 +50,8 @@ class Resolver:
         }
 
     def physical_name(self, logical_id: str) -> str:
-        """The local name of a resource (tables, functions, APIs)."""
-        return f"{self._stack}-{logical_id}"
+        """The name of a resource: CloudFormation's if deployed, else the local one."""
+        return self._deployed.get(logical_id) or f"{self._stack}-{logical_id}"
 
     def arn(self, logical_id: str) -> str:
         kind = self._resources.get(logical_id, {}).get("Type", "")

@@ -22,7 +22,7 @@ from emulator.http_api import HttpApi
 from emulator.reload import watch_code
 from emulator.runtime import Runtimes
 from emulator.schedules import Scheduler
-from emulator.store import EmbeddedStore, ensure_tables
+from emulator.store import EmbeddedStore, StoreError, deployed_names, ensure_tables
 from emulator.streams import StreamPump
 from emulator.template import Template, load_template
 from emulator.websocket_api import Limits, WebSocketGateway
@@ -125,6 +125,7 @@ class Stack:
             stack_name=s.stack_name,
             region=s.region,
             parameters={PUBLIC_URL_PARAMETER: public_url},
+            deployed=await self._deployed_names(),
         )
         if template.websocket is None:
             raise ValueError(f"{s.template.name} declares no WebSocket API")
@@ -227,6 +228,24 @@ class Stack:
             partial.write_text(json.dumps(self.info.as_dict()))
             os.replace(partial, s.ready_file)
         return self.info
+
+    async def _deployed_names(self) -> dict[str, str]:
+        """With ``AWS_ENDPOINT_URL``: the data resources of the CloudFormation stack named
+        ``--stack-name`` there, if one was deployed from the template (else local names)."""
+        s = self.settings
+        if s.aws_endpoint_url is None:
+            return {}
+        try:
+            names = await asyncio.to_thread(
+                deployed_names, s.aws_endpoint_url, s.region, s.stack_name
+            )
+        except StoreError as exc:
+            self.progress(f"no CloudFormation at {s.aws_endpoint_url} ({exc}); using local names")
+            return {}
+        if names:
+            listed = ", ".join(f"{k}={v}" for k, v in sorted(names.items()))
+            self.progress(f"using CloudFormation stack {s.stack_name}'s resources: {listed}")
+        return names
 
     async def _serve(
         self, app: web.Application, port: int, what: str, sock: socket.socket | None = None

@@ -11,11 +11,18 @@ from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.template import TableSpec
 
-__all__ = ["EmbeddedStore", "StoreError", "dynamodb_client", "ensure_tables"]
+__all__ = [
+    "DATA_RESOURCE_TYPES",
+    "EmbeddedStore",
+    "StoreError",
+    "deployed_names",
+    "dynamodb_client",
+    "ensure_tables",
+]
 
 log = logging.getLogger("parley.store")
 
@@ -135,3 +142,39 @@ def ensure_tables(endpoint_url: str | None, region: str, tables: list[TableSpec]
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
             )
     return created
+
+
+#: The resources a store behind ``AWS_ENDPOINT_URL`` can hold for the emulator: the emulator
+#: serves the functions and both APIs itself, but uses these where CloudFormation made them.
+DATA_RESOURCE_TYPES = frozenset(
+    {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic"}
+)
+
+
+def deployed_names(endpoint_url: str | None, region: str, stack_name: str) -> dict[str, str]:
+    """The names CloudFormation gave a deployed stack's data resources, by logical id.
+
+    Empty when the endpoint has no stack of that name: the emulator then creates its own
+    tables under local names. A stack deployed from the template (LocalStack, or the moto
+    server in the tests) is used as it is, so the functions reach exactly its resources.
+    """
+    client = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+    )
+    names: dict[str, str] = {}
+    try:
+        for page in client.get_paginator("list_stack_resources").paginate(StackName=stack_name):
+            for resource in page["StackResourceSummaries"]:
+                physical = resource.get("PhysicalResourceId")
+                if resource["ResourceType"] in DATA_RESOURCE_TYPES and physical:
+                    names[resource["LogicalResourceId"]] = physical
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ValidationError":  # no stack of that name
+            return {}
+        raise StoreError(f"cannot list the resources of stack {stack_name}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise StoreError(f"cannot list the resources of stack {stack_name}: {exc}") from exc
+    return names

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,8 +189,13 @@ def load_template(
     stack_name: str = "parley-local",
     region: str = "us-east-1",
     parameters: dict[str, str] | None = None,
+    deployed: Mapping[str, str] | None = None,
 ) -> Template:
-    """Read and check a SAM template; every name in it resolved for the local stack."""
+    """Read and check a SAM template; every name in it resolved for the local stack.
+
+    ``deployed`` maps logical ids to the names CloudFormation gave them (see
+    :func:`emulator.store.deployed_names`); those resources are used under those names.
+    """
     try:
         text = path.read_text()
     except OSError as exc:
@@ -203,7 +209,9 @@ def load_template(
     if not resources:
         raise TemplateError(f"{path.name} declares no Resources")
     template = Template(path=path, stack_name=stack_name, region=region)
-    resolver = Resolver(doc, stack_name=stack_name, region=region, parameters=parameters or {})
+    resolver = Resolver(
+        doc, stack_name=stack_name, region=region, parameters=parameters or {}, deployed=deployed
+    )
     globals_fn = (doc.get("Globals") or {}).get("Function") or {}
 
     for logical_id, resource in resources.items():

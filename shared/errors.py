@@ -108,3 +108,13 @@ def error_body(error: ParleyError) -> dict[str, Any]:
     if error.errors:
         body["errors"] = error.errors
     return body
+
+
+# ---------------------------------------------------------------- guilds (issue 4)
+class LimitReached(Invalid):
+    """A count limit would be passed (channels, roles, overwrites): a 400, as Discord answers."""
+
+    code = "limit_reached"
+
+
+__all__ += ["LimitReached"]

@@ -17,8 +17,8 @@ from shared.auth import passwords
 from shared.auth.sessions import start_session
 from shared.auth.users import User, normalise_email, validate_username
 from shared.config import get_settings
+from shared.domain.events import EventName, GatewayEvent
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from shared.gateway.events import GatewayEvent, Scope
 from shared.ids import new_id
 from shared.storage import users as store
 
@@ -109,7 +109,8 @@ def update_me(
 
 
 def _user_update(user: User) -> GatewayEvent:
-    return GatewayEvent("USER_UPDATE", user.private(), Scope.user(user.id))
+    """USER_UPDATE, to the user's own sessions only."""
+    return GatewayEvent(EventName.USER_UPDATE, None, user.private(), user_id=user.id)
 
 
 # ---------------------------------------------------------------- OpenID logins

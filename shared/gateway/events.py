@@ -1,8 +1,9 @@
-"""Gateway events as the domain emits them, before they are sequenced and delivered.
+"""Events as the gateway log holds them: a name, a payload, who may receive them.
 
-A domain change that clients must hear about writes an *outbox* item in the same transaction
-(see ``shared/storage/outbox.py``); the fan-out turns each into a :class:`GatewayEvent`, appends
-it to the gateway log, and delivers it to the sessions subscribed to its scope.
+A domain change that clients must hear about writes an outbox item in its own transaction
+(``shared/storage/outbox.py``, from a ``shared.domain.events.GatewayEvent``); the fan-out turns
+each into a :class:`LogEvent`, appends it to the gateway log, and delivers it to the sessions
+subscribed to its scope.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GatewayEvent", "Scope"]
+__all__ = ["LogEvent", "Scope"]
 
 
 class Scope:
@@ -36,7 +37,7 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
-class GatewayEvent:
+class LogEvent:
     """One DISPATCH to be: its name, payload, scope and (if channel-bound) channel.
 
     ``channel_id`` set means only members who may VIEW_CHANNEL it receive the event.

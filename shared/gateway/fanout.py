@@ -22,7 +22,7 @@ from shared.gateway.poster import Delivery, Poster, PostResult
 from shared.observability import logger
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry, entry_from_image
-from shared.storage.outbox import pending_from_image
+from shared.storage.outbox import pending_from_record
 
 __all__ = ["FanoutReport", "handle_records"]
 
@@ -74,7 +74,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
 
 
 def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:
-    pending = [p for r in records if (p := pending_from_image(r)) is not None]
+    pending = [p for r in records if (p := pending_from_record(r)) is not None]
     if not pending:
         return
     settings = get_settings()

@@ -17,7 +17,7 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from shared.gateway.events import GatewayEvent
+from shared.gateway.events import LogEvent
 from shared.storage import keys
 from shared.storage.outbox import PendingEvent, mark_sequenced
 from shared.storage.table import ParleyItem, transaction
@@ -40,7 +40,7 @@ class _LogItem(ParleyItem):
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     position: int
-    event: GatewayEvent
+    event: LogEvent
 
     def frame(self) -> dict[str, Any]:
         return {"op": 0, "t": self.event.t, "s": self.position, "d": self.event.d}
@@ -58,7 +58,7 @@ def head(shard: int) -> int:
 def _entry(item: _LogItem) -> LogEntry:
     return LogEntry(
         position=keys.log_position(item.sk),
-        event=GatewayEvent(
+        event=LogEvent(
             t=str(item.t),
             d=json.loads(item.d or "null"),
             scope=str(item.scope),
@@ -75,7 +75,7 @@ def entry_from_image(image: dict[str, Any]) -> LogEntry | None:
     channel = image.get("channel_id", {}).get("N")
     return LogEntry(
         position=keys.log_position(sk),
-        event=GatewayEvent(
+        event=LogEvent(
             t=image["t"]["S"],
             d=json.loads(image["d"]["S"]),
             scope=image["scope"]["S"],

@@ -33,14 +33,6 @@ def connection_sk() -> str:
 
 
 # ---------------------------------------------------------------- gateway
-def outbox_pk(event_id: int) -> str:
-    """An event a change emits, written in the change's own transaction."""
-    return f"OUTBOX#{event_id}"
-
-
-OUTBOX_SK = "OUTBOX"
-
-
 def log_pk(shard: int) -> str:
     """One gateway log: every event its sessions may receive, in sequence order."""
     return f"GWLOG#{shard}"
@@ -123,3 +115,137 @@ def oidc_state_key(state: str) -> tuple[str, str]:
 def rate_bucket_key(bucket: str, subject: str) -> tuple[str, str]:
     """One token bucket of the rate limiter: a limit's name and whom it counts."""
     return f"RATE#{bucket}#{subject}", "BUCKET"
+
+
+# ---------------------------------------------------------------- guilds (issue 4)
+# Ids inside sort keys are zero-padded to 20 digits (a 64-bit snowflake's most), so that string
+# order is numeric order: pages by `after=<id>` and "newest first" are plain key ranges.
+
+
+def _sortable(value: int) -> str:
+    return f"{value:020d}"
+
+
+def guild_pk(guild_id: int) -> str:
+    """The guild's partition: its own item, channels, roles, members, bans, audit log."""
+    return f"GUILD#{guild_id}"
+
+
+#: The guild's own item (name, owner, counters, the deleted mark).
+GUILD_SK = "GUILD"
+CHANNEL_SK_PREFIX = "CHANNEL#"
+ROLE_SK_PREFIX = "ROLE#"
+MEMBER_SK_PREFIX = "MEMBER#"
+BAN_SK_PREFIX = "BAN#"
+AUDIT_SK_PREFIX = "AUDIT#"
+
+
+def channel_sk(channel_id: int) -> str:
+    return f"{CHANNEL_SK_PREFIX}{_sortable(channel_id)}"
+
+
+def role_sk(role_id: int) -> str:
+    return f"{ROLE_SK_PREFIX}{_sortable(role_id)}"
+
+
+def member_sk(user_id: int) -> str:
+    return f"{MEMBER_SK_PREFIX}{_sortable(user_id)}"
+
+
+def ban_sk(user_id: int) -> str:
+    return f"{BAN_SK_PREFIX}{_sortable(user_id)}"
+
+
+def audit_sk(entry_id: int) -> str:
+    return f"{AUDIT_SK_PREFIX}{_sortable(entry_id)}"
+
+
+def channel_pk(channel_id: int) -> str:
+    """A channel's own partition (its guild reference now; its messages later)."""
+    return f"CHANNEL#{channel_id}"
+
+
+#: The channel partition's item that names the channel's guild (written once, never changed).
+CHANNEL_REF_SK = "CHANNEL"
+
+
+def user_guilds_pk(user_id: int) -> str:
+    """GSI1 partition of a user's memberships (the inverted member <-> guild index)."""
+    return f"USER#{user_id}"
+
+
+GUILD_GSI_PREFIX = "GUILD#"
+
+
+def user_guilds_sk(guild_id: int) -> str:
+    """GSI1 sort key of one membership: the guild, in id order."""
+    return f"{GUILD_GSI_PREFIX}{_sortable(guild_id)}"
+
+
+def invite_pk(code: str) -> str:
+    return f"INVITE#{code}"
+
+
+INVITE_SK = "INVITE"
+INVITE_GSI_PREFIX = "INVITE#"
+
+
+def guild_invites_pk(guild_id: int) -> str:
+    """GSI1 partition of a guild's invites (found again when the guild is deleted)."""
+    return f"GUILDINVITES#{guild_id}"
+
+
+def guild_invites_sk(code: str) -> str:
+    return f"{INVITE_GSI_PREFIX}{code}"
+
+
+def guild_events_pk(guild_id: int) -> str:
+    """The outbox of a guild: one short-lived item per gateway event (see data-model.md)."""
+    return f"GUILDEVENTS#{guild_id}"
+
+
+def event_sk(event_id: int) -> str:
+    return f"EVENT#{_sortable(event_id)}"
+
+
+def purge_pk(job: str) -> str:
+    """A background purge job (a deleted guild's or channel's items, in batches)."""
+    return f"PURGE#{job}"
+
+
+PURGE_SK = "PURGE"
+
+
+__all__ += [
+    "AUDIT_SK_PREFIX",
+    "BAN_SK_PREFIX",
+    "CHANNEL_REF_SK",
+    "CHANNEL_SK_PREFIX",
+    "GUILD_GSI_PREFIX",
+    "GUILD_SK",
+    "INVITE_GSI_PREFIX",
+    "INVITE_SK",
+    "MEMBER_SK_PREFIX",
+    "PURGE_SK",
+    "ROLE_SK_PREFIX",
+    "audit_sk",
+    "ban_sk",
+    "channel_pk",
+    "channel_sk",
+    "event_sk",
+    "guild_events_pk",
+    "guild_invites_pk",
+    "guild_invites_sk",
+    "guild_pk",
+    "invite_pk",
+    "member_sk",
+    "purge_pk",
+    "role_sk",
+    "user_guilds_pk",
+    "user_guilds_sk",
+]
+
+
+def user_events_pk(user_id: int) -> str:
+    """The outbox of events that concern one user and no guild (USER_UPDATE)."""
+    return f"USEREVENTS#{user_id}"

@@ -1,99 +1,178 @@
-"""Outbox items: the events a change emits, written in the change's own transaction.
+"""The outbox: each gateway event is one small item, written in the change's own transaction.
 
-The table's stream carries them to the fan-out, which sequences them into the gateway log; the
-item expires a day later (TTL). Writing the event with the change means a crash between the two
-cannot lose it: the write is the commit point.
+``PK=GUILDEVENTS#<guild>``, ``SK=EVENT#<event id>``; ``type`` = ``event``. The table stream
+delivers its INSERT to the consumers: the gateway fan-out (issue 5) turns it into exactly one
+gateway event, the audit log consumer records its ``audit`` part. Items expire after a day.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute
 from pynamodb.transactions import TransactWrite
 
-from shared.gateway.events import GatewayEvent
+from shared.domain.events import AuditAction, AuditRecord, Change, EventName, GatewayEvent
+from shared.gateway.events import LogEvent, Scope
 from shared.ids import new_id
-from shared.storage import keys
-from shared.storage.table import ParleyItem
+from shared.storage.entity import Entity
+from shared.storage.keys import event_sk, guild_events_pk, user_events_pk
+from shared.storage.transaction import Transaction
 
 __all__ = [
-    "OUTBOX_TTL_S",
-    "OutboxItem",
+    "EVENT_TTL",
+    "EventRecord",
     "PendingEvent",
-    "add_to_transaction",
+    "StoredEvent",
     "emit",
+    "event_from_image",
     "mark_sequenced",
-    "pending_from_image",
+    "pending_from_record",
+    "record_of",
 ]
 
-OUTBOX_TTL_S = 86_400
+#: How long an outbox item stays readable (long enough for any consumer's retries).
+EVENT_TTL = timedelta(days=1)
 
 
-class OutboxItem(ParleyItem):
-    t = UnicodeAttribute()
-    scope = UnicodeAttribute()
-    d = UnicodeAttribute()  # JSON
+class EventRecord(Entity, discriminator="event"):
+    """One gateway event, as the stream carries it."""
+
+    event_id = NumberAttribute()
+    event = UnicodeAttribute()
+    guild_id = NumberAttribute(null=True)
     channel_id = NumberAttribute(null=True)
-    # The gateway log shards this event has been appended to (set by the append itself).
+    user_id = NumberAttribute(null=True)
+    actor_id = NumberAttribute(null=True)
+    #: The event's ``d``, as JSON text (ids stay strings, as clients receive them).
+    data = UnicodeAttribute()
+    #: The audit record, as JSON text, when the change is one the audit log keeps.
+    audit = UnicodeAttribute(null=True)
+    #: The gateway log shards the event has been appended to (set by that append, once each).
     sequenced = NumberSetAttribute(null=True)
 
-    @classmethod
-    def of(cls, event: GatewayEvent) -> OutboxItem:
-        return cls(
-            keys.outbox_pk(new_id()),
-            keys.OUTBOX_SK,
-            t=event.t,
-            scope=event.scope,
-            d=event.payload_json(),
-            channel_id=event.channel_id,
-            expires_at=timedelta(seconds=OUTBOX_TTL_S),
-        )
 
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event read back from the stream, with the id its item was written under."""
 
-def add_to_transaction(transaction: TransactWrite, event: GatewayEvent) -> None:
-    """Emit ``event`` as part of a transaction that makes the change it reports."""
-    transaction.save(OutboxItem.of(event))
-
-
-def emit(event: GatewayEvent) -> None:
-    """Emit an event that reports no stored change (typing, for one)."""
-    OutboxItem.of(event).save()
-
-
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
-    """An outbox event waiting to be sequenced, and the item that marks it done."""
-
-    outbox_pk: str
+    id: int
     event: GatewayEvent
 
 
-def pending_from_image(record: dict[str, Any]) -> PendingEvent | None:
-    """The outbox event a stream record inserted, or None if it is not an outbox insert."""
-    image = record.get("dynamodb", {}).get("NewImage") or {}
-    pk = image.get("PK", {}).get("S", "")
-    if not pk.startswith("OUTBOX#") or image.get("SK", {}).get("S") != keys.OUTBOX_SK:
+def _audit_json(audit: AuditRecord) -> str:
+    return json.dumps(
+        {
+            "action": int(audit.action),
+            "target_id": None if audit.target_id is None else str(audit.target_id),
+            "changes": [c.as_json() for c in audit.changes],
+            "reason": audit.reason,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _audit_from_json(text: str) -> AuditRecord:
+    raw = json.loads(text)
+    target = raw.get("target_id")
+    return AuditRecord(
+        action=AuditAction(raw["action"]),
+        target_id=None if target is None else int(target),
+        changes=tuple(
+            Change(c["key"], c.get("old_value"), c.get("new_value")) for c in raw["changes"]
+        ),
+        reason=raw.get("reason"),
+    )
+
+
+def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
+    """The outbox item of an event (for a transaction that makes the change it reports)."""
+    event_id = new_id()
+    pk = (
+        guild_events_pk(event.guild_id)
+        if event.guild_id is not None
+        else user_events_pk(int(event.user_id or 0))
+    )
+    return EventRecord(
+        pk,
+        event_sk(event_id),
+        event_id=event_id,
+        event=str(event.name),
+        guild_id=event.guild_id,
+        channel_id=event.channel_id,
+        user_id=event.user_id,
+        actor_id=event.actor_id,
+        data=json.dumps(event.data, separators=(",", ":")),
+        audit=None if event.audit is None else _audit_json(event.audit),
+        expires_at=now + EVENT_TTL,
+    )
+
+
+def emit(tx: Transaction, event: GatewayEvent, now: datetime) -> int:
+    """Add the event's outbox item to the transaction; the event's id."""
+    record = record_of(event, now)
+    tx.put(record, condition=EventRecord.pk.does_not_exist())
+    return int(record.event_id)
+
+
+def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
+    """The event of a stream record's ``NewImage``; None for any other kind of item."""
+    if image.get("type", {}).get("S") != "event":
         return None
-    channel = image.get("channel_id", {}).get("N")
-    return PendingEvent(
-        outbox_pk=pk,
+    record = EventRecord.from_raw_data(image)
+    return StoredEvent(
+        id=int(record.event_id),
         event=GatewayEvent(
-            t=image["t"]["S"],
-            d=json.loads(image["d"]["S"]),
-            scope=image["scope"]["S"],
-            channel_id=int(channel) if channel is not None else None,
+            name=EventName(record.event),
+            guild_id=None if record.guild_id is None else int(record.guild_id),
+            data=json.loads(record.data),
+            actor_id=None if record.actor_id is None else int(record.actor_id),
+            channel_id=None if record.channel_id is None else int(record.channel_id),
+            user_id=None if record.user_id is None else int(record.user_id),
+            audit=None if record.audit is None else _audit_from_json(record.audit),
         ),
     )
 
 
-def mark_sequenced(transaction: TransactWrite, pending: PendingEvent, shard: int) -> None:
-    """In the append's transaction: this event is now in that shard's log (once only)."""
-    transaction.update(
-        OutboxItem(pending.outbox_pk, keys.OUTBOX_SK),
-        actions=[OutboxItem.sequenced.add({shard})],
-        condition=OutboxItem.pk.exists() & ~OutboxItem.sequenced.contains(shard),
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An outbox event waiting to be appended to the gateway log, and the item to mark."""
+
+    pk: str
+    sk: str
+    event: LogEvent
+
+
+def pending_from_record(record: dict[str, Any]) -> PendingEvent | None:
+    """The outbox event a stream record inserted, as the gateway log holds it; else None."""
+    if record.get("eventName") != "INSERT":
+        return None
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    stored = event_from_image(image)
+    if stored is None:
+        return None
+    event = stored.event
+    scope = (
+        Scope.user(event.user_id)
+        if event.user_id is not None
+        else Scope.guild(int(event.guild_id or 0))
+    )
+    return PendingEvent(
+        pk=image["PK"]["S"],
+        sk=image["SK"]["S"],
+        event=LogEvent(
+            t=str(event.name), d=dict(event.data), scope=scope, channel_id=event.channel_id
+        ),
+    )
+
+
+def mark_sequenced(tx: TransactWrite, pending: PendingEvent, shard: int) -> None:
+    """In the log append's transaction: this event is now in that shard's log (once only)."""
+    tx.update(
+        EventRecord(pending.pk, pending.sk),
+        actions=[EventRecord.sequenced.add({shard})],
+        condition=EventRecord.pk.exists() & ~EventRecord.sequenced.contains(shard),
     )

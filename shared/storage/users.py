@@ -16,8 +16,8 @@ from pynamodb.transactions import TransactWrite
 
 from shared.auth.users import User, fold
 from shared.config import get_settings
+from shared.domain.events import GatewayEvent
 from shared.errors import Conflict, Unavailable
-from shared.gateway.events import GatewayEvent
 from shared.storage import outbox
 from shared.storage.keys import email_claim_key, identity_key, user_key, username_claim_key
 from shared.storage.table import ParleyItem
@@ -196,7 +196,7 @@ def rename_user(record: UserRecord, new_username: str, event: GatewayEvent) -> N
                 actions=[UserItem.username.set(new_username)],
                 condition=UserItem.username == user.username,
             )
-            outbox.add_to_transaction(tx, event)
+            tx.save(outbox.record_of(event, datetime.now(UTC)))
     except TransactWriteError as exc:
         fields: list[str | None] = [None, "username", None] if old_key != new_key else [None]
         conflict = _conflict_from(exc, fields)
@@ -219,6 +219,6 @@ def update_global_name(user_id: int, global_name: str | None, event: GatewayEven
                 ],
                 condition=UserItem.pk.exists(),
             )
-            outbox.add_to_transaction(tx, event)
+            tx.save(outbox.record_of(event, datetime.now(UTC)))
     except PynamoDBException as exc:
         raise Unavailable("The store cannot be reached.") from exc

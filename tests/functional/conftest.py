@@ -27,6 +27,7 @@ from shared.gateway.connections import management_client
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
 from tests.functional.harness import Api, create_tables
+from tests.motopatch import light_stream_snapshots
 
 EVENTS = REPO_ROOT / "tests" / "events"
 
@@ -125,3 +126,15 @@ def no_table(table_name: str) -> None:
     boto3.client("dynamodb", region_name=get_settings().aws_region).delete_table(
         TableName=table_name
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _light_stream_snapshots() -> Iterator[None]:
+    """moto copies the whole stream history per transaction; see tests/motopatch.py."""
+    with light_stream_snapshots():
+        yield
+
+
+@pytest.fixture
+def store(table: str) -> None:
+    """A fresh, empty table (the template's): every test has one, see ``aws``."""

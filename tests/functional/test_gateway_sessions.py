@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,12 +13,12 @@ import pytest
 from shared.auth.keysource import load_keyring
 from shared.auth.tokens import issue_access_token
 from shared.config import get_settings
+from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
-from shared.gateway.events import GatewayEvent, Scope
 from shared.gateway.session import PAUSED
 from shared.storage import gateway_log, sessions
-from shared.storage.outbox import OutboxItem, PendingEvent, pending_from_image
+from shared.storage.outbox import PendingEvent, pending_from_record, record_of
 from tests.functional.conftest import FakeLambdaContext, frames_posted, load_event
 from websocket_routes.default import app as default_app
 
@@ -90,20 +91,21 @@ def identify(connection_id: str, user_id: int = USER) -> str:
 
 
 def emit_and_sequence(*events: GatewayEvent) -> list[gateway_log.LogEntry]:
-    """What the fan-out's first stage does with outbox inserts."""
-    pending = []
-    for event in events:
-        item = OutboxItem.of(event)
-        item.save()
-        record = {"eventName": "INSERT", "dynamodb": {"NewImage": item.serialize()}}
-        found = pending_from_image(record)
-        assert found is not None
-        pending.append(found)
+    """What the fan-out's first stage does with the outbox items the stream carries."""
+    pending = [outboxed(event) for event in events]
     return gateway_log.append(0, pending, ttl_s=360)
 
 
-def message(n: int) -> GatewayEvent:
-    return GatewayEvent("MESSAGE_CREATE", {"n": n}, Scope.guild(GUILD), channel_id=99)
+def outboxed(event: GatewayEvent) -> PendingEvent:
+    item = record_of(event, datetime.now(UTC))
+    item.save()
+    found = pending_from_record({"eventName": "INSERT", "dynamodb": {"NewImage": item.serialize()}})
+    assert found is not None
+    return found
+
+
+def message(n: int, guild: int = GUILD, channel: int = 99) -> GatewayEvent:
+    return GatewayEvent(EventName.MESSAGE_CREATE, guild, {"n": n}, channel_id=channel)
 
 
 def test_append_gives_dense_positions_in_order(directory: FakeDirectory) -> None:
@@ -118,9 +120,7 @@ def test_append_gives_dense_positions_in_order(directory: FakeDirectory) -> None
 
 
 def test_a_retried_batch_is_not_sequenced_twice(directory: FakeDirectory) -> None:
-    item = OutboxItem.of(message(1))
-    item.save()
-    pending = PendingEvent(item.pk, message(1))
+    pending = outboxed(message(1))
     assert [e.position for e in gateway_log.append(0, [pending], ttl_s=360)] == [1]
     assert gateway_log.append(0, [pending], ttl_s=360) == []
     assert gateway_log.head(0) == 1
@@ -156,8 +156,8 @@ def test_deliveries_follow_live_from_scope_and_channel_visibility(
     directory.hidden.add((99, OTHER))
     entries = emit_and_sequence(
         message(1),
-        GatewayEvent("GUILD_UPDATE", {"x": 1}, Scope.guild(GUILD)),
-        GatewayEvent("MESSAGE_CREATE", {"n": 2}, Scope.guild(GUILD + 1), channel_id=5),
+        GatewayEvent(EventName.GUILD_UPDATE, GUILD, {"x": 1}),
+        message(2, guild=GUILD + 1, channel=5),
     )
     plans = {
         d.connection_id: [json.loads(f) for f in d.frames] for d in fanout._deliveries(entries, 0)

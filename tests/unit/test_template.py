@@ -499,3 +499,6 @@ def test_project_table(project: Any) -> None:
     (fanout,) = [m for m in project.stream_mappings if m.function_id == "FanoutFunction"]
     assert (fanout.table_id, fanout.starting_position) == ("Table", "TRIM_HORIZON")
     assert not fanout.bisect_on_error
+    # Every stream consumer reads the template's one table.
+    assert project.stream_mappings
+    assert {m.table_id for m in project.stream_mappings} == {"Table"}

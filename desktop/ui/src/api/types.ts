@@ -1,0 +1,168 @@
+// The shapes the client relies on. CONTRACT.md fixes some of them; for the rest these are
+// Discord's shapes (see docs/client.md, "Assumptions about the backend").
+
+export type Snowflake = string;
+
+export interface User {
+  id: Snowflake;
+  username: string;
+  global_name?: string | null;
+  avatar?: string | null;
+  email?: string | null;
+}
+
+export const ChannelType = { Text: 0, DM: 1, Voice: 2, Category: 4 } as const;
+export type ChannelTypeNumber = (typeof ChannelType)[keyof typeof ChannelType];
+
+export interface Channel {
+  id: Snowflake;
+  type: number;
+  guild_id?: Snowflake | null;
+  name?: string | null;
+  position?: number;
+  parent_id?: Snowflake | null;
+  topic?: string | null;
+  last_message_id?: Snowflake | null;
+}
+
+export interface Role {
+  id: Snowflake;
+  name: string;
+  color?: number;
+  permissions?: string;
+  position?: number;
+  hoist?: boolean;
+}
+
+export interface Member {
+  user: User;
+  nick?: string | null;
+  roles?: Snowflake[];
+  joined_at?: string;
+}
+
+export type PresenceStatus = "online" | "idle" | "dnd" | "invisible" | "offline";
+
+export interface Presence {
+  user: { id: Snowflake };
+  guild_id?: Snowflake;
+  status: PresenceStatus;
+}
+
+export interface VoiceState {
+  guild_id: Snowflake;
+  channel_id: Snowflake | null;
+  user_id: Snowflake;
+  session_id?: string;
+  self_mute?: boolean;
+  self_deaf?: boolean;
+  mute?: boolean;
+  deaf?: boolean;
+  speaking?: boolean;
+}
+
+export interface Guild {
+  id: Snowflake;
+  name: string;
+  owner_id: Snowflake;
+  icon?: string | null;
+  channels?: Channel[];
+  roles?: Role[];
+  members?: Member[];
+  presences?: Presence[];
+  voice_states?: VoiceState[];
+}
+
+export interface Emoji {
+  id?: Snowflake | null;
+  name: string;
+}
+
+export interface Reaction {
+  emoji: Emoji;
+  count: number;
+  me: boolean;
+}
+
+export interface Attachment {
+  id: Snowflake;
+  filename: string;
+  size?: number;
+  url?: string;
+  content_type?: string | null;
+}
+
+export interface Message {
+  id: Snowflake;
+  channel_id: Snowflake;
+  guild_id?: Snowflake | null;
+  author: User;
+  content: string;
+  timestamp: string;
+  edited_timestamp: string | null;
+  reactions?: Reaction[];
+  attachments?: Attachment[];
+  mentions?: User[];
+  mention_everyone?: boolean;
+  /** CONTRACT's request field; accepted on the message object too. */
+  reply_to?: Snowflake | null;
+  /** Discord's shape for a reply. */
+  message_reference?: { message_id?: Snowflake; channel_id?: Snowflake } | null;
+  referenced_message?: Message | null;
+  pinned?: boolean;
+}
+
+export interface Invite {
+  code: string;
+  guild?: Guild;
+  guild_id?: Snowflake;
+  channel_id?: Snowflake;
+  max_age?: number;
+  max_uses?: number;
+  uses?: number;
+}
+
+export interface Ban {
+  user: User;
+  reason?: string | null;
+}
+
+export interface AuthResponse {
+  user: User;
+  access_token: string;
+  refresh_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+}
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  errors?: Record<string, unknown>;
+}
+
+export interface OidcProvider {
+  id: string;
+  name: string;
+}
+
+export interface ReadStateEntry {
+  id: Snowflake;
+  last_message_id: Snowflake | null;
+  mention_count?: number;
+}
+
+export interface ReadyData {
+  session_id: string;
+  user: User;
+  guilds: (Snowflake | { id: Snowflake; unavailable?: boolean })[];
+  heartbeat_interval: number;
+  read_state?: ReadStateEntry[];
+}
+
+export interface VoiceServerUpdate {
+  guild_id: Snowflake;
+  channel_id?: Snowflake | null;
+  endpoint: string | null;
+  token: string;
+}

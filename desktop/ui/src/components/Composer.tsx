@@ -1,0 +1,235 @@
+import AddCircleIcon from "@mui/icons-material/AddCircle";
+import CloseIcon from "@mui/icons-material/Close";
+import InsertDriveFileIcon from "@mui/icons-material/InsertDriveFile";
+import {
+  Box,
+  IconButton,
+  InputBase,
+  LinearProgress,
+  Paper,
+  Stack,
+  Typography,
+} from "@mui/material";
+import { useRef, useState, type KeyboardEvent } from "react";
+import type { NewAttachment } from "../api/endpoints";
+import { uploadFile } from "../api/http";
+import type { Channel, Message } from "../api/types";
+import { encodeMentions } from "../util/text";
+import { useClient } from "../services/context";
+import { messageUpserted } from "../store/actions";
+import { useAppDispatch, useAppSelector } from "../store/index";
+import { displayName } from "../store/members";
+import { formatBytes } from "../util/format";
+
+/** How often TYPING_START is asked for while typing (the indicator lasts 10 s). */
+const TYPING_EVERY_MS = 8000;
+/** The largest file the client offers to upload (the server enforces its own limit too). */
+const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+
+interface Pending {
+  file: File;
+  progress: number | null;
+}
+
+export default function Composer({
+  channel,
+  replyTo,
+  onCancelReply,
+  onEditLast,
+}: {
+  channel: Channel;
+  replyTo: Message | null;
+  onCancelReply: () => void;
+  onEditLast: () => void;
+}) {
+  const client = useClient();
+  const dispatch = useAppDispatch();
+  const members = useAppSelector((s) =>
+    channel.guild_id ? s.members.byGuild[channel.guild_id] : undefined,
+  );
+  const users = useAppSelector((s) => s.members.users);
+  const [text, setText] = useState("");
+  const [files, setFiles] = useState<Pending[]>([]);
+  const [sending, setSending] = useState(false);
+  const lastTyping = useRef(0);
+  const picker = useRef<HTMLInputElement>(null);
+
+  function typed(value: string) {
+    setText(value);
+    const now = Date.now();
+    if (value && now - lastTyping.current > TYPING_EVERY_MS) {
+      lastTyping.current = now;
+      client.ep.typing(channel.id).catch(() => {
+        // The indicator is a courtesy; a failure here must not interrupt typing.
+      });
+    }
+  }
+
+  function addFiles(list: FileList | null) {
+    const chosen = Array.from(list ?? []);
+    const tooBig = chosen.filter((f) => f.size > MAX_UPLOAD_BYTES);
+    for (const f of tooBig)
+      client.notify(
+        `${f.name} is ${formatBytes(f.size)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}.`,
+      );
+    setFiles((old) => [
+      ...old,
+      ...chosen.filter((f) => f.size <= MAX_UPLOAD_BYTES).map((file) => ({ file, progress: null })),
+    ]);
+  }
+
+  async function upload(): Promise<NewAttachment[]> {
+    if (files.length === 0) return [];
+    const slots = await client.ep.attachmentSlots(
+      channel.id,
+      files.map((p, i) => ({
+        id: String(i),
+        filename: p.file.name,
+        file_size: p.file.size,
+        content_type: p.file.type || "application/octet-stream",
+      })),
+    );
+    const uploaded: NewAttachment[] = [];
+    for (const [i, pending] of files.entries()) {
+      const slot = slots.find((s) => s.id === String(i)) ?? slots[i];
+      if (!slot) throw new Error(`The server gave no upload slot for ${pending.file.name}.`);
+      await uploadFile(
+        {
+          url: slot.upload_url,
+          method: slot.upload_method,
+          headers: slot.upload_headers,
+          fields: slot.upload_fields,
+        },
+        pending.file,
+        (fraction) =>
+          setFiles((old) => old.map((p, j) => (j === i ? { ...p, progress: fraction } : p))),
+      );
+      uploaded.push({
+        id: slot.id,
+        filename: pending.file.name,
+        uploaded_filename: slot.upload_filename,
+      });
+    }
+    return uploaded;
+  }
+
+  async function send() {
+    const content = encodeMentions(text.trim(), members, users);
+    if ((!content && files.length === 0) || sending) return;
+    setSending(true);
+    try {
+      const attachments = await upload();
+      const message = await client.ep.sendMessage(channel.id, {
+        content,
+        ...(replyTo ? { reply_to: replyTo.id } : {}),
+        ...(attachments.length ? { attachments } : {}),
+      });
+      dispatch(messageUpserted(message));
+      setText("");
+      setFiles([]);
+      onCancelReply();
+      lastTyping.current = 0;
+    } catch (error) {
+      setFiles((old) => old.map((p) => ({ ...p, progress: null })));
+      client.notify(error, "Your message was not sent");
+    } finally {
+      setSending(false);
+    }
+  }
+
+  function keys(event: KeyboardEvent) {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send();
+    } else if (event.key === "ArrowUp" && text === "") {
+      event.preventDefault();
+      onEditLast();
+    } else if (event.key === "Escape" && replyTo) {
+      onCancelReply();
+    }
+  }
+
+  return (
+    <Box sx={{ px: 2, pb: 2 }}>
+      {replyTo && (
+        <Paper
+          square
+          sx={{ px: 2, py: 0.5, display: "flex", alignItems: "center", bgcolor: "#2b2d31" }}
+          data-testid="replying-to"
+        >
+          <Typography variant="body2" sx={{ flex: 1 }} noWrap>
+            Replying to <b>{displayName(replyTo.author)}</b>
+          </Typography>
+          <IconButton size="small" aria-label="Cancel reply" onClick={onCancelReply}>
+            <CloseIcon fontSize="small" />
+          </IconButton>
+        </Paper>
+      )}
+      {files.length > 0 && (
+        <Stack direction="row" spacing={1} sx={{ p: 1, bgcolor: "#2b2d31", overflowX: "auto" }}>
+          {files.map((p, i) => (
+            <Paper
+              key={i}
+              variant="outlined"
+              sx={{ p: 1, width: 180 }}
+              data-testid="pending-upload"
+            >
+              <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
+                <InsertDriveFileIcon fontSize="small" />
+                <Typography variant="body2" noWrap sx={{ flex: 1 }}>
+                  {p.file.name}
+                </Typography>
+                {!sending && (
+                  <IconButton
+                    size="small"
+                    aria-label={`Remove ${p.file.name}`}
+                    onClick={() => setFiles((old) => old.filter((_, j) => j !== i))}
+                  >
+                    <CloseIcon fontSize="small" />
+                  </IconButton>
+                )}
+              </Stack>
+              <Typography variant="caption" color="text.secondary">
+                {formatBytes(p.file.size)}
+              </Typography>
+              {p.progress !== null && (
+                <LinearProgress
+                  variant="determinate"
+                  value={Math.round(p.progress * 100)}
+                  aria-label={`Uploading ${p.file.name}`}
+                />
+              )}
+            </Paper>
+          ))}
+        </Stack>
+      )}
+      <Paper sx={{ display: "flex", alignItems: "flex-start", px: 1, py: 0.5, bgcolor: "#383a40" }}>
+        <IconButton aria-label="Attach a file" onClick={() => picker.current?.click()}>
+          <AddCircleIcon />
+        </IconButton>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(e) => {
+            addFiles(e.target.files);
+            e.target.value = "";
+          }}
+        />
+        <InputBase
+          fullWidth
+          multiline
+          maxRows={10}
+          placeholder={`Message #${channel.name}`}
+          value={text}
+          onChange={(e) => typed(e.target.value)}
+          onKeyDown={keys}
+          sx={{ py: 1 }}
+          inputProps={{ "aria-label": `Message #${channel.name}`, "data-testid": "composer" }}
+        />
+      </Paper>
+    </Box>
+  );
+}

@@ -1,0 +1,60 @@
+import { Box, LinearProgress, Typography } from "@mui/material";
+import { useAppSelector } from "../store/index";
+import { PANE_BG } from "../theme";
+import ChannelSidebar from "./ChannelSidebar";
+import GuildRail from "./GuildRail";
+import MemberList from "./MemberList";
+import MessagePane from "./MessagePane";
+
+const STATUS_TEXT: Record<string, string> = {
+  connecting: "Connecting to the server…",
+  identifying: "Signing in to the gateway…",
+  resuming: "Reconnecting…",
+  reconnecting: "Connection lost. Reconnecting…",
+  closed: "Disconnected.",
+};
+
+export default function MainLayout() {
+  const gateway = useAppSelector((s) => s.auth.gateway);
+  const guildId = useAppSelector((s) => s.guilds.selected);
+  const channelId = useAppSelector((s) => (guildId ? s.channels.selected[guildId] : undefined));
+  const channel = useAppSelector((s) => (channelId ? s.channels.byId[channelId] : undefined));
+  const pending = useAppSelector((s) => s.guilds.pending.length);
+  const hasGuilds = useAppSelector((s) => s.guilds.order.length > 0);
+  return (
+    <Box sx={{ display: "flex", flexDirection: "column", height: "100vh" }}>
+      {gateway !== "ready" && gateway !== "idle" && (
+        <Box role="status" sx={{ bgcolor: "#f0b232", color: "#000", px: 2, py: 0.25 }}>
+          <Typography variant="body2">{STATUS_TEXT[gateway] ?? gateway}</Typography>
+        </Box>
+      )}
+      {pending > 0 && <LinearProgress aria-label="Loading your servers" />}
+      <Box sx={{ display: "flex", flex: 1, minHeight: 0 }}>
+        <GuildRail />
+        {guildId ? (
+          <>
+            <ChannelSidebar guildId={guildId} />
+            <Box sx={{ flex: 1, minWidth: 0, bgcolor: PANE_BG, display: "flex" }}>
+              {channel && channel.type !== 2 && channel.type !== 4 ? (
+                <MessagePane key={channel.id} channel={channel} />
+              ) : (
+                <Box sx={{ m: "auto", color: "text.secondary" }}>
+                  <Typography>Pick a text channel on the left.</Typography>
+                </Box>
+              )}
+            </Box>
+            <MemberList guildId={guildId} />
+          </>
+        ) : (
+          <Box sx={{ flex: 1, display: "grid", placeItems: "center", bgcolor: PANE_BG }}>
+            <Typography color="text.secondary" sx={{ maxWidth: 420, textAlign: "center" }}>
+              {gateway === "ready" && !hasGuilds && pending === 0
+                ? "You are not in any server yet. Create one or join with an invite using the + on the left."
+                : "Loading your servers…"}
+            </Typography>
+          </Box>
+        )}
+      </Box>
+    </Box>
+  );
+}

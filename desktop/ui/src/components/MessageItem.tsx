@@ -1,0 +1,369 @@
+import AddReactionIcon from "@mui/icons-material/AddReactionOutlined";
+import AttachFileIcon from "@mui/icons-material/AttachFile";
+import DeleteIcon from "@mui/icons-material/DeleteOutlined";
+import EditIcon from "@mui/icons-material/EditOutlined";
+import ReplyIcon from "@mui/icons-material/Reply";
+import {
+  Box,
+  Button,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  IconButton,
+  Link,
+  Paper,
+  Popover,
+  Stack,
+  TextField,
+  Tooltip,
+  Typography,
+} from "@mui/material";
+import { motion } from "framer-motion";
+import { memo, useState, type KeyboardEvent, type ReactNode } from "react";
+import type { Message, Reaction } from "../api/types";
+import { useClient } from "../services/context";
+import { messageUpserted } from "../store/actions";
+import { useAppDispatch, useAppSelector } from "../store/index";
+import { displayName } from "../store/members";
+import { mentions, messageRemoved, ownReaction } from "../store/messages";
+import { formatBytes, formatTime } from "../util/format";
+import { UserAvatar } from "./common";
+
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+/** Text with `<@id>` mentions and @everyone shown as highlighted names. */
+function MessageText({ content, guildId }: { content: string; guildId?: string | null }) {
+  const users = useAppSelector((s) => s.members.users);
+  const members = useAppSelector((s) => (guildId ? s.members.byGuild[guildId] : undefined));
+  const parts: ReactNode[] = [];
+  const pattern = /<@!?(\d+)>|@everyone|@here/g;
+  let last = 0;
+  for (const match of content.matchAll(pattern)) {
+    if (match.index > last) parts.push(content.slice(last, match.index));
+    const id = match[1];
+    const label = id ? `@${displayName(users[id], members?.[id])}` : match[0];
+    parts.push(
+      <Box
+        key={match.index}
+        component="span"
+        className="mention"
+        sx={{ bgcolor: "rgba(88,101,242,0.3)", color: "#c9cdfb", borderRadius: 0.5, px: 0.25 }}
+      >
+        {label}
+      </Box>,
+    );
+    last = match.index + match[0].length;
+  }
+  if (last < content.length) parts.push(content.slice(last));
+  return <>{parts}</>;
+}
+
+interface Props {
+  message: Message;
+  replied: Message | null;
+  grouped: boolean;
+  newDivider: boolean;
+  mine: boolean;
+  meId?: string;
+  editing: boolean;
+  onEdit: () => void;
+  onEditDone: () => void;
+  onReply: () => void;
+}
+
+function MessageItem(props: Props) {
+  const { message, replied, grouped, newDivider, mine, meId, editing } = props;
+  const client = useClient();
+  const dispatch = useAppDispatch();
+  const [hover, setHover] = useState(false);
+  const [pickerAt, setPickerAt] = useState<HTMLElement | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [draft, setDraft] = useState(message.content);
+  const [saving, setSaving] = useState(false);
+  const mentioned = mentions(message, meId);
+
+  async function toggleReaction(emoji: string, reaction?: Reaction) {
+    const add = !reaction?.me;
+    const event = {
+      user_id: meId ?? "",
+      channel_id: message.channel_id,
+      message_id: message.id,
+      emoji: { name: emoji },
+    };
+    dispatch(ownReaction({ ...event, add }));
+    try {
+      if (add) await client.ep.react(message.channel_id, message.id, emoji);
+      else await client.ep.unreact(message.channel_id, message.id, emoji);
+    } catch (error) {
+      dispatch(ownReaction({ ...event, add: !add }));
+      client.notify(error, "The reaction was not saved");
+    }
+  }
+
+  async function saveEdit() {
+    const content = draft.trim();
+    if (!content || content === message.content) return props.onEditDone();
+    setSaving(true);
+    try {
+      dispatch(
+        messageUpserted(await client.ep.editMessage(message.channel_id, message.id, content)),
+      );
+      props.onEditDone();
+    } catch (error) {
+      client.notify(error, "The edit was not saved");
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  async function remove() {
+    setConfirmDelete(false);
+    try {
+      await client.ep.deleteMessage(message.channel_id, message.id);
+      dispatch(messageRemoved({ channelId: message.channel_id, id: message.id }));
+    } catch (error) {
+      client.notify(error, "The message was not deleted");
+    }
+  }
+
+  function editKeys(event: KeyboardEvent) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      setDraft(message.content);
+      props.onEditDone();
+    } else if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      void saveEdit();
+    }
+  }
+
+  return (
+    <motion.div
+      layout="position"
+      initial={{ opacity: 0, y: 8 }}
+      animate={{ opacity: 1, y: 0 }}
+      exit={{ opacity: 0, height: 0 }}
+      transition={{ duration: 0.15 }}
+    >
+      {newDivider && (
+        <Box sx={{ display: "flex", alignItems: "center", px: 2, my: 1 }} data-testid="new-divider">
+          <Box sx={{ flex: 1, borderTop: "1px solid #f23f43" }} />
+          <Typography variant="caption" sx={{ color: "#f23f43", fontWeight: 700, ml: 1 }}>
+            NEW
+          </Typography>
+        </Box>
+      )}
+      <Box
+        data-testid="message"
+        data-message-id={message.id}
+        data-mentioned={mentioned ? "true" : undefined}
+        onMouseEnter={() => setHover(true)}
+        onMouseLeave={() => setHover(false)}
+        sx={{
+          position: "relative",
+          display: "flex",
+          gap: 2,
+          px: 2,
+          pt: grouped ? 0.25 : 1.5,
+          pb: 0.25,
+          bgcolor: mentioned ? "rgba(240,178,50,0.1)" : hover ? "rgba(0,0,0,0.08)" : undefined,
+          borderLeft: mentioned ? "2px solid #f0b232" : "2px solid transparent",
+        }}
+      >
+        <Box sx={{ width: 40, flexShrink: 0 }}>
+          {!grouped && <UserAvatar user={message.author} size={40} />}
+        </Box>
+        <Box sx={{ flex: 1, minWidth: 0 }}>
+          {replied && (
+            <Typography
+              variant="caption"
+              color="text.secondary"
+              noWrap
+              component="div"
+              data-testid="reply-preview"
+            >
+              <ReplyIcon sx={{ fontSize: 12, transform: "scaleX(-1)", mr: 0.5 }} />
+              <b>{displayName(replied.author)}</b> {replied.content.slice(0, 80)}
+            </Typography>
+          )}
+          {!grouped && (
+            <Stack direction="row" spacing={1} sx={{ alignItems: "baseline" }}>
+              <Typography sx={{ fontWeight: 600 }} data-testid="message-author">
+                {displayName(message.author)}
+              </Typography>
+              <Typography variant="caption" color="text.secondary">
+                {formatTime(message.timestamp)}
+              </Typography>
+            </Stack>
+          )}
+          {editing ? (
+            <Box>
+              <TextField
+                fullWidth
+                multiline
+                size="small"
+                autoFocus
+                value={draft}
+                disabled={saving}
+                onChange={(e) => setDraft(e.target.value)}
+                onKeyDown={editKeys}
+                slotProps={{ htmlInput: { "aria-label": "Edit message" } }}
+              />
+              <Typography variant="caption" color="text.secondary">
+                Escape to cancel • Enter to save
+              </Typography>
+            </Box>
+          ) : (
+            <Typography
+              component="div"
+              sx={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}
+              data-testid="message-content"
+            >
+              <MessageText content={message.content} guildId={message.guild_id} />
+              {message.edited_timestamp && (
+                <Typography
+                  component="span"
+                  variant="caption"
+                  color="text.secondary"
+                  sx={{ ml: 0.5 }}
+                  data-testid="edited"
+                >
+                  (edited)
+                </Typography>
+              )}
+            </Typography>
+          )}
+          {(message.attachments ?? []).map((a) => (
+            <Paper
+              key={a.id}
+              variant="outlined"
+              sx={{ mt: 0.5, p: 1, display: "inline-flex", alignItems: "center", gap: 1 }}
+              data-testid="attachment"
+            >
+              {a.content_type?.startsWith("image/") && a.url ? (
+                <Box
+                  component="img"
+                  src={a.url}
+                  alt={a.filename}
+                  sx={{ maxWidth: 320, maxHeight: 240, borderRadius: 1 }}
+                />
+              ) : (
+                <>
+                  <AttachFileIcon fontSize="small" />
+                  {a.url ? (
+                    <Link href={a.url} target="_blank" rel="noreferrer">
+                      {a.filename}
+                    </Link>
+                  ) : (
+                    <Typography>{a.filename}</Typography>
+                  )}
+                  <Typography variant="caption" color="text.secondary">
+                    {formatBytes(a.size)}
+                  </Typography>
+                </>
+              )}
+            </Paper>
+          ))}
+          {(message.reactions ?? []).length > 0 && (
+            <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: "wrap" }}>
+              {(message.reactions ?? []).map((r) => (
+                <Chip
+                  key={r.emoji.id ?? r.emoji.name}
+                  size="small"
+                  data-testid="reaction"
+                  label={`${r.emoji.name} ${r.count}`}
+                  color={r.me ? "primary" : "default"}
+                  variant={r.me ? "filled" : "outlined"}
+                  onClick={() => void toggleReaction(r.emoji.name, r)}
+                  aria-pressed={r.me}
+                />
+              ))}
+            </Stack>
+          )}
+        </Box>
+        {hover && !editing && (
+          <Paper
+            elevation={4}
+            sx={{ position: "absolute", right: 16, top: -12, display: "flex" }}
+            role="toolbar"
+            aria-label="Message actions"
+          >
+            <Tooltip title="Add reaction">
+              <IconButton
+                size="small"
+                aria-label="Add reaction"
+                onClick={(e) => setPickerAt(e.currentTarget)}
+              >
+                <AddReactionIcon fontSize="small" />
+              </IconButton>
+            </Tooltip>
+            <Tooltip title="Reply">
+              <IconButton size="small" aria-label="Reply" onClick={props.onReply}>
+                <ReplyIcon fontSize="small" />
+              </IconButton>
+            </Tooltip>
+            {mine && (
+              <Tooltip title="Edit">
+                <IconButton
+                  size="small"
+                  aria-label="Edit"
+                  onClick={() => {
+                    setDraft(message.content);
+                    props.onEdit();
+                  }}
+                >
+                  <EditIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
+            )}
+            {mine && (
+              <Tooltip title="Delete">
+                <IconButton size="small" aria-label="Delete" onClick={() => setConfirmDelete(true)}>
+                  <DeleteIcon fontSize="small" color="error" />
+                </IconButton>
+              </Tooltip>
+            )}
+          </Paper>
+        )}
+      </Box>
+      <Popover
+        open={pickerAt !== null}
+        anchorEl={pickerAt}
+        onClose={() => setPickerAt(null)}
+        anchorOrigin={{ vertical: "bottom", horizontal: "right" }}
+      >
+        <Stack direction="row" sx={{ p: 0.5 }}>
+          {QUICK_REACTIONS.map((emoji) => (
+            <IconButton
+              key={emoji}
+              aria-label={`React with ${emoji}`}
+              onClick={() => {
+                setPickerAt(null);
+                const existing = message.reactions?.find((r) => r.emoji.name === emoji);
+                if (!existing?.me) void toggleReaction(emoji, existing);
+              }}
+            >
+              {emoji}
+            </IconButton>
+          ))}
+        </Stack>
+      </Popover>
+      <Dialog open={confirmDelete} onClose={() => setConfirmDelete(false)}>
+        <DialogTitle>Delete message</DialogTitle>
+        <DialogContent>
+          <Typography>Delete this message? This cannot be undone.</Typography>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirmDelete(false)}>Cancel</Button>
+          <Button color="error" variant="contained" onClick={() => void remove()}>
+            Delete
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </motion.div>
+  );
+}
+
+export default memo(MessageItem);

@@ -1,0 +1,336 @@
+// The gateway client: connect with `?token=`, IDENTIFY, heartbeat at READY's interval carrying
+// the last sequence, RESUME after a cut (with backoff), IDENTIFY again on INVALID_SESSION,
+// reconnect at once on RECONNECT, and surface op 12 ERROR frames. It knows nothing of React or
+// the stores: dispatches go out through `onDispatch`, in sequence order, each exactly once.
+
+export const Op = {
+  Dispatch: 0,
+  Heartbeat: 1,
+  Identify: 2,
+  PresenceUpdate: 3,
+  VoiceStateUpdate: 4,
+  Resume: 6,
+  Reconnect: 7,
+  InvalidSession: 9,
+  Hello: 10,
+  HeartbeatAck: 11,
+  Error: 12,
+} as const;
+
+export interface Frame {
+  op: number;
+  d?: unknown;
+  s?: number | null;
+  t?: string | null;
+}
+
+export interface GatewayErrorData {
+  code: string;
+  message: string;
+  status?: number;
+  errors?: Record<string, unknown>;
+}
+
+export type GatewayStatus =
+  "idle" | "connecting" | "identifying" | "resuming" | "ready" | "reconnecting" | "closed";
+
+/** The part of the browser's WebSocket the client uses (a fake one in tests). */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type SocketFactory = (url: string) => SocketLike;
+
+export interface GatewayOptions {
+  url: string;
+  /** The current access token; `fresh` asks for a refreshed one (after a refused connection). */
+  getToken: (fresh: boolean) => Promise<string> | string;
+  onDispatch: (t: string, d: unknown, s: number | null) => void;
+  onStatus?: (status: GatewayStatus) => void;
+  onError?: (error: GatewayErrorData) => void;
+  socketFactory?: SocketFactory;
+  properties?: Record<string, string>;
+  intents?: number;
+  /** Backoff after a cut: base * 2^attempt (capped), times a jitter in [0.5, 1). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Delay before identifying again after INVALID_SESSION (Discord asks for 1–5 s). */
+  invalidSessionDelayMs?: number;
+  random?: () => number;
+}
+
+const OPEN = 1;
+/** Closes we make on purpose that must keep the session resumable (not 1000/1001). */
+const CLOSE_RESUME = 4900;
+
+export class GatewayClient {
+  status: GatewayStatus = "idle";
+  sessionId: string | null = null;
+  seq: number | null = null;
+  heartbeatInterval: number | null = null;
+
+  private socket: SocketLike | null = null;
+  private heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private identifyTimer: ReturnType<typeof setTimeout> | null = null;
+  private awaitingAck = false;
+  private attempts = 0;
+  private openedThisAttempt = false;
+  private stopped = true;
+  private readonly opts: GatewayOptions;
+
+  constructor(options: GatewayOptions) {
+    this.opts = options;
+  }
+
+  /** Open the gateway (a no-op while it is already open or opening). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.open(false);
+  }
+
+  /** Close for good: no reconnect, and the session is forgotten. */
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) this.detach(socket).close(1000, "client stop");
+    this.sessionId = null;
+    this.seq = null;
+    this.setStatus("closed");
+  }
+
+  /** Send a client op (presence, voice state). False when the gateway is not ready. */
+  send(op: number, d: unknown): boolean {
+    if (!this.socket || this.socket.readyState !== OPEN || this.status !== "ready") return false;
+    this.raw({ op, d });
+    return true;
+  }
+
+  private async open(freshToken: boolean): Promise<void> {
+    this.clearTimers();
+    this.setStatus("connecting");
+    let token: string;
+    try {
+      token = await this.opts.getToken(freshToken);
+    } catch (error) {
+      const status = (error as { status?: number } | null)?.status;
+      if (status === 401 || status === 403) {
+        // The session is over: signing in again is the only way forward.
+        this.opts.onError?.({
+          code: "unauthorized",
+          message: error instanceof Error ? error.message : "Sign in again.",
+          status,
+        });
+        this.stop();
+      } else if (!this.stopped) {
+        // The server (or the network) is away: try again later, like any failed connection.
+        this.scheduleReconnect(freshToken);
+      }
+      return;
+    }
+    if (this.stopped) return;
+    const factory = this.opts.socketFactory ?? ((url: string) => new WebSocket(url));
+    const sep = this.opts.url.includes("?") ? "&" : "?";
+    const socket = factory(`${this.opts.url}${sep}token=${encodeURIComponent(token)}`);
+    this.socket = socket;
+    this.openedThisAttempt = false;
+    socket.onopen = () => {
+      this.openedThisAttempt = true;
+      if (this.sessionId !== null && this.seq !== null) {
+        this.setStatus("resuming");
+        this.raw({ op: Op.Resume, d: { token, session_id: this.sessionId, seq: this.seq } });
+      } else {
+        this.identify(token);
+      }
+    };
+    socket.onmessage = (event) => this.receive(event.data);
+    socket.onclose = (event) => this.closed(socket, event.code);
+    socket.onerror = () => {
+      // A close event always follows; the reconnect logic lives there.
+    };
+  }
+
+  private identify(token: string): void {
+    this.setStatus("identifying");
+    const d: Record<string, unknown> = {
+      token,
+      properties: this.opts.properties ?? { os: "web", browser: "parley", device: "parley" },
+    };
+    if (this.opts.intents !== undefined) d.intents = this.opts.intents;
+    this.raw({ op: Op.Identify, d });
+  }
+
+  private receive(data: unknown): void {
+    let frame: Frame;
+    try {
+      frame = JSON.parse(String(data)) as Frame;
+    } catch {
+      return; // not ours to interpret; the server only sends JSON
+    }
+    switch (frame.op) {
+      case Op.Dispatch:
+        this.dispatch(frame);
+        break;
+      case Op.Heartbeat:
+        this.heartbeat();
+        break;
+      case Op.HeartbeatAck:
+        this.awaitingAck = false;
+        break;
+      case Op.Hello: {
+        const interval = (frame.d as { heartbeat_interval?: number } | null)?.heartbeat_interval;
+        if (interval) this.startHeartbeat(interval);
+        break;
+      }
+      case Op.Reconnect:
+        this.reconnectNow();
+        break;
+      case Op.InvalidSession:
+        this.invalidSession();
+        break;
+      case Op.Error:
+        this.opts.onError?.(frame.d as GatewayErrorData);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private dispatch(frame: Frame): void {
+    const s = typeof frame.s === "number" ? frame.s : null;
+    if (s !== null) {
+      // A replay may overlap what we already have: each sequence is applied once.
+      if (this.seq !== null && s <= this.seq && frame.t !== "READY") return;
+      this.seq = s;
+    }
+    const t = frame.t ?? "";
+    if (t === "READY") {
+      const d = frame.d as { session_id: string; heartbeat_interval?: number };
+      this.sessionId = d.session_id;
+      this.attempts = 0;
+      if (d.heartbeat_interval) this.startHeartbeat(d.heartbeat_interval);
+      this.setStatus("ready");
+    } else if (t === "RESUMED") {
+      this.attempts = 0;
+      if (this.heartbeatInterval && this.heartbeatTimer === null)
+        this.startHeartbeat(this.heartbeatInterval);
+      this.setStatus("ready");
+    }
+    this.opts.onDispatch(t, frame.d, s);
+  }
+
+  private startHeartbeat(interval: number): void {
+    this.heartbeatInterval = interval;
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.awaitingAck = false;
+    const beat = (delay: number) => {
+      this.heartbeatTimer = setTimeout(() => {
+        if (this.awaitingAck) {
+          // No ACK since the last beat: the connection is a zombie. Cut it and resume.
+          this.reconnectNow();
+          return;
+        }
+        this.heartbeat();
+        beat(interval);
+      }, delay);
+    };
+    beat(interval * this.jitter());
+  }
+
+  private heartbeat(): void {
+    this.awaitingAck = true;
+    this.raw({ op: Op.Heartbeat, d: this.seq });
+  }
+
+  private invalidSession(): void {
+    this.sessionId = null;
+    this.seq = null;
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    const socket = this.socket;
+    const delay = this.opts.invalidSessionDelayMs ?? 1000 + 4000 * this.random();
+    this.identifyTimer = setTimeout(async () => {
+      this.identifyTimer = null;
+      if (this.stopped || this.socket !== socket || socket?.readyState !== OPEN) return;
+      this.identify(await this.opts.getToken(false));
+    }, delay);
+  }
+
+  /** Cut the socket on purpose and reconnect at once, resuming the session. */
+  private reconnectNow(): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.clearTimers();
+    if (socket) this.detach(socket).close(CLOSE_RESUME, "reconnect");
+    this.setStatus("reconnecting");
+    void this.open(false);
+  }
+
+  private closed(socket: SocketLike, code: number): void {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    this.clearTimers();
+    if (this.stopped) return;
+    // 4004 is Discord's "authentication failed"; a socket that never opened was most likely
+    // refused in $connect (an expired token): both retry with a refreshed token.
+    this.scheduleReconnect(code === 4004 || !this.openedThisAttempt);
+  }
+
+  private scheduleReconnect(fresh: boolean): void {
+    const delay = Math.min(
+      (this.opts.backoffBaseMs ?? 1000) * 2 ** this.attempts,
+      this.opts.backoffMaxMs ?? 30_000,
+    );
+    this.attempts += 1;
+    this.setStatus("reconnecting");
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.open(fresh);
+    }, delay * this.jitter());
+  }
+
+  private raw(frame: Frame): void {
+    this.socket?.send(JSON.stringify(frame));
+  }
+
+  private detach(socket: SocketLike): SocketLike {
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = null;
+    return socket;
+  }
+
+  private clearTimers(): void {
+    for (const timer of [this.heartbeatTimer, this.reconnectTimer, this.identifyTimer]) {
+      if (timer !== null) clearTimeout(timer);
+    }
+    this.heartbeatTimer = null;
+    this.reconnectTimer = null;
+    this.identifyTimer = null;
+    this.awaitingAck = false;
+  }
+
+  private jitter(): number {
+    return 0.5 + 0.5 * this.random();
+  }
+
+  private random(): number {
+    return (this.opts.random ?? Math.random)();
+  }
+
+  private setStatus(status: GatewayStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.opts.onStatus?.(status);
+  }
+}

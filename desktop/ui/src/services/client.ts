@@ -1,0 +1,256 @@
+// The glue between the REST client, the gateway client, voice and the store: one object per
+// page, handed to components through React context.
+
+import { endpoints, type Endpoints } from "../api/endpoints";
+import { ApiClient, ApiError, errorText, tokensFrom, type Tokens } from "../api/http";
+import type { AuthResponse, Snowflake, User, VoiceServerUpdate } from "../api/types";
+import { apiBase, deriveGatewayUrl, type ServerConfig } from "../config";
+import { GatewayClient, Op } from "../gateway/client";
+import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
+import { gatewayStatus, sessionExpired } from "../store/auth";
+import type { AppStore } from "../store/index";
+import { readStateRestored } from "../store/readState";
+import { typingExpired } from "../store/typing";
+import { noticeShown } from "../store/ui";
+import {
+  connectionChanged,
+  joinRequested,
+  leaveRequested,
+  selfDeafSet,
+  selfMuteSet,
+  speakingChanged,
+} from "../store/voice";
+import { VoiceRtc } from "../voice/rtc";
+import { loadReadMarks, loadSession, saveReadMarks, saveSession } from "./persist";
+
+export class ParleyClient {
+  readonly store: AppStore;
+  config: ServerConfig;
+  readonly api: ApiClient;
+  readonly ep: Endpoints;
+  gateway: GatewayClient | null = null;
+  private voiceRtc: VoiceRtc | null = null;
+  private user: User | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private typingTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(store: AppStore, config: ServerConfig) {
+    this.store = store;
+    this.config = config;
+    this.api = new ApiClient(apiBase(config));
+    this.ep = endpoints(this.api);
+    this.api.onTokens = (tokens) => this.tokensChanged(tokens);
+  }
+
+  /** Point the client at another server (connection settings). */
+  setConfig(config: ServerConfig): void {
+    this.config = config;
+    this.api.base = apiBase(config);
+  }
+
+  notify(error: unknown, prefix?: string): void {
+    const text = errorText(error);
+    this.store.dispatch(noticeShown({ text: prefix ? `${prefix}: ${text}` : text }));
+  }
+
+  /** Sign in with the answer of register/login/refresh or an OIDC callback. */
+  begin(auth: AuthResponse): void {
+    const tokens = tokensFrom(auth);
+    this.api.setTokens(tokens);
+    this.start(auth.user, tokens, auth);
+  }
+
+  /** Resume a remembered session; false when there is none or it is no longer valid. */
+  async restore(): Promise<boolean> {
+    const saved = await loadSession();
+    if (!saved) return false;
+    this.api.setTokens(saved.tokens);
+    try {
+      const user = await this.ep.me();
+      this.start(user, saved.tokens);
+      return true;
+    } catch (error) {
+      this.api.setTokens(null);
+      if (error instanceof ApiError && error.status === 401) saveSession(null);
+      // Otherwise the server is away: keep the session for the next start, and say why.
+      else this.notify(error, "Could not restore your session");
+      return false;
+    }
+  }
+
+  private start(user: User, tokens: Tokens, auth?: AuthResponse): void {
+    this.user = user;
+    saveSession({ user, tokens });
+    this.store.dispatch(sessionStarted({ user, auth }));
+    this.store.dispatch(readStateRestored(loadReadMarks(user.id)));
+    let marks = this.store.getState().readState.byChannel;
+    this.unsubscribe?.();
+    this.unsubscribe = this.store.subscribe(() => {
+      const next = this.store.getState().readState.byChannel;
+      if (next !== marks && this.user) {
+        marks = next;
+        saveReadMarks(this.user.id, next);
+      }
+    });
+    this.typingTimer ??= setInterval(() => this.store.dispatch(typingExpired(Date.now())), 1000);
+    void this.connectGateway();
+  }
+
+  async logout(): Promise<void> {
+    const refresh = this.api.refreshToken;
+    try {
+      if (refresh) await this.ep.logout(refresh);
+    } catch (error) {
+      this.notify(error, "The server did not confirm the sign-out");
+    }
+    this.end();
+  }
+
+  private end(): void {
+    this.leaveVoice();
+    this.gateway?.stop();
+    this.gateway = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.typingTimer) clearInterval(this.typingTimer);
+    this.typingTimer = null;
+    this.api.setTokens(null);
+    this.user = null;
+    saveSession(null);
+    this.store.dispatch(sessionEnded());
+  }
+
+  private tokensChanged(tokens: Tokens | null): void {
+    if (tokens && this.user) saveSession({ user: this.user, tokens });
+    if (!tokens && this.user) {
+      this.store.dispatch(sessionExpired("Your session has expired. Please sign in again."));
+      this.end();
+    }
+  }
+
+  async gatewayUrl(): Promise<string> {
+    if (this.config.gateway) return this.config.gateway;
+    try {
+      return await this.ep.gatewayUrl();
+    } catch {
+      return deriveGatewayUrl(this.config.server, import.meta.env.DEV);
+    }
+  }
+
+  private async connectGateway(): Promise<void> {
+    this.gateway?.stop();
+    const url = await this.gatewayUrl();
+    const gateway = new GatewayClient({
+      url,
+      getToken: (fresh) => this.api.accessToken(fresh),
+      onDispatch: (t, d) => this.dispatchEvent(t, d),
+      onStatus: (status) => this.store.dispatch(gatewayStatus(status)),
+      onError: (error) =>
+        this.store.dispatch(
+          noticeShown({ text: `The server refused a request: ${error.message} (${error.code})` }),
+        ),
+    });
+    this.gateway = gateway;
+    gateway.start();
+  }
+
+  private dispatchEvent(t: string, d: unknown): void {
+    this.store.dispatch(gatewayEvent({ t, d, me: this.user?.id, at: Date.now() }));
+    if (t === "VOICE_SERVER_UPDATE") void this.voiceServerUpdate(d as VoiceServerUpdate);
+  }
+
+  // ------------------------------------------------------------------ voice
+
+  joinVoice(guildId: Snowflake, channelId: Snowflake): void {
+    const { selfMute, selfDeaf } = this.store.getState().voice.self;
+    this.voiceRtc?.close();
+    this.voiceRtc = null;
+    if (!this.sendVoiceState(guildId, channelId, selfMute, selfDeaf)) return;
+    this.store.dispatch(joinRequested({ guildId, channelId }));
+  }
+
+  leaveVoice(): void {
+    const { guildId, selfMute, selfDeaf } = this.store.getState().voice.self;
+    this.voiceRtc?.close();
+    this.voiceRtc = null;
+    if (guildId) this.sendVoiceState(guildId, null, selfMute, selfDeaf);
+    this.store.dispatch(leaveRequested());
+  }
+
+  setMute(mute: boolean): void {
+    this.store.dispatch(selfMuteSet(mute));
+    this.afterSelfChange();
+  }
+
+  setDeaf(deaf: boolean): void {
+    this.store.dispatch(selfDeafSet(deaf));
+    this.afterSelfChange();
+  }
+
+  private afterSelfChange(): void {
+    const { guildId, channelId, selfMute, selfDeaf } = this.store.getState().voice.self;
+    this.voiceRtc?.setMuted(selfMute);
+    this.voiceRtc?.setDeafened(selfDeaf);
+    if (guildId && channelId) this.sendVoiceState(guildId, channelId, selfMute, selfDeaf);
+  }
+
+  private sendVoiceState(
+    guildId: Snowflake,
+    channelId: Snowflake | null,
+    selfMute: boolean,
+    selfDeaf: boolean,
+  ): boolean {
+    const sent = this.gateway?.send(Op.VoiceStateUpdate, {
+      guild_id: guildId,
+      channel_id: channelId,
+      self_mute: selfMute,
+      self_deaf: selfDeaf,
+    });
+    if (!sent)
+      this.store.dispatch(
+        noticeShown({ text: "Not connected to the server right now; try again in a moment." }),
+      );
+    return Boolean(sent);
+  }
+
+  setPresence(status: string): void {
+    if (!this.gateway?.send(Op.PresenceUpdate, { status }))
+      this.store.dispatch(noticeShown({ text: "Not connected: your status was not changed." }));
+  }
+
+  private async voiceServerUpdate(update: VoiceServerUpdate): Promise<void> {
+    this.voiceRtc?.close(true);
+    this.voiceRtc = null;
+    if (!update.endpoint) {
+      // The room is moving to another node: the next update says where.
+      this.store.dispatch(connectionChanged({ connection: "connecting" }));
+      return;
+    }
+    const state = this.store.getState().voice;
+    const rtc = new VoiceRtc({
+      endpoint: update.endpoint,
+      token: update.token,
+      deviceId: state.inputDeviceId,
+      muted: state.self.selfMute,
+      deafened: state.self.selfDeaf,
+      onState: (s, error) => {
+        if (rtc !== this.voiceRtc) return;
+        if (s === "failed") {
+          this.store.dispatch(connectionChanged({ connection: "failed", error }));
+          this.store.dispatch(noticeShown({ text: error ?? "Voice failed." }));
+        } else if (s !== "closed") this.store.dispatch(connectionChanged({ connection: s }));
+      },
+      onSpeaking: (userId, speaking) => this.store.dispatch(speakingChanged({ userId, speaking })),
+    });
+    this.voiceRtc = rtc;
+    await rtc.start();
+  }
+
+  /** Re-open the microphone after the input device changed. */
+  restartVoiceInput(): void {
+    const { guildId, channelId } = this.store.getState().voice.self;
+    if (!guildId || !channelId) return;
+    this.leaveVoice();
+    this.joinVoice(guildId, channelId);
+  }
+}

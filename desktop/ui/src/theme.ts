@@ -1,0 +1,16 @@
+import { createTheme } from "@mui/material/styles";
+
+export const theme = createTheme({
+  palette: {
+    mode: "dark",
+    primary: { main: "#5865f2" },
+    secondary: { main: "#3ba55d" },
+    background: { default: "#313338", paper: "#2b2d31" },
+  },
+  shape: { borderRadius: 8 },
+  typography: { fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" },
+});
+
+export const RAIL_BG = "#1e1f22";
+export const SIDEBAR_BG = "#2b2d31";
+export const PANE_BG = "#313338";

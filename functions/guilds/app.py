@@ -1,0 +1,20 @@
+"""Lambda entry point of the guilds function: guilds, members, roles, bans, audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.guilds import audit_routes, ban_routes, guild_routes, member_routes, role_routes
+from shared.http import make_resolver
+from shared.observability import logger
+
+app = make_resolver()
+for module in (guild_routes, member_routes, role_routes, ban_routes, audit_routes):
+    app.include_router(module.router)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

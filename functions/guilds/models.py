@@ -1,0 +1,59 @@
+"""Request bodies of the guild routes (validated at the edge; OpenAPI is generated from them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from shared.api import PermissionBits, Reason
+from shared.domain import limits
+
+__all__ = ["BanBody", "CreateGuild", "CreateRole", "UpdateGuild", "UpdateMember", "UpdateRole"]
+
+GuildName = Annotated[
+    str, Field(min_length=limits.GUILD_NAME_MIN, max_length=limits.GUILD_NAME_MAX)
+]
+RoleName = Annotated[str, Field(min_length=1, max_length=limits.ROLE_NAME_MAX)]
+Color = Annotated[int, Field(ge=0, le=limits.ROLE_COLOR_MAX)]
+
+
+class CreateGuild(BaseModel):
+    name: GuildName
+
+
+class UpdateGuild(BaseModel):
+    name: GuildName | None = None
+    description: Annotated[str | None, Field(max_length=limits.GUILD_DESCRIPTION_MAX)] = None
+
+
+class UpdateMember(BaseModel):
+    """Only the fields sent change; ``null`` clears (a nickname, a timeout)."""
+
+    nick: Annotated[str | None, Field(max_length=limits.NICK_MAX)] = None
+    communication_disabled_until: datetime | None = None
+
+
+class BanBody(BaseModel):
+    reason: Reason = None
+    delete_message_seconds: Annotated[int, Field(ge=0, le=604_800)] = 0
+
+
+class CreateRole(BaseModel):
+    name: RoleName | None = None
+    permissions: PermissionBits = 0
+    color: Color = 0
+    hoist: bool = False
+    mentionable: bool = False
+
+
+class UpdateRole(BaseModel):
+    """Only the fields sent change."""
+
+    name: RoleName | None = None
+    permissions: PermissionBits | None = None
+    color: Color | None = None
+    hoist: bool | None = None
+    mentionable: bool | None = None
+    position: Annotated[int, Field(ge=1, le=limits.MAX_ROLES)] | None = None

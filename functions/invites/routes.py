@@ -1,0 +1,45 @@
+"""Invite routes: create one for a channel, look one up, join through one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from functions.invites.models import CreateInvite
+from shared.api import audit_reason, caller_id, created, path_id
+from shared.services import invites
+
+router = APIGatewayHttpRouter()
+
+
+@router.post("/channels/<channel_id>/invites")
+def create_invite(
+    channel_id: str, body: Annotated[CreateInvite | None, Body()] = None
+) -> Response[Any]:
+    """A new invite (CREATE_INSTANT_INVITE in the channel)."""
+    options = body or CreateInvite()
+    return created(
+        invites.create_invite(
+            path_id(channel_id, "channel_id"),
+            caller_id(router),
+            max_age=options.max_age,
+            max_uses=options.max_uses,
+            reason=audit_reason(router),
+        )
+    )
+
+
+@router.get("/invites/<code>")
+def get_invite(code: str) -> dict[str, Any]:
+    """Where an invite leads (any signed-in user); 404 once expired or used up."""
+    caller_id(router)
+    return invites.get_invite(code)
+
+
+@router.post("/invites/<code>")
+def join(code: str) -> dict[str, Any]:
+    """Join the invite's guild; answers with the guild. Banned: 403."""
+    return invites.join(code, caller_id(router))

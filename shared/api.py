@@ -1,0 +1,96 @@
+"""The REST vocabulary the guild, channel and invite routes share: snowflake and permission
+fields, path ids, the audit log reason, and the 201 / 204 answers.
+
+Snowflakes and permission bitfields travel as decimal strings (Discord's convention, since
+JavaScript numbers cannot hold 64 bits); request models accept a string or an integer and hand
+the service a plain ``int``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BeforeValidator, Field
+
+from shared.domain import limits
+from shared.domain.permissions import parse_permissions
+from shared.errors import Invalid
+from shared.http import current_user_id
+from shared.ids import parse_id
+
+__all__ = [
+    "PermissionBits",
+    "Reason",
+    "Snowflake",
+    "audit_reason",
+    "caller_id",
+    "created",
+    "no_content",
+    "path_id",
+]
+
+
+def _snowflake(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("not a snowflake")
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("not a snowflake")
+    return parse_id(value)
+
+
+def _bits(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError("permissions must be a decimal string")
+    return int(parse_permissions(value))
+
+
+#: A snowflake id field: a decimal string (or an integer) of at most 64 bits.
+Snowflake = Annotated[int, BeforeValidator(_snowflake)]
+#: A permission bitfield field: a decimal string (or an integer); unknown bits are dropped.
+PermissionBits = Annotated[int, BeforeValidator(_bits)]
+#: A body's ``reason`` for the audit log.
+Reason = Annotated[str | None, Field(default=None, max_length=limits.AUDIT_REASON_MAX)]
+
+
+def path_id(text: str, what: str) -> int:
+    """A snowflake from the path; 400 when it is not one (before any lookup)."""
+    try:
+        return parse_id(text)
+    except ValueError as exc:
+        raise Invalid(f"{what} is not a snowflake.", errors={what: "not a snowflake"}) from exc
+
+
+def caller_id(router: APIGatewayHttpRouter) -> int:
+    """The verified caller of a route declared on a Router (``shared.http.current_user_id``;
+    an included Router reads the resolver's current event)."""
+    return current_user_id(cast(APIGatewayHttpResolver, router))
+
+
+def audit_reason(app: APIGatewayHttpRouter, body_reason: str | None = None) -> str | None:
+    """The audit log reason: the body's ``reason``, else the ``X-Audit-Log-Reason`` header
+    (URL-encoded, as Discord's clients send it); at most 512 characters."""
+    reason = body_reason
+    if reason is None:
+        header = app.current_event.headers.get("x-audit-log-reason")
+        reason = unquote(header) if header else None
+    if reason is not None and len(reason) > limits.AUDIT_REASON_MAX:
+        raise Invalid(
+            f"A reason has at most {limits.AUDIT_REASON_MAX} characters.",
+            errors={"reason": "too long"},
+        )
+    return reason or None
+
+
+def created(body: Any) -> Response[Any]:
+    """201 with a JSON body."""
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def no_content() -> Response[Any]:
+    """204 with no body."""
+    return Response(status_code=204, body="")

@@ -1,0 +1,181 @@
+"""Who may do what: load a member's permission context and check it.
+
+Every guild and channel route starts here, and every check goes through
+:func:`shared.domain.permissions.compute_permissions` (messages and voice will reuse
+:func:`channel_access`). Loading costs one BatchGetItem (guild, member, ``@everyone``, the
+channel) and, when the member has roles, a second one for them; a route naming only a channel
+first reads the channel's guild reference (cached per container).
+
+A caller who is not a member gets 404 (the guild's existence is not revealed); a member without
+the permission gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.channel import Channel
+from shared.domain.guild import Guild
+from shared.domain.member import Member
+from shared.domain.permissions import (
+    Permission,
+    can_manage_role,
+    compute_permissions,
+    highest_position,
+    outranks,
+)
+from shared.domain.role import Role
+from shared.errors import Forbidden
+from shared.storage import channels as channel_store
+from shared.storage import guilds as guild_store
+from shared.storage import roles as role_store
+from shared.storage.context import load_context
+
+__all__ = ["Access", "Rank", "channel_access", "guild_access", "missing", "rank_of"]
+
+
+def missing(permission: Permission) -> Forbidden:
+    """The 403 of a member who lacks ``permission``."""
+    names = "|".join(p.name or "" for p in permission)
+    return Forbidden(f"Missing permission: {names}.", code="missing_permissions")
+
+
+@dataclass(frozen=True)
+class Access:
+    """A member's view of a guild (and of one channel): what they may do there."""
+
+    guild: Guild
+    member: Member
+    member_version: int
+    everyone: Role
+    roles: Mapping[int, Role]
+    now: datetime
+    channel: Channel | None = None
+    channel_version: int = 0
+
+    @property
+    def user_id(self) -> int:
+        return self.member.user_id
+
+    @property
+    def is_owner(self) -> bool:
+        return self.guild.owner_id == self.member.user_id
+
+    @property
+    def highest(self) -> int:
+        """The position of the member's highest role (0: only ``@everyone``)."""
+        return highest_position(r.position for r in self.roles.values())
+
+    def permissions_in(self, channel: Channel | None) -> Permission:
+        """The member's permissions in the guild (None) or in a channel."""
+        return compute_permissions(
+            guild_id=self.guild.id,
+            owner_id=self.guild.owner_id,
+            user_id=self.member.user_id,
+            everyone=self.everyone.permissions,
+            roles={r.id: r.permissions for r in self.roles.values()},
+            overwrites=None if channel is None else channel.overwrites,
+            timed_out=self.member.timed_out(self.now),
+        )
+
+    @property
+    def permissions(self) -> Permission:
+        """Permissions where the route acts: in its channel, or guild-wide."""
+        return self.permissions_in(self.channel)
+
+    def require(self, permission: Permission) -> None:
+        """403 unless the member has every bit of ``permission`` here."""
+        if self.permissions & permission != permission:
+            raise missing(permission)
+
+    def outranks(self, target: Rank) -> bool:
+        """Whether the caller stands strictly above ``target`` (the owner above all)."""
+        return outranks(
+            actor_is_owner=self.is_owner,
+            actor_highest=self.highest,
+            target_is_owner=target.is_owner,
+            target_highest=target.highest,
+        )
+
+    def can_manage(self, role: Role) -> bool:
+        """Nobody manages a role at or above their highest one."""
+        return can_manage_role(
+            actor_is_owner=self.is_owner, actor_highest=self.highest, role_position=role.position
+        )
+
+    def can_grant(self, permissions: Permission, channel: Channel | None = None) -> bool:
+        """Nobody but the owner and administrators gives permissions they do not have."""
+        mine = self.permissions_in(channel)
+        return bool(mine & Permission.ADMINISTRATOR) or permissions & ~mine == 0
+
+    def require_owner(self) -> None:
+        if not self.is_owner:
+            raise Forbidden("Only the guild's owner may do this.", code="owner_only")
+
+
+def guild_access(guild_id: int, user_id: int, now: datetime) -> Access:
+    """The caller's access to a guild; 404 when the guild is gone or they are not a member."""
+    return _access(guild_id, user_id, now, channel_id=None)
+
+
+def channel_access(channel_id: int, user_id: int, now: datetime) -> Access:
+    """The caller's access to a guild channel; 404 when it is gone or they are not a member."""
+    guild_id = channel_store.guild_of(channel_id)
+    if guild_id is None:
+        raise channel_store.unknown_channel()
+    return _access(guild_id, user_id, now, channel_id=channel_id)
+
+
+def _access(guild_id: int, user_id: int, now: datetime, *, channel_id: int | None) -> Access:
+    loaded = load_context(guild_id, user_id, channel_id)
+    not_found = (
+        guild_store.unknown_guild() if channel_id is None else channel_store.unknown_channel()
+    )
+    if loaded.guild is None or loaded.member is None or loaded.everyone is None:
+        raise not_found
+    if channel_id is not None and loaded.channel is None:
+        raise channel_store.unknown_channel()
+    member, member_version = loaded.member
+    roles = role_store.get_many(guild_id, member.roles) if member.roles else {}
+    return Access(
+        guild=loaded.guild,
+        member=member,
+        member_version=member_version,
+        everyone=loaded.everyone,
+        roles=roles,
+        now=now,
+        channel=None if loaded.channel is None else loaded.channel[0],
+        channel_version=0 if loaded.channel is None else loaded.channel[1],
+    )
+
+
+@dataclass(frozen=True)
+class Rank:
+    """Where another member stands: for hierarchy checks against the caller."""
+
+    member: Member
+    version: int
+    is_owner: bool
+    highest: int
+    is_admin: bool
+
+
+def rank_of(access: Access, member: Member, version: int) -> Rank:
+    """A member's rank in the caller's guild (their roles read in one BatchGetItem)."""
+    roles = role_store.get_many(access.guild.id, member.roles) if member.roles else {}
+    base = compute_permissions(
+        guild_id=access.guild.id,
+        owner_id=access.guild.owner_id,
+        user_id=member.user_id,
+        everyone=access.everyone.permissions,
+        roles={r.id: r.permissions for r in roles.values()},
+    )
+    return Rank(
+        member=member,
+        version=version,
+        is_owner=member.user_id == access.guild.owner_id,
+        highest=highest_position(r.position for r in roles.values()),
+        is_admin=bool(base & Permission.ADMINISTRATOR) or member.user_id == access.guild.owner_id,
+    )

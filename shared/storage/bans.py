@@ -1,0 +1,96 @@
+"""Ban items: ``PK=GUILD#g, SK=BAN#u``. A join checks, in its own transaction, that none exists."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from shared.domain.ban import Ban
+from shared.errors import Forbidden, NotFound
+from shared.storage.entity import Entity, store_errors
+from shared.storage.keys import BAN_SK_PREFIX, ban_sk, guild_pk
+from shared.storage.transaction import Transaction
+
+__all__ = [
+    "BanRecord",
+    "banned",
+    "check_not_banned",
+    "get",
+    "insert",
+    "page",
+    "remove",
+    "unknown_ban",
+]
+
+
+def banned() -> Forbidden:
+    return Forbidden("You are banned from this guild.", code="banned")
+
+
+def unknown_ban() -> NotFound:
+    return NotFound("Unknown ban.", code="unknown_ban")
+
+
+class BanRecord(Entity, discriminator="ban"):
+    guild_id = NumberAttribute()
+    user_id = NumberAttribute()
+    reason = UnicodeAttribute(null=True)
+    banned_by = NumberAttribute(null=True)
+
+
+def _to_ban(record: BanRecord) -> Ban:
+    return Ban(guild_id=int(record.guild_id), user_id=int(record.user_id), reason=record.reason)
+
+
+def get(guild_id: int, user_id: int) -> Ban | None:
+    with store_errors():
+        try:
+            record = BanRecord.get(guild_pk(guild_id), ban_sk(user_id), consistent_read=True)
+        except BanRecord.DoesNotExist:
+            return None
+    return _to_ban(record)
+
+
+def page(guild_id: int, *, after: int, limit: int) -> list[Ban]:
+    """Bans of users with an id above ``after``, in id order."""
+    with store_errors():
+        records = BanRecord.query(
+            guild_pk(guild_id),
+            BanRecord.sk.between(ban_sk(after + 1), f"{BAN_SK_PREFIX}~"),
+            consistent_read=True,
+            limit=limit,
+            page_size=limit,
+        )
+        return [_to_ban(r) for r in records]
+
+
+def insert(tx: Transaction, ban: Ban, banned_by: int) -> None:
+    """Ban (or re-ban with a new reason)."""
+    tx.put(
+        BanRecord(
+            guild_pk(ban.guild_id),
+            ban_sk(ban.user_id),
+            guild_id=ban.guild_id,
+            user_id=ban.user_id,
+            reason=ban.reason,
+            banned_by=banned_by,
+        )
+    )
+
+
+def remove(tx: Transaction, guild_id: int, user_id: int) -> None:
+    tx.delete(
+        BanRecord(guild_pk(guild_id), ban_sk(user_id)),
+        condition=BanRecord.pk.exists(),
+        on_fail=unknown_ban(),
+    )
+
+
+def check_not_banned(tx: Transaction, guild_id: int, user_id: int) -> None:
+    """The transaction fails with 403 if the user is banned when it commits."""
+    tx.check(
+        BanRecord,
+        guild_pk(guild_id),
+        ban_sk(user_id),
+        BanRecord.pk.does_not_exist(),
+        banned(),
+    )

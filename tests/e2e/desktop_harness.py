@@ -1,0 +1,61 @@
+"""Run the desktop shell once, offscreen, in its own process (Qt runs one app per process).
+
+``python -m tests.e2e.desktop_harness '<json options>'`` prints the result as JSON on the last
+line. The microphone question is answered by ``answer`` and every question is recorded, so a
+test can tell that the shell asked (pywebview alone would have granted silently).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    from desktop.shell import ShellOptions, run
+
+    asked: list[list[str]] = []
+
+    def ask(origin: str, what: str) -> bool:
+        asked.append([origin, what])
+        return bool(spec.get("answer", False))
+
+    options = ShellOptions(
+        server=spec["server"],
+        local_ui=Path(spec["local_ui"]) if spec.get("local_ui") else None,
+        gateway=spec.get("gateway"),
+        state_path=Path(spec["state_path"]),
+        screenshot=Path(spec["screenshot"]) if spec.get("screenshot") else None,
+        exit_after_load=True,
+        timeout_s=float(spec.get("timeout", 60)),
+        ask=ask,
+        script=spec.get("script"),
+        ready_js=spec.get("ready_js"),
+    )
+    if spec.get("ready_selector"):
+        options.ready_selector = spec["ready_selector"]
+    result = run(options)
+    print(
+        json.dumps(
+            {
+                "loaded": result.loaded,
+                "ready": result.ready,
+                "screenshot": str(result.screenshot) if result.screenshot else None,
+                "error": result.error,
+                "url": result.url,
+                "probe": result.probe,
+                "asked": asked,
+                "flags": os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""The desktop shell, offscreen: loads the UI, asks before the microphone, remembers state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from desktop.localui import StaticServer
+from tests.e2e.conftest import run_desktop
+from tests.e2e.fake_server import FakeServer, login_script
+
+#: A fake capture device, so the request reaches the permission question on a machine without one.
+FAKE_DEVICE = "--use-fake-device-for-media-stream"
+MIC_PROBE = """
+window.__mic = "pending";
+navigator.mediaDevices.getUserMedia({ audio: true }).then(
+  (stream) => { stream.getTracks().forEach((t) => t.stop()); window.__mic = "granted"; },
+  (error) => { window.__mic = error.name; },
+);
+"""
+
+
+def test_shell_loads_the_ui_offscreen_and_saves_a_screenshot(
+    ui_dist: Path, artifacts: Path, tmp_path: Path
+) -> None:
+    """Against a static server serving the built UI: the login screen renders (a picture)."""
+    static = StaticServer(ui_dist).start()
+    try:
+        shot = artifacts / "desktop" / "login.png"
+        shot.unlink(missing_ok=True)
+        result = run_desktop(
+            {
+                "server": static.url,
+                "state_path": str(tmp_path / "desktop.json"),
+                "screenshot": str(shot),
+                "ready_selector": "[data-testid=login-name]",
+            }
+        )
+    finally:
+        static.stop()
+    assert result["error"] is None
+    assert result["loaded"] and result["ready"]
+    assert shot.stat().st_size > 10_000  # a rendered page, not an empty PNG
+    # The window geometry was remembered for next time.
+    saved = json.loads((tmp_path / "desktop.json").read_text())
+    assert saved["geometry"]["width"] >= 640
+    assert saved["server"] == static.url  # `parley desktop` without --server goes back to it
+
+
+def test_shell_asks_before_granting_the_microphone(ui_dist: Path, tmp_path: Path) -> None:
+    """pywebview alone grants every page the microphone; the shell asks (here: answered no)."""
+    result = run_desktop(
+        {
+            "server": "http://127.0.0.1:9",
+            "local_ui": str(ui_dist),
+            "state_path": str(tmp_path / "desktop.json"),
+            "script": MIC_PROBE,
+            "ready_js": "window.__mic !== undefined && window.__mic !== 'pending' && window.__mic",
+            "answer": False,
+        },
+        chromium_flags=FAKE_DEVICE,
+    )
+    assert "--use-fake-ui-for-media-stream" not in result["flags"]
+    assert "WebRtcHideLocalIpsWithMdns" in result["flags"]
+    # Refused (QtWebEngine 6.12 reports a denied capture as AbortError, Chromium as
+    # NotAllowedError); without the shell's hook pywebview would have answered "granted".
+    assert result["probe"] in ("NotAllowedError", "AbortError")
+    assert len(result["asked"]) == 1
+    origin, what = result["asked"][0]
+    assert origin.startswith("http://127.0.0.1:")
+    assert what == "microphone"
+
+
+def test_shell_grants_the_microphone_when_the_user_says_yes(ui_dist: Path, tmp_path: Path) -> None:
+    result = run_desktop(
+        {
+            "server": "http://127.0.0.1:9",
+            "local_ui": str(ui_dist),
+            "state_path": str(tmp_path / "desktop.json"),
+            "script": MIC_PROBE,
+            "ready_js": "window.__mic !== undefined && window.__mic !== 'pending' && window.__mic",
+            "answer": True,
+        },
+        chromium_flags=FAKE_DEVICE,
+    )
+    assert [what for _, what in result["asked"]] == ["microphone"]
+    assert result["probe"] == "granted"
+
+
+def test_shell_keeps_the_session_the_page_hands_it(ui_dist: Path, tmp_path: Path) -> None:
+    """The UI stores its session through the shell's bridge; the next run hands it back."""
+    state = tmp_path / "desktop.json"
+    saved = run_desktop(
+        {
+            "server": "http://127.0.0.1:9",
+            "local_ui": str(ui_dist),
+            "state_path": str(state),
+            "script": (
+                "window.__saved = false; (async () => {"
+                " await window.pywebview.api.save_session('{\"probe\":1}');"
+                " window.__saved = true; })();"
+            ),
+            "ready_js": "window.__saved === true",
+        }
+    )
+    assert saved["ready"], saved
+    assert json.loads(state.read_text())["session"] == '{"probe":1}'
+    again = run_desktop(
+        {
+            "server": "http://127.0.0.1:9",
+            "local_ui": str(ui_dist),
+            "state_path": str(state),
+            "script": (
+                "window.__got = null; window.pywebview.api.load_session()"
+                ".then((s) => { window.__got = s; });"
+            ),
+            "ready_js": "window.__got",
+        }
+    )
+    assert again["probe"] == '{"probe":1}'
+
+
+def test_shell_logs_in_and_renders_a_channel(
+    ui_dist: Path, artifacts: Path, tmp_path: Path
+) -> None:
+    """Against the scripted backend on loopback: sign in through the form, see #general."""
+    server = FakeServer(ui_dist).start()
+    try:
+        shot = artifacts / "desktop" / "channel.png"
+        shot.unlink(missing_ok=True)
+        state = tmp_path / "desktop.json"
+        result = run_desktop(
+            {
+                "server": server.http_url,
+                "gateway": server.ws_url,
+                "state_path": str(state),
+                "script": login_script("alice", "correct horse"),
+                "ready_js": (
+                    "document.querySelector('[data-testid=channel-title]')?.textContent"
+                    " === 'general' && document.querySelectorAll("
+                    "'[data-testid=message-content]').length >= 3 && 'rendered'"
+                ),
+                "screenshot": str(shot),
+            }
+        )
+    finally:
+        server.stop()
+    assert result["error"] is None, result
+    assert result["probe"] == "rendered"
+    assert ("POST", "/auth/login", {"login": "alice", "password": "correct horse"}) in (
+        server.fake.requests
+    )
+    assert any(f["op"] == 2 for f in server.fake.gateway_frames)  # identified on the gateway
+    assert shot.stat().st_size > 10_000
+    # The session was handed to the shell, so the next start is signed in already.
+    session = json.loads(json.loads(state.read_text())["session"])
+    assert session["user"]["username"] == "alice"
+    assert session["tokens"]["refreshToken"] == "refresh-1"

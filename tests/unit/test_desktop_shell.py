@@ -1,0 +1,120 @@
+"""The desktop shell's pure parts: Chromium flags, remembered state, page URL, mic policy."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+from desktop.flags import MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
+from desktop.permissions import MediaPermissionPolicy
+from desktop.shell import ShellOptions, choose_local_ui, page_url, server_reachable
+from desktop.state import Geometry, ShellState
+
+
+def test_flags_as_root_add_no_sandbox_and_keep_mdns_candidates_off() -> None:
+    flags = shlex.split(chromium_flags("", as_root=True))
+    assert "--no-sandbox" in flags
+    assert "--disable-features=WebRtcHideLocalIpsWithMdns" in flags
+
+
+def test_flags_not_root_leave_the_sandbox_on() -> None:
+    assert "--no-sandbox" not in shlex.split(chromium_flags("", as_root=False))
+
+
+def test_flags_merge_an_existing_disable_features_into_one_switch() -> None:
+    flags = shlex.split(
+        chromium_flags("--disable-features=Foo --disable-gpu --no-sandbox", as_root=True)
+    )
+    disables = [f for f in flags if f.startswith("--disable-features=")]
+    # Chromium keeps only the last copy of a switch: two would lose one list.
+    assert disables == ["--disable-features=Foo,WebRtcHideLocalIpsWithMdns"]
+    assert flags.count("--no-sandbox") == 1
+    assert "--disable-gpu" in flags
+
+
+def test_flags_never_carry_the_media_auto_grant() -> None:
+    assert MEDIA_AUTO_GRANT not in chromium_flags(f"{MEDIA_AUTO_GRANT} --x", as_root=False)
+    assert without_media_auto_grant(f"--a {MEDIA_AUTO_GRANT} --b") == "--a --b"
+
+
+def test_state_round_trips_and_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "parley" / "desktop.json"
+    state = ShellState(geometry=Geometry(900, 700, 10, 20), session='{"user":1}')
+    state.save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    loaded = ShellState.load(path)
+    assert loaded.geometry == Geometry(900, 700, 10, 20)
+    assert loaded.session == '{"user":1}'
+
+
+def test_broken_or_hostile_state_gives_usable_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "desktop.json"
+    path.write_text("{not json")
+    assert ShellState.load(path) == ShellState()
+    path.write_text(json.dumps({"geometry": {"width": 5, "height": 10**9}, "session": 7}))
+    loaded = ShellState.load(path)
+    assert (loaded.geometry.width, loaded.geometry.height) == (640, 10_000)
+    assert loaded.session is None
+    path.write_text(json.dumps({"geometry": {"bogus": 1}}))
+    assert ShellState.load(path).geometry == Geometry()
+    assert ShellState.load(tmp_path / "missing.json") == ShellState()
+
+
+def test_page_url_server_ui_or_local_ui_pointed_at_the_server() -> None:
+    assert page_url(ShellOptions(server="http://h:3000/"), None) == "http://h:3000/"
+    local = page_url(
+        ShellOptions(server="http://h:3000", gateway="ws://h:3001/"), "http://127.0.0.1:5555"
+    )
+    assert local == (
+        "http://127.0.0.1:5555/?server=http%3A%2F%2Fh%3A3000&gateway=ws%3A%2F%2Fh%3A3001%2F"
+    )
+
+
+def test_microphone_is_asked_once_per_origin_and_other_permissions_denied() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def ask(origin: str, what: str) -> bool:
+        asked.append((origin, what))
+        return origin == "http://127.0.0.1:3000"
+
+    policy = MediaPermissionPolicy(ask=ask)
+    assert policy.decide("http://127.0.0.1:3000", "microphone") is True
+    assert policy.decide("http://127.0.0.1:3000", "microphone") is True
+    assert policy.decide("http://evil.test", "microphone") is False
+    assert policy.decide("http://127.0.0.1:3000", None) is False
+    assert asked == [("http://127.0.0.1:3000", "microphone"), ("http://evil.test", "microphone")]
+
+
+def test_an_unreachable_server_falls_back_to_the_bundled_ui(tmp_path: Path) -> None:
+    bundled = tmp_path / "dist"
+    bundled.mkdir()
+    (bundled / "index.html").write_text("<html></html>")
+    options = ShellOptions(server="http://127.0.0.1:9")
+    assert choose_local_ui(options, lambda _: False, bundled) == bundled
+    assert choose_local_ui(options, lambda _: True, bundled) is None
+    assert choose_local_ui(options, lambda _: False, tmp_path / "none") is None
+    explicit = ShellOptions(server="http://x", local_ui=tmp_path)
+    assert choose_local_ui(explicit, lambda _: False, bundled) == tmp_path
+
+
+def test_server_reachable_asks_over_http() -> None:
+    server = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        assert server_reachable(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        thread.join(5)
+        server.server_close()
+    port = server.server_port  # closed now: nothing answers there
+    assert not server_reachable(f"http://127.0.0.1:{port}", timeout_s=1)
+    assert not server_reachable("file:///etc/passwd")
+
+
+def test_an_off_screen_position_is_dropped_but_the_size_kept() -> None:
+    assert Geometry(900, 700, -242, -18) == Geometry(900, 700, None, None)
+    assert Geometry(900, 700, 10, 20).x == 10
