@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     rate_register_per_ip: str = Field(default="10/600", pattern=RATE_PATTERN)
     rate_register_per_account: str = Field(default="3/600", pattern=RATE_PATTERN)
     rate_refresh_per_ip: str = Field(default="60/60", pattern=RATE_PATTERN)
+    # Messages a user may send in one channel (Discord's is 5 per 5 seconds), typing signals.
+    rate_messages_per_channel: str = Field(default="5/5", pattern=RATE_PATTERN)
+    rate_typing_per_channel: str = Field(default="1/5", pattern=RATE_PATTERN)
 
     @property
     def jwt_issuer(self) -> str:

@@ -249,3 +249,26 @@ __all__ += [
 def user_events_pk(user_id: int) -> str:
     """The outbox of events that concern one user and no guild (USER_UPDATE)."""
     return f"USEREVENTS#{user_id}"
+
+
+# ---------------------------------------------------------------- messages (issue 5)
+MESSAGE_SK_PREFIX = "MSG#"
+REACTION_SK_PREFIX = "REACT#"
+
+
+def message_sk(message_id: int) -> str:
+    """A message in its channel's partition (``channel_pk``): newest first is a reverse Query."""
+    return f"{MESSAGE_SK_PREFIX}{message_id:020d}"
+
+
+def reaction_sk(message_id: int, emoji: str, user_id: int) -> str:
+    """One user's reaction: makes reacting idempotent and answers "me"."""
+    return f"{REACTION_SK_PREFIX}{message_id:020d}#{emoji}#{user_id:020d}"
+
+
+def reactions_of_sk_prefix(message_id: int) -> str:
+    return f"{REACTION_SK_PREFIX}{message_id:020d}#"
+
+
+#: The channel's pinned-message counter (at most 50 pins).
+PINS_SK = "PINS"
