@@ -19,6 +19,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from emulator.motopatch import light_stream_snapshots
+
 __all__ = ["main"]
 
 
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     port = server.server_address[1]
     print(f"READY {args.host}:{port}", flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
+        with light_stream_snapshots():  # transactions stay fast as the stream grows
+            server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
         sys.stdout.flush()

@@ -22,12 +22,12 @@ from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from emulator.motopatch import light_stream_snapshots
 from shared.config import get_settings
 from shared.gateway.connections import management_client
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
 from tests.functional.harness import Api, create_tables
-from tests.motopatch import light_stream_snapshots
 
 EVENTS = REPO_ROOT / "tests" / "events"
 
