@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 READ = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
+_ID_ATTEMPTS = 3
 
 
 def _now() -> datetime:
@@ -81,21 +82,29 @@ def send_message(
         if replied is None:
             raise Invalid("A reply answers a message of the same channel.", code="unknown_reply")
         referenced = replied.as_json(author=_author(replied.author_id))
-    message = Message(
-        id=new_id(),
-        channel_id=channel_id,
-        guild_id=access.guild.id,
-        author_id=user_id,
-        content=content,
-        mentions=mentions,
-        reply_to=reply_to,
-    )
-    body = message.as_json(author=_author(user_id), referenced=referenced)
-    tx = Transaction()
-    store.insert(tx, message)
-    outbox.emit(tx, _event(EventName.MESSAGE_CREATE, access, body, user_id), now)
-    tx.commit()
-    return body
+    author = _author(user_id)
+    for attempt in range(_ID_ATTEMPTS):
+        message = Message(
+            id=new_id(),
+            channel_id=channel_id,
+            guild_id=access.guild.id,
+            author_id=user_id,
+            content=content,
+            mentions=mentions,
+            reply_to=reply_to,
+        )
+        body = message.as_json(author=author, referenced=referenced)
+        tx = Transaction()
+        store.insert(tx, message)
+        outbox.emit(tx, _event(EventName.MESSAGE_CREATE, access, body, user_id), now)
+        try:
+            tx.commit()
+        except store.IdTaken:
+            if attempt + 1 == _ID_ATTEMPTS:
+                raise
+            continue  # a fresh snowflake; the taken one is someone else's message
+        return body
+    raise AssertionError("unreachable")
 
 
 def history(

@@ -23,7 +23,7 @@ from pynamodb.attributes import (
 from pynamodb.expressions.update import Action
 
 from shared.domain.message import Attachment, Mentions, Message
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.storage.entity import Entity, store_errors
 from shared.storage.keys import (
     MESSAGE_SK_PREFIX,
@@ -36,6 +36,7 @@ from shared.storage.transaction import Transaction
 
 __all__ = [
     "MAX_PINS",
+    "IdTaken",
     "MessageRecord",
     "add_reaction",
     "delete",
@@ -50,6 +51,15 @@ __all__ = [
 ]
 
 MAX_PINS = 50
+
+
+class IdTaken(Conflict):
+    """The new message's id is already used (two containers drew the same snowflake)."""
+
+    code = "id_taken"
+
+    def __init__(self) -> None:
+        super().__init__("That message id is taken.")
 
 
 def unknown_message() -> NotFound:
@@ -129,7 +139,7 @@ def insert(tx: Transaction, message: Message) -> None:
             reactions={},
         ),
         condition=MessageRecord.pk.does_not_exist(),  # a snowflake collision is caught
-        on_fail=Invalid("Try again.", code="id_collision"),
+        on_fail=IdTaken(),
     )
 
 
