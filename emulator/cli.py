@@ -37,6 +37,12 @@ def _dev_parser(sub: Any) -> None:
     )
     dev.add_argument("--idle-timeout", type=float, dest="idle_timeout_s", help="seconds")
     dev.add_argument("--max-connection", type=float, dest="max_connection_s", help="seconds")
+    dev.add_argument(
+        "--schedule-interval",
+        type=float,
+        dest="schedule_interval_s",
+        help="run scheduled functions every this many seconds (default: their own rate)",
+    )
     dev.add_argument("--no-reload", action="store_false", dest="reload", default=None)
     dev.add_argument("--no-warm", action="store_false", dest="warm", default=None)
     dev.add_argument("--ready-file", type=Path, help="write the served URLs here as JSON once up")

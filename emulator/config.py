@@ -37,6 +37,8 @@ class DevSettings(BaseSettings):
     idle_timeout_s: float = Field(default=600.0, gt=0)
     max_connection_s: float = Field(default=7200.0, gt=0)
     stream_poll_s: float = Field(default=0.05, gt=0)
+    # Set: every scheduled function runs at this interval instead of its rate.
+    schedule_interval_s: float | None = Field(default=None, gt=0)
     ready_file: Path | None = None
     # The local data folder (signing keys, ...); functions get it as PARLEY_DATA_DIR.
     data_dir: Path = REPO_ROOT / ".parley"

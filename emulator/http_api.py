@@ -151,7 +151,9 @@ class HttpApi:
             authorizer_context = decision.context()
         facts = HttpRequestFacts(
             method=request.method,
-            path=request.path,
+            # rawPath keeps the client's percent-encoding, as API Gateway's does; the route
+            # and its path parameters were matched on the decoded path.
+            path=request.raw_path.split("?", 1)[0],
             raw_query=request.query_string,
             query=list(request.query.items()),
             headers=list(request.headers.items()),

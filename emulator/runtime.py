@@ -89,11 +89,17 @@ class FunctionRuntime:
     """The warm workers of one function."""
 
     def __init__(
-        self, spec: FunctionSpec, base_env: Mapping[str, str], *, max_workers: int = 4
+        self,
+        spec: FunctionSpec,
+        base_env: Mapping[str, str],
+        *,
+        max_workers: int = 4,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.spec = spec
         self.name = spec.logical_id
         self._env = self._environment(base_env)
+        self._env.update(overrides or {})
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._slots = asyncio.Semaphore(max_workers)
@@ -226,9 +232,11 @@ class Runtimes:
         base_env: Mapping[str, str],
         *,
         max_workers: int = 4,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
+        """``overrides`` beat the template's variables: what the emulator knows of itself."""
         self._by_id = {
-            fid: FunctionRuntime(spec, base_env, max_workers=max_workers)
+            fid: FunctionRuntime(spec, base_env, max_workers=max_workers, overrides=overrides)
             for fid, spec in specs.items()
         }
 

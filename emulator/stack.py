@@ -21,6 +21,7 @@ from emulator.config import DevSettings
 from emulator.http_api import HttpApi
 from emulator.reload import watch_code
 from emulator.runtime import Runtimes
+from emulator.schedules import Scheduler
 from emulator.store import EmbeddedStore, StoreError, deployed_names, ensure_tables
 from emulator.streams import StreamPump
 from emulator.template import Template, load_template
@@ -105,6 +106,7 @@ class Stack:
         self.http: HttpApi | None = None
         self.gateway: WebSocketGateway | None = None
         self.pump: StreamPump | None = None
+        self.scheduler: Scheduler | None = None
         self._runners: list[web.AppRunner] = []
         self._http_socket: socket.socket | None = None
         self._stop_reload = asyncio.Event()
@@ -161,7 +163,11 @@ class Stack:
         base_env.setdefault("PARLEY_PUBLIC_URL", public_url)
         base_env.setdefault("AWS_ACCESS_KEY_ID", "test")
         base_env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        self.runtimes = Runtimes(template.functions, base_env, max_workers=s.max_workers)
+        # The functions must know the gateway's real limits (tests shorten them).
+        overrides = {"PARLEY_GATEWAY_MAX_CONNECTION_S": str(s.max_connection_s)}
+        self.runtimes = Runtimes(
+            template.functions, base_env, max_workers=s.max_workers, overrides=overrides
+        )
         if s.warm:
             self.progress(f"warming {len(template.functions)} functions …")
             await self.runtimes.warm_all()
@@ -195,6 +201,10 @@ class Stack:
             poll_interval_s=s.stream_poll_s,
         )
         await self.pump.start()
+        self.scheduler = Scheduler(
+            template.schedules, self.runtimes, s.region, s.schedule_interval_s
+        )
+        self.scheduler.start()
         if s.reload:
             self._reload_task = asyncio.create_task(
                 watch_code(
@@ -268,6 +278,8 @@ class Stack:
         if self._reload_task is not None:
             with contextlib.suppress(Exception):
                 await self._reload_task
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.pump is not None:
             await self.pump.stop()
         for runner in reversed(self._runners):

@@ -31,6 +31,12 @@ class StoreError(Exception):
     """The store could not be started or reached."""
 
 
+async def _forward(stream: asyncio.StreamReader) -> None:
+    """The store's own output, line by line, into the log (its tracebacks included)."""
+    while line := await stream.readline():
+        log.warning("%s", line.decode(errors="replace").rstrip())
+
+
 class EmbeddedStore:
     """A moto server in a child process."""
 
@@ -38,6 +44,7 @@ class EmbeddedStore:
         self.host = host
         self.port = port
         self._process: asyncio.subprocess.Process | None = None
+        self._log_task: asyncio.Task[None] | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -68,6 +75,8 @@ class EmbeddedStore:
             last = err.splitlines()[-1] if err else "it exited"
             raise StoreError(f"the embedded store did not start: {last}")
         self.port = int(text.rsplit(":", 1)[1])
+        # Keep reading what the store says: an undrained pipe would fill and freeze it.
+        self._log_task = asyncio.create_task(_forward(self._process.stderr))
 
     async def stop(self) -> None:
         process, self._process = self._process, None
@@ -80,6 +89,8 @@ class EmbeddedStore:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+        if self._log_task is not None:
+            await asyncio.gather(self._log_task, return_exceptions=True)
 
     @property
     def pid(self) -> int | None:

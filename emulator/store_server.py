@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
+from collections.abc import Callable, Iterable
 from types import FrameType
+from typing import Any
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -19,7 +22,28 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-__all__ = ["main"]
+from emulator.motopatch import light_stream_snapshots
+
+__all__ = ["SerialApp", "main"]
+
+
+class SerialApp:
+    """The moto WSGI app, one request at a time.
+
+    DynamoDB applies each request atomically (a conditional update is checked and written in
+    one step); moto's threaded server interleaves requests in threads and does neither (and its
+    transactions can fail with a 500 when another thread changes the table meanwhile).
+    Serialising requests restores DynamoDB's atomicity per request; clients still race, request
+    by request, as they would on AWS.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
 
 
 class KeepAliveHandler(MotoRequestHandler):
@@ -34,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args(argv)
-    app = DomainDispatcherApplication(create_backend_app)
+    app = SerialApp(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -45,7 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     port = server.server_address[1]
     print(f"READY {args.host}:{port}", flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
+        with light_stream_snapshots():  # transactions stay fast as the stream grows
+            server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
         sys.stdout.flush()

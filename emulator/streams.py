@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ from emulator.template import StreamMapping, TableSpec
 __all__ = ["StreamPump", "lambda_record"]
 
 log = logging.getLogger("parley.streams")
+
+#: A shard quiet this long gets a new iterator, anchored after the last record read.
+REANCHOR_AFTER_S = 0.5
 
 
 def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -138,17 +142,29 @@ class StreamPump:
         initial: bool,
         started: asyncio.Future[None],
     ) -> None:
+        """Read one shard in order, forever.
+
+        The iterator is re-anchored after the last record read whenever the shard has been
+        quiet for a while or the iterator fails: AWS's iterators expire after 15 minutes, and
+        moto's are orphaned when a cancelled transaction restores its copy of the table.
+        """
         position = mapping.starting_position if initial else "TRIM_HORIZON"
-        iterator = (
-            await asyncio.to_thread(
-                streams.get_shard_iterator,
-                StreamArn=stream_arn,
-                ShardId=shard_id,
-                ShardIteratorType=position,
-            )
-        )["ShardIterator"]
+        last_sequence: str | None = None
+
+        async def fresh_iterator() -> str | None:
+            args: dict[str, Any] = {"StreamArn": stream_arn, "ShardId": shard_id}
+            if last_sequence is None:
+                args["ShardIteratorType"] = position
+            else:
+                args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last_sequence)
+            answer = await asyncio.to_thread(streams.get_shard_iterator, **args)
+            value: str | None = answer.get("ShardIterator")
+            return value
+
+        iterator = await fresh_iterator()
         started.set_result(None)
         pending: list[dict[str, Any]] = []
+        quiet_since = time.monotonic()
         while iterator is not None or pending:
             if len(pending) < mapping.batch_size and iterator is not None:
                 try:
@@ -160,14 +176,28 @@ class StreamPump:
                 except ClientError as exc:
                     log.warning("GetRecords failed on %s: %s", shard_id, exc)
                     await asyncio.sleep(1.0)
+                    iterator = await fresh_iterator()
                     continue
-                pending.extend(lambda_record(r, stream_arn) for r in page.get("Records", []))
+                records = page.get("Records", [])
+                if records:
+                    last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
+                    quiet_since = time.monotonic()
+                pending.extend(lambda_record(r, stream_arn) for r in records)
                 iterator = page.get("NextShardIterator")
             if not pending:
+                if time.monotonic() - quiet_since > REANCHOR_AFTER_S:
+                    iterator = await fresh_iterator()
+                    quiet_since = time.monotonic()
                 await asyncio.sleep(self._poll)
                 continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
-            await self._deliver(mapping, batch)
+            try:
+                await self._deliver(mapping, batch)
+            except Exception:
+                # A bug here must not silently stop the shard: say so, keep the order, retry.
+                log.exception("%s: delivering a batch failed; retrying it", mapping.function_id)
+                pending = batch + pending
+                await asyncio.sleep(1.0)
 
     async def _deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:
         """Invoke until the batch is done, in order; records after a failure wait for it."""

@@ -22,6 +22,7 @@ __all__ = [
     "FunctionSpec",
     "HttpRoute",
     "JwtAuthorizerSpec",
+    "ScheduleSpec",
     "StreamMapping",
     "TableSpec",
     "Template",
@@ -99,6 +100,35 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class ScheduleSpec:
+    function_id: str
+    rule: str
+    expression: str
+    rate_s: float
+
+
+_RATE_UNITS = {
+    "minute": 60,
+    "minutes": 60,
+    "hour": 3600,
+    "hours": 3600,
+    "day": 86400,
+    "days": 86400,
+}
+
+
+def _rate_seconds(expression: str) -> float:
+    """``rate(5 minutes)`` in seconds; a cron expression runs every minute locally."""
+    if expression.startswith("rate(") and expression.endswith(")"):
+        amount, _, unit = expression[5:-1].strip().partition(" ")
+        if amount.isdigit() and unit in _RATE_UNITS:
+            return int(amount) * _RATE_UNITS[unit]
+    if expression.startswith("cron("):
+        return 60.0
+    raise TemplateError(f"cannot read the schedule expression {expression!r}")
+
+
+@dataclass(frozen=True)
 class StreamMapping:
     table_id: str
     function_id: str
@@ -121,6 +151,7 @@ class Template:
     tables: dict[str, TableSpec] = field(default_factory=dict)
     stream_mappings: list[StreamMapping] = field(default_factory=list)
     http_stage_variables: dict[str, str] = field(default_factory=dict)
+    schedules: list[ScheduleSpec] = field(default_factory=list)
     http_authorizers: dict[str, JwtAuthorizerSpec] = field(default_factory=dict)
     http_default_authorizer: str | None = None
 
@@ -238,6 +269,11 @@ def load_template(
                         authorizer=None if auth in (None, "NONE") else str(auth),
                         scopes=tuple(str(x) for x in route_auth.get("AuthorizationScopes") or ()),
                     )
+                )
+            elif kind == "Schedule":
+                expression = str(eprops.get("Schedule", ""))
+                template.schedules.append(
+                    ScheduleSpec(logical_id, event_id, expression, _rate_seconds(expression))
                 )
             elif kind == "DynamoDB":
                 table_id = resolver.referenced_resource(eprops.get("Stream"))

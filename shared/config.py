@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     connections_scheme: Literal["http", "https"] = "https"
     # Milliseconds between the heartbeats a gateway client must send.
     heartbeat_interval_ms: int = Field(default=41_250, ge=1_000, le=600_000)
+    # How long a disconnected session can be resumed, and so how long the log keeps events.
+    resume_window_s: int = Field(default=300, ge=1, le=86_400)
+    # API Gateway's connection cap (2 hours) and how long before it RECONNECT is sent.
+    gateway_max_connection_s: float = Field(default=7200.0, gt=0)
+    gateway_reconnect_margin_s: float = Field(default=300.0, gt=0)
+    # Gateway logs: each session listens to one; an event is appended to every one.
+    gateway_log_shards: int = Field(default=1, ge=1, le=16)
+    # Concurrent @connections posts from one fan-out invocation.
+    fanout_concurrency: int = Field(default=64, ge=1, le=1024)
 
     # ---------------------------------------------------------------- auth (docs/auth.md)
     # The public base URL of the HTTP API (no /api/v1): the token issuer is `<public_url>/api/v1`.
@@ -75,6 +84,9 @@ class Settings(BaseSettings):
     rate_register_per_ip: str = Field(default="10/600", pattern=RATE_PATTERN)
     rate_register_per_account: str = Field(default="3/600", pattern=RATE_PATTERN)
     rate_refresh_per_ip: str = Field(default="60/60", pattern=RATE_PATTERN)
+    # Messages a user may send in one channel (Discord's is 5 per 5 seconds), typing signals.
+    rate_messages_per_channel: str = Field(default="5/5", pattern=RATE_PATTERN)
+    rate_typing_per_channel: str = Field(default="1/5", pattern=RATE_PATTERN)
 
     @property
     def jwt_issuer(self) -> str:

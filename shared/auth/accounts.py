@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from shared.auth import passwords
 from shared.auth.sessions import start_session
 from shared.auth.users import User, normalise_email, validate_username
 from shared.config import get_settings
+from shared.domain.events import EventName, GatewayEvent
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from shared.ids import new_id
 from shared.storage import users as store
@@ -83,8 +85,12 @@ def get_public_user(user_id: int) -> dict[str, Any]:
 def update_me(
     user_id: int, *, username: str | None = None, global_name: str | None = None
 ) -> dict[str, Any]:
-    """Change one's username (still unique, case-insensitively) and display name."""
+    """Change one's username (still unique, case-insensitively) and display name.
+
+    Each change emits USER_UPDATE to the user's own sessions with the profile as it then is.
+    """
     record = _record(user_id)
+    user = record.user
     if global_name is not None:
         cleaned = global_name.strip()
         if not 1 <= len(cleaned) <= 32:
@@ -93,10 +99,18 @@ def update_me(
                 code="invalid_global_name",
                 errors={"global_name": "1 to 32 characters."},
             )
-        store.update_global_name(user_id, cleaned)
-    if username is not None and username != record.user.username:
-        store.rename_user(record, validate_username(username))
-    return _record(user_id).user.private()
+        user = replace(user, global_name=cleaned)
+        store.update_global_name(user_id, cleaned, _user_update(user))
+    if username is not None and username != user.username:
+        renamed = replace(user, username=validate_username(username))
+        store.rename_user(record, renamed.username, _user_update(renamed))
+        user = renamed
+    return user.private()
+
+
+def _user_update(user: User) -> GatewayEvent:
+    """USER_UPDATE, to the user's own sessions only."""
+    return GatewayEvent(EventName.USER_UPDATE, None, user.private(), user_id=user.id)
 
 
 # ---------------------------------------------------------------- OpenID logins

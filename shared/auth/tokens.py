@@ -16,9 +16,10 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.auth.keyring import ALGORITHM, KeyRing
 from shared.errors import Unauthorized
@@ -72,7 +73,15 @@ def issue_access_token(
     return AccessToken(token=token, expires_in=ttl_s, jti=jti)
 
 
-def verify_access_token(ring: KeyRing, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
+class PublicKeys(Protocol):
+    """Where verification finds a public key by its ``kid`` (a key ring, or the issuer's JWKS)."""
+
+    def public_key(self, kid: str) -> rsa.RSAPublicKey | None: ...
+
+
+def verify_access_token(
+    ring: PublicKeys, token: str, *, issuer: str, audience: str
+) -> dict[str, Any]:
     """The claims of a valid access token; :class:`Unauthorized` for anything else.
 
     Only RS256 is accepted (so ``alg: none`` and HMAC-with-the-public-key forgeries fail), the

@@ -33,6 +33,17 @@ class EventName(enum.StrEnum):
     GUILD_ROLE_DELETE = "GUILD_ROLE_DELETE"
     GUILD_BAN_ADD = "GUILD_BAN_ADD"
     GUILD_BAN_REMOVE = "GUILD_BAN_REMOVE"
+    USER_UPDATE = "USER_UPDATE"
+    MESSAGE_CREATE = "MESSAGE_CREATE"
+    MESSAGE_UPDATE = "MESSAGE_UPDATE"
+    MESSAGE_DELETE = "MESSAGE_DELETE"
+    MESSAGE_REACTION_ADD = "MESSAGE_REACTION_ADD"
+    MESSAGE_REACTION_REMOVE = "MESSAGE_REACTION_REMOVE"
+    CHANNEL_PINS_UPDATE = "CHANNEL_PINS_UPDATE"
+    TYPING_START = "TYPING_START"
+    PRESENCE_UPDATE = "PRESENCE_UPDATE"
+    VOICE_STATE_UPDATE = "VOICE_STATE_UPDATE"
+    VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
     INVITE_CREATE = "INVITE_CREATE"
 
 
@@ -91,16 +102,21 @@ class GatewayEvent:
     ``guild_id`` scopes it to the guild's members; ``channel_id`` (channel events) lets the
     fan-out send it only to those who may view the channel; ``user_id``, when set, sends it to
     that one user only (the joining user's ``GUILD_CREATE``, the removed user's
-    ``GUILD_DELETE``). ``actor_id`` is who caused it; ``audit`` what the audit log records.
+    ``GUILD_DELETE``, or an event of no guild such as ``USER_UPDATE``). ``actor_id`` is who
+    caused it; ``audit`` what the audit log records.
     """
 
     name: EventName
-    guild_id: int
+    guild_id: int | None
     data: Mapping[str, Any]
     actor_id: int | None = None
     channel_id: int | None = None
     user_id: int | None = None
     audit: AuditRecord | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.guild_id is None and self.user_id is None:
+            raise ValueError("an event concerns a guild or a user")
 
 
 def changes_between(

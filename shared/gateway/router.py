@@ -20,7 +20,7 @@ from shared.gateway.connections import ConnectionGone, post_frame
 from shared.gateway.protocol import Frame, Op, error_frame, parse_client_frame
 from shared.observability import logger
 
-__all__ = ["GatewayRequest", "GatewayRouter", "OpHandler"]
+__all__ = ["GatewayRequest", "GatewayRouter", "OpHandler", "authorized_user"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,8 @@ class GatewayRequest:
     domain_name: str
     stage: str
     request_id: str
+    user_id: int | None = None  # from the $connect authorizer's context
+    connected_ms: int | None = None
 
     def reply(self, frame: Frame) -> None:
         """Post a frame back to the sender; a closed sender is logged, not raised."""
@@ -41,6 +43,13 @@ class GatewayRequest:
 
 
 OpHandler = Callable[[GatewayRequest, Frame], Frame | None]
+
+
+def authorized_user(event: dict[str, Any]) -> int | None:
+    """The user id the $connect authorizer put in the connection's context, if any."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    value = authorizer.get("user_id") or authorizer.get("userId") or authorizer.get("principalId")
+    return int(value) if isinstance(value, str | int) and str(value).isdigit() else None
 
 
 class GatewayRouter:
@@ -67,6 +76,8 @@ class GatewayRouter:
             domain_name=context.domain_name,
             stage=context.stage,
             request_id=context.request_id,
+            user_id=authorized_user(event),
+            connected_ms=context.connected_at,
         )
         try:
             try:

@@ -28,7 +28,7 @@ def read_audit_log(
 def record_event(stored: StoredEvent) -> bool:
     """Keep the audit part of an event, if it has one; whether an entry was written."""
     audit = stored.event.audit
-    if audit is None:
+    if audit is None or stored.event.guild_id is None:
         return False
     entry = AuditEntry(
         id=stored.id,

@@ -37,7 +37,11 @@ def handle_record(record: dict[str, Any]) -> str:
     if record_event(stored):
         done.append("audit")
     event = stored.event
-    if event.name is EventName.CHANNEL_DELETE and event.data.get("type") == ChannelType.CATEGORY:
+    if (
+        event.name is EventName.CHANNEL_DELETE
+        and event.guild_id is not None
+        and event.data.get("type") == ChannelType.CATEGORY
+    ):
         orphan_children(event.guild_id, int(event.data["id"]))
         done.append("orphans")
     return "+".join(done) or "event"

@@ -34,6 +34,53 @@ def connection_sk() -> str:
     return "CONN"
 
 
+# ---------------------------------------------------------------- gateway
+def log_pk(shard: int) -> str:
+    """One gateway log: every event its sessions may receive, in sequence order."""
+    return f"GWLOG#{shard}"
+
+
+LOG_HEAD_SK = "HEAD"
+
+
+def log_sk(position: int) -> str:
+    return f"POS#{position:016d}"
+
+
+def log_position(sk: str) -> int:
+    return int(sk.removeprefix("POS#"))
+
+
+def session_pk(user_id: int) -> str:
+    """A user's gateway sessions live under the user (a Query lists them)."""
+    return f"USER#{user_id}"
+
+
+def session_sk(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+SESSION_SK_PREFIX = "SESSION#"
+
+
+def live_sessions_gsi1pk(shard: int) -> str:
+    """GSI1 partition of the sessions with a live connection on one log shard (the sweeper's)."""
+    return f"LIVE#{shard}"
+
+
+def subscription_pk(scope: str) -> str:
+    """Who listens to a scope: one item per (scope, session)."""
+    return f"SUB#{scope}"
+
+
+def subscription_sk(shard: int, session_id: str) -> str:
+    return f"{shard}#{session_id}"
+
+
+def subscription_sk_prefix(shard: int) -> str:
+    return f"{shard}#"
+
+
 # ---------------------------------------------------------------- accounts and auth
 
 
@@ -207,3 +254,31 @@ MEDIA_NODES_PK = "MEDIA_NODES"
 def media_node_sk(node_id: str) -> str:
     """A media node's registry item (heartbeat: endpoint, region, capacity, load; TTL)."""
     return f"NODE#{node_id}"
+
+
+def user_events_pk(user_id: int) -> str:
+    """The outbox of events that concern one user and no guild (USER_UPDATE)."""
+    return f"USEREVENTS#{user_id}"
+
+
+# ---------------------------------------------------------------- messages (issue 5)
+MESSAGE_SK_PREFIX = "MSG#"
+REACTION_SK_PREFIX = "REACT#"
+
+
+def message_sk(message_id: int) -> str:
+    """A message in its channel's partition (``channel_pk``): newest first is a reverse Query."""
+    return f"{MESSAGE_SK_PREFIX}{message_id:020d}"
+
+
+def reaction_sk(message_id: int, emoji: str, user_id: int) -> str:
+    """One user's reaction: makes reacting idempotent and answers "me"."""
+    return f"{REACTION_SK_PREFIX}{message_id:020d}#{emoji}#{user_id:020d}"
+
+
+def reactions_of_sk_prefix(message_id: int) -> str:
+    return f"{REACTION_SK_PREFIX}{message_id:020d}#"
+
+
+#: The channel's pinned-message counter (at most 50 pins).
+PINS_SK = "PINS"

@@ -6,6 +6,8 @@ guilds in guild id order. Both page with ``after=<id>`` as a key range.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pynamodb.attributes import (
     NumberAttribute,
     NumberSetAttribute,
@@ -30,6 +32,7 @@ from shared.storage.transaction import Transaction
 __all__ = [
     "MemberRecord",
     "get",
+    "get_many",
     "guild_ids_of",
     "insert",
     "page",
@@ -134,3 +137,15 @@ def replace(tx: Transaction, member: Member, version: int) -> None:
 
 def remove(tx: Transaction, member: Member, version: int) -> None:
     tx.delete(record_of(member, version))
+
+
+def get_many(guild_id: int, user_ids: Iterable[int]) -> dict[int, Member]:
+    """The members among ``user_ids`` (BatchGetItem; the others are not members)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    with store_errors():
+        records = MemberRecord.batch_get(
+            [(guild_pk(guild_id), member_sk(u)) for u in wanted], consistent_read=True
+        )
+        return {int(r.user_id): to_member(r) for r in records if isinstance(r, MemberRecord)}

@@ -12,15 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute
+from pynamodb.transactions import TransactWrite
 
 from shared.domain.events import AuditAction, AuditRecord, Change, EventName, GatewayEvent
+from shared.gateway.events import LogEvent, Scope
 from shared.ids import new_id
 from shared.storage.entity import Entity
-from shared.storage.keys import event_sk, guild_events_pk
+from shared.storage.keys import event_sk, guild_events_pk, user_events_pk
 from shared.storage.transaction import Transaction
 
-__all__ = ["EVENT_TTL", "EventRecord", "StoredEvent", "emit", "event_from_image"]
+__all__ = [
+    "EVENT_TTL",
+    "EventRecord",
+    "PendingEvent",
+    "StoredEvent",
+    "emit",
+    "event_from_image",
+    "mark_sequenced",
+    "pending_from_record",
+    "record_of",
+]
 
 #: How long an outbox item stays readable (long enough for any consumer's retries).
 EVENT_TTL = timedelta(days=1)
@@ -31,7 +43,7 @@ class EventRecord(Entity, discriminator="event"):
 
     event_id = NumberAttribute()
     event = UnicodeAttribute()
-    guild_id = NumberAttribute()
+    guild_id = NumberAttribute(null=True)
     channel_id = NumberAttribute(null=True)
     user_id = NumberAttribute(null=True)
     actor_id = NumberAttribute(null=True)
@@ -39,6 +51,8 @@ class EventRecord(Entity, discriminator="event"):
     data = UnicodeAttribute()
     #: The audit record, as JSON text, when the change is one the audit log keeps.
     audit = UnicodeAttribute(null=True)
+    #: The gateway log shards the event has been appended to (set by that append, once each).
+    sequenced = NumberSetAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -74,26 +88,34 @@ def _audit_from_json(text: str) -> AuditRecord:
     )
 
 
+def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
+    """The outbox item of an event (for a transaction that makes the change it reports)."""
+    event_id = new_id()
+    pk = (
+        guild_events_pk(event.guild_id)
+        if event.guild_id is not None
+        else user_events_pk(int(event.user_id or 0))
+    )
+    return EventRecord(
+        pk,
+        event_sk(event_id),
+        event_id=event_id,
+        event=str(event.name),
+        guild_id=event.guild_id,
+        channel_id=event.channel_id,
+        user_id=event.user_id,
+        actor_id=event.actor_id,
+        data=json.dumps(event.data, separators=(",", ":")),
+        audit=None if event.audit is None else _audit_json(event.audit),
+        expires_at=now + EVENT_TTL,
+    )
+
+
 def emit(tx: Transaction, event: GatewayEvent, now: datetime) -> int:
     """Add the event's outbox item to the transaction; the event's id."""
-    event_id = new_id()
-    tx.put(
-        EventRecord(
-            guild_events_pk(event.guild_id),
-            event_sk(event_id),
-            event_id=event_id,
-            event=str(event.name),
-            guild_id=event.guild_id,
-            channel_id=event.channel_id,
-            user_id=event.user_id,
-            actor_id=event.actor_id,
-            data=json.dumps(event.data, separators=(",", ":")),
-            audit=None if event.audit is None else _audit_json(event.audit),
-            expires_at=now + EVENT_TTL,
-        ),
-        condition=EventRecord.pk.does_not_exist(),
-    )
-    return event_id
+    record = record_of(event, now)
+    tx.put(record, condition=EventRecord.pk.does_not_exist())
+    return int(record.event_id)
 
 
 def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
@@ -105,11 +127,52 @@ def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
         id=int(record.event_id),
         event=GatewayEvent(
             name=EventName(record.event),
-            guild_id=int(record.guild_id),
+            guild_id=None if record.guild_id is None else int(record.guild_id),
             data=json.loads(record.data),
             actor_id=None if record.actor_id is None else int(record.actor_id),
             channel_id=None if record.channel_id is None else int(record.channel_id),
             user_id=None if record.user_id is None else int(record.user_id),
             audit=None if record.audit is None else _audit_from_json(record.audit),
         ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An outbox event waiting to be appended to the gateway log, and the item to mark."""
+
+    pk: str
+    sk: str
+    event: LogEvent
+
+
+def pending_from_record(record: dict[str, Any]) -> PendingEvent | None:
+    """The outbox event a stream record inserted, as the gateway log holds it; else None."""
+    if record.get("eventName") != "INSERT":
+        return None
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    stored = event_from_image(image)
+    if stored is None:
+        return None
+    event = stored.event
+    scope = (
+        Scope.user(event.user_id)
+        if event.user_id is not None
+        else Scope.guild(int(event.guild_id or 0))
+    )
+    return PendingEvent(
+        pk=image["PK"]["S"],
+        sk=image["SK"]["S"],
+        event=LogEvent(
+            t=str(event.name), d=dict(event.data), scope=scope, channel_id=event.channel_id
+        ),
+    )
+
+
+def mark_sequenced(tx: TransactWrite, pending: PendingEvent, shard: int) -> None:
+    """In the log append's transaction: this event is now in that shard's log (once only)."""
+    tx.update(
+        EventRecord(pending.pk, pending.sk),
+        actions=[EventRecord.sequenced.add({shard})],
+        condition=EventRecord.pk.exists() & ~EventRecord.sequenced.contains(shard),
     )

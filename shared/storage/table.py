@@ -9,12 +9,13 @@ from __future__ import annotations
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from shared.config import get_settings
 from shared.errors import Unavailable
 from shared.storage.keys import HEALTH_PK
 
-__all__ = ["ParleyItem", "ping_store"]
+__all__ = ["ParleyItem", "ping_store", "transaction"]
 
 _settings = get_settings()
 
@@ -42,3 +43,8 @@ def ping_store() -> None:
         return
     except PynamoDBException as exc:
         raise Unavailable("The store cannot be reached.") from exc
+
+
+def transaction() -> TransactWrite:
+    """A write transaction on the table's own connection (one client per container)."""
+    return TransactWrite(connection=ParleyItem._get_connection().connection)

@@ -16,7 +16,9 @@ from pynamodb.transactions import TransactWrite
 
 from shared.auth.users import User, fold
 from shared.config import get_settings
+from shared.domain.events import GatewayEvent
 from shared.errors import Conflict, Unavailable
+from shared.storage import outbox
 from shared.storage.keys import email_claim_key, identity_key, user_key, username_claim_key
 from shared.storage.table import ParleyItem
 
@@ -175,8 +177,11 @@ def link_identity(user_id: int, issuer: str, subject: str) -> None:
         raise Unavailable("The store cannot be reached.") from exc
 
 
-def rename_user(record: UserRecord, new_username: str) -> None:
-    """Move a user to a new username: release the old claim, take the new one, in one step."""
+def rename_user(record: UserRecord, new_username: str, event: GatewayEvent) -> None:
+    """Move a user to a new username: release the old claim, take the new one, in one step.
+
+    ``event`` (USER_UPDATE) is emitted in the same transaction.
+    """
     user = record.user
     old_key = username_claim_key(fold(user.username))
     new_key = username_claim_key(fold(new_username))
@@ -191,6 +196,7 @@ def rename_user(record: UserRecord, new_username: str) -> None:
                 actions=[UserItem.username.set(new_username)],
                 condition=UserItem.username == user.username,
             )
+            tx.save(outbox.record_of(event, datetime.now(UTC)))
     except TransactWriteError as exc:
         fields: list[str | None] = [None, "username", None] if old_key != new_key else [None]
         conflict = _conflict_from(exc, fields)
@@ -199,16 +205,20 @@ def rename_user(record: UserRecord, new_username: str) -> None:
         raise Conflict("The profile changed meanwhile; try again.", code="conflict") from exc
 
 
-def update_global_name(user_id: int, global_name: str | None) -> None:
+def update_global_name(user_id: int, global_name: str | None, event: GatewayEvent) -> None:
+    """Set (or clear) the display name; ``event`` (USER_UPDATE) is emitted with it."""
     pk, sk = user_key(user_id)
     try:
-        UserItem(pk=pk, sk=sk).update(
-            actions=[
-                UserItem.global_name.set(global_name)
-                if global_name is not None
-                else UserItem.global_name.remove()
-            ],
-            condition=UserItem.pk.exists(),
-        )
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(
+                UserItem(pk=pk, sk=sk),
+                actions=[
+                    UserItem.global_name.set(global_name)
+                    if global_name is not None
+                    else UserItem.global_name.remove()
+                ],
+                condition=UserItem.pk.exists(),
+            )
+            tx.save(outbox.record_of(event, datetime.now(UTC)))
     except PynamoDBException as exc:
         raise Unavailable("The store cannot be reached.") from exc

@@ -22,12 +22,12 @@ from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from emulator.motopatch import light_stream_snapshots
 from shared.config import get_settings
 from shared.gateway.connections import management_client
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
 from tests.functional.harness import Api, create_tables
-from tests.motopatch import light_stream_snapshots
 
 EVENTS = REPO_ROOT / "tests" / "events"
 
@@ -104,6 +104,18 @@ def posted_to(connection_id: str) -> bytes:
             if unquote(key) == connection_id:
                 data += connection.data
     return data
+
+
+def frames_posted(connection_id: str) -> list[dict[str, Any]]:
+    """The frames moto's @connections API received for one connection, in order."""
+    text = posted_to(connection_id).decode()
+    decoder = json.JSONDecoder()
+    frames: list[dict[str, Any]] = []
+    index = 0
+    while index < len(text):
+        frame, index = decoder.raw_decode(text, index)
+        frames.append(frame)
+    return frames
 
 
 @pytest.fixture

@@ -7,35 +7,15 @@ module level — each process first points its environment at the server, then i
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier
-from typing import Any
 
 from werkzeug.serving import make_server
 
 from tests.handlerproc import point_at
-
-
-class SerialApp:
-    """The moto WSGI app, one request at a time.
-
-    DynamoDB applies each request atomically (a conditional update is checked and written in
-    one step); moto's threaded server interleaves requests in threads and does not. Serialising
-    requests restores DynamoDB's atomicity per request while the clients still race: two joins
-    may still interleave their reads and writes, request by request, as they would on AWS.
-    """
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        with self._lock:
-            return list(self._app(environ, start_response))
 
 
 def _serve_moto(conn: Connection) -> None:
@@ -45,6 +25,8 @@ def _serve_moto(conn: Connection) -> None:
         MotoRequestHandler,
         create_backend_app,
     )
+
+    from emulator.store_server import SerialApp
 
     app = SerialApp(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared.storage import sessions
 from tests.eventshape import dotted, key_paths, reference
 from tests.functional.conftest import FakeLambdaContext, load_event, posted_to
 from websocket_routes.connect.app import lambda_handler as connect
@@ -91,8 +92,20 @@ def test_bad_frames_get_an_error_frame(
     assert (frame["s"], frame["t"]) == (None, None)
 
 
-def test_connect_accepts(lambda_context: FakeLambdaContext) -> None:
-    assert connect(load_event("ws-connect.json"), lambda_context) == {"statusCode": 200}
+@pytest.mark.usefixtures("table")
+def test_connect_records_the_authorized_users_connection(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    event = load_event("ws-connect.json")
+    event["requestContext"]["authorizer"] = {"principalId": "42", "user_id": "42"}
+    assert connect(event, lambda_context) == {"statusCode": 200}
+    recorded = sessions.get_connection(event["requestContext"]["connectionId"])
+    assert recorded is not None
+    assert recorded.user_id == 42
+
+
+def test_connect_without_an_authorized_user_is_refused(lambda_context: FakeLambdaContext) -> None:
+    assert connect(load_event("ws-connect.json"), lambda_context) == {"statusCode": 401}
 
 
 def test_disconnect_answers(lambda_context: FakeLambdaContext) -> None:

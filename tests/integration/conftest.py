@@ -27,6 +27,9 @@ def parley_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProc
             # Many tests sign up from one address: the per-IP auth limits would refuse them.
             "PARLEY_RATE_REGISTER_PER_IP": "100000/60",
             "PARLEY_RATE_LOGIN_PER_IP": "100000/60",
+            # The message tests send hundreds; the limit itself is tested at its edge elsewhere.
+            "PARLEY_RATE_MESSAGES_PER_CHANNEL": "100000/1",
+            "PARLEY_RATE_TYPING_PER_CHANNEL": "100000/1",
             "PARLEY_BCRYPT_COST": "4",
             "PARLEY_DATA_DIR": str(workdir / "data"),
         },

@@ -85,3 +85,15 @@ async def test_binary_body_arrives_base64(fixture_stack: StackProcess) -> None:
         event = (await response.json())["event"]
     assert event["isBase64Encoded"] is True
     assert event["body"] == "AP9yYXc="
+
+
+async def test_raw_path_keeps_percent_encoding_and_parameters_are_decoded(
+    fixture_stack: StackProcess,
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{fixture_stack.info['http_url']}/echo/%F0%9F%91%8D%20x") as response,
+    ):
+        event = (await response.json())["event"]
+    assert event["rawPath"] == "/echo/%F0%9F%91%8D%20x"
+    assert event["pathParameters"] == {"thing": "👍 x"}

@@ -17,7 +17,6 @@ from shared.gateway import connections, router
 from shared.gateway.connections import ConnectionGone, management_client, post_frame
 from shared.gateway.protocol import Frame, Op, encode
 from shared.gateway.router import GatewayRequest, GatewayRouter
-from websocket_routes.default import app as default_app
 
 FACTS = WsFacts(
     connection_id="BFaT_fALIAMCKug=",
@@ -27,6 +26,16 @@ FACTS = WsFacts(
     stage="v1",
     api_id="abc123",
 )
+
+
+# The routing mechanics, on a router of the test's own: the $default function's real ops touch
+# the store and are tested under moto (tests/functional/test_gateway_sessions.py).
+ROUTER = GatewayRouter()
+
+
+@ROUTER.op(Op.HEARTBEAT)
+def _heartbeat(_request: GatewayRequest, _frame: Frame) -> Frame:
+    return Frame(op=Op.HEARTBEAT_ACK)
 
 
 class Posted:
@@ -58,7 +67,7 @@ def _message(body: str | bytes) -> dict[str, Any]:
 
 
 def test_heartbeat_is_acknowledged_to_the_sender(posted: Posted) -> None:
-    result = default_app.router.resolve(_message('{"op":1,"d":null}'))
+    result = ROUTER.resolve(_message('{"op":1,"d":null}'))
 
     assert result == {"statusCode": 200}
     assert posted.frames == [
@@ -75,7 +84,7 @@ def test_binary_frames_are_decoded(posted: Posted) -> None:
     event = _message(b'{"op":1,"d":3}')
     assert event["isBase64Encoded"] is True
 
-    default_app.router.resolve(event)
+    ROUTER.resolve(event)
     assert posted.data == [{"op": 11, "d": None, "s": None, "t": None}]
 
 
@@ -92,7 +101,7 @@ def test_binary_frames_are_decoded(posted: Posted) -> None:
     ],
 )
 def test_bad_frames_are_answered_with_an_error_frame(posted: Posted, body: str, code: str) -> None:
-    result = default_app.router.resolve(_message(body))
+    result = ROUTER.resolve(_message(body))
 
     assert result == {"statusCode": 200}
     (frame,) = posted.data
@@ -144,6 +153,7 @@ def test_handler_gets_the_request_and_the_frame(posted: Posted) -> None:
         domain_name=FACTS.domain_name,
         stage="v1",
         request_id=event["requestContext"]["requestId"],
+        connected_ms=FACTS.connected_at_ms,
     )
     assert frame == Frame(op=Op.RESUME, d={"session_id": "s", "seq": 4})
     # A handler that answers None sends nothing back.
@@ -152,7 +162,7 @@ def test_handler_gets_the_request_and_the_frame(posted: Posted) -> None:
 
 def test_a_sender_gone_before_the_reply_is_not_an_error(posted: Posted) -> None:
     posted.gone.add(FACTS.connection_id)
-    assert default_app.router.resolve(_message('{"op":1}')) == {"statusCode": 200}
+    assert ROUTER.resolve(_message('{"op":1}')) == {"statusCode": 200}
     assert posted.frames == []
 
 
@@ -213,7 +223,7 @@ def test_router_posts_through_post_frame(stubbed_client: Stubber) -> None:
         {"ConnectionId": FACTS.connection_id, "Data": b'{"op":11,"d":null,"s":null,"t":null}'},
     )
     assert connections.post_frame is router.post_frame
-    default_app.router.resolve(_message('{"op":1,"d":null}'))
+    ROUTER.resolve(_message('{"op":1,"d":null}'))
     stubbed_client.assert_no_pending_responses()
 
 
@@ -221,10 +231,10 @@ def test_non_utf8_binary_frame_is_a_decode_error(posted: Posted) -> None:
     event = _message(b"\xff\xfe\xfd")
     assert event["body"] == base64.b64encode(b"\xff\xfe\xfd").decode()
 
-    default_app.router.resolve(event)
+    ROUTER.resolve(event)
     assert posted.data[0]["d"]["code"] == "decode_error"
 
 
 def test_deeply_nested_frame_is_answered_with_a_decode_error(posted: Posted) -> None:
-    default_app.router.resolve(_message("[" * 100_000))
+    ROUTER.resolve(_message("[" * 100_000))
     assert posted.data[0]["d"]["code"] == "decode_error"

@@ -6,17 +6,33 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.gateway import commands
+from shared.gateway.directory import set_directory
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest, GatewayRouter
+from shared.gateway.store_directory import StoreDirectory
 from shared.observability import logger
 
+set_directory(StoreDirectory())
 router = GatewayRouter()
 
 
 @router.op(Op.HEARTBEAT)
-def heartbeat(_request: GatewayRequest, _frame: Frame) -> Frame:
+def heartbeat(request: GatewayRequest, frame: Frame) -> Frame:
     """A client's heartbeat is acknowledged at once."""
-    return Frame(op=Op.HEARTBEAT_ACK)
+    return commands.heartbeat(request, frame.d)
+
+
+@router.op(Op.IDENTIFY)
+def identify(request: GatewayRequest, frame: Frame) -> None:
+    """A new session: READY, then a GUILD_CREATE per guild, then live events."""
+    commands.identify(request, frame.d)
+
+
+@router.op(Op.RESUME)
+def resume(request: GatewayRequest, frame: Frame) -> Frame | None:
+    """Replay what a session missed, then RESUMED; INVALID_SESSION when it cannot be."""
+    return commands.resume(request, frame.d)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.gateway.lifecycle import disconnected
 from shared.observability import logger
 
 
@@ -21,4 +22,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "status_code": context_.disconnect_status_code,
         },
     )
+    disconnected(context_.connection_id)
     return {"statusCode": 200}

@@ -1,4 +1,4 @@
-"""Test speed only: moto's TransactWriteItems deep-copies the whole table as its rollback point,
+"""Speed only: moto's TransactWriteItems deep-copies the whole table as its rollback point,
 *including the stream's record history*, which only grows. Each transaction then costs time in
 proportion to every write made before it, and a test with a few hundred writes crawls.
 
@@ -6,7 +6,7 @@ Stream records are never changed once appended, so a rollback point needs only a
 *list* of records, not of the records themselves. This replaces the shard's deep copy with
 exactly that; what moto stores and answers is unchanged (a rolled-back transaction still drops
 the records it appended). The same growth affects `parley dev`'s embedded store (reported to
-the lead); nothing outside the tests is patched here.
+the lead); the embedded store (emulator/store_server.py) and the tests apply it.
 """
 
 from __future__ import annotations
@@ -29,15 +29,19 @@ def _snapshot(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
     return clone
 
 
+_HOOK = "__deepcopy__"
+
+
 @contextmanager
 def light_stream_snapshots() -> Iterator[None]:
-    had = "__deepcopy__" in StreamShard.__dict__
-    previous = StreamShard.__dict__.get("__deepcopy__")
-    StreamShard.__deepcopy__ = _snapshot
+    """While inside: a shard's rollback copy copies its list of records, not the records."""
+    had = _HOOK in StreamShard.__dict__
+    previous = StreamShard.__dict__.get(_HOOK)
+    setattr(StreamShard, _HOOK, _snapshot)
     try:
         yield
     finally:
         if had:
-            StreamShard.__deepcopy__ = previous
+            setattr(StreamShard, _HOOK, previous)
         else:
-            del StreamShard.__deepcopy__
+            delattr(StreamShard, _HOOK)

@@ -1,0 +1,30 @@
+"""Lambda entry point of the fan-out: the table stream's consumer for gateway events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.gateway.directory import set_directory
+from shared.gateway.fanout import handle_records
+from shared.gateway.store_directory import StoreDirectory
+from shared.observability import logger
+
+set_directory(StoreDirectory())
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = handle_records(event.get("Records") or [])
+    if report.sequenced or report.delivered or report.gone:
+        logger.info(
+            "fan-out",
+            extra={
+                "sequenced": report.sequenced,
+                "delivered": report.delivered,
+                "gone": len(report.gone),
+                "failed": report.failed,
+            },
+        )
+    return {}

@@ -1,0 +1,218 @@
+"""The gateway's session commands: IDENTIFY, RESUME, HEARTBEAT, and the handoff to live delivery.
+
+A new or resumed session starts paused: what it must receive first (READY and GUILD_CREATE, or
+the replay of what it missed) is posted by the command, then :func:`_go_live` hands it to the
+fan-out from the next log position, retrying while the log moves. So a session never misses a
+log event and never receives one out of order.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from shared.auth.jwks import issuer_keys
+from shared.auth.tokens import verify_access_token
+from shared.config import get_settings
+from shared.errors import Conflict, Invalid, Unauthorized
+from shared.gateway.directory import get_directory
+from shared.gateway.events import Scope
+from shared.gateway.protocol import Frame, Op
+from shared.gateway.router import GatewayRequest
+from shared.gateway.session import ResumeVerdict, resume_verdict
+from shared.storage import gateway_log, sessions
+from shared.storage.gateway_log import LogEntry
+
+__all__ = ["heartbeat", "identify", "resume"]
+
+#: API Gateway refuses posts over 128 KB; GUILD_CREATE is chunked to stay under this.
+MAX_FRAME_BYTES = 120 * 1024
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _session_ttl_s() -> int:
+    settings = get_settings()
+    return int(settings.gateway_max_connection_s) + settings.resume_window_s + 60
+
+
+def _shard_for(user_id: int) -> int:
+    return user_id % get_settings().gateway_log_shards
+
+
+def _dispatch(t: str, s: int, d: Any) -> Frame:
+    return Frame(op=Op.DISPATCH, t=t, s=s, d=d)
+
+
+def _visible(entries: Iterable[LogEntry], user_id: int, scopes: set[str]) -> list[LogEntry]:
+    """The entries of a session's scopes that its user may see."""
+    directory = get_directory()
+    kept = []
+    for entry in entries:
+        event = entry.event
+        if event.scope not in scopes:
+            continue
+        if event.channel_id is not None and event.guild_id is not None:
+            allowed = directory.who_can_view(event.guild_id, event.channel_id, [user_id])
+            if user_id not in allowed:
+                continue
+        kept.append(entry)
+    return kept
+
+
+def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, after: int) -> int:
+    """Post every log event after ``after`` to the session, then hand it to live delivery.
+
+    Returns the position replayed to. If the session leaves this connection meanwhile (it
+    closed, or resumed elsewhere), the replay stops: the session's next connection resumes it.
+    """
+    shard = int(session.shard)
+    scopes = set(session.scopes)
+    while True:
+        until = gateway_log.head(shard)
+        for entry in _visible(
+            gateway_log.read_after(shard, after, until), int(session.user_id), scopes
+        ):
+            request.reply(_dispatch(entry.event.t, entry.position, entry.event.d))
+        after = until
+        if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
+            return until
+
+
+def _user_from(request: GatewayRequest, token: Any) -> int:
+    """The connection's user; the frame's token must be a valid one of that user's."""
+    if request.user_id is None:
+        raise Unauthorized("The connection is not authenticated.", code="unauthorized")
+    if not isinstance(token, str) or not token:
+        raise Invalid("A token is required.", code="invalid_token")
+    settings = get_settings()
+    claims = verify_access_token(
+        issuer_keys(), token, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    if str(claims.get("sub")) != str(request.user_id):
+        raise Unauthorized("The token is not this connection's user's.", code="token_mismatch")
+    return request.user_id
+
+
+def _chunks(guild: dict[str, Any]) -> list[dict[str, Any]]:
+    """A GUILD_CREATE split so that each frame stays under API Gateway's size limit.
+
+    The guild's large lists (members, presences, voice states) are spread over several frames;
+    the first carries the guild itself, the rest ``{"id", "chunk_index", "chunk_count", ...}``.
+    """
+    if len(json.dumps(guild)) <= MAX_FRAME_BYTES:
+        return [guild]
+    lists = {k: v for k, v in guild.items() if k in ("members", "presences", "voice_states")}
+    base = {k: v for k, v in guild.items() if k not in lists}
+    parts: list[dict[str, Any]] = [dict(base, **{k: [] for k in lists})]
+    for key, values in lists.items():
+        for value in values:
+            size = len(json.dumps(parts[-1])) + len(json.dumps(value))
+            if size > MAX_FRAME_BYTES:
+                parts.append({"id": guild["id"], **{k: [] for k in lists}})
+            parts[-1][key].append(value)
+    for index, part in enumerate(parts):
+        part["chunk_index"] = index
+        part["chunk_count"] = len(parts)
+    return parts
+
+
+def identify(request: GatewayRequest, d: Any) -> None:
+    """IDENTIFY: a new session, READY, one GUILD_CREATE per guild, then live events."""
+    if not isinstance(d, dict):
+        raise Invalid("IDENTIFY takes an object.", code="invalid_payload")
+    user_id = _user_from(request, d.get("token"))
+    connection = sessions.get_connection(request.connection_id)
+    if connection is not None and connection.session_id is not None:
+        raise Conflict("This connection already has a session.", code="already_identified")
+    directory = get_directory()
+    guild_ids = directory.guild_ids(user_id)
+    scopes = [Scope.guild(g) for g in guild_ids]
+    scopes += [Scope.dm(c) for c in directory.dm_channel_ids(user_id)]
+    scopes.append(Scope.user(user_id))
+    shard = _shard_for(user_id)
+    started_after = gateway_log.head(shard)
+    settings = get_settings()
+    session = sessions.create_session(
+        session_id=secrets.token_hex(16),
+        user_id=user_id,
+        shard=shard,
+        scopes=scopes,
+        connection_id=request.connection_id,
+        connected_ms=request.connected_ms or _now_ms(),
+        domain_name=request.domain_name,
+        stage=request.stage,
+        started_after=started_after,
+        ttl_s=_session_ttl_s(),
+    )
+    request.reply(
+        _dispatch(
+            "READY",
+            started_after,
+            {
+                "v": 1,
+                "session_id": session.session_id,
+                "user": directory.user(user_id),
+                "guilds": [str(g) for g in guild_ids],
+                "heartbeat_interval": settings.heartbeat_interval_ms,
+                "resume_window": settings.resume_window_s,
+            },
+        )
+    )
+    for guild_id in guild_ids:
+        for part in _chunks(directory.guild_snapshot(guild_id, user_id)):
+            request.reply(_dispatch("GUILD_CREATE", started_after, part))
+    _replay_and_go_live(request, session, started_after)
+
+
+def resume(request: GatewayRequest, d: Any) -> Frame | None:
+    """RESUME: replay what the session missed, exactly once and in order, then RESUMED.
+
+    A session that cannot be resumed gets INVALID_SESSION (``d = false``): identify again.
+    """
+    if not isinstance(d, dict) or not isinstance(d.get("session_id"), str):
+        raise Invalid("RESUME takes {token, session_id, seq}.", code="invalid_payload")
+    seq = d.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise Invalid("seq is the last sequence number received.", code="invalid_payload")
+    user_id = _user_from(request, d.get("token"))
+    settings = get_settings()
+    session = sessions.get_session(user_id, d["session_id"])
+    shard = int(session.shard) if session is not None else _shard_for(user_id)
+    verdict = resume_verdict(
+        session.rules_view() if session is not None else None,
+        user_id=user_id,
+        seq=seq,
+        head=gateway_log.head(shard),
+        oldest_kept=gateway_log.oldest_kept(shard),
+        now_ms=_now_ms(),
+        window_ms=settings.resume_window_s * 1000,
+    )
+    if verdict is not ResumeVerdict.RESUME or session is None:
+        return Frame(op=Op.INVALID_SESSION, d=False)
+    sessions.attach(
+        session,
+        request.connection_id,
+        request.connected_ms or _now_ms(),
+        request.domain_name,
+        request.stage,
+        _session_ttl_s(),
+    )
+    session.connection_id = request.connection_id
+    reached = _replay_and_go_live(request, session, seq)
+    return _dispatch("RESUMED", reached, {"session_id": session.session_id})
+
+
+def heartbeat(request: GatewayRequest, d: Any) -> Frame:
+    """HEARTBEAT: acknowledged; an identified session's heartbeat clock is reset."""
+    if d is not None and (isinstance(d, bool) or not isinstance(d, int)):
+        raise Invalid("HEARTBEAT carries the last sequence number or null.", code="invalid_payload")
+    connection = sessions.get_connection(request.connection_id)
+    if connection is not None and connection.session_id is not None:
+        sessions.touch_heartbeat(connection.user_id, connection.session_id, request.connection_id)
+    return Frame(op=Op.HEARTBEAT_ACK)

@@ -1,0 +1,128 @@
+"""The fan-out: table stream records in, gateway events sequenced and delivered out.
+
+Two kinds of record matter. An *outbox* item (a change's event) is appended to every gateway log
+shard, exactly once: the append's transaction marks the outbox item as sequenced on that shard,
+so a retried batch skips what it already appended. A *log* item (a sequenced event) is delivered
+to the live sessions subscribed to its scope, from their ``live_from`` on, to those who may see
+its channel, each session's frames in log order. A 410 detaches that session's connection only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.config import get_settings
+from shared.gateway.directory import get_directory
+from shared.gateway.poster import Delivery, Poster, PostResult
+from shared.observability import logger
+from shared.storage import gateway_log, sessions
+from shared.storage.gateway_log import LogEntry, entry_from_image
+from shared.storage.outbox import pending_from_record
+
+__all__ = ["FanoutReport", "handle_records"]
+
+
+@dataclass
+class FanoutReport:
+    sequenced: int = 0
+    delivered: int = 0
+    gone: list[str] = field(default_factory=list)
+    failed: int = 0
+
+
+def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
+    """Who gets which of these log entries, in order, per live connection."""
+    settings = get_settings()
+    directory = get_directory()
+    by_scope: dict[str, list[LogEntry]] = defaultdict(list)
+    for entry in entries:
+        by_scope[entry.event.scope].append(entry)
+    subscriptions = {scope: sessions.subscribers(scope, shard) for scope in by_scope}
+    live = {
+        s.session_id: s
+        for s in sessions.sessions_of(sub for subs in subscriptions.values() for sub in subs)
+        if s.connection_id
+    }
+    frames: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
+    endpoints: dict[str, str] = {}
+    for scope, scope_entries in by_scope.items():
+        listeners = [live[sub.session_id] for sub in subscriptions[scope] if sub.session_id in live]
+        for entry in scope_entries:
+            event = entry.event
+            receivers = [s for s in listeners if entry.position >= int(s.live_from)]
+            if event.channel_id is not None and event.guild_id is not None and receivers:
+                allowed = directory.who_can_view(
+                    event.guild_id, event.channel_id, {int(s.user_id) for s in receivers}
+                )
+                receivers = [s for s in receivers if int(s.user_id) in allowed]
+            body = json.dumps(entry.frame(), separators=(",", ":"), ensure_ascii=False).encode()
+            for session in receivers:
+                connection = str(session.connection_id)
+                frames[connection].append((entry.position, body))
+                endpoints[connection] = (
+                    f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
+                )
+    return [
+        Delivery(conn, endpoints[conn], [body for _, body in sorted(items)])
+        for conn, items in frames.items()
+    ]
+
+
+def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:
+    pending = [p for r in records if (p := pending_from_record(r)) is not None]
+    if not pending:
+        return
+    settings = get_settings()
+    ttl = settings.resume_window_s + 60
+    for shard in range(settings.gateway_log_shards):
+        report.sequenced += len(gateway_log.append(shard, pending, ttl))
+
+
+def handle_records(records: Sequence[dict[str, Any]]) -> FanoutReport:
+    """Process one stream batch: sequence its outbox events, deliver its log events."""
+    report = FanoutReport()
+    inserts = [r for r in records if r.get("eventName") == "INSERT"]
+    _sequence(inserts, report)
+    entries_by_shard: dict[int, list[LogEntry]] = defaultdict(list)
+    for record in inserts:
+        image = record.get("dynamodb", {}).get("NewImage") or {}
+        entry = entry_from_image(image)
+        if entry is not None:
+            entries_by_shard[int(image["PK"]["S"].removeprefix("GWLOG#"))].append(entry)
+    if not entries_by_shard:
+        return report
+    deliveries = [d for shard, es in entries_by_shard.items() for d in _deliveries(es, shard)]
+    results = asyncio.run(_post(deliveries))
+    for result in results:
+        report.delivered += result.sent
+        report.failed += int(result.failed)
+        if result.gone:
+            report.gone.append(result.connection_id)
+            _forget(result.connection_id)
+    return report
+
+
+async def _post(deliveries: Sequence[Delivery]) -> list[PostResult]:
+    if not deliveries:
+        return []
+    settings = get_settings()
+    return await Poster(settings.aws_region, settings.fanout_concurrency).send(deliveries)
+
+
+def _forget(connection_id: str) -> None:
+    """A 410: that connection is gone; its session stays resumable until its window ends."""
+    connection = sessions.get_connection(connection_id)
+    if connection is not None and connection.session_id is not None:
+        sessions.detach(
+            connection.user_id,
+            connection.session_id,
+            connection_id,
+            get_settings().resume_window_s + 60,
+        )
+    sessions.forget_connection(connection_id)
+    logger.info("stale connection removed", extra={"connection_id": connection_id})

@@ -1,0 +1,353 @@
+"""Gateway sessions, their scope subscriptions, and the connections that carry them.
+
+A session item (under its user) holds the connection it is live on, ``live_from`` (the first log
+position live delivery may send it; paused during a replay) and its heartbeat. Subscriptions map
+a scope to the sessions that hear it, written once at IDENTIFY and expiring with the session;
+the fan-out reads them with a Query per scope and the sessions with one BatchGet, so its reads
+grow with the recipients, never with the table.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shared.gateway.session import PAUSED, LiveSession
+from shared.storage import keys
+from shared.storage.gateway_log import head_condition
+from shared.storage.table import ParleyItem, transaction
+
+__all__ = [
+    "Connection",
+    "Handoff",
+    "SessionItem",
+    "Subscription",
+    "attach",
+    "create_session",
+    "detach",
+    "forget_connection",
+    "get_connection",
+    "get_session",
+    "go_live",
+    "live_sessions",
+    "record_connection",
+    "sessions_of",
+    "subscribers",
+    "touch_heartbeat",
+    "user_sessions",
+]
+
+
+class _LiveIndex(GlobalSecondaryIndex["SessionItem"]):
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(range_key=True, attr_name="GSI1SK")
+
+
+class SessionItem(ParleyItem):
+    session_id = UnicodeAttribute()
+    user_id = NumberAttribute()
+    shard = NumberAttribute()
+    connection_id = UnicodeAttribute(null=True)
+    domain_name = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    live_from = NumberAttribute()
+    started_after = NumberAttribute()
+    scopes = UnicodeSetAttribute()
+    connected_ms = NumberAttribute()
+    last_heartbeat_ms = NumberAttribute()
+    disconnected_ms = NumberAttribute(null=True)
+    status = UnicodeAttribute(default="online")
+    gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
+    live_index = _LiveIndex()
+
+    def rules_view(self) -> LiveSession:
+        return LiveSession(
+            session_id=self.session_id,
+            user_id=int(self.user_id),
+            connection_id=self.connection_id,
+            started_after=int(self.started_after),
+            disconnected_ms=int(self.disconnected_ms) if self.disconnected_ms else None,
+            connected_ms=int(self.connected_ms),
+            last_heartbeat_ms=int(self.last_heartbeat_ms),
+        )
+
+
+class _SubscriptionItem(ParleyItem):
+    user_id = NumberAttribute()
+    session_id = UnicodeAttribute()
+
+
+class _ConnectionItem(ParleyItem):
+    user_id = NumberAttribute()
+    session_id = UnicodeAttribute(null=True)
+    connected_ms = NumberAttribute()
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    user_id: int
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    connection_id: str
+    user_id: int
+    session_id: str | None
+    connected_ms: int
+
+
+def _expiry(ttl_s: int) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=ttl_s)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# ---------------------------------------------------------------- connections
+def record_connection(connection_id: str, user_id: int, ttl_s: int) -> None:
+    """Remember who a connection belongs to ($connect)."""
+    _ConnectionItem(
+        keys.connection_pk(connection_id),
+        keys.connection_sk(),
+        user_id=user_id,
+        connected_ms=_now_ms(),
+        expires_at=timedelta(seconds=ttl_s),
+    ).save()
+
+
+def get_connection(connection_id: str) -> Connection | None:
+    try:
+        item = _ConnectionItem.get(
+            keys.connection_pk(connection_id), keys.connection_sk(), consistent_read=True
+        )
+    except DoesNotExist:
+        return None
+    return Connection(connection_id, int(item.user_id), item.session_id, int(item.connected_ms))
+
+
+def forget_connection(connection_id: str) -> None:
+    _ConnectionItem(keys.connection_pk(connection_id), keys.connection_sk()).delete()
+
+
+# ---------------------------------------------------------------- sessions
+def create_session(
+    *,
+    session_id: str,
+    user_id: int,
+    shard: int,
+    scopes: Sequence[str],
+    connection_id: str,
+    connected_ms: int,
+    domain_name: str,
+    stage: str,
+    started_after: int,
+    ttl_s: int,
+) -> SessionItem:
+    """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions."""
+    now = _now_ms()
+    expires = timedelta(seconds=ttl_s)
+    session = SessionItem(
+        keys.session_pk(user_id),
+        keys.session_sk(session_id),
+        session_id=session_id,
+        user_id=user_id,
+        shard=shard,
+        connection_id=connection_id,
+        domain_name=domain_name,
+        stage=stage,
+        live_from=PAUSED,
+        started_after=started_after,
+        scopes=set(scopes),
+        connected_ms=connected_ms,
+        last_heartbeat_ms=now,
+        gsi1pk=keys.live_sessions_gsi1pk(shard),
+        gsi1sk=keys.session_sk(session_id),
+        expires_at=expires,
+    )
+    session.save(condition=SessionItem.pk.does_not_exist())
+    with _SubscriptionItem.batch_write() as batch:
+        for scope in scopes:
+            batch.save(
+                _SubscriptionItem(
+                    keys.subscription_pk(scope),
+                    keys.subscription_sk(shard, session_id),
+                    user_id=user_id,
+                    session_id=session_id,
+                    expires_at=expires,
+                )
+            )
+    _ConnectionItem(
+        keys.connection_pk(connection_id),
+        keys.connection_sk(),
+        user_id=user_id,
+        session_id=session_id,
+        connected_ms=connected_ms,
+        expires_at=expires,
+    ).save()
+    return session
+
+
+def get_session(user_id: int, session_id: str) -> SessionItem | None:
+    try:
+        return SessionItem.get(
+            keys.session_pk(user_id), keys.session_sk(session_id), consistent_read=True
+        )
+    except DoesNotExist:
+        return None
+
+
+def attach(
+    session: SessionItem,
+    connection_id: str,
+    connected_ms: int,
+    domain_name: str,
+    stage: str,
+    ttl_s: int,
+) -> None:
+    """Move a session onto a new connection, paused until its replay is done (RESUME)."""
+    expires = timedelta(seconds=ttl_s)
+    session.update(
+        actions=[
+            SessionItem.connection_id.set(connection_id),
+            SessionItem.domain_name.set(domain_name),
+            SessionItem.stage.set(stage),
+            SessionItem.live_from.set(PAUSED),
+            SessionItem.connected_ms.set(connected_ms),
+            SessionItem.last_heartbeat_ms.set(_now_ms()),
+            SessionItem.disconnected_ms.remove(),
+            SessionItem.gsi1pk.set(keys.live_sessions_gsi1pk(int(session.shard))),
+            SessionItem.gsi1sk.set(keys.session_sk(session.session_id)),
+            SessionItem.expires_at.set(_expiry(ttl_s)),
+        ]
+    )
+    _ConnectionItem(
+        keys.connection_pk(connection_id),
+        keys.connection_sk(),
+        user_id=int(session.user_id),
+        session_id=session.session_id,
+        connected_ms=connected_ms,
+        expires_at=expires,
+    ).save()
+
+
+class Handoff(Enum):
+    LIVE = "live"
+    LOG_MOVED = "log_moved"  # replay the new entries, then try again
+    SESSION_MOVED = "session_moved"  # the session left this connection: stop
+
+
+def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
+    """Hand the session to live delivery from ``replayed_to + 1``, if the log has not moved.
+
+    One transaction: the log head must still be ``replayed_to`` and the session still on this
+    connection. So no entry is ever both skipped by the replay and by live delivery.
+    """
+    try:
+        with transaction() as tx:
+            head_item, head_unchanged = head_condition(shard, replayed_to)
+            tx.condition_check(
+                type(head_item), head_item.pk, head_item.sk, condition=head_unchanged
+            )
+            tx.update(
+                session,
+                actions=[SessionItem.live_from.set(replayed_to + 1)],
+                condition=SessionItem.connection_id == session.connection_id,
+            )
+    except TransactWriteError as exc:
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        reasons = exc.cancellation_reasons
+        session_reason = reasons[1] if len(reasons) > 1 else None
+        if session_reason is not None and session_reason.code == "ConditionalCheckFailed":
+            return Handoff.SESSION_MOVED
+        return Handoff.LOG_MOVED
+    return Handoff.LIVE
+
+
+def detach(user_id: int, session_id: str, connection_id: str, ttl_s: int) -> bool:
+    """The session's connection closed; it stays resumable until its TTL. False if it had moved."""
+    session = SessionItem(keys.session_pk(user_id), keys.session_sk(session_id))
+    try:
+        session.update(
+            actions=[
+                SessionItem.connection_id.remove(),
+                SessionItem.disconnected_ms.set(_now_ms()),
+                SessionItem.gsi1pk.remove(),
+                SessionItem.gsi1sk.remove(),
+                SessionItem.expires_at.set(_expiry(ttl_s)),
+            ],
+            condition=SessionItem.connection_id == connection_id,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def touch_heartbeat(user_id: int, session_id: str, connection_id: str) -> bool:
+    """Record a heartbeat; False when the session is not on this connection."""
+    session = SessionItem(keys.session_pk(user_id), keys.session_sk(session_id))
+    try:
+        session.update(
+            actions=[SessionItem.last_heartbeat_ms.set(_now_ms())],
+            condition=SessionItem.connection_id == connection_id,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def live_sessions(shard: int) -> Iterator[SessionItem]:
+    """Every session with a live connection on a shard (for the sweeper, never a request)."""
+    yield from SessionItem.live_index.query(keys.live_sessions_gsi1pk(shard))
+
+
+# ---------------------------------------------------------------- fan-out reads
+def subscribers(scope: str, shard: int) -> list[Subscription]:
+    """The sessions on a shard that listen to a scope."""
+    return [
+        Subscription(int(item.user_id), item.session_id)
+        for item in _SubscriptionItem.query(
+            keys.subscription_pk(scope),
+            _SubscriptionItem.sk.startswith(keys.subscription_sk_prefix(shard)),
+            consistent_read=True,
+        )
+    ]
+
+
+def sessions_of(subscriptions: Iterable[Subscription]) -> list[SessionItem]:
+    """The session items behind subscriptions (BatchGet, consistent)."""
+    wanted = {(s.user_id, s.session_id) for s in subscriptions}
+    if not wanted:
+        return []
+    return list(
+        SessionItem.batch_get(
+            [(keys.session_pk(u), keys.session_sk(s)) for u, s in wanted],
+            consistent_read=True,
+        )
+    )
+
+
+def user_sessions(user_id: int) -> list[SessionItem]:
+    return list(
+        SessionItem.query(
+            keys.session_pk(user_id), SessionItem.sk.startswith(keys.SESSION_SK_PREFIX)
+        )
+    )

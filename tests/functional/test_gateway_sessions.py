@@ -1,0 +1,253 @@
+"""Gateway sessions under moto: sequencing, IDENTIFY, RESUME, delivery plans, the sweeper."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.auth.keysource import load_keyring
+from shared.auth.tokens import issue_access_token
+from shared.config import get_settings
+from shared.domain.events import EventName, GatewayEvent
+from shared.gateway import commands, fanout, lifecycle
+from shared.gateway.directory import set_directory
+from shared.gateway.session import PAUSED
+from shared.storage import gateway_log, sessions
+from shared.storage.outbox import PendingEvent, pending_from_record, record_of
+from tests.functional.conftest import FakeLambdaContext, frames_posted, load_event
+from websocket_routes.default import app as default_app
+
+USER = 42
+OTHER = 43
+GUILD = 7
+
+
+class FakeDirectory:
+    """The directory port, with one guild of which both users are members."""
+
+    def __init__(self) -> None:
+        self.hidden: set[tuple[int, int]] = set()  # (channel, user) pairs that may not view
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        return {"id": str(user_id), "username": f"user{user_id}"}
+
+    def guild_ids(self, user_id: int) -> list[int]:
+        return [GUILD]
+
+    def dm_channel_ids(self, user_id: int) -> list[int]:
+        return []
+
+    def guild_snapshot(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        return {"id": str(guild_id), "name": "g"}
+
+    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
+        return {u for u in user_ids if (channel_id, u) not in self.hidden}
+
+
+@pytest.fixture
+def directory(table: str, monkeypatch: pytest.MonkeyPatch) -> FakeDirectory:
+    # The issuer's JWKS, without the HTTP fetch: the local ring holds the same public keys.
+    monkeypatch.setattr(commands, "issuer_keys", lambda: load_keyring(get_settings()))
+    fake = FakeDirectory()
+    set_directory(fake)
+    return fake
+
+
+def token_for(user_id: int) -> str:
+    settings = get_settings()
+    return issue_access_token(
+        load_keyring(settings),
+        user_id=user_id,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_s=600,
+    ).token
+
+
+def message_event(connection_id: str, frame: dict[str, Any], user_id: int = USER) -> dict[str, Any]:
+    event = load_event("ws-heartbeat.json")
+    context = event["requestContext"]
+    context["connectionId"] = connection_id
+    context["authorizer"] = {"principalId": str(user_id), "userId": str(user_id)}
+    event["body"] = json.dumps(frame)
+    return event
+
+
+def send(connection_id: str, frame: dict[str, Any], user_id: int = USER) -> None:
+    default_app.lambda_handler(message_event(connection_id, frame, user_id), FakeLambdaContext())
+
+
+def identify(connection_id: str, user_id: int = USER) -> str:
+    lifecycle.connected(connection_id, user_id)
+    send(connection_id, {"op": 2, "d": {"token": token_for(user_id), "properties": {}}}, user_id)
+    ready = frames_posted(connection_id)[0]
+    assert ready["t"] == "READY"
+    return str(ready["d"]["session_id"])
+
+
+def emit_and_sequence(*events: GatewayEvent) -> list[gateway_log.LogEntry]:
+    """What the fan-out's first stage does with the outbox items the stream carries."""
+    pending = [outboxed(event) for event in events]
+    return gateway_log.append(0, pending, ttl_s=360)
+
+
+def outboxed(event: GatewayEvent) -> PendingEvent:
+    item = record_of(event, datetime.now(UTC))
+    item.save()
+    found = pending_from_record({"eventName": "INSERT", "dynamodb": {"NewImage": item.serialize()}})
+    assert found is not None
+    return found
+
+
+def message(n: int, guild: int = GUILD, channel: int = 99) -> GatewayEvent:
+    return GatewayEvent(EventName.MESSAGE_CREATE, guild, {"n": n}, channel_id=channel)
+
+
+def test_append_gives_dense_positions_in_order(directory: FakeDirectory) -> None:
+    first = emit_and_sequence(*(message(n) for n in range(3)))
+    second = emit_and_sequence(*(message(n) for n in range(3, 130)))  # several transactions
+    positions = [e.position for e in first + second]
+    assert positions == list(range(1, 131))
+    assert [e.event.d["n"] for e in first + second] == list(range(130))
+    assert gateway_log.head(0) == 130
+    replay = list(gateway_log.read_after(0, 100, 130))
+    assert [e.position for e in replay] == list(range(101, 131))
+
+
+def test_a_retried_batch_is_not_sequenced_twice(directory: FakeDirectory) -> None:
+    pending = outboxed(message(1))
+    assert [e.position for e in gateway_log.append(0, [pending], ttl_s=360)] == [1]
+    assert gateway_log.append(0, [pending], ttl_s=360) == []
+    assert gateway_log.head(0) == 1
+
+
+def test_identify_sends_ready_then_guilds_and_goes_live(directory: FakeDirectory) -> None:
+    emit_and_sequence(message(0))  # before the session: not for it
+    session_id = identify("conn-a")
+    frames = frames_posted("conn-a")
+    assert [f["t"] for f in frames] == ["READY", "GUILD_CREATE"]
+    ready = frames[0]
+    assert ready["s"] == 1
+    assert ready["d"]["user"]["id"] == str(USER)
+    assert ready["d"]["guilds"] == [str(GUILD)]
+    assert ready["d"]["heartbeat_interval"] == get_settings().heartbeat_interval_ms
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    assert session.live_from == 2
+    assert session.connection_id == "conn-a"
+
+
+def test_second_identify_on_a_connection_is_refused(directory: FakeDirectory) -> None:
+    identify("conn-a")
+    send("conn-a", {"op": 2, "d": {"token": token_for(USER)}})
+    assert frames_posted("conn-a")[-1]["d"]["code"] == "already_identified"
+
+
+def test_deliveries_follow_live_from_scope_and_channel_visibility(
+    directory: FakeDirectory,
+) -> None:
+    identify("conn-a", USER)
+    identify("conn-b", OTHER)
+    directory.hidden.add((99, OTHER))
+    entries = emit_and_sequence(
+        message(1),
+        GatewayEvent(EventName.GUILD_UPDATE, GUILD, {"x": 1}),
+        message(2, guild=GUILD + 1, channel=5),
+    )
+    plans = {
+        d.connection_id: [json.loads(f) for f in d.frames] for d in fanout._deliveries(entries, 0)
+    }
+    assert [f["t"] for f in plans["conn-a"]] == ["MESSAGE_CREATE", "GUILD_UPDATE"]
+    assert [f["s"] for f in plans["conn-a"]] == [1, 2]
+    assert [f["t"] for f in plans["conn-b"]] == ["GUILD_UPDATE"]  # may not view channel 99
+
+
+def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> None:
+    session_id = identify("conn-a")
+    emit_and_sequence(message(1), message(2))
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(message(3), message(4))
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": token_for(USER), "session_id": session_id, "seq": 2}})
+    frames = frames_posted("conn-b")
+    assert [(f["t"], f["s"]) for f in frames] == [
+        ("MESSAGE_CREATE", 3),
+        ("MESSAGE_CREATE", 4),
+        ("RESUMED", 4),
+    ]
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    assert session.connection_id == "conn-b"
+    assert session.live_from == 5
+
+
+@pytest.mark.parametrize(
+    ("user", "seq", "why"),
+    [(OTHER, 0, "not your session"), (USER, 99, "seq beyond the head"), (USER, -1, "bad seq")],
+)
+def test_resume_that_cannot_be_exact_is_refused(
+    directory: FakeDirectory, user: int, seq: int, why: str
+) -> None:
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    lifecycle.connected("conn-b", user)
+    resume = {"token": token_for(user), "session_id": session_id, "seq": seq}
+    send("conn-b", {"op": 6, "d": resume}, user)
+    last = frames_posted("conn-b")[-1]
+    if seq < 0:
+        assert last["op"] == 12, why
+    else:
+        assert last == {"op": 9, "d": False, "s": None, "t": None}, why
+
+
+def test_resume_after_the_window_is_an_invalid_session(directory: FakeDirectory) -> None:
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    window_ms = get_settings().resume_window_s * 1000
+    session.update(
+        actions=[sessions.SessionItem.disconnected_ms.set(int(time.time() * 1000) - window_ms - 1)]
+    )
+    lifecycle.connected("conn-b", USER)
+    resume = {"token": token_for(USER), "session_id": session_id, "seq": 1}
+    send("conn-b", {"op": 6, "d": resume})
+    assert frames_posted("conn-b")[-1]["op"] == 9
+
+
+def test_heartbeat_resets_the_clock_and_the_sweeper_closes_silent_sessions(
+    directory: FakeDirectory,
+) -> None:
+    session_id = identify("conn-a")
+    send("conn-a", {"op": 1, "d": 1})
+    assert frames_posted("conn-a")[-1]["op"] == 11
+    session = sessions.get_session(USER, session_id)
+    assert session is not None
+    interval = get_settings().heartbeat_interval_ms
+    assert lifecycle.sweep(now_ms=int(session.last_heartbeat_ms) + interval).closed == 0
+    report = lifecycle.sweep(now_ms=int(session.last_heartbeat_ms) + 2 * interval + 2_000)
+    assert report.closed == 1
+    closed = sessions.get_session(USER, session_id)
+    assert closed is not None
+    assert closed.connection_id is None
+    assert closed.live_from == PAUSED or closed.disconnected_ms is not None
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "other-user"])
+def test_identify_needs_a_valid_token_of_the_connections_user(
+    directory: FakeDirectory, token: str
+) -> None:
+    lifecycle.connected("conn-x", USER)
+    sent = token_for(OTHER) if token == "other-user" else token
+    send("conn-x", {"op": 2, "d": {"token": sent}})
+    error = frames_posted("conn-x")[-1]
+    assert error["op"] == 12
+    assert error["d"]["status"] in (400, 401)
+    connection = sessions.get_connection("conn-x")
+    assert connection is not None
+    assert connection.session_id is None

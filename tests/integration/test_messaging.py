@@ -1,0 +1,143 @@
+"""Messaging through the running stack: live events to a guild's members, and history."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.integration.chat import User, guild_with
+from tests.integration.gateway_client import GatewayClient
+from tests.integration.stackproc import StackProcess
+
+pytestmark = pytest.mark.integration
+
+VIEW_CHANNEL = 1 << 10
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def online(user: User) -> GatewayClient:
+    client = GatewayClient(user.stack.info["ws_url"], user.token, user.http)
+    await client.connect()
+    await client.identify()
+    return client
+
+
+def of(t: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda frame: frame.get("t") == t
+
+
+async def test_a_joining_member_is_announced_on_the_gateway(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    owner, joiner = User.register(parley_stack, http), User.register(parley_stack, http)
+    guild = await guild_with(owner)
+    watching = await online(owner)
+    general = next(c for c in guild["channels"] if c["type"] == 0)
+    invite = await owner.call("POST", f"/channels/{general['id']}/invites", {}, expect=201)
+    await joiner.call("POST", f"/invites/{invite['code']}", expect=200)
+    added = await watching.wait_for(of("GUILD_MEMBER_ADD"))
+    assert added["d"]["user"]["id"] == joiner.id
+    await watching.drop()
+
+
+async def test_two_members_see_each_others_messages_live(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice, bob = User.register(parley_stack, http), User.register(parley_stack, http)
+    guild = await guild_with(alice, bob)
+    channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    a, b = await online(alice), await online(bob)
+    ready_s = b.last_s
+
+    sent = await alice.call("POST", f"/channels/{channel}/messages", {"content": "hi bob"}, 201)
+    created = await b.wait_for(of("MESSAGE_CREATE"))
+    assert created["d"] == sent
+    assert created["s"] > ready_s
+    assert created["d"]["author"]["id"] == alice.id
+
+    path = f"/channels/{channel}/messages/{sent['id']}"
+    await alice.call("PATCH", path, {"content": "hi bob!"}, expect=200)
+    assert (await b.wait_for(of("MESSAGE_UPDATE")))["d"]["content"] == "hi bob!"
+    await bob.call("PUT", f"{path}/reactions/%F0%9F%91%8D/@me", expect=204)
+    reaction = await a.wait_for(of("MESSAGE_REACTION_ADD"))
+    assert reaction["d"]["emoji"]["name"] == "👍"
+    assert reaction["d"]["user_id"] == bob.id
+    await alice.call("PUT", f"/channels/{channel}/pins/{sent['id']}", expect=204)
+    assert (await b.wait_for(of("CHANNEL_PINS_UPDATE")))["d"]["channel_id"] == channel
+    await bob.call("POST", f"/channels/{channel}/typing", expect=204)
+    assert (await a.wait_for(of("TYPING_START")))["d"]["user_id"] == bob.id
+    await alice.call("DELETE", path, expect=204)
+    assert (await b.wait_for(of("MESSAGE_DELETE")))["d"]["id"] == sent["id"]
+
+    history = await bob.call("GET", f"/channels/{channel}/messages?limit=10", expect=200)
+    assert sent["id"] not in [m["id"] for m in history]
+    sequence = [d["s"] for d in b.dispatches if d["t"] not in ("READY", "GUILD_CREATE")]
+    assert sequence == sorted(sequence)
+    assert b.repeats == 0
+    await a.drop()
+    await b.drop()
+
+
+async def test_a_member_who_may_not_view_a_channel_hears_nothing_of_it(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    owner, insider, outsider = (User.register(parley_stack, http) for _ in range(3))
+    guild = await guild_with(owner, insider, outsider)
+    secret = await owner.call(
+        "POST",
+        f"/guilds/{guild['id']}/channels",
+        {
+            "name": "secret",
+            "type": 0,
+            "permission_overwrites": [
+                {"id": guild["id"], "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+                {"id": insider.id, "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+            ],
+        },
+        expect=201,
+    )
+    general = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    inside, outside = await online(insider), await online(outsider)
+    await owner.call("POST", f"/channels/{secret['id']}/messages", {"content": "psst"}, 201)
+    await owner.call("POST", f"/channels/{general}/messages", {"content": "hello all"}, 201)
+    assert (await inside.wait_for(of("MESSAGE_CREATE")))["d"]["content"] == "psst"
+    seen = await outside.wait_for(of("MESSAGE_CREATE"))
+    assert seen["d"]["content"] == "hello all"  # the secret one, sent first, never came
+    assert all(d["d"].get("channel_id") != secret["id"] for d in outside.events("MESSAGE_CREATE"))
+    await outsider.call("GET", f"/channels/{secret['id']}/messages", expect=403)
+    await inside.drop()
+    await outside.drop()
+
+
+async def test_history_pages_across_250_messages(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    author = User.register(parley_stack, http)
+    guild = await guild_with(author)
+    channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    sent = []
+    for n in range(250):
+        message = await author.call(
+            "POST", f"/channels/{channel}/messages", {"content": f"m{n}"}, 201
+        )
+        sent.append(message["id"])
+    pages, before = [], None
+    while True:
+        query = f"?limit=100&before={before}" if before else "?limit=100"
+        page = await author.call("GET", f"/channels/{channel}/messages{query}", expect=200)
+        if not page:
+            break
+        pages.append(page)
+        before = page[-1]["id"]
+    assert [len(p) for p in pages] == [100, 100, 50]
+    assert [m["id"] for p in pages for m in p] == list(reversed(sent))
+    for bad in ("?before=abc", "?limit=0", "?limit=101"):
+        await author.call("GET", f"/channels/{channel}/messages{bad}", expect=400)
