@@ -265,9 +265,7 @@ class Stack:
                 flag = "--http-port" if what == "HTTP API" else "--ws-port"
                 raise PortInUse(what, self.settings.host, port, flag) from exc
             raise
-        server = site._server
-        assert server is not None
-        return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+        return int(runner.addresses[0][1])  # (host, port) of the socket the site bound
 
     async def stop(self) -> None:
         """Close every port and child process; safe to call after a failed start."""

@@ -83,7 +83,7 @@ class GatewayClient:
         await self.send(
             {"op": 6, "d": {"token": self.token, "session_id": self.session_id, "seq": self.last_s}}
         )
-        return await self.wait_for(lambda f: f.get("t") == "RESUMED" or f.get("op") == 9)
+        return await self.wait_for(lambda f: f.get("t") == "RESUMED" or f.get("op") in (9, 12))
 
     async def heartbeat(self) -> dict[str, Any]:
         await self.send({"op": 1, "d": self.last_s})

@@ -63,7 +63,7 @@ def outbox(records: list[dict[str, Any]], guild_id: str) -> list[dict[str, Any]]
         image = record["dynamodb"].get("NewImage") or {}
         if record["eventName"] != "INSERT" or image.get("type", {}).get("S") != "event":
             continue
-        if image["guild_id"]["N"] != guild_id:
+        if image.get("guild_id", {}).get("N") != guild_id:  # user-scoped events have none
             continue
         events.append(
             {
