@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import pstats
+import secrets
 import signal
 import sys
 import tempfile
@@ -108,6 +109,22 @@ async def _client_loop(
         check(msg.data)
         if latencies is not None:
             latencies.append(time.perf_counter() - started)
+
+
+async def signed_in(info: dict[str, Any]) -> str:
+    """The gateway URL with a fresh user's access token: $connect refuses anyone without one."""
+    name = f"bench{secrets.token_hex(6)}"
+    body = {"username": name, "email": f"{name}@example.com", "password": "correct horse battery"}
+    async with (
+        ClientSession() as session,
+        session.post(f"{info['http_url']}/api/v1/auth/register", json=body) as response,
+    ):
+        if response.status != 201:
+            raise BenchError(
+                f"could not register a user: {response.status} {await response.text()}"
+            )
+        token = (await response.json())["access_token"]
+    return f"{info['ws_url']}?token={token}"
 
 
 async def drive(
@@ -257,7 +274,8 @@ async def emulator_pass(config: LoadConfig, workdir: Path, idle_s: float) -> Emu
             await asyncio.sleep(idle_s)
             idle = cpu_delta(start, sampler.snapshot())
         before, after = _sampler_pair(sampler)
-        load, first, last = await drive(info["ws_url"], check_ack, config, before, after)
+        url = await signed_in(info)
+        load, first, last = await drive(url, check_ack, config, before, after)
         children = child.remember_descendants()
         counts: dict[str, int] = {}
         for proc in children:
@@ -356,7 +374,7 @@ async def profile_pass(config: LoadConfig, workdir: Path, out: Path) -> ProfileR
         async def stop() -> str:
             return await _command(child, "stop")
 
-        load, _, _ = await drive(info["ws_url"], check_ack, config, start, stop)
+        load, _, _ = await drive(await signed_in(info), check_ack, config, start, stop)
         with contextlib.suppress(BenchError, TimeoutError, ConnectionError):
             await _command(child, "quit", timeout_s=30)
         return ProfileRun(load, out, sorted(profile_dir.glob("worker-*.pstats")))
@@ -623,9 +641,7 @@ async def echo_server(ready_file: Path) -> None:
     try:
         site = web.TCPSite(runner, LOOPBACK, 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+        port = int(runner.addresses[0][1])
         write_ready_file(ready_file, {"ws_url": f"ws://{LOOPBACK}:{port}/"})
         await stop.wait()
     finally:
