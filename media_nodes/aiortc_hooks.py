@@ -11,7 +11,12 @@ decoder thread, and its senders pull frames from a track. An SFU wants neither, 
   the SSRC (``RTCRtpSender._ssrc``) and the parameters the sender negotiated, which it captures by
   wrapping the sender's public ``send``;
 - gives each sending transceiver a track that never yields, so the sender's own RTP loop sleeps
-  instead of polling every 20 ms (its RTCP loop still sends reports and answers NACK/PLI).
+  instead of polling every 20 ms (its RTCP loop still sends reports and answers NACK/PLI);
+- after the node rewrites one of its own offers (the client's payload type and extension ids),
+  sets each transceiver's codecs and header extensions (``_codecs``, ``_headerExtensions``) to
+  what that offer says: ``createOffer`` resets them to aiortc's defaults, and a receiver or sender
+  that starts while the offer is out (DTLS connecting meanwhile) would otherwise be registered with
+  Opus 96 and aiortc's extension ids, and drop every packet the client sends with its own.
 
 aiortc is pinned exactly (``aiortc==1.16.0``); :func:`check_internals` raises if an upgrade moved
 any of this, and the node calls it before it serves, and a unit test calls it too.
@@ -29,10 +34,12 @@ import aioice.ice
 import aioice.stun
 import aiortc
 import aiortc.rtcicetransport
-from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import sdp as aiortc_sdp
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpSendParameters
+from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.rtp import RtpPacket
 from av.frame import Frame
 from av.packet import Packet
@@ -45,6 +52,7 @@ __all__ = [
     "InboundTap",
     "check_internals",
     "install_inbound_tap",
+    "keep_offered_parameters",
     "on_send_parameters",
     "opus_only",
     "restrict_host_addresses",
@@ -92,6 +100,14 @@ def check_internals() -> None:
         problems.append("RTCRtpSender no longer pulls its track (IdleTrack would not idle it)")
     if list(inspect.signature(RTCRtpSender.send).parameters) != ["self", "parameters"]:
         problems.append("RTCRtpSender.send(parameters) changed")
+    offer = inspect.getsource(RTCPeerConnection.createOffer)
+    if "transceiver._codecs = " not in offer or "transceiver._headerExtensions = " not in offer:
+        problems.append("createOffer no longer resets the transceivers' _codecs/_headerExtensions")
+    if "_set_mline_index(" not in offer or not hasattr(RTCRtpTransceiver, "_get_mline_index"):
+        problems.append("createOffer no longer numbers the transceivers' m-lines")
+    transceiver_init = inspect.getsource(RTCRtpTransceiver.__init__)
+    if "self._codecs" not in transceiver_init or "self._headerExtensions" not in transceiver_init:
+        problems.append("RTCRtpTransceiver no longer keeps _codecs and _headerExtensions")
     if list(inspect.signature(aioice.ice.Connection.request_received).parameters) != [
         "self",
         "message",
@@ -154,6 +170,21 @@ def install_inbound_tap(receiver: RTCRtpReceiver, tap: InboundTap) -> None:
 
     # An instance attribute shadows the method for this receiver only.
     vars(receiver)["_handle_rtp_packet"] = handle
+
+
+def keep_offered_parameters(pc: RTCPeerConnection, offer: aiortc_sdp.SessionDescription) -> None:
+    """Make each transceiver's codecs and header extensions those of its m-line in ``offer``.
+
+    Call it after rewriting an offer ``createOffer`` made and before setting it: the receivers and
+    senders aiortc starts later read these, and must agree with the SDP the client answers. (A new
+    transceiver has no MID until the offer is set; ``createOffer`` gave each its m-line index.)
+    """
+    for transceiver in pc.getTransceivers():
+        index = transceiver._get_mline_index()
+        if index is not None and index < len(offer.media):
+            media = offer.media[index]
+            transceiver._codecs = list(media.rtp.codecs)
+            transceiver._headerExtensions = list(media.rtp.headerExtensions)
 
 
 def on_send_parameters(

@@ -34,6 +34,7 @@ from media_nodes.aiortc_hooks import (
     MID_URI,
     IdleTrack,
     install_inbound_tap,
+    keep_offered_parameters,
     on_send_parameters,
     opus_only,
     send_rtp,
@@ -269,7 +270,8 @@ class Session:
         async with self._sdp_lock:
             offer = await self.pc.createOffer()
             aligned = _align_offer(offer.sdp, self._extension_ids, self.inbound_pt)
-            await self.pc.setLocalDescription(RTCSessionDescription(sdp=aligned, type="offer"))
+            keep_offered_parameters(self.pc, aligned)
+            await self.pc.setLocalDescription(RTCSessionDescription(sdp=str(aligned), type="offer"))
         tracks = {
             slot.transceiver.mid: slot.source
             for slot in self.slots
@@ -324,7 +326,9 @@ def _negotiated_extensions(sdp_text: str) -> dict[str, int]:
     return {}
 
 
-def _align_offer(sdp_text: str, extension_ids: dict[str, int], opus_pt: int | None) -> str:
+def _align_offer(
+    sdp_text: str, extension_ids: dict[str, int], opus_pt: int | None
+) -> aiortc_sdp.SessionDescription:
     """The node's offer with the header extension ids and Opus payload type the client chose.
 
     aiortc builds every offer from its own defaults (mid=1, audio level=2, Opus=96), while a
@@ -347,4 +351,4 @@ def _align_offer(sdp_text: str, extension_ids: dict[str, int], opus_pt: int | No
             opus = [replace(c, payloadType=opus_pt) for c in opus]
         media.rtp.codecs = opus
         media.fmt = [c.payloadType for c in opus]
-    return str(description)
+    return description

@@ -79,6 +79,17 @@ async def inbound(page: Page) -> dict[str, dict[str, Any]]:
 DEADLINE_S = 60.0
 
 
+#: What a timed-out wait reports: the page's signalling and connection state, and its inbound.
+DIAGNOSIS = """async () => ({
+  errors: window.voice.errors,
+  signalling: window.voice.messages.filter((op) => op !== "speaking"),
+  tracks: window.voice.tracks,
+  connection: window.voice.pc.connectionState,
+  transceivers: window.voice.pc.getTransceivers().map((t) => [t.mid, t.currentDirection]),
+  inbound: await window.inbound(),
+})"""
+
+
 async def eventually(page: Page, check: Any, within_s: float, what: str) -> Any:
     deadline = time.monotonic() + within_s
     while True:
@@ -86,7 +97,8 @@ async def eventually(page: Page, check: Any, within_s: float, what: str) -> Any:
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within_s:g} s waiting for {what}")
+            state = await page.evaluate(DIAGNOSIS)
+            raise AssertionError(f"timed out after {within_s:g} s waiting for {what}: {state}")
         await page.wait_for_timeout(100)
 
 
