@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
-from pynamodb.connection import Connection, TableConnection
+from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -40,15 +40,6 @@ class Entity(ParleyItem):
     gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     gsi1 = Gsi1()
-
-    @classmethod
-    def _get_connection(cls) -> TableConnection:
-        """Every kind of item shares one connection, so one botocore client: creating a client
-        (loading DynamoDB's service model) is most of a cold start, and pynamodb would
-        otherwise make one per model class."""
-        if cls is Entity:
-            return super()._get_connection()
-        return Entity._get_connection()
 
 
 def connection() -> Connection:

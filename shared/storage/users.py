@@ -15,7 +15,6 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.auth.users import User, fold
-from shared.config import get_settings
 from shared.domain.events import GatewayEvent
 from shared.errors import Conflict, Unavailable
 from shared.storage import outbox
@@ -58,7 +57,8 @@ class UserRecord:
 
 
 def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
+    """The table's one connection (a new ``Connection`` would build a botocore client each time)."""
+    return UserItem._get_connection().connection
 
 
 def _to_record(item: UserItem) -> UserRecord:

@@ -53,3 +53,21 @@ def test_ping_store_without_the_table_is_unavailable() -> None:
     with pytest.raises(Unavailable) as caught:
         ping_store()
     assert caught.value.code == "unavailable"
+
+
+@pytest.mark.parametrize("first", ["transaction", "session", "member"])
+def test_every_item_class_queries_its_index_whichever_connected_first(first: str) -> None:
+    """A warm Lambda keeps one connection; the class that made it must not decide which
+    indexes the others may query (it did: "Table … has no index: GSI1" after a transaction)."""
+    from shared.storage import members, sessions
+    from shared.storage.entity import Entity
+    from shared.storage.table import transaction
+
+    {
+        "transaction": lambda: transaction(),
+        "session": lambda: sessions.SessionItem._get_connection(),
+        "member": lambda: Entity._get_connection(),
+    }[first]()
+    assert members.guild_ids_of(7, after=0, before=None, limit=10) == []
+    assert list(sessions.live_sessions(0)) == []
+    assert ParleyItem._get_connection() is Entity._get_connection()
