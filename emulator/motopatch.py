@@ -1,47 +1,110 @@
-"""Speed only: moto's TransactWriteItems deep-copies the whole table as its rollback point,
-*including the stream's record history*, which only grows. Each transaction then costs time in
-proportion to every write made before it, and a test with a few hundred writes crawls.
+"""Speed only: moto's TransactWriteItems keeps its rollback point by deep-copying every table the
+transaction names: every item, and the stream's whole record history. A transaction then costs
+time in proportion to everything ever written, and a local stack slows down the longer it runs
+(a thousand-message test crawled to seconds per send).
 
-Stream records are never changed once appended, so a rollback point needs only a copy of the
-*list* of records, not of the records themselves. This replaces the shard's deep copy with
-exactly that; what moto stores and answers is unchanged (a rolled-back transaction still drops
-the records it appended). The same growth affects `parley dev`'s embedded store (reported to
-the lead); the embedded store (emulator/store_server.py) and the tests apply it.
+A rollback needs far less: the items the transaction may write (it names their keys) as they
+were, and how long each table's stream was. :func:`cheap_transactions` keeps exactly that,
+lets moto run the transaction unchanged on the live table (its own "copy" becomes the table
+itself), and on failure puts those items back and cuts the stream back to its length. What moto
+stores and answers is unchanged: a cancelled transaction leaves no item and no stream record
+behind. The live table object is never swapped for a copy either, so stream readers keep their
+shard (a swap orphaned the iterators of a stream consumer).
+
+The embedded store (emulator/store_server.py) and the functional tests apply it.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 
-__all__ = ["light_stream_snapshots"]
+__all__ = ["cheap_transactions"]
 
-
-def _snapshot(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
-    clone = copy.copy(self)
-    memo[id(self)] = clone
-    clone.table = memo.get(id(self.table), self.table)
-    clone.items = list(self.items)
-    return clone
+_Key = tuple[str, DynamoType, DynamoType | None]
 
 
-_HOOK = "__deepcopy__"
+class _RollbackPoint:
+    """What a transaction may change, as it was before: items by key and stream lengths."""
+
+    def __init__(self) -> None:
+        self.items: dict[_Key, tuple[Table, Item | None]] = {}
+        self.streams: dict[str, tuple[Table, int]] = {}
+
+    def keep(self, backend: DynamoDBBackend, op: dict[str, Any], put: bool) -> None:
+        table = backend.tables.get(op.get("TableName", ""))
+        if table is None:
+            return  # moto refuses the transaction before writing anything
+        attrs = op.get("Item" if put else "Key") or {}
+        if table.hash_key_attr not in attrs:
+            return
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = None
+        if table.range_key_attr is not None:
+            if table.range_key_attr not in attrs:
+                return
+            range_value = DynamoType(attrs[table.range_key_attr])
+        key = (table.name, hash_value, range_value)
+        if key not in self.items:
+            self.items[key] = (table, copy.deepcopy(table.get_item(hash_value, range_value)))
+        if table.name not in self.streams and table.stream_shard is not None:
+            self.streams[table.name] = (table, len(table.stream_shard.items))
+
+    def restore(self) -> None:
+        for (_, hash_value, range_value), (table, item) in self.items.items():
+            if range_value is None:
+                if item is None:
+                    table.items.pop(hash_value, None)
+                else:  # a table without a range key keeps the item itself under its hash
+                    cast(dict[DynamoType, Item], table.items)[hash_value] = item
+            elif item is None:
+                table.items[hash_value].pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = item
+        for table, length in self.streams.values():
+            if table.stream_shard is not None:
+                del table.stream_shard.items[length:]
+
+
+def _same_table(self: Table, memo: dict[int, Any]) -> Table:
+    return self
+
+
+_DEEPCOPY = "__deepcopy__"
+_METHOD = "transact_write_items"
 
 
 @contextmanager
-def light_stream_snapshots() -> Iterator[None]:
-    """While inside: a shard's rollback copy copies its list of records, not the records."""
-    had = _HOOK in StreamShard.__dict__
-    previous = StreamShard.__dict__.get(_HOOK)
-    setattr(StreamShard, _HOOK, _snapshot)
+def cheap_transactions() -> Iterator[None]:
+    """While inside: transactions keep only what they may change as their rollback point."""
+    original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None]
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        point = _RollbackPoint()
+        for entry in transact_items if len(transact_items) <= 100 else []:
+            for op_type, op in entry.items():
+                if isinstance(op, dict):
+                    point.keep(self, op, put=op_type == "Put")
+        setattr(Table, _DEEPCOPY, _same_table)
+        try:
+            original(self, transact_items)
+        except BaseException:
+            point.restore()
+            raise
+        finally:
+            delattr(Table, _DEEPCOPY)
+
+    if _DEEPCOPY in Table.__dict__:
+        raise RuntimeError("moto's Table defines __deepcopy__ now: review cheap_transactions")
+    setattr(DynamoDBBackend, _METHOD, transact_write_items)
     try:
         yield
     finally:
-        if had:
-            setattr(StreamShard, _HOOK, previous)
-        else:
-            delattr(StreamShard, _HOOK)
+        setattr(DynamoDBBackend, _METHOD, original)

@@ -22,7 +22,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from emulator.motopatch import light_stream_snapshots
+from emulator.motopatch import cheap_transactions
 
 __all__ = ["SerialApp", "main"]
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     port = server.server_address[1]
     print(f"READY {args.host}:{port}", flush=True)
     try:
-        with light_stream_snapshots():  # transactions stay fast as the stream grows
+        with cheap_transactions():  # transactions stay fast as the stream grows
             server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()

@@ -22,7 +22,7 @@ from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from emulator.motopatch import light_stream_snapshots
+from emulator.motopatch import cheap_transactions
 from shared.config import get_settings
 from shared.gateway.connections import management_client
 from shared.storage.table import ParleyItem
@@ -129,9 +129,9 @@ def no_table(table_name: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _light_stream_snapshots() -> Iterator[None]:
-    """moto copies the whole stream history per transaction; see tests/motopatch.py."""
-    with light_stream_snapshots():
+def _cheap_transactions() -> Iterator[None]:
+    """moto copies whole tables per transaction; see emulator/motopatch.py."""
+    with cheap_transactions():
         yield
 
 
