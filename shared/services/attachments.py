@@ -5,8 +5,8 @@
    size; TTL) and a presigned POST returned whose policy makes S3 refuse any other type or size.
 2. ``prepare`` and ``claim``, inside ``send_message``: each id must be a recorded, unexpired
    upload of this author in this channel, and the object must be in the bucket with exactly
-   the declared size (HeadObject). The object is copied under ``attachments/`` and the record deleted in the
-   message's own transaction, so an attachment serves one message only.
+   the declared size (HeadObject). The object is copied under ``attachments/`` and the record
+   deleted in the message's own transaction, so an attachment serves one message only.
 """
 
 from __future__ import annotations
