@@ -156,16 +156,25 @@ def ensure_tables(endpoint_url: str | None, region: str, tables: list[TableSpec]
     return created
 
 
+#: CloudFormation's names of a CORS rule's lists, and the S3 API's.
+_CORS_KEYS = {
+    "AllowedOrigins": "AllowedOrigins",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedHeaders": "AllowedHeaders",
+    "ExposedHeaders": "ExposeHeaders",
+}
+
+
 def _cors_rules(bucket: BucketSpec) -> list[dict[str, Any]]:
     """The template's CORS rules in the S3 API's shape (a CommaDelimitedList parameter
     resolves to one string locally: split it as CloudFormation would)."""
     rules = []
     for rule in (bucket.properties.get("CorsConfiguration") or {}).get("CorsRules") or []:
         shaped: dict[str, Any] = {}
-        for key in ("AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposedHeaders"):
+        for key, api_key in _CORS_KEYS.items():
             value = rule.get(key)
             if value is not None:
-                shaped[key] = value.split(",") if isinstance(value, str) else list(value)
+                shaped[api_key] = value.split(",") if isinstance(value, str) else list(value)
         if "MaxAge" in rule:
             shaped["MaxAgeSeconds"] = int(rule["MaxAge"])
         rules.append(shaped)

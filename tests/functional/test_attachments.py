@@ -319,3 +319,18 @@ def test_attaching_in_a_channel_needs_attach_files(room: tuple[int, str]) -> Non
     assert request("PUT", base, user=owner, body=deny).status == 204
     assert send(member, channel, [attachment_id], "with file").status == 403
     assert send(member, channel, [], "without file").status == 201
+
+
+# ---------------------------------------------------------------- the emulator's bucket
+def test_the_emulator_creates_the_templates_bucket_with_its_cors_rules() -> None:
+    from emulator.store import ensure_buckets
+    from tests.functional.apigw import template
+
+    (spec,) = template().buckets.values()
+    assert ensure_buckets(None, "us-east-1", [spec]) == [spec.name]
+    assert ensure_buckets(None, "us-east-1", [spec]) == []  # already there: kept as it is
+    (rule,) = s3().get_bucket_cors(Bucket=spec.name)["CORSRules"]
+    assert rule["AllowedOrigins"] == ["*"]
+    assert {"GET", "POST"} <= set(rule["AllowedMethods"])
+    assert rule["ExposeHeaders"] == ["ETag"]
+    assert rule["MaxAgeSeconds"] == 3000
