@@ -196,14 +196,14 @@ def ensure_buckets(endpoint_url: str | None, region: str, buckets: list[BucketSp
         if region != "us-east-1":
             args["CreateBucketConfiguration"] = {"LocationConstraint": region}
         try:
-            client.create_bucket(**args)
-            created.append(bucket.name)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] not in (
-                "BucketAlreadyOwnedByYou",
-                "BucketAlreadyExists",
-            ):
+            client.head_bucket(Bucket=bucket.name)
+        except ClientError:
+            # us-east-1 answers 200 to creating a bucket one owns: ask first, then create.
+            try:
+                client.create_bucket(**args)
+            except ClientError as exc:
                 raise StoreError(f"cannot create bucket {bucket.name}: {exc}") from exc
+            created.append(bucket.name)
         rules = _cors_rules(bucket)
         if rules:
             client.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": rules})
