@@ -16,6 +16,7 @@ from shared.limits.bucket import Rate
 from shared.limits.http import rate_limited
 from shared.limits.limiter import Limit
 from shared.services import attachments
+from shared.services.attachments import FileToUpload
 
 router = APIGatewayHttpRouter()
 
@@ -29,14 +30,11 @@ UPLOADS_PER_CHANNEL = Limit(
     middlewares=[rate_limited((UPLOADS_PER_CHANNEL, user_in_channel))],
 )
 def request_upload(channel_id: str, body: RequestUpload) -> Response[Any]:
-    """201 with the attachment id and a presigned POST (url + form fields) to upload it with."""
-    return created(
-        attachments.request_upload(
-            path_id(channel_id, "channel_id"),
-            caller_id(router),
-            body.filename,
-            body.content_type,
-            body.size,
-            datetime.now(UTC),
-        )
-    )
+    """201 with presigned POSTs (url + form fields) to upload with: for one file
+    ``{"filename", "content_type", "size"}``, or Discord's batch ``{"files": [...]}``."""
+    channel, user, now = path_id(channel_id, "channel_id"), caller_id(router), datetime.now(UTC)
+    if body.files is not None:
+        files = [(f.id, FileToUpload(f.filename, f.content_type, f.file_size)) for f in body.files]
+        return created(attachments.request_uploads(channel, user, files, now))
+    file = FileToUpload(body.filename or "", body.content_type or "", body.size or 0)
+    return created(attachments.request_upload(channel, user, file, now))

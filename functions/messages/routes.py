@@ -63,7 +63,7 @@ def send(channel_id: str, body: SendMessage) -> Response[Any]:
             caller_id(router),
             body.content,
             reply_to,
-            body.attachments,
+            body.attachment_ids(),
         )
     )
 

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_FILENAME",
     "AttachmentTooLarge",
     "Upload",
+    "attachment_id_of_key",
     "check_content_type",
     "check_size",
     "clean_filename",
@@ -116,6 +117,21 @@ def pending_key(channel_id: int, attachment_id: int, filename: str) -> str:
 def stored_key(channel_id: int, attachment_id: int, filename: str) -> str:
     """Where a used attachment lives, beside its channel's other files."""
     return f"attachments/{channel_id}/{attachment_id}/{filename}"
+
+
+_PENDING_KEY = re.compile(r"^pending/\d{1,20}/(\d{1,20})/[^/]+$")
+
+
+def attachment_id_of_key(key: str) -> int:
+    """The attachment a ``pending_key`` belongs to (Discord-style clients name an upload by the
+    key they were given); ValueError when ``key`` is not one."""
+    match = _PENDING_KEY.match(key)
+    if match is None:
+        raise ValueError("not an upload key")
+    value = int(match.group(1))
+    if value >= 1 << 63:
+        raise ValueError("not an upload key")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

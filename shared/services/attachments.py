@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,41 +32,93 @@ from shared.storage import attachment_objects as objects
 from shared.storage import uploads
 from shared.storage.transaction import Transaction
 
-__all__ = ["ATTACH", "claim", "prepare", "request_upload", "signed"]
+__all__ = [
+    "ATTACH",
+    "FileToUpload",
+    "claim",
+    "prepare",
+    "request_upload",
+    "request_uploads",
+    "signed",
+]
 
 #: What attaching a file takes in a channel.
 ATTACH = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.ATTACH_FILES
 
 
+@dataclass(frozen=True, slots=True)
+class FileToUpload:
+    """What a client says of a file before uploading it (S3 holds it to type and size)."""
+
+    filename: str
+    content_type: str
+    size: int
+
+
+def _grant(
+    channel_id: int, user_id: int, files: Sequence[FileToUpload], now: datetime
+) -> list[tuple[Upload, objects.PresignedPost]]:
+    """Check every file, then the caller's permissions, then record and sign each upload."""
+    settings = get_settings()
+    if len(files) > MAX_ATTACHMENTS:
+        raise Invalid(
+            f"At most {MAX_ATTACHMENTS} files at once (what one message may carry).",
+            code="too_many_attachments",
+            errors={"files": f"{len(files)} > {MAX_ATTACHMENTS}"},
+        )
+    checked = [
+        (clean_filename(f.filename), check_content_type(f.content_type), f.size) for f in files
+    ]
+    for _, _, size in checked:
+        check_size(size, settings.attachment_max_bytes)
+    channel_access(channel_id, user_id, now).require(ATTACH)
+    granted = []
+    for name, media, size in checked:
+        upload = Upload(new_id(), channel_id, user_id, name, media, size)
+        post = objects.presign_upload(
+            upload.pending_key, media, size, settings.attachment_upload_ttl_s
+        )
+        uploads.insert(upload, now + timedelta(seconds=settings.attachment_pending_ttl_s))
+        granted.append((upload, post))
+    return granted
+
+
 def request_upload(
-    channel_id: int, user_id: int, filename: str, content_type: str, size: int, now: datetime
+    channel_id: int, user_id: int, file: FileToUpload, now: datetime
 ) -> dict[str, Any]:
     """A presigned upload of one file to the channel, and the attachment id a message names."""
-    settings = get_settings()
-    name = clean_filename(filename)
-    media = check_content_type(content_type)
-    check_size(size, settings.attachment_max_bytes)
-    channel_access(channel_id, user_id, now).require(ATTACH)
-    upload = Upload(
-        id=new_id(),
-        channel_id=channel_id,
-        uploader_id=user_id,
-        filename=name,
-        content_type=media,
-        size=size,
-    )
-    post = objects.presign_upload(upload.pending_key, media, size, settings.attachment_upload_ttl_s)
-    uploads.insert(upload, now + timedelta(seconds=settings.attachment_pending_ttl_s))
+    ((upload, post),) = _grant(channel_id, user_id, [file], now)
     return {
         "attachment": {
             "id": str(upload.id),
-            "filename": name,
-            "content_type": media,
-            "size": size,
+            "filename": upload.filename,
+            "content_type": upload.content_type,
+            "size": upload.size,
         },
         "key": upload.pending_key,
         "upload": {"method": "POST", "url": post.url, "fields": post.fields},
-        "expires_in": settings.attachment_upload_ttl_s,
+        "expires_in": get_settings().attachment_upload_ttl_s,
+    }
+
+
+def request_uploads(
+    channel_id: int, user_id: int, files: Sequence[tuple[str, FileToUpload]], now: datetime
+) -> dict[str, Any]:
+    """Discord's batch shape (the UI's): one slot per file, named by the client's own id; a
+    message then names each upload by its ``upload_filename`` (the object key)."""
+    granted = _grant(channel_id, user_id, [f for _, f in files], now)
+    return {
+        "attachments": [
+            {
+                "id": slot,
+                "attachment_id": str(upload.id),
+                "upload_url": post.url,
+                "upload_filename": upload.pending_key,
+                "upload_method": "POST",
+                "upload_fields": post.fields,
+            }
+            for (slot, _), (upload, post) in zip(files, granted, strict=True)
+        ]
     }
 
 

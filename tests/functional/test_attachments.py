@@ -334,3 +334,72 @@ def test_the_emulator_creates_the_templates_bucket_with_its_cors_rules() -> None
     assert {"GET", "POST"} <= set(rule["AllowedMethods"])
     assert rule["ExposeHeaders"] == ["ETag"]
     assert rule["MaxAgeSeconds"] == 3000
+
+
+# ---------------------------------------------------------------- Discord's shapes (the UI's)
+def test_the_uis_batch_of_slots_and_references_by_upload_key(
+    room: tuple[int, str], bucket: str
+) -> None:
+    owner, channel = room
+    files = [
+        {"id": str(i), "filename": f"f{i}.txt", "file_size": 3, "content_type": "text/plain"}
+        for i in range(MAX_ATTACHMENTS + 1)
+    ]
+    path = f"/channels/{channel}/attachments"
+    over = request("POST", path, user=owner, body={"files": files})
+    assert over.status == 400, over
+    assert over.body["code"] == "too_many_attachments"
+    reply = request("POST", path, user=owner, body={"files": files[:2]})
+    assert reply.status == 201, reply
+    slots = reply.body["attachments"]
+    assert [s["id"] for s in slots] == ["0", "1"]  # the client's own ids
+    for slot in slots:
+        assert slot["upload_method"] == "POST"
+        assert slot["upload_filename"].startswith(f"pending/{channel}/{slot['attachment_id']}/")
+        assert slot["upload_fields"]["key"] == slot["upload_filename"]
+        s3().put_object(Bucket=bucket, Key=slot["upload_filename"], Body=b"abc")
+    refs = [
+        {"id": s["id"], "filename": f"f{i}.txt", "uploaded_filename": s["upload_filename"]}
+        for i, s in enumerate(slots)
+    ]
+    sent = request(
+        "POST",
+        f"/channels/{channel}/messages",
+        user=owner,
+        body={"content": "", "attachments": refs},
+    )
+    assert sent.status == 201, sent
+    assert [a["id"] for a in sent.body["attachments"]] == [s["attachment_id"] for s in slots]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        {"id": "0", "uploaded_filename": "attachments/1/2/x.png"},
+        {"id": "0", "uploaded_filename": "pending/1/../x.png"},
+        {"id": "0"},
+        {"id": "-1"},
+    ],
+)
+def test_a_reference_must_name_an_upload(room: tuple[int, str], ref: dict[str, Any]) -> None:
+    owner, channel = room
+    body = {"content": "x", "attachments": [ref]}
+    reply = request("POST", f"/channels/{channel}/messages", user=owner, body=body)
+    assert reply.status == 400, reply
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"filename": "a.png", "content_type": "image/png"},
+        {"filename": "a.png", "content_type": "image/png", "size": 1, "files": []},
+        {"files": []},
+    ],
+)
+def test_an_upload_request_has_one_shape_or_the_other(
+    room: tuple[int, str], body: dict[str, Any]
+) -> None:
+    owner, channel = room
+    reply = request("POST", f"/channels/{channel}/attachments", user=owner, body=body)
+    assert reply.status == 400, reply

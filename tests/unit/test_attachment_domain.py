@@ -82,3 +82,14 @@ def test_a_messages_attachment_never_shows_its_key() -> None:
     }
     assert "url" not in attachment.stored()
     assert attachment.stored()["key"] == "attachments/3/7/a.png"
+
+
+def test_an_upload_key_names_its_attachment() -> None:
+    from shared.domain.attachment import attachment_id_of_key
+
+    assert attachment_id_of_key(Upload(7, 3, 1, "a.png", "image/png", 5).pending_key) == 7
+    for bad in ("attachments/3/7/a.png", "pending/3/7/", "pending/3/x/a.png", "pending/3/7/a/b"):
+        with pytest.raises(ValueError):
+            attachment_id_of_key(bad)
+    with pytest.raises(ValueError):
+        attachment_id_of_key(f"pending/3/{1 << 63}/a.png")
