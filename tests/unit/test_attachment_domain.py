@@ -89,7 +89,7 @@ def test_an_upload_key_names_its_attachment() -> None:
 
     assert attachment_id_of_key(Upload(7, 3, 1, "a.png", "image/png", 5).pending_key) == 7
     for bad in ("attachments/3/7/a.png", "pending/3/7/", "pending/3/x/a.png", "pending/3/7/a/b"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not an upload key"):
             attachment_id_of_key(bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an upload key"):
         attachment_id_of_key(f"pending/3/{1 << 63}/a.png")
