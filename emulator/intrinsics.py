@@ -50,14 +50,23 @@ class Resolver:
         }
 
     def physical_name(self, logical_id: str) -> str:
-        """The name of a resource: CloudFormation's if deployed, else the local one."""
-        return self._deployed.get(logical_id) or f"{self._stack}-{logical_id}"
+        """The name of a resource: CloudFormation's if deployed, else the local one (lower
+        case for a bucket, as S3 requires, the way CloudFormation names buckets)."""
+        deployed = self._deployed.get(logical_id)
+        if deployed:
+            return deployed
+        name = f"{self._stack}-{logical_id}"
+        if self._resources.get(logical_id, {}).get("Type") == "AWS::S3::Bucket":
+            return name.lower()
+        return name
 
     def arn(self, logical_id: str) -> str:
         kind = self._resources.get(logical_id, {}).get("Type", "")
         name = self.physical_name(logical_id)
         if kind == "AWS::DynamoDB::Table":
             return f"arn:aws:dynamodb:{self._region}:{ACCOUNT_ID}:table/{name}"
+        if kind == "AWS::S3::Bucket":
+            return f"arn:aws:s3:::{name}"
         return f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{name}"
 
     def _ref(self, name: str) -> Any:

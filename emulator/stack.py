@@ -22,7 +22,13 @@ from emulator.http_api import HttpApi
 from emulator.reload import watch_code
 from emulator.runtime import Runtimes
 from emulator.schedules import Scheduler
-from emulator.store import EmbeddedStore, StoreError, deployed_names, ensure_tables
+from emulator.store import (
+    EmbeddedStore,
+    StoreError,
+    deployed_names,
+    ensure_buckets,
+    ensure_tables,
+)
 from emulator.streams import StreamPump
 from emulator.template import Template, load_template
 from emulator.websocket_api import Limits, WebSocketGateway
@@ -147,6 +153,11 @@ class Stack:
         )
         if created:
             self.progress(f"created table(s): {', '.join(created)}")
+        made = await asyncio.to_thread(
+            ensure_buckets, endpoint, s.region, list(template.buckets.values())
+        )
+        if made:
+            self.progress(f"created bucket(s): {', '.join(made)}")
 
         base_env = dict(os.environ)
         base_env.update(

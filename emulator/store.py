@@ -13,7 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulator.template import TableSpec
+from emulator.template import BucketSpec, TableSpec
 
 __all__ = [
     "DATA_RESOURCE_TYPES",
@@ -21,6 +21,7 @@ __all__ = [
     "StoreError",
     "deployed_names",
     "dynamodb_client",
+    "ensure_buckets",
     "ensure_tables",
 ]
 
@@ -152,6 +153,60 @@ def ensure_tables(endpoint_url: str | None, region: str, tables: list[TableSpec]
                 TableName=table.name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
             )
+    return created
+
+
+#: CloudFormation's names of a CORS rule's lists, and the S3 API's.
+_CORS_KEYS = {
+    "AllowedOrigins": "AllowedOrigins",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedHeaders": "AllowedHeaders",
+    "ExposedHeaders": "ExposeHeaders",
+}
+
+
+def _cors_rules(bucket: BucketSpec) -> list[dict[str, Any]]:
+    """The template's CORS rules in the S3 API's shape (a CommaDelimitedList parameter
+    resolves to one string locally: split it as CloudFormation would)."""
+    rules = []
+    for rule in (bucket.properties.get("CorsConfiguration") or {}).get("CorsRules") or []:
+        shaped: dict[str, Any] = {}
+        for key, api_key in _CORS_KEYS.items():
+            value = rule.get(key)
+            if value is not None:
+                shaped[api_key] = value.split(",") if isinstance(value, str) else list(value)
+        if "MaxAge" in rule:
+            shaped["MaxAgeSeconds"] = int(rule["MaxAge"])
+        rules.append(shaped)
+    return rules
+
+
+def ensure_buckets(endpoint_url: str | None, region: str, buckets: list[BucketSpec]) -> list[str]:
+    """Create the template's buckets that do not exist yet, with their CORS rules (browsers
+    upload to and download from them); the names of those created."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
+    )
+    created = []
+    for bucket in buckets:
+        args: dict[str, Any] = {"Bucket": bucket.name}
+        if region != "us-east-1":
+            args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            client.head_bucket(Bucket=bucket.name)
+        except ClientError:
+            # us-east-1 answers 200 to creating a bucket one owns: ask first, then create.
+            try:
+                client.create_bucket(**args)
+            except ClientError as exc:
+                raise StoreError(f"cannot create bucket {bucket.name}: {exc}") from exc
+            created.append(bucket.name)
+        rules = _cors_rules(bucket)
+        if rules:
+            client.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": rules})
     return created
 
 

@@ -2,12 +2,15 @@
 
 moto's stock server closes the connection after every request; this one speaks HTTP/1.1 with
 keep-alive, so boto3's connection pools reuse their sockets. It prints ``READY host:port`` once
-it listens (the port may be 0: the system picks one) and serves until SIGTERM.
+it listens (the port may be 0: the system picks one) and serves until SIGTERM. Browser
+uploads (S3 form POSTs) are held to their signed policy first, as S3 holds them
+(emulator/s3_post_policy.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -23,6 +26,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from emulator.motopatch import cheap_transactions
+from emulator.s3_post_policy import PostPolicyGate
 
 __all__ = ["SerialApp", "main"]
 
@@ -58,7 +62,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args(argv)
-    app = SerialApp(DomainDispatcherApplication(create_backend_app))
+    # S3's POST policies are checked outside the lock: parsing a form needs no serialising.
+    app = PostPolicyGate(
+        SerialApp(DomainDispatcherApplication(create_backend_app)),
+        secret=lambda: os.environ.get("AWS_SECRET_ACCESS_KEY"),
+    )
     server = make_server(args.host, args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

@@ -19,6 +19,7 @@ from cfnlint.decode import decode_str
 from emulator.intrinsics import Resolver
 
 __all__ = [
+    "BucketSpec",
     "FunctionSpec",
     "HttpRoute",
     "JwtAuthorizerSpec",
@@ -33,6 +34,7 @@ __all__ = [
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+S3_BUCKET = "AWS::S3::Bucket"
 
 
 class TemplateError(Exception):
@@ -100,6 +102,15 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    """A bucket of the template: the emulator creates it and applies its CORS rules."""
+
+    logical_id: str
+    name: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     function_id: str
     rule: str
@@ -149,6 +160,7 @@ class Template:
     http_routes: list[HttpRoute] = field(default_factory=list)
     websocket: WebSocketApiSpec | None = None
     tables: dict[str, TableSpec] = field(default_factory=dict)
+    buckets: dict[str, BucketSpec] = field(default_factory=dict)
     stream_mappings: list[StreamMapping] = field(default_factory=list)
     http_stage_variables: dict[str, str] = field(default_factory=dict)
     schedules: list[ScheduleSpec] = field(default_factory=list)
@@ -228,6 +240,13 @@ def load_template(
             template.http_default_authorizer = default
         if resource.get("Type") == DYNAMODB_TABLE:
             template.tables[logical_id] = TableSpec(
+                logical_id=logical_id,
+                name=resolver.physical_name(logical_id),
+                properties=resolver.resolve(resource.get("Properties") or {}),
+            )
+        # A conditional bucket (the log shipping's backup) exists only on AWS, when enabled.
+        if resource.get("Type") == S3_BUCKET and "Condition" not in resource:
+            template.buckets[logical_id] = BucketSpec(
                 logical_id=logical_id,
                 name=resolver.physical_name(logical_id),
                 properties=resolver.resolve(resource.get("Properties") or {}),

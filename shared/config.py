@@ -88,6 +88,19 @@ class Settings(BaseSettings):
     rate_messages_per_channel: str = Field(default="5/5", pattern=RATE_PATTERN)
     rate_typing_per_channel: str = Field(default="1/5", pattern=RATE_PATTERN)
 
+    # ---------------------------------------------------------------- attachments (issue 5)
+    # The private bucket browsers upload to with presigned POSTs (AttachmentsBucket).
+    attachments_bucket: str = "parley-attachments"
+    # The largest attachment, in bytes (Discord's free tier: 25 MiB); S3 itself enforces it.
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=5 * 1024**3)
+    # How long a presigned upload may be used, and how long its pending record lives after.
+    attachment_upload_ttl_s: int = Field(default=600, ge=10, le=86_400)
+    attachment_pending_ttl_s: int = Field(default=86_400, ge=60, le=7 * 86_400)
+    # How long a download URL in a message object works (re-signed on every read).
+    attachment_url_ttl_s: int = Field(default=3_600, ge=60, le=7 * 86_400)
+    # Upload requests a user may make in one channel.
+    rate_attachments_per_channel: str = Field(default="20/60", pattern=RATE_PATTERN)
+
     @property
     def jwt_issuer(self) -> str:
         """The ``iss`` of Parley's access tokens; its discovery document lives under it."""

@@ -6,12 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.messages.attachments import router as attachments_router
 from functions.messages.routes import router
 from shared.http import make_resolver
 from shared.observability import logger
 
 app = make_resolver()
 app.include_router(router)
+app.include_router(attachments_router)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -2,17 +2,93 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from shared.api import Snowflake
+from shared.domain.attachment import attachment_id_of_key
+from shared.ids import parse_id
+
+
+class AttachmentRef(BaseModel):
+    """An attachment as Discord-style clients name it: ``{"id", "filename", "uploaded_filename"}``
+    where ``uploaded_filename`` is the key the upload was granted (``id`` is then the client's
+    own slot id); without it, ``id`` is the attachment's snowflake."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(max_length=32)
+    filename: str | None = Field(default=None, max_length=1024)
+    uploaded_filename: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("uploaded_filename")
+    @classmethod
+    def _is_an_upload_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            attachment_id_of_key(value)
+        return value
+
+    def attachment_id(self) -> int:
+        if self.uploaded_filename is not None:
+            return attachment_id_of_key(self.uploaded_filename)
+        return parse_id(self.id)
 
 
 class SendMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str = Field(max_length=4000)  # the 2,000 limit is the domain's, with its own error
+    # The 2,000 limit is the domain's, with its own error; empty is fine with attachments.
+    content: str = Field(default="", max_length=4000)
     reply_to: str | None = Field(default=None, pattern=r"^\d{1,20}$")
+    # Attachment ids (or Discord-style references). The count limit (10) is the domain's, with
+    # its own error; this only bounds the parsing.
+    attachments: list[Snowflake | AttachmentRef] = Field(default_factory=list, max_length=100)
+
+    @field_validator("attachments")
+    @classmethod
+    def _refs_name_attachments(cls, value: list[int | AttachmentRef]) -> list[int | AttachmentRef]:
+        for item in value:
+            if isinstance(item, AttachmentRef):
+                item.attachment_id()  # a ValueError here is the client's 400
+        return value
+
+    def attachment_ids(self) -> list[int]:
+        return [a if isinstance(a, int) else a.attachment_id() for a in self.attachments]
 
 
 class EditMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content: str = Field(max_length=4000)
+
+
+class FileSlot(BaseModel):
+    """One file of a Discord-style batch: the client's own ``id`` for it, name, size, type."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=32)
+    filename: str = Field(min_length=1, max_length=1024)
+    file_size: StrictInt = Field(ge=0)
+    content_type: str = Field(min_length=1, max_length=255)
+
+
+class RequestUpload(BaseModel):
+    """The file(s) a client is about to upload: one as ``{"filename", "content_type", "size"}``
+    (exact size in bytes), or Discord's batch ``{"files": [...]}``, which the UI sends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str | None = Field(default=None, min_length=1, max_length=1024)
+    content_type: str | None = Field(default=None, min_length=1, max_length=255)
+    size: StrictInt | None = Field(default=None, ge=0)
+    # At most 10 (a message's limit) is the domain's, with its own error.
+    files: list[FileSlot] | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> RequestUpload:
+        single = (self.filename, self.content_type, self.size)
+        if self.files is None and any(v is None for v in single):
+            raise ValueError("give filename, content_type and size (or files)")
+        if self.files is not None and any(v is not None for v in single):
+            raise ValueError("give either files or one file's fields, not both")
+        return self

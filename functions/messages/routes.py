@@ -29,7 +29,7 @@ TYPING_PER_CHANNEL = Limit(
 )
 
 
-def _user_in_channel(app: ApiGatewayResolver) -> str | None:
+def user_in_channel(app: ApiGatewayResolver) -> str | None:
     """The bucket's subject: this user in this channel."""
     raw = app.current_event.raw_event
     jwt = ((raw.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}
@@ -53,13 +53,17 @@ def history(
 
 @router.post(
     "/channels/<channel_id>/messages",
-    middlewares=[rate_limited((SEND_PER_CHANNEL, _user_in_channel))],
+    middlewares=[rate_limited((SEND_PER_CHANNEL, user_in_channel))],
 )
 def send(channel_id: str, body: SendMessage) -> Response[Any]:
     reply_to = parse_id(body.reply_to) if body.reply_to else None
     return created(
         messages.send_message(
-            path_id(channel_id, "channel_id"), caller_id(router), body.content, reply_to
+            path_id(channel_id, "channel_id"),
+            caller_id(router),
+            body.content,
+            reply_to,
+            body.attachment_ids(),
         )
     )
 
@@ -128,7 +132,7 @@ def unpin(channel_id: str, message_id: str) -> Response[Any]:
 
 @router.post(
     "/channels/<channel_id>/typing",
-    middlewares=[rate_limited((TYPING_PER_CHANNEL, _user_in_channel))],
+    middlewares=[rate_limited((TYPING_PER_CHANNEL, user_in_channel))],
 )
 def typing(channel_id: str) -> Response[Any]:
     messages.typing(path_id(channel_id, "channel_id"), caller_id(router))

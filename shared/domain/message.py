@@ -81,11 +81,25 @@ def check_emoji(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A file a message carries. ``key`` is its object in the attachments bucket (never shown);
+    ``url`` a download link signed when the message is read, since signed links expire."""
+
     id: int
     filename: str
     content_type: str
     size: int
-    url: str
+    key: str = ""
+    url: str = ""
+
+    def stored(self) -> dict[str, Any]:
+        """What the message item keeps: everything but the (expiring) url."""
+        return {
+            "id": str(self.id),
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "key": self.key,
+        }
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -1,4 +1,5 @@
-"""Messages: send, edit, delete, history, reactions, pins, typing.
+"""Messages: send (with attachments, see ``shared.services.attachments``), edit, delete,
+history, reactions, pins, typing.
 
 Every command checks the caller's permissions in the channel through ``channel_access`` (the
 one permission function), then writes the change and its gateway event in one transaction.
@@ -6,7 +7,7 @@ one permission function), then writes the change and its gateway event in one tr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from shared.domain.message import (
 from shared.domain.permissions import Permission
 from shared.errors import Forbidden, Invalid
 from shared.ids import new_id
+from shared.services import attachments
 from shared.services.access import Access, channel_access
 from shared.storage import messages as store
 from shared.storage import outbox, users
@@ -67,13 +69,20 @@ def _message(access: Access, message_id: int) -> Message:
 
 
 def send_message(
-    channel_id: int, user_id: int, content: str, reply_to: int | None
+    channel_id: int,
+    user_id: int,
+    content: str,
+    reply_to: int | None,
+    attachment_ids: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """A new message (VIEW_CHANNEL + SEND_MESSAGES); its MESSAGE_CREATE carries the same body."""
+    """A new message (VIEW_CHANNEL + SEND_MESSAGES); its MESSAGE_CREATE carries the same body.
+
+    ``attachment_ids`` name uploads this author made to this channel (ATTACH_FILES); a message
+    with attachments may have no content."""
     now = _now()
     access = channel_access(channel_id, user_id, now)
     access.require(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES)
-    check_content(content, has_attachments=False)
+    check_content(content, has_attachments=bool(attachment_ids))
     may_everyone = bool(access.permissions & Permission.MENTION_EVERYONE)
     mentions = parse_mentions(content, may_mention_everyone=may_everyone)
     referenced = None
@@ -81,9 +90,11 @@ def send_message(
         replied = store.get(channel_id, reply_to)
         if replied is None:
             raise Invalid("A reply answers a message of the same channel.", code="unknown_reply")
-        referenced = replied.as_json(author=_author(replied.author_id))
+        referenced = attachments.signed(replied).as_json(author=_author(replied.author_id))
+    ready = attachments.prepare(access, user_id, attachment_ids, now)
     author = _author(user_id)
     for attempt in range(_ID_ATTEMPTS):
+        tx = Transaction()
         message = Message(
             id=new_id(),
             channel_id=channel_id,
@@ -92,9 +103,9 @@ def send_message(
             content=content,
             mentions=mentions,
             reply_to=reply_to,
+            attachments=attachments.claim(tx, ready, user_id, now),
         )
-        body = message.as_json(author=author, referenced=referenced)
-        tx = Transaction()
+        body = attachments.signed(message).as_json(author=author, referenced=referenced)
         store.insert(tx, message)
         outbox.emit(tx, _event(EventName.MESSAGE_CREATE, access, body, user_id), now)
         try:
@@ -119,7 +130,9 @@ def history(
     )
     authors = {a: _author(a) for a in {m.author_id for m in page}}
     return [
-        m.as_json(author=authors[m.author_id], reacted=[e for i, e in mine if i == m.id])
+        attachments.signed(m).as_json(
+            author=authors[m.author_id], reacted=[e for i, e in mine if i == m.id]
+        )
         for m in page
     ]
 
@@ -136,7 +149,7 @@ def edit_message(channel_id: int, message_id: int, user_id: int, content: str) -
     may_everyone = bool(access.permissions & Permission.MENTION_EVERYONE)
     mentions = parse_mentions(content, may_mention_everyone=may_everyone)
     edited = replace(message, content=content, mentions=mentions, edited_at=now)
-    body = edited.as_json(author=_author(user_id))
+    body = attachments.signed(edited).as_json(author=_author(user_id))
     tx = Transaction()
     store.edit(tx, message, content, mentions, now)
     outbox.emit(tx, _event(EventName.MESSAGE_UPDATE, access, body, user_id), now)

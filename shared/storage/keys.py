@@ -282,3 +282,10 @@ def reactions_of_sk_prefix(message_id: int) -> str:
 
 #: The channel's pinned-message counter (at most 50 pins).
 PINS_SK = "PINS"
+
+
+# ---------------------------------------------------------------- attachments (issue 5)
+def upload_sk(attachment_id: int) -> str:
+    """A pending upload in its channel's partition (``channel_pk``); a message that uses it
+    deletes it in its own transaction, and TTL removes the ones never used."""
+    return f"UPLOAD#{attachment_id:020d}"

@@ -94,7 +94,14 @@ class PinCounter(Entity, discriminator="pins"):
 
 def _to_message(record: MessageRecord) -> Message:
     attachments = [
-        Attachment(**{**a, "id": int(a["id"])}) for a in json.loads(record.attachments or "[]")
+        Attachment(
+            id=int(a["id"]),
+            filename=a["filename"],
+            content_type=a["content_type"],
+            size=int(a["size"]),
+            key=a.get("key", ""),
+        )
+        for a in json.loads(record.attachments or "[]")
     ]
     return Message(
         id=int(record.message_id),
@@ -133,7 +140,7 @@ def insert(tx: Transaction, message: Message) -> None:
             mention_roles=set(message.mentions.roles) or None,
             mention_everyone=message.mentions.everyone,
             reply_to=message.reply_to,
-            attachments=json.dumps([a.as_json() for a in message.attachments])
+            attachments=json.dumps([a.stored() for a in message.attachments])
             if message.attachments
             else None,
             reactions={},

@@ -21,7 +21,10 @@ def test_without_a_deployed_stack_names_are_local() -> None:
     template = load_template(REPO_ROOT / "template.yaml", stack_name="cfn")
     assert template.tables["Table"].name == "cfn-Table"
     env = template.functions["HealthFunction"].environment
-    assert env["PARLEY_ATTACHMENTS_BUCKET"] == "cfn-AttachmentsBucket"
+    # S3 bucket names are lower case (CloudFormation's own names for buckets are too).
+    assert env["PARLEY_ATTACHMENTS_BUCKET"] == "cfn-attachmentsbucket"
+    assert template.buckets["AttachmentsBucket"].name == "cfn-attachmentsbucket"
+    assert "LogShippingBackupBucket" not in template.buckets  # conditional: AWS only
 
 
 def test_arns_and_subs_use_the_deployed_name_and_others_stay_local() -> None:

@@ -1,0 +1,40 @@
+"""Attachment routes: a presigned upload for a file a message will carry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from functions.messages.models import RequestUpload
+from functions.messages.routes import user_in_channel
+from shared.api import caller_id, created, path_id
+from shared.config import get_settings
+from shared.limits.bucket import Rate
+from shared.limits.http import rate_limited
+from shared.limits.limiter import Limit
+from shared.services import attachments
+from shared.services.attachments import FileToUpload
+
+router = APIGatewayHttpRouter()
+
+UPLOADS_PER_CHANNEL = Limit(
+    "attachments-per-channel", lambda: Rate.parse(get_settings().rate_attachments_per_channel)
+)
+
+
+@router.post(
+    "/channels/<channel_id>/attachments",
+    middlewares=[rate_limited((UPLOADS_PER_CHANNEL, user_in_channel))],
+)
+def request_upload(channel_id: str, body: RequestUpload) -> Response[Any]:
+    """201 with presigned POSTs (url + form fields) to upload with: for one file
+    ``{"filename", "content_type", "size"}``, or Discord's batch ``{"files": [...]}``."""
+    channel, user, now = path_id(channel_id, "channel_id"), caller_id(router), datetime.now(UTC)
+    if body.files is not None:
+        files = [(f.id, FileToUpload(f.filename, f.content_type, f.file_size)) for f in body.files]
+        return created(attachments.request_uploads(channel, user, files, now))
+    file = FileToUpload(body.filename or "", body.content_type or "", body.size or 0)
+    return created(attachments.request_upload(channel, user, file, now))

@@ -1,0 +1,135 @@
+"""Attachments through the running stack: a browser-style upload straight to the embedded
+store's S3, a message that carries it live to another member, and the download.
+
+The upload is what a browser's form POST sends (multipart, the presigned fields then ``file``,
+with an ``Origin``); the store holds it to its signed policy as S3 does, so a body of another
+size is refused by the store itself, whatever the client declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.integration.chat import User, guild_with
+from tests.integration.gateway_client import GatewayClient
+from tests.integration.stackproc import StackProcess
+
+pytestmark = pytest.mark.integration
+
+UI_ORIGIN = "http://127.0.0.1:3000"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def post_form(
+    http: aiohttp.ClientSession, upload: dict[str, Any], data: bytes, filename: str
+) -> tuple[int, str, dict[str, str]]:
+    """The upload as a browser's FormData POST sends it: the fields, then the file last."""
+    form = aiohttp.FormData()
+    for name, value in upload["fields"].items():
+        form.add_field(name, value)
+    form.add_field("file", data, filename=filename, content_type=upload["fields"]["Content-Type"])
+    async with http.post(upload["url"], data=form, headers={"Origin": UI_ORIGIN}) as response:
+        return response.status, await response.text(), dict(response.headers)
+
+
+async def test_a_file_uploaded_by_one_member_reaches_another_and_downloads(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice, bob = User.register(parley_stack, http), User.register(parley_stack, http)
+    guild = await guild_with(alice, bob)
+    channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    watching = GatewayClient(bob.stack.info["ws_url"], bob.token, bob.http)
+    await watching.connect()
+    await watching.identify()
+
+    data = "bonjour, Bob \N{WAVING HAND SIGN}\n".encode()
+    grant = await alice.call(
+        "POST",
+        f"/channels/{channel}/attachments",
+        {"filename": "hello.txt", "content_type": "text/plain", "size": len(data)},
+        expect=201,
+    )
+    upload = grant["upload"]
+    # The browser asks first (CORS preflight), then posts: both answered by the bucket's rules.
+    preflight = {"Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST"}
+    async with http.options(upload["url"], headers=preflight) as response:
+        assert response.status == 200
+        assert response.headers.get("Access-Control-Allow-Origin") in (UI_ORIGIN, "*")
+    status, text, headers = await post_form(http, upload, data, "hello.txt")
+    assert status == 204, text
+    assert headers.get("Access-Control-Allow-Origin") in (UI_ORIGIN, "*")
+
+    attachment_id = grant["attachment"]["id"]
+    sent = await alice.call(
+        "POST",
+        f"/channels/{channel}/messages",
+        {"content": "", "attachments": [attachment_id]},
+        expect=201,
+    )
+    created = await watching.wait_for(
+        lambda f: f.get("t") == "MESSAGE_CREATE" and f["d"]["id"] == sent["id"], within=60
+    )
+    (attachment,) = created["d"]["attachments"]
+    assert attachment["id"] == attachment_id
+    assert (attachment["filename"], attachment["content_type"], attachment["size"]) == (
+        "hello.txt",
+        "text/plain",
+        len(data),
+    )
+    async with http.get(attachment["url"], headers={"Origin": UI_ORIGIN}) as response:
+        assert response.status == 200
+        assert await response.read() == data
+        assert response.headers["Content-Type"].startswith("text/plain")
+
+    # Used once: a second message cannot carry it.
+    again = await alice.call(
+        "POST", f"/channels/{channel}/messages", {"content": "x", "attachments": [attachment_id]}
+    )
+    assert again["code"] == "invalid_attachment"
+    await watching.drop()
+
+
+async def test_the_store_itself_refuses_a_body_larger_than_the_signed_size(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice = User.register(parley_stack, http)
+    guild = await guild_with(alice)
+    channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    grant = await alice.call(
+        "POST",
+        f"/channels/{channel}/attachments",
+        {"filename": "small.png", "content_type": "image/png", "size": 10},
+        expect=201,
+    )
+    status, text, _ = await post_form(http, grant["upload"], b"x" * 11, "small.png")
+    assert status == 400, text
+    assert "<Code>EntityTooLarge</Code>" in text
+    # Another content type than the signed one is refused as well.
+    lying = {
+        **grant["upload"],
+        "fields": {**grant["upload"]["fields"], "Content-Type": "text/html"},
+    }
+    status, text, _ = await post_form(http, lying, b"x" * 10, "small.html")
+    assert status == 403, text
+    # Nothing was stored, so no message may carry it.
+    refused = await alice.call(
+        "POST",
+        f"/channels/{channel}/messages",
+        {"content": "see", "attachments": [grant["attachment"]["id"]]},
+    )
+    assert refused["code"] == "attachment_not_uploaded"
+    over = await alice.call(
+        "POST",
+        f"/channels/{channel}/attachments",
+        {"filename": "big.zip", "content_type": "application/zip", "size": 25 * 1024 * 1024 + 1},
+    )
+    assert over["code"] == "attachment_too_large"
