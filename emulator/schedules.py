@@ -62,6 +62,9 @@ class Scheduler:
                 self.runs += 1
             except FunctionError as exc:
                 log.warning("scheduled %s failed: %s", spec.function_id, exc)
+            except Exception:
+                # EventBridge keeps its schedule whatever one run did: so does this.
+                log.exception("scheduled %s could not be invoked", spec.function_id)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -107,7 +107,14 @@ def dynamodb_client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=16),
+        # A bounded wait per call: a store that never answers one request must not stall the
+        # stream pump for botocore's default of three attempts of 60 s each.
+        config=Config(
+            retries={"max_attempts": 3, "mode": "standard"},
+            max_pool_connections=16,
+            connect_timeout=5,
+            read_timeout=15,
+        ),
     )
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.runtime import FunctionError, Runtimes
 from emulator.store import dynamodb_client
@@ -161,7 +162,7 @@ class StreamPump:
             value: str | None = answer.get("ShardIterator")
             return value
 
-        iterator = await fresh_iterator()
+        iterator = await self._retrying(fresh_iterator, shard_id)
         started.set_result(None)
         pending: list[dict[str, Any]] = []
         quiet_since = time.monotonic()
@@ -173,10 +174,12 @@ class StreamPump:
                         ShardIterator=iterator,
                         Limit=mapping.batch_size - len(pending),
                     )
-                except ClientError as exc:
+                except (ClientError, BotoCoreError) as exc:
+                    # An expired or orphaned iterator, or the store slow to answer: re-anchor
+                    # after the last record read (never give up on the shard).
                     log.warning("GetRecords failed on %s: %s", shard_id, exc)
                     await asyncio.sleep(1.0)
-                    iterator = await fresh_iterator()
+                    iterator = await self._retrying(fresh_iterator, shard_id)
                     continue
                 records = page.get("Records", [])
                 if records:
@@ -186,7 +189,7 @@ class StreamPump:
                 iterator = page.get("NextShardIterator")
             if not pending:
                 if time.monotonic() - quiet_since > REANCHOR_AFTER_S:
-                    iterator = await fresh_iterator()
+                    iterator = await self._retrying(fresh_iterator, shard_id)
                     quiet_since = time.monotonic()
                 await asyncio.sleep(self._poll)
                 continue
@@ -197,6 +200,18 @@ class StreamPump:
                 # A bug here must not silently stop the shard: say so, keep the order, retry.
                 log.exception("%s: delivering a batch failed; retrying it", mapping.function_id)
                 pending = batch + pending
+                await asyncio.sleep(1.0)
+
+    @staticmethod
+    async def _retrying(
+        fresh_iterator: Callable[[], Awaitable[str | None]], shard_id: str
+    ) -> str | None:
+        """A new iterator, asked for again (each second) until the store gives one."""
+        while True:
+            try:
+                return await fresh_iterator()
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("GetShardIterator failed on %s: %s", shard_id, exc)
                 await asyncio.sleep(1.0)
 
     async def _deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:

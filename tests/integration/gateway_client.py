@@ -78,12 +78,14 @@ class GatewayClient:
         self.last_s = max(self.last_s, ready["s"])
         return ready
 
-    async def resume(self) -> dict[str, Any]:
+    async def resume(self, within: float = 30.0) -> dict[str, Any]:
         """RESUME on the current connection: RESUMED or INVALID_SESSION, whichever comes."""
         await self.send(
             {"op": 6, "d": {"token": self.token, "session_id": self.session_id, "seq": self.last_s}}
         )
-        return await self.wait_for(lambda f: f.get("t") == "RESUMED" or f.get("op") in (9, 12))
+        return await self.wait_for(
+            lambda f: f.get("t") == "RESUMED" or f.get("op") in (9, 12), within
+        )
 
     async def heartbeat(self) -> dict[str, Any]:
         await self.send({"op": 1, "d": self.last_s})
