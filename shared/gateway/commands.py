@@ -75,10 +75,9 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
     scopes = set(session.scopes)
     while True:
         until = gateway_log.head(shard)
-        for entry in _visible(
-            gateway_log.read_after(shard, after, until), int(session.user_id), scopes
-        ):
-            request.reply(_dispatch(entry.event.t, entry.position, entry.event.d))
+        missed = _visible(gateway_log.read_after(shard, after, until), int(session.user_id), scopes)
+        if not request.reply_all([_dispatch(e.event.t, e.position, e.event.d) for e in missed]):
+            return after  # the connection closed: its next one resumes from what it got
         after = until
         if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
             return until
@@ -150,24 +149,25 @@ def identify(request: GatewayRequest, d: Any) -> None:
         started_after=started_after,
         ttl_s=_session_ttl_s(),
     )
-    request.reply(
-        _dispatch(
-            "READY",
-            started_after,
-            {
-                "v": 1,
-                "session_id": session.session_id,
-                "user": directory.user(user_id),
-                "guilds": [str(g) for g in guild_ids],
-                "heartbeat_interval": settings.heartbeat_interval_ms,
-                "resume_window": settings.resume_window_s,
-            },
-        )
+    ready = _dispatch(
+        "READY",
+        started_after,
+        {
+            "v": 1,
+            "session_id": session.session_id,
+            "user": directory.user(user_id),
+            "guilds": [str(g) for g in guild_ids],
+            "heartbeat_interval": settings.heartbeat_interval_ms,
+            "resume_window": settings.resume_window_s,
+        },
     )
-    for guild_id in guild_ids:
-        for part in _chunks(directory.guild_snapshot(guild_id, user_id)):
-            request.reply(_dispatch("GUILD_CREATE", started_after, part))
-    _replay_and_go_live(request, session, started_after)
+    guilds = [
+        _dispatch("GUILD_CREATE", started_after, part)
+        for guild_id in guild_ids
+        for part in _chunks(directory.guild_snapshot(guild_id, user_id))
+    ]
+    if request.reply_all([ready, *guilds]):
+        _replay_and_go_live(request, session, started_after)
 
 
 def resume(request: GatewayRequest, d: Any) -> Frame | None:

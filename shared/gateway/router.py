@@ -9,14 +9,14 @@ an ERROR frame built from the same status table as the REST API's errors.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent
 
 from shared.errors import Invalid, ParleyError
-from shared.gateway.connections import ConnectionGone, post_frame
+from shared.gateway.connections import ConnectionGone, post_frame, post_frames
 from shared.gateway.protocol import Frame, Op, error_frame, parse_client_frame
 from shared.observability import logger
 
@@ -40,6 +40,13 @@ class GatewayRequest:
             post_frame(self.domain_name, self.stage, self.connection_id, frame)
         except ConnectionGone:
             logger.info("sender gone before the reply", extra={"connection_id": self.connection_id})
+
+    def reply_all(self, frames: Sequence[Frame]) -> bool:
+        """Post frames back to the sender in order; False (and logged) if it is gone."""
+        if post_frames(self.domain_name, self.stage, self.connection_id, frames):
+            return True
+        logger.info("sender gone before the reply", extra={"connection_id": self.connection_id})
+        return False
 
 
 OpHandler = Callable[[GatewayRequest, Frame], Frame | None]

@@ -24,7 +24,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from emulator.motopatch import cheap_transactions
 from shared.config import get_settings
-from shared.gateway.connections import management_client
+from shared.gateway import router as gateway_router
+from shared.gateway.connections import ConnectionGone, management_client, post_frame
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
 from tests.functional.harness import Api, create_tables
@@ -126,6 +127,23 @@ def no_table(table_name: str) -> None:
     boto3.client("dynamodb", region_name=get_settings().aws_region).delete_table(
         TableName=table_name
     )
+
+
+@pytest.fixture(autouse=True)
+def _frames_through_boto3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process, moto answers botocore's requests but not aiohttp's: a handler's runs of
+    frames (READY, replays) go through boto3 one by one here. The Poster they use otherwise is
+    tested against the emulator's @connections API (tests/integration/test_poster.py)."""
+
+    def one_by_one(domain_name: str, stage: str, connection_id: str, frames: Any) -> bool:
+        try:
+            for frame in frames:
+                post_frame(domain_name, stage, connection_id, frame)
+        except ConnectionGone:
+            return False
+        return True
+
+    monkeypatch.setattr(gateway_router, "post_frames", one_by_one)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -450,7 +450,7 @@ def test_project_functions(project: Any) -> None:
     health = project.functions["HealthFunction"]
     assert (health.memory_mb, health.timeout_s) == (256, 5.0)
     default = project.functions["DefaultFunction"]
-    assert (default.memory_mb, default.timeout_s) == (512, 10.0)
+    assert (default.memory_mb, default.timeout_s) == (512, 29.0)
 
 
 def test_project_handlers_are_importable(project: Any) -> None:
