@@ -71,6 +71,7 @@ bench: install
 	$(RUN) python -m bench.gateway
 	$(RUN) python -m bench.auth
 	$(RUN) python -m bench.guilds
+	$(RUN) python -m bench.fanout
 
 clean:
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache bench/results
