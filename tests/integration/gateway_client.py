@@ -67,6 +67,10 @@ class GatewayClient:
             if predicate(frame):
                 return frame
 
+    async def wait_for_close(self, within: float = 30.0) -> None:
+        """Until the server closes this connection (its code is then in ``close_code``)."""
+        await asyncio.wait_for(self.closed.wait(), within)
+
     async def send(self, frame: dict[str, Any]) -> None:
         assert self.ws is not None
         await self.ws.send_str(json.dumps(frame))
