@@ -17,16 +17,18 @@ from typing import Any
 from shared.auth.jwks import issuer_keys
 from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
+from shared.domain.presence import Status, parse_status
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
+from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry
 
-__all__ = ["heartbeat", "identify", "resume"]
+__all__ = ["heartbeat", "identify", "presence_update", "resume"]
 
 #: API Gateway refuses posts over 128 KB; GUILD_CREATE is chunked to stay under this.
 MAX_FRAME_BYTES = 120 * 1024
@@ -54,14 +56,14 @@ def _visible(entries: Iterable[LogEntry], user_id: int, scopes: set[str]) -> lis
     directory = get_directory()
     kept = []
     for entry in entries:
-        event = entry.event
-        if event.scope not in scopes:
+        event = entry.event.for_session(scopes)
+        if event is None:
             continue
         if event.channel_id is not None and event.guild_id is not None:
             allowed = directory.who_can_view(event.guild_id, event.channel_id, [user_id])
             if user_id not in allowed:
                 continue
-        kept.append(entry)
+        kept.append(entry if event is entry.event else LogEntry(entry.position, event))
     return kept
 
 
@@ -127,6 +129,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
     if not isinstance(d, dict):
         raise Invalid("IDENTIFY takes an object.", code="invalid_payload")
     user_id = _user_from(request, d.get("token"))
+    status = parse_status(d["presence"]) if d.get("presence") is not None else None
     connection = sessions.get_connection(request.connection_id)
     if connection is not None and connection.session_id is not None:
         raise Conflict("This connection already has a session.", code="already_identified")
@@ -168,6 +171,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         for part in _chunks(directory.guild_snapshot(guild_id, user_id)):
             request.reply(_dispatch("GUILD_CREATE", started_after, part))
     _replay_and_go_live(request, session, started_after)
+    presence.connected(user_id, request.connection_id, status)
 
 
 def resume(request: GatewayRequest, d: Any) -> Frame | None:
@@ -205,6 +209,7 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
     )
     session.connection_id = request.connection_id
     reached = _replay_and_go_live(request, session, seq)
+    presence.connected(user_id, request.connection_id)
     return _dispatch("RESUMED", reached, {"session_id": session.session_id})
 
 
@@ -216,3 +221,16 @@ def heartbeat(request: GatewayRequest, d: Any) -> Frame:
     if connection is not None and connection.session_id is not None:
         sessions.touch_heartbeat(connection.user_id, connection.session_id, request.connection_id)
     return Frame(op=Op.HEARTBEAT_ACK)
+
+
+def presence_update(request: GatewayRequest, d: Any) -> None:
+    """PRESENCE_UPDATE (op 3): the user's chosen status, for every one of their sessions.
+
+    Nothing is answered: the change comes back as PRESENCE_UPDATE to everyone who shares a guild
+    with the user (their own sessions included) when it changes what others see.
+    """
+    status: Status = parse_status(d)
+    connection = sessions.get_connection(request.connection_id)
+    if connection is None or connection.session_id is None:
+        raise Invalid("IDENTIFY before PRESENCE_UPDATE.", code="not_identified")
+    presence.choose(connection.user_id, status)

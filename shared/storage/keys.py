@@ -282,3 +282,12 @@ def reactions_of_sk_prefix(message_id: int) -> str:
 
 #: The channel's pinned-message counter (at most 50 pins).
 PINS_SK = "PINS"
+
+
+# ---------------------------------------------------------------- presence (issue 5)
+def presence_key(user_id: int) -> tuple[str, str]:
+    """A user's presence: the chosen status and the connections carrying a session (one item)."""
+    return f"USER#{user_id}", "PRESENCE"
+
+
+__all__ += ["presence_key"]

@@ -17,6 +17,7 @@ from enum import Enum
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from shared.gateway.session import PAUSED, LiveSession
@@ -351,3 +352,16 @@ def user_sessions(user_id: int) -> list[SessionItem]:
             keys.session_pk(user_id), SessionItem.sk.startswith(keys.SESSION_SK_PREFIX)
         )
     )
+
+
+def connection_open(connection_id: str) -> tuple[type[ParleyItem], str, str, Condition]:
+    """A transaction check that a connection has not closed ($disconnect forgets its item)."""
+    return (
+        _ConnectionItem,
+        keys.connection_pk(connection_id),
+        keys.connection_sk(),
+        _ConnectionItem.pk.exists(),
+    )
+
+
+__all__ += ["connection_open"]
