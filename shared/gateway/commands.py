@@ -153,6 +153,9 @@ def identify(request: GatewayRequest, d: Any) -> None:
         started_after=started_after,
         ttl_s=_session_ttl_s(),
     )
+    # Counted before READY: a client that has READY and closes its other connection never
+    # shows its user offline in between.
+    presence.connected(user_id, request.connection_id, status)
     request.reply(
         _dispatch(
             "READY",
@@ -171,7 +174,6 @@ def identify(request: GatewayRequest, d: Any) -> None:
         for part in _chunks(directory.guild_snapshot(guild_id, user_id)):
             request.reply(_dispatch("GUILD_CREATE", started_after, part))
     _replay_and_go_live(request, session, started_after)
-    presence.connected(user_id, request.connection_id, status)
 
 
 def resume(request: GatewayRequest, d: Any) -> Frame | None:
@@ -208,8 +210,8 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
         _session_ttl_s(),
     )
     session.connection_id = request.connection_id
-    reached = _replay_and_go_live(request, session, seq)
     presence.connected(user_id, request.connection_id)
+    reached = _replay_and_go_live(request, session, seq)
     return _dispatch("RESUMED", reached, {"session_id": session.session_id})
 
 
