@@ -36,6 +36,10 @@ class Gsi1(GlobalSecondaryIndex["Entity"]):
 class Entity(ParleyItem):
     """Base of every guild-area item; ``type`` names the kind of item."""
 
+    #: Its own cached connection, never ParleyItem's: pynamodb reuses an inherited one, whose
+    #: meta-table (built from ParleyItem, which has no index) would refuse GSI1 queries.
+    _connection = None
+
     kind = DiscriminatorAttribute(attr_name="type")
     gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")

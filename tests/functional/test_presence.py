@@ -18,6 +18,7 @@ from shared.storage import gateway_log, members, ratelimits, sessions
 from shared.storage import presence as presence_store
 from shared.storage.keys import user_events_pk
 from shared.storage.outbox import EventRecord, pending_from_record
+from shared.storage.table import transaction
 from tests.functional.conftest import frames_posted
 from tests.functional.test_gateway_sessions import (
     GUILD,
@@ -386,3 +387,11 @@ def _token(user_id: int = USER) -> str:
     from tests.functional.test_gateway_sessions import token_for
 
     return token_for(user_id)
+
+
+def test_the_fanout_can_announce_a_close_after_its_own_transactions(table: str) -> None:
+    """The fan-out writes through ParleyItem's connection before a 410 makes it announce an
+    offline user; the membership index query after that must still work (it did not: Entity
+    reused ParleyItem's cached connection, whose meta-table knows no GSI1)."""
+    transaction()
+    assert members.guild_ids_of(1, after=0, before=None, limit=10) == []
