@@ -153,3 +153,21 @@ def test_a_user_event_without_guilds_still_goes_to_the_user_only() -> None:
         {"eventName": "INSERT", "dynamodb": {"NewImage": captured}}
     )
     assert pending is not None and pending.event.scope == "user:5"
+
+
+def test_a_large_guilds_presences_are_chunked_under_the_frame_limit() -> None:
+    from shared.gateway.commands import _chunks
+    from shared.gateway.protocol import Frame, Op, encode
+
+    ids = [str(10**17 + n) for n in range(3_000)]
+    guild = {
+        "id": "7",
+        "name": "big",
+        "members": [{"user": {"id": i}, "nick": "n" * 32, "roles": []} for i in ids],
+        "presences": [{"user": {"id": i}, "status": "online"} for i in ids],
+    }
+    parts = _chunks(guild)
+    assert len(parts) > 1
+    frames = [encode(Frame(Op.DISPATCH, part, 1, "GUILD_CREATE")) for part in parts]
+    assert all(len(f) <= 128 * 1024 for f in frames)  # API Gateway's limit on a post
+    assert [p["user"]["id"] for part in parts for p in part["presences"]] == ids
