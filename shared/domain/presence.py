@@ -16,10 +16,33 @@ from typing import Any
 from shared.domain.events import EventName, GatewayEvent
 from shared.errors import Invalid
 
-__all__ = ["OFFLINE", "Presence", "Status", "parse_status", "presence_event"]
+__all__ = [
+    "GUILD_PRESENCES",
+    "OFFLINE",
+    "Presence",
+    "Status",
+    "parse_status",
+    "presence_event",
+    "wants_presences",
+]
 
 #: What others see of a user with no connection (or an invisible one). Never a chosen status.
 OFFLINE = "offline"
+#: The IDENTIFY intent (Discord's bit) without which a session hears no presences.
+GUILD_PRESENCES = 1 << 8
+
+
+def wants_presences(intents: Any) -> bool:
+    """Whether a session identified with ``intents`` hears presences: without ``intents`` it
+    does; with them, only if they hold GUILD_PRESENCES. :class:`Invalid` for a non-integer.
+
+    A session that does not need presences (a bot, a benchmark's subscribers) spares the gateway
+    a delivery per member whenever anyone in its guilds comes or goes."""
+    if intents is None:
+        return True
+    if isinstance(intents, bool) or not isinstance(intents, int) or intents < 0:
+        raise Invalid("intents is a non-negative integer (a bit set).", code="invalid_payload")
+    return bool(intents & GUILD_PRESENCES)
 
 
 class Status(enum.StrEnum):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from shared.auth.jwks import issuer_keys
 from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
-from shared.domain.presence import Status, parse_status
+from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
@@ -51,13 +51,18 @@ def _dispatch(t: str, s: int, d: Any) -> Frame:
     return Frame(op=Op.DISPATCH, t=t, s=s, d=d)
 
 
-def _visible(entries: Iterable[LogEntry], user_id: int, scopes: set[str]) -> list[LogEntry]:
-    """The entries of a session's scopes that its user may see."""
+def _visible(
+    entries: Iterable[LogEntry],
+    user_id: int,
+    scopes: set[str],
+    hears: Callable[[str], bool],
+) -> list[LogEntry]:
+    """The entries of a session's scopes that its user may see (and the session hears)."""
     directory = get_directory()
     kept = []
     for entry in entries:
         event = entry.event.for_session(scopes)
-        if event is None:
+        if event is None or not hears(event.t):
             continue
         if event.channel_id is not None and event.guild_id is not None:
             allowed = directory.who_can_view(event.guild_id, event.channel_id, [user_id])
@@ -78,7 +83,10 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
     while True:
         until = gateway_log.head(shard)
         for entry in _visible(
-            gateway_log.read_after(shard, after, until), int(session.user_id), scopes
+            gateway_log.read_after(shard, after, until),
+            int(session.user_id),
+            scopes,
+            session.hears,
         ):
             request.reply(_dispatch(entry.event.t, entry.position, entry.event.d))
         after = until
@@ -130,6 +138,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         raise Invalid("IDENTIFY takes an object.", code="invalid_payload")
     user_id = _user_from(request, d.get("token"))
     status = parse_status(d["presence"]) if d.get("presence") is not None else None
+    hears_presences = wants_presences(d.get("intents"))
     connection = sessions.get_connection(request.connection_id)
     if connection is not None and connection.session_id is not None:
         raise Conflict("This connection already has a session.", code="already_identified")
@@ -152,6 +161,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         stage=request.stage,
         started_after=started_after,
         ttl_s=_session_ttl_s(),
+        presences=hears_presences,
     )
     # Counted before READY: a client that has READY and closes its other connection never
     # shows its user offline in between.
@@ -171,7 +181,10 @@ def identify(request: GatewayRequest, d: Any) -> None:
         )
     )
     for guild_id in guild_ids:
-        for part in _chunks(directory.guild_snapshot(guild_id, user_id)):
+        snapshot = directory.guild_snapshot(guild_id, user_id)
+        if not hears_presences:
+            snapshot.pop("presences", None)
+        for part in _chunks(snapshot):
             request.reply(_dispatch("GUILD_CREATE", started_after, part))
     _replay_and_go_live(request, session, started_after)
 

@@ -58,7 +58,9 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
         listeners = [live[sub.session_id] for sub in subscriptions[scope] if sub.session_id in live]
         for entry in scope_entries:
             event = entry.event.as_heard_in(scope)
-            receivers = [s for s in listeners if entry.position >= int(s.live_from)]
+            receivers = [
+                s for s in listeners if entry.position >= int(s.live_from) and s.hears(event.t)
+            ]
             if event is not entry.event:
                 receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
                 reached.update((s.session_id, entry.position) for s in receivers)

@@ -10,6 +10,7 @@ import pytest
 
 from shared.auth.keysource import load_keyring
 from shared.config import get_settings
+from shared.domain.presence import GUILD_PRESENCES
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
 from shared.gateway.session import PAUSED
@@ -395,3 +396,36 @@ def test_the_fanout_can_announce_a_close_after_its_own_transactions(table: str) 
     reused ParleyItem's cached connection, whose meta-table knows no GSI1)."""
     transaction()
     assert members.guild_ids_of(1, after=0, before=None, limit=10) == []
+
+
+def test_a_session_that_left_out_the_presence_intent_hears_no_presence(
+    directory: FakeDirectory,
+) -> None:
+    """Nor in its GUILD_CREATE replay: the live delivery and the RESUME replay both skip it."""
+    for connection, intents in (("conn-deaf", 0), ("conn-ears", GUILD_PRESENCES)):
+        lifecycle.connected(connection, OTHER)
+        d = {"token": _token(OTHER), "intents": intents}
+        send(connection, {"op": 2, "d": d}, OTHER)
+    _sequence_new()
+    deaf = next(s for s in sessions.user_sessions(OTHER) if s.connection_id == "conn-deaf")
+    identify("conn-a", USER)
+    entries = _sequence_new()
+    plans = {
+        d.connection_id: [json.loads(f)["t"] for f in d.frames]
+        for d in fanout._deliveries(entries, 0)
+    }
+    assert plans["conn-ears"] == ["PRESENCE_UPDATE"]
+    assert "conn-deaf" not in plans
+    lifecycle.disconnected("conn-deaf")
+    lifecycle.connected("conn-deaf2", OTHER)
+    resume = {"token": _token(OTHER), "session_id": deaf.session_id, "seq": 0}
+    send("conn-deaf2", {"op": 6, "d": resume}, OTHER)
+    assert [f["t"] for f in frames_posted("conn-deaf2")] == ["RESUMED"]
+
+
+def test_identify_with_bad_intents_is_refused(directory: FakeDirectory) -> None:
+    lifecycle.connected("conn-a", USER)
+    send("conn-a", {"op": 2, "d": {"token": _token(), "intents": "all"}})
+    (error,) = frames_posted("conn-a")
+    assert error["d"]["code"] == "invalid_payload"
+    assert sessions.user_sessions(USER) == []

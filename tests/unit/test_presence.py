@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.domain.events import EventName, GatewayEvent
-from shared.domain.presence import OFFLINE, Presence, Status, parse_status, presence_event
+from shared.domain.presence import (
+    GUILD_PRESENCES,
+    OFFLINE,
+    Presence,
+    Status,
+    parse_status,
+    presence_event,
+    wants_presences,
+)
 from shared.errors import Invalid
 from shared.gateway.events import LogEvent, Scope
 from shared.storage import outbox
@@ -171,3 +179,20 @@ def test_a_large_guilds_presences_are_chunked_under_the_frame_limit() -> None:
     frames = [encode(Frame(Op.DISPATCH, part, 1, "GUILD_CREATE")) for part in parts]
     assert all(len(f) <= 128 * 1024 for f in frames)  # API Gateway's limit on a post
     assert [p["user"]["id"] for part in parts for p in part["presences"]] == ids
+
+
+@pytest.mark.parametrize(
+    ("intents", "wanted"),
+    [(None, True), (GUILD_PRESENCES, True), (GUILD_PRESENCES | 1, True), (0, False), (1, False)],
+)
+def test_presences_go_to_sessions_that_did_not_leave_them_out(
+    intents: int | None, wanted: bool
+) -> None:
+    assert wants_presences(intents) is wanted
+
+
+@pytest.mark.parametrize("intents", [True, -1, "256", 2.5])
+def test_intents_are_a_bit_set(intents: object) -> None:
+    with pytest.raises(Invalid) as caught:
+        wants_presences(intents)
+    assert caught.value.code == "invalid_payload"
