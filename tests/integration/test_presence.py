@@ -3,6 +3,7 @@ sees of A's sessions and chosen status, and what C (who shares none) does not.""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -119,3 +120,17 @@ async def test_a_bad_presence_gets_the_error_frame_and_the_session_goes_on(
     assert error["d"]["status"] == 400
     assert (await a.heartbeat())["op"] == 11
     await a.drop()
+
+
+async def test_both_connections_closing_at_once_leave_a_offline(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice, bob = User.register(parley_stack, http), User.register(parley_stack, http)
+    guild = await guild_with(alice, bob)
+    b = await online(bob)
+    watch = Watch(b, alice, guild)
+    a1, a2 = await online(alice), await online(alice)
+    assert await watch.next_status() == "online"
+    await asyncio.gather(a1.drop(), a2.drop())
+    assert await watch.next_status() == "offline"
+    await b.drop()
