@@ -147,6 +147,10 @@ def identify(request: GatewayRequest, d: Any) -> None:
     scopes = [Scope.guild(g) for g in guild_ids]
     scopes += [Scope.dm(c) for c in directory.dm_channel_ids(user_id)]
     scopes.append(Scope.user(user_id))
+    # Counted before READY (a client that has READY and closes its other connection never
+    # shows its user offline in between) and before the session (a failure here leaves none,
+    # so IDENTIFY can be retried; a connection counted without one leaves at $disconnect).
+    presence.connected(user_id, request.connection_id, status)
     shard = _shard_for(user_id)
     started_after = gateway_log.head(shard)
     settings = get_settings()
@@ -163,9 +167,6 @@ def identify(request: GatewayRequest, d: Any) -> None:
         ttl_s=_session_ttl_s(),
         presences=hears_presences,
     )
-    # Counted before READY: a client that has READY and closes its other connection never
-    # shows its user offline in between.
-    presence.connected(user_id, request.connection_id, status)
     request.reply(
         _dispatch(
             "READY",
