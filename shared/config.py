@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # Messages a user may send in one channel (Discord's is 5 per 5 seconds), typing signals.
     rate_messages_per_channel: str = Field(default="5/5", pattern=RATE_PATTERN)
     rate_typing_per_channel: str = Field(default="1/5", pattern=RATE_PATTERN)
+    # Presence changes (gateway op 3) a user may make, across their sessions.
+    rate_presence_per_user: str = Field(default="5/20", pattern=RATE_PATTERN)
 
     # ---------------------------------------------------------------- attachments (issue 5)
     # The private bucket browsers upload to with presigned POSTs (AttachmentsBucket).

@@ -103,7 +103,9 @@ class GatewayEvent:
     fan-out send it only to those who may view the channel; ``user_id``, when set, sends it to
     that one user only (the joining user's ``GUILD_CREATE``, the removed user's
     ``GUILD_DELETE``, or an event of no guild such as ``USER_UPDATE``). ``actor_id`` is who
-    caused it; ``audit`` what the audit log records.
+    caused it; ``audit`` what the audit log records. ``guild_ids`` (with ``user_id``) makes a
+    user-level event that goes instead to the sessions of each of those guilds, once per
+    session, ``guild_id`` set in its ``d`` to one guild the session shares (PRESENCE_UPDATE).
     """
 
     name: EventName
@@ -113,6 +115,7 @@ class GatewayEvent:
     channel_id: int | None = None
     user_id: int | None = None
     audit: AuditRecord | None = field(default=None)
+    guild_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.guild_id is None and self.user_id is None:

@@ -11,22 +11,24 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from shared.auth.jwks import issuer_keys
 from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
+from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
+from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry
 
-__all__ = ["heartbeat", "identify", "resume"]
+__all__ = ["heartbeat", "identify", "presence_update", "resume"]
 
 #: API Gateway refuses posts over 128 KB; GUILD_CREATE is chunked to stay under this.
 MAX_FRAME_BYTES = 120 * 1024
@@ -49,19 +51,24 @@ def _dispatch(t: str, s: int, d: Any) -> Frame:
     return Frame(op=Op.DISPATCH, t=t, s=s, d=d)
 
 
-def _visible(entries: Iterable[LogEntry], user_id: int, scopes: set[str]) -> list[LogEntry]:
-    """The entries of a session's scopes that its user may see."""
+def _visible(
+    entries: Iterable[LogEntry],
+    user_id: int,
+    scopes: set[str],
+    hears: Callable[[str], bool],
+) -> list[LogEntry]:
+    """The entries of a session's scopes that its user may see (and the session hears)."""
     directory = get_directory()
     kept = []
     for entry in entries:
-        event = entry.event
-        if event.scope not in scopes:
+        event = entry.event.for_session(scopes)
+        if event is None or not hears(event.t):
             continue
         if event.channel_id is not None and event.guild_id is not None:
             allowed = directory.who_can_view(event.guild_id, event.channel_id, [user_id])
             if user_id not in allowed:
                 continue
-        kept.append(entry)
+        kept.append(entry if event is entry.event else LogEntry(entry.position, event))
     return kept
 
 
@@ -75,7 +82,12 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
     scopes = set(session.scopes)
     while True:
         until = gateway_log.head(shard)
-        missed = _visible(gateway_log.read_after(shard, after, until), int(session.user_id), scopes)
+        missed = _visible(
+            gateway_log.read_after(shard, after, until),
+            int(session.user_id),
+            scopes,
+            session.hears,
+        )
         if not request.reply_all([_dispatch(e.event.t, e.position, e.event.d) for e in missed]):
             return after  # the connection closed: its next one resumes from what it got
         after = until
@@ -126,6 +138,8 @@ def identify(request: GatewayRequest, d: Any) -> None:
     if not isinstance(d, dict):
         raise Invalid("IDENTIFY takes an object.", code="invalid_payload")
     user_id = _user_from(request, d.get("token"))
+    status = parse_status(d["presence"]) if d.get("presence") is not None else None
+    hears_presences = wants_presences(d.get("intents"))
     connection = sessions.get_connection(request.connection_id)
     if connection is not None and connection.session_id is not None:
         raise Conflict("This connection already has a session.", code="already_identified")
@@ -134,6 +148,10 @@ def identify(request: GatewayRequest, d: Any) -> None:
     scopes = [Scope.guild(g) for g in guild_ids]
     scopes += [Scope.dm(c) for c in directory.dm_channel_ids(user_id)]
     scopes.append(Scope.user(user_id))
+    # Counted before READY (a client that has READY and closes its other connection never
+    # shows its user offline in between) and before the session (a failure here leaves none,
+    # so IDENTIFY can be retried; a connection counted without one leaves at $disconnect).
+    presence.connected(user_id, request.connection_id, status)
     shard = _shard_for(user_id)
     started_after = gateway_log.head(shard)
     settings = get_settings()
@@ -148,6 +166,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         stage=request.stage,
         started_after=started_after,
         ttl_s=_session_ttl_s(),
+        presences=hears_presences,
     )
     ready = _dispatch(
         "READY",
@@ -161,11 +180,12 @@ def identify(request: GatewayRequest, d: Any) -> None:
             "resume_window": settings.resume_window_s,
         },
     )
-    guilds = [
-        _dispatch("GUILD_CREATE", started_after, part)
-        for guild_id in guild_ids
-        for part in _chunks(directory.guild_snapshot(guild_id, user_id))
-    ]
+    guilds = []
+    for guild_id in guild_ids:
+        snapshot = directory.guild_snapshot(guild_id, user_id)
+        if not hears_presences:
+            snapshot.pop("presences", None)
+        guilds += [_dispatch("GUILD_CREATE", started_after, part) for part in _chunks(snapshot)]
     if request.reply_all([ready, *guilds]):
         _replay_and_go_live(request, session, started_after)
 
@@ -204,6 +224,7 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
         _session_ttl_s(),
     )
     session.connection_id = request.connection_id
+    presence.connected(user_id, request.connection_id)
     reached = _replay_and_go_live(request, session, seq)
     return _dispatch("RESUMED", reached, {"session_id": session.session_id})
 
@@ -216,3 +237,16 @@ def heartbeat(request: GatewayRequest, d: Any) -> Frame:
     if connection is not None and connection.session_id is not None:
         sessions.touch_heartbeat(connection.user_id, connection.session_id, request.connection_id)
     return Frame(op=Op.HEARTBEAT_ACK)
+
+
+def presence_update(request: GatewayRequest, d: Any) -> None:
+    """PRESENCE_UPDATE (op 3): the user's chosen status, for every one of their sessions.
+
+    Nothing is answered: the change comes back as PRESENCE_UPDATE to everyone who shares a guild
+    with the user (their own sessions included) when it changes what others see.
+    """
+    status: Status = parse_status(d)
+    connection = sessions.get_connection(request.connection_id)
+    if connection is None or connection.session_id is None:
+        raise Invalid("IDENTIFY before PRESENCE_UPDATE.", code="not_identified")
+    presence.choose(connection.user_id, status)

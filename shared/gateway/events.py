@@ -9,7 +9,8 @@ subscribed to its scope.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = ["LogEvent", "Scope"]
@@ -34,6 +35,19 @@ class Scope:
     def guild_of(scope: str) -> int | None:
         kind, _, ident = scope.partition(":")
         return int(ident) if kind == "guild" else None
+
+    @staticmethod
+    def guilds(guild_ids: Iterable[int]) -> str:
+        """Every session of several guilds, each once (a user-level event such as a presence)."""
+        return "guilds:" + ",".join(str(g) for g in sorted(set(guild_ids)))
+
+    @staticmethod
+    def expand(scope: str) -> list[str]:
+        """The single scopes a scope stands for (itself, unless it names several guilds)."""
+        kind, _, idents = scope.partition(":")
+        if kind != "guilds":
+            return [scope]
+        return [Scope.guild(int(g)) for g in idents.split(",") if g]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +74,25 @@ class LogEvent:
     @property
     def guild_id(self) -> int | None:
         return Scope.guild_of(self.scope)
+
+    def scopes(self) -> list[str]:
+        """The single scopes whose sessions receive the event."""
+        return Scope.expand(self.scope)
+
+    def as_heard_in(self, scope: str) -> LogEvent:
+        """The event as a session reached through ``scope`` receives it: an event of several
+        guilds names the guild in its ``d`` and is, for that delivery, an event of that guild."""
+        if scope == self.scope or not isinstance(self.d, dict):
+            return self
+        guild_id = Scope.guild_of(scope)
+        return replace(self, d={**self.d, "guild_id": str(guild_id)}, scope=scope)
+
+    def for_session(self, session_scopes: Collection[str]) -> LogEvent | None:
+        """The event as a session subscribed to ``session_scopes`` receives it, once; None when
+        none of its scopes is the session's."""
+        if self.scope in session_scopes:
+            return self
+        for scope in self.scopes():
+            if scope in session_scopes:
+                return self.as_heard_in(scope)
+        return None

@@ -20,6 +20,7 @@ from shared.config import get_settings
 from shared.gateway.directory import get_directory
 from shared.gateway.poster import Delivery, Poster, PostResult
 from shared.observability import logger
+from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry, entry_from_image
 from shared.storage.outbox import pending_from_record
@@ -41,7 +42,8 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     directory = get_directory()
     by_scope: dict[str, list[LogEntry]] = defaultdict(list)
     for entry in entries:
-        by_scope[entry.event.scope].append(entry)
+        for scope in entry.event.scopes():
+            by_scope[scope].append(entry)
     subscriptions = {scope: sessions.subscribers(scope, shard) for scope in by_scope}
     live = {
         s.session_id: s
@@ -50,17 +52,27 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     }
     frames: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
     endpoints: dict[str, str] = {}
+    # An event of several scopes (a presence) reaches a session once, through the first of them.
+    reached: set[tuple[str, int]] = set()
     for scope, scope_entries in by_scope.items():
         listeners = [live[sub.session_id] for sub in subscriptions[scope] if sub.session_id in live]
         for entry in scope_entries:
-            event = entry.event
-            receivers = [s for s in listeners if entry.position >= int(s.live_from)]
+            event = entry.event.as_heard_in(scope)
+            receivers = [
+                s for s in listeners if entry.position >= int(s.live_from) and s.hears(event.t)
+            ]
+            if event is not entry.event:
+                receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
+                reached.update((s.session_id, entry.position) for s in receivers)
             if event.channel_id is not None and event.guild_id is not None and receivers:
                 allowed = directory.who_can_view(
                     event.guild_id, event.channel_id, {int(s.user_id) for s in receivers}
                 )
                 receivers = [s for s in receivers if int(s.user_id) in allowed]
-            body = json.dumps(entry.frame(), separators=(",", ":"), ensure_ascii=False).encode()
+            frame = (
+                entry.frame() if event is entry.event else LogEntry(entry.position, event).frame()
+            )
+            body = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode()
             for session in receivers:
                 connection = str(session.connection_id)
                 frames[connection].append((entry.position, body))
@@ -125,4 +137,6 @@ def _forget(connection_id: str) -> None:
             get_settings().resume_window_s + 60,
         )
     sessions.forget_connection(connection_id)
+    if connection is not None:
+        presence.disconnected(connection.user_id, connection_id)
     logger.info("stale connection removed", extra={"connection_id": connection_id})

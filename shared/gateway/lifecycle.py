@@ -17,6 +17,7 @@ from shared.gateway.connections import ConnectionGone, management_client, post_f
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.session import heartbeat_overdue, needs_reconnect
 from shared.observability import logger
+from shared.services import presence
 from shared.storage import sessions
 
 __all__ = ["SweepReport", "connected", "disconnected", "sweep"]
@@ -38,7 +39,10 @@ def disconnected(connection_id: str) -> None:
             connection_id,
             get_settings().resume_window_s + 60,
         )
+    # Forgotten first: an IDENTIFY still under way then cannot count this connection after
+    # presence has let it go (presence.connected checks the connection item in its write).
     sessions.forget_connection(connection_id)
+    presence.disconnected(connection.user_id, connection_id)
 
 
 @dataclass
@@ -75,6 +79,7 @@ def sweep(now_ms: int | None = None) -> SweepReport:
                     connection_id,
                     settings.resume_window_s + 60,
                 )
+                presence.disconnected(int(session.user_id), connection_id)
                 report.closed += 1
             elif needs_reconnect(int(session.connected_ms), now, cap_ms, margin_ms):
                 try:
@@ -89,6 +94,7 @@ def sweep(now_ms: int | None = None) -> SweepReport:
                         connection_id,
                         settings.resume_window_s + 60,
                     )
+                    presence.disconnected(int(session.user_id), connection_id)
     if report.closed or report.reconnects:
         logger.info("sweep", extra=report.__dict__)
     return report

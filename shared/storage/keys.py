@@ -289,3 +289,12 @@ def upload_sk(attachment_id: int) -> str:
     """A pending upload in its channel's partition (``channel_pk``); a message that uses it
     deletes it in its own transaction, and TTL removes the ones never used."""
     return f"UPLOAD#{attachment_id:020d}"
+
+
+# ---------------------------------------------------------------- presence (issue 5)
+def presence_key(user_id: int) -> tuple[str, str]:
+    """A user's presence: the chosen status and the connections carrying a session (one item)."""
+    return f"USER#{user_id}", "PRESENCE"
+
+
+__all__ += ["presence_key"]

@@ -53,6 +53,8 @@ class EventRecord(Entity, discriminator="event"):
     audit = UnicodeAttribute(null=True)
     #: The gateway log shards the event has been appended to (set by that append, once each).
     sequenced = NumberSetAttribute(null=True)
+    #: A user-level event's guilds: it goes to their sessions, once each (PRESENCE_UPDATE).
+    guild_ids = NumberSetAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
         actor_id=event.actor_id,
         data=json.dumps(event.data, separators=(",", ":")),
         audit=None if event.audit is None else _audit_json(event.audit),
+        guild_ids=set(event.guild_ids) or None,
         expires_at=now + EVENT_TTL,
     )
 
@@ -133,6 +136,7 @@ def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
             channel_id=None if record.channel_id is None else int(record.channel_id),
             user_id=None if record.user_id is None else int(record.user_id),
             audit=None if record.audit is None else _audit_from_json(record.audit),
+            guild_ids=tuple(sorted(int(g) for g in record.guild_ids or ())),
         ),
     )
 
@@ -155,11 +159,12 @@ def pending_from_record(record: dict[str, Any]) -> PendingEvent | None:
     if stored is None:
         return None
     event = stored.event
-    scope = (
-        Scope.user(event.user_id)
-        if event.user_id is not None
-        else Scope.guild(int(event.guild_id or 0))
-    )
+    if event.guild_ids:
+        scope = Scope.guilds(event.guild_ids)
+    elif event.user_id is not None:
+        scope = Scope.user(event.user_id)
+    else:
+        scope = Scope.guild(int(event.guild_id or 0))
     return PendingEvent(
         pk=image["PK"]["S"],
         sk=image["SK"]["S"],

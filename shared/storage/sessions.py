@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from shared.gateway.session import PAUSED, LiveSession
@@ -68,9 +74,15 @@ class SessionItem(ParleyItem):
     last_heartbeat_ms = NumberAttribute()
     disconnected_ms = NumberAttribute(null=True)
     status = UnicodeAttribute(default="online")
+    #: False when IDENTIFY's intents left out GUILD_PRESENCES (absent: true).
+    presences = BooleanAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     live_index = _LiveIndex()
+
+    def hears(self, t: str) -> bool:
+        """Whether the session receives events named ``t`` (presences only if it asked)."""
+        return self.presences is not False or t != "PRESENCE_UPDATE"
 
     def rules_view(self) -> LiveSession:
         return LiveSession(
@@ -156,6 +168,7 @@ def create_session(
     stage: str,
     started_after: int,
     ttl_s: int,
+    presences: bool = True,
 ) -> SessionItem:
     """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions."""
     now = _now_ms()
@@ -177,6 +190,7 @@ def create_session(
         gsi1pk=keys.live_sessions_gsi1pk(shard),
         gsi1sk=keys.session_sk(session_id),
         expires_at=expires,
+        presences=None if presences else False,
     )
     session.save(condition=SessionItem.pk.does_not_exist())
     with _SubscriptionItem.batch_write() as batch:
@@ -351,3 +365,16 @@ def user_sessions(user_id: int) -> list[SessionItem]:
             keys.session_pk(user_id), SessionItem.sk.startswith(keys.SESSION_SK_PREFIX)
         )
     )
+
+
+def connection_open(connection_id: str) -> tuple[type[ParleyItem], str, str, Condition]:
+    """A transaction check that a connection has not closed ($disconnect forgets its item)."""
+    return (
+        _ConnectionItem,
+        keys.connection_pk(connection_id),
+        keys.connection_sk(),
+        _ConnectionItem.pk.exists(),
+    )
+
+
+__all__ += ["connection_open"]

@@ -35,6 +35,12 @@ def resume(request: GatewayRequest, frame: Frame) -> Frame | None:
     return commands.resume(request, frame.d)
 
 
+@router.op(Op.PRESENCE_UPDATE)
+def presence_update(request: GatewayRequest, frame: Frame) -> None:
+    """The user's chosen status (online, idle, dnd, invisible) for all their sessions."""
+    commands.presence_update(request, frame.d)
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return router.resolve(event)
