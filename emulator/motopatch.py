@@ -11,19 +11,31 @@ stores and answers is unchanged: a cancelled transaction leaves no item and no s
 behind. The live table object is never swapped for a copy either, so stream readers keep their
 shard (a swap orphaned the iterators of a stream consumer).
 
+moto also ignores TransactWriteItems' ``ClientRequestToken``. DynamoDB treats a repeat of a
+token within ten minutes as the same request: it succeeds without writing again (a different
+request under the same token is refused). Clients lean on that: botocore repeats a call whose
+answer timed out, and without the token a repeated insert of a new item fails its own
+``attribute_not_exists`` check (a message then sent twice under two ids). The patch keeps the
+tokens of committed transactions for ten minutes, as DynamoDB does.
+
 The embedded store (emulator/store_server.py) and the functional tests apply it.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
+from moto.core.responses import ActionResult
+from moto.dynamodb.exceptions import DynamodbException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 
 __all__ = ["cheap_transactions"]
 
@@ -78,11 +90,43 @@ def _same_table(self: Table, memo: dict[int, Any]) -> Table:
 
 _DEEPCOPY = "__deepcopy__"
 _METHOD = "transact_write_items"
+#: How long DynamoDB remembers a transaction's client token.
+TOKEN_TTL_S = 600.0
+
+
+class IdempotentParameterMismatch(DynamodbException):
+    def __init__(self) -> None:
+        super().__init__(
+            "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+            "The request uses the same client token as a previous, but different, request.",
+        )
+
+
+class _Tokens:
+    """Committed transactions' client tokens: token -> (the request's items, when)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, float]] = {}
+
+    def repeat(self, token: str, items: str) -> bool:
+        """True if this exact request committed under ``token`` lately; raises on a mismatch."""
+        now = time.monotonic()
+        self._seen = {t: v for t, v in self._seen.items() if now - v[1] < TOKEN_TTL_S}
+        seen = self._seen.get(token)
+        if seen is None:
+            return False
+        if seen[0] != items:
+            raise IdempotentParameterMismatch
+        return True
+
+    def committed(self, token: str, items: str) -> None:
+        self._seen[token] = (items, time.monotonic())
 
 
 @contextmanager
 def cheap_transactions() -> Iterator[None]:
-    """While inside: transactions keep only what they may change as their rollback point."""
+    """While inside: transactions keep only what they may change as their rollback point, and
+    a repeat of a committed transaction's client token succeeds without writing again."""
     original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None]
     original = DynamoDBBackend.transact_write_items
 
@@ -101,10 +145,26 @@ def cheap_transactions() -> Iterator[None]:
         finally:
             delattr(Table, _DEEPCOPY)
 
+    tokens = _Tokens()
+    handle: Callable[[DynamoHandler], Any] = DynamoHandler.transact_write_items
+
+    def handle_once(self: DynamoHandler) -> Any:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return handle(self)
+        items = json.dumps(self.body.get("TransactItems"), sort_keys=True)
+        if tokens.repeat(token, items):
+            return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+        answer = handle(self)
+        tokens.committed(token, items)
+        return answer
+
     if _DEEPCOPY in Table.__dict__:
         raise RuntimeError("moto's Table defines __deepcopy__ now: review cheap_transactions")
     setattr(DynamoDBBackend, _METHOD, transact_write_items)
+    setattr(DynamoHandler, _METHOD, handle_once)
     try:
         yield
     finally:
         setattr(DynamoDBBackend, _METHOD, original)
+        setattr(DynamoHandler, _METHOD, handle)

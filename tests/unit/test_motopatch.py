@@ -115,3 +115,26 @@ def test_a_cancelled_delete_puts_the_item_back(client: Any) -> None:
         )
     assert client.get_item(TableName=TABLE, Key=_key("a"))["Item"]["n"] == {"N": "1"}
     assert len(_stream_records(client)) == 1
+
+
+def test_a_repeated_client_token_succeeds_without_writing_again(client: Any) -> None:
+    """As DynamoDB: botocore repeats a transaction whose answer timed out, under its token."""
+    items = [
+        {
+            "Put": {
+                "TableName": TABLE,
+                "Item": _key("once"),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+    ]
+    client.transact_write_items(TransactItems=items, ClientRequestToken="t-1")
+    client.transact_write_items(TransactItems=items, ClientRequestToken="t-1")  # no error
+    assert _stream_records(client) == ["INSERT"]
+    with pytest.raises(ClientError) as again:  # a new token: the condition holds it back
+        client.transact_write_items(TransactItems=items, ClientRequestToken="t-2")
+    assert again.value.response["Error"]["Code"] == "TransactionCanceledException"
+    other = [{"Put": {"TableName": TABLE, "Item": _key("other")}}]
+    with pytest.raises(ClientError) as mismatch:
+        client.transact_write_items(TransactItems=other, ClientRequestToken="t-1")
+    assert mismatch.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
