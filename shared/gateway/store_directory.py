@@ -9,6 +9,7 @@ from typing import Any
 from shared.domain.permissions import Permission, compute_permissions
 from shared.gateway.directory import Directory
 from shared.services.guilds import snapshot
+from shared.services.voice import guild_voice_states as voice_states_json
 from shared.storage import channels, guilds, members, roles, users
 
 __all__ = ["StoreDirectory"]
@@ -34,6 +35,7 @@ class StoreDirectory(Directory):
         visible = self._viewable_channels(guild_id, user_id)
         full["channels"] = [c for c in full["channels"] if int(c["id"]) in visible]
         full["members"] = [m.as_json() for m in members.page(guild_id, after=0, limit=1000)]
+        full["voice_states"] = voice_states_json(guild_id)
         return full
 
     def _viewable_channels(self, guild_id: int, user_id: int) -> set[int]:

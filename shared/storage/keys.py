@@ -282,3 +282,37 @@ def reactions_of_sk_prefix(message_id: int) -> str:
 
 #: The channel's pinned-message counter (at most 50 pins).
 PINS_SK = "PINS"
+
+
+# ---------------------------------------------------------------- voice (docs/voice.md)
+#: A member's voice state lives in the guild's partition: one item per user per guild.
+VOICE_SK_PREFIX = "VOICE#"
+
+
+def voice_state_sk(user_id: int) -> str:
+    return f"{VOICE_SK_PREFIX}{_sortable(user_id)}"
+
+
+def voice_room_pk(channel_id: int) -> str:
+    """A voice channel's room: which media node holds it, and how many are in it."""
+    return f"VOICEROOM#{channel_id}"
+
+
+VOICE_ROOM_SK = "ROOM"
+#: GSI1 partition listing every room (the voice watcher's one Query; never a request path).
+VOICE_ROOMS_GSI1PK = "VOICEROOMS"
+
+
+def voice_room_gsi1sk(node_id: str, channel_id: int) -> str:
+    """GSI1 sort key of a room: by node first, so one node's rooms are one key range."""
+    return f"{node_id}#{_sortable(channel_id)}"
+
+
+__all__ += [
+    "VOICE_ROOMS_GSI1PK",
+    "VOICE_ROOM_SK",
+    "VOICE_SK_PREFIX",
+    "voice_room_gsi1sk",
+    "voice_room_pk",
+    "voice_state_sk",
+]
