@@ -72,6 +72,10 @@ async def run(settings: MediaNodeSettings) -> int:
     node = MediaNode(
         settings, verifier=verifier, registry=StoreRegistry() if settings.registry else None
     )
+    if settings.registry and settings.report_speaking:
+        from media_nodes.speaking import report_to_store
+
+        node.speaking_hooks.append(report_to_store)
     await node.start()
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
