@@ -180,7 +180,7 @@ class Stack:
             spec = template.tables.get("Table") or next(iter(template.tables.values()), None)
             node_env = dict(base_env)
             if spec is not None:
-                node_env.setdefault("PARLEY_TABLE_NAME", spec.name)
+                node_env["PARLEY_TABLE_NAME"] = spec.name  # as the template tells the functions
             self.media = LocalMediaNode(s.host, s.media_port, s.data_dir, node_env)
             media_started = self._media_task = asyncio.create_task(self.media.start())
         if s.warm:
