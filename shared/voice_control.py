@@ -92,7 +92,7 @@ def _call(method: str, node_id: str, url: str, body: dict[str, Any] | None) -> N
     attempt = retry(
         retry=retry_if_exception_type(_Transient),
         stop=stop_after_attempt(settings.voice_control_attempts),
-        wait=wait_exponential_jitter(initial=0.05, max=0.5),
+        wait=wait_exponential_jitter(multiplier=0.05, max=0.5),
         reraise=True,
     )(_call_once)
     try:
