@@ -94,6 +94,11 @@ def _node_of(room: Room | None, nodes: list[NodeRecord]) -> NodeRecord | None:
 def _leave(current: VoiceState, actor_id: int | None, now: datetime) -> None:
     """Remove the state; then (best effort) disconnect the participant on its node."""
     store.remove_state(current, actor_id=actor_id, now=now)
+    _disconnect(current, now)
+
+
+def _disconnect(current: VoiceState, now: datetime) -> None:
+    """Best effort: the participant's connection to ``current``'s room is closed by its node."""
     node = _node_of(store.get_room(current.channel_id), list_nodes())
     if node is None or not node.alive(now.timestamp()):
         return
@@ -158,6 +163,8 @@ def update_voice_state(
         user_limit=channel.user_limit or 0,
         now=now,
     )
+    if current is not None and current.channel_id != state.channel_id:
+        _disconnect(current, now)  # moved: the old room lets go of them now
     return _grant(node, state)
 
 

@@ -228,7 +228,7 @@ def test_the_user_limit_admits_exactly_n() -> None:
     assert room_count(channel) == 2
 
 
-def test_leave_and_move() -> None:
+def test_leave_and_move(gateway: list[tuple[Any, ...]]) -> None:
     node("node-a")
     owner = new_user()
     guild = create_guild(owner)
@@ -243,6 +243,7 @@ def test_leave_and_move() -> None:
     granted(session.op4(guild["id"], first))
 
     moved = granted(session.op4(guild["id"], second))
+    assert ("disconnect", int(first), owner) in gateway  # the old room lets go
 
     assert moved["channel_id"] == second
     assert verify(moved, "node-a").channel_id == second
