@@ -73,9 +73,9 @@ async def run(settings: MediaNodeSettings) -> int:
         settings, verifier=verifier, registry=StoreRegistry() if settings.registry else None
     )
     if settings.registry and settings.report_speaking:
-        from media_nodes.speaking import report_to_store
+        from media_nodes.speaking import speaking_reporter
 
-        node.speaking_hooks.append(report_to_store)
+        node.speaking_hooks.append(speaking_reporter(settings.node_id))
     await node.start()
     loop = asyncio.get_running_loop()
     done = asyncio.Event()

@@ -32,6 +32,7 @@ from shared.storage import channels as channel_store
 from shared.storage import sessions
 from shared.storage import voice_states as store
 from shared.storage.media_nodes import list_nodes
+from shared.storage.speaking_reports import SpeakingReport
 from shared.storage.transaction import StaleWrite
 from shared.voice_control import disconnect_member, set_member_flags
 from shared.voice_keys import load_voice_keys
@@ -40,6 +41,7 @@ from shared.voice_tokens import mint_voice_token
 
 __all__ = [
     "WatchReport",
+    "apply_speaking_report",
     "guild_voice_states",
     "regions",
     "report_speaking",
@@ -237,6 +239,14 @@ def report_speaking(
     except StaleWrite:
         return False  # they moved or left meanwhile: nothing to report
     return True
+
+
+def apply_speaking_report(report: SpeakingReport) -> bool:
+    """A node's report, from the stream: applied only if the room is on that node."""
+    room = store.get_room(report.channel_id)
+    if room is None or room.node_id != report.node_id or room.guild_id != report.guild_id:
+        return False  # a node speaks only for the rooms it holds
+    return report_speaking(report.guild_id, report.channel_id, report.user_id, report.speaking)
 
 
 def regions(now: float | None = None) -> list[dict[str, Any]]:

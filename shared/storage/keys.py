@@ -316,3 +316,17 @@ __all__ += [
     "voice_room_pk",
     "voice_state_sk",
 ]
+
+
+def media_node_pk(node_id: str) -> str:
+    """A media node's own partition: what it reports (speaking), under its own leading key, so
+    a node's IAM role can write nothing but its registry item and this partition."""
+    return f"MEDIA_NODE#{node_id}"
+
+
+def speaking_report_sk(channel_id: int, user_id: int) -> str:
+    """The latest speaking report of one participant of one room (overwritten on each change)."""
+    return f"SPEAKING#{_sortable(channel_id)}#{_sortable(user_id)}"
+
+
+__all__ += ["media_node_pk", "speaking_report_sk"]

@@ -17,6 +17,7 @@ from shared.gateway.store_directory import StoreDirectory
 from shared.services import voice
 from shared.storage import voice_states
 from shared.storage.media_nodes import save_heartbeat
+from shared.storage.speaking_reports import SpeakingReport, save_report
 from shared.voice_keys import load_voice_keys
 from shared.voice_nodes import NodeRecord
 from shared.voice_tokens import VoiceTokenVerifier
@@ -445,7 +446,7 @@ def test_speaking_reports_reach_the_guild_once_per_change() -> None:
     guild = create_guild(owner)
     granted(session_for(owner).op4(guild["id"], voice_channel(guild)))
     tap = StreamTap()
-    tap.events()
+    tap.pump()
     gid, cid = int(guild["id"]), int(voice_channel(guild))
 
     assert voice.report_speaking(gid, cid, owner, True)
@@ -455,6 +456,26 @@ def test_speaking_reports_reach_the_guild_once_per_change() -> None:
 
     speaking = [e["d"]["speaking"] for e in tap.events() if e["t"] == "VOICE_STATE_UPDATE"]
     assert speaking == [True, False]
+
+
+def test_a_nodes_speaking_report_travels_the_stream_for_its_own_rooms_only() -> None:
+    node("node-a")
+    owner = new_user()
+    guild = create_guild(owner)
+    granted(session_for(owner).op4(guild["id"], voice_channel(guild)))
+    gid, cid = int(guild["id"]), int(voice_channel(guild))
+    tap = StreamTap()
+    tap.pump()
+
+    save_report(SpeakingReport("node-b", gid, cid, owner, True))  # not its room: ignored
+    tap.pump()
+    state = voice_states.get_state(gid, owner)
+    assert state is not None and not state.speaking
+
+    save_report(SpeakingReport("node-a", gid, cid, owner, True))  # the guild stream applies it
+    tap.pump()
+    state = voice_states.get_state(gid, owner)
+    assert state is not None and state.speaking
 
 
 def test_regions_list_live_nodes_regions_least_loaded_first() -> None:
