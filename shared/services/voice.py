@@ -29,6 +29,7 @@ from shared.observability import logger
 from shared.services.access import channel_access, guild_access, missing
 from shared.services.retry import retry_stale
 from shared.storage import channels as channel_store
+from shared.storage import members as member_store
 from shared.storage import sessions
 from shared.storage import voice_states as store
 from shared.storage.media_nodes import list_nodes
@@ -303,7 +304,8 @@ def _gone(session: sessions.SessionItem | None, now_ms: int, grace_ms: int) -> b
 
 
 def watch_once(now: float | None = None) -> WatchReport:
-    """One pass: move rooms off dead nodes; make members of departed sessions leave."""
+    """One pass: move rooms off dead nodes; make members of departed sessions leave, and those
+    no longer members (kicked, banned) or whose channel was deleted."""
     now = time.time() if now is None else now
     report = WatchReport()
     nodes = list_nodes()
@@ -325,8 +327,15 @@ def watch_once(now: float | None = None) -> WatchReport:
                 sessions.Subscription(st.user_id, st.session_id) for st in states
             )
         }
+        members = member_store.get_many(guild_id, [st.user_id for st in states])
+        channels = {
+            room.channel_id for room in rooms if channel_store.get(guild_id, room.channel_id)
+        }
         for state in states:
-            if _gone(found.get((state.user_id, state.session_id)), int(now * 1000), grace_ms):
+            session = found.get((state.user_id, state.session_id))
+            # Kicked or banned, or their channel deleted: they leave at this pass too.
+            evicted = state.user_id not in members or state.channel_id not in channels
+            if evicted or _gone(session, int(now * 1000), grace_ms):
                 try:
                     _leave(state, None, datetime.fromtimestamp(now, UTC))
                     report.left += 1

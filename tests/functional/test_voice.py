@@ -404,6 +404,27 @@ def test_a_departed_session_leaves_voice_after_the_grace_period() -> None:
     assert event["d"]["channel_id"] is None
 
 
+def test_a_kicked_member_and_a_deleted_channels_members_leave_at_the_next_pass() -> None:
+    node("node-a")
+    owner, kicked = new_user(), new_user()
+    guild = create_guild(owner)
+    join(guild, kicked)
+    made = request(
+        "POST", f"/guilds/{guild['id']}/channels", user=owner, body={"name": "Two", "type": 2}
+    )
+    assert made.status == 201, made
+    granted(session_for(kicked).op4(guild["id"], voice_channel(guild)))
+    granted(session_for(owner).op4(guild["id"], made.body["id"]))
+    assert voice.watch_once().left == 0
+
+    assert request("DELETE", f"/guilds/{guild['id']}/members/{kicked}", user=owner).status == 204
+    assert request("DELETE", f"/channels/{made.body['id']}", user=owner).status in (200, 204)
+
+    assert voice.watch_once().left == 2
+    assert voice_states.guild_states(int(guild["id"])) == []
+    assert (room_count(voice_channel(guild)), room_count(made.body["id"])) == (0, 0)
+
+
 def test_server_mute_needs_mute_members_and_reaches_the_node(
     gateway: list[tuple[Any, ...]],
 ) -> None:
