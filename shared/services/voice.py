@@ -146,7 +146,8 @@ def update_voice_state(
         state.channel_id,
         state.session_id,
     ):
-        if state != current.with_(speaking=False):
+        state = state.with_(speaking=current.speaking)  # flags change; speaking is the node's
+        if state != current:
             store.update_state(state, current=current, actor_id=user_id, now=now)
         return None
     nodes = list_nodes()
