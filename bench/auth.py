@@ -48,6 +48,7 @@ def start_stack(workdir: Path, cost: int) -> tuple[subprocess.Popen[bytes], dict
         }
     )
     args = [sys.executable, "-m", "emulator.cli", "dev", "--no-reload", "--quiet-functions"]
+    args += ["--no-media-node"]
     args += ["--http-port", "0", "--ws-port", "0", "--store-port", "0"]
     args += ["--ready-file", str(ready)]
     log = (workdir / "stack.log").open("wb")

@@ -254,6 +254,7 @@ async def emulator_pass(config: LoadConfig, workdir: Path, idle_s: float) -> Emu
         "0",
         "--no-reload",
         "--quiet-functions",
+        "--no-media-node",
         "--ready-file",
         str(ready),
     ]

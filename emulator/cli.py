@@ -43,6 +43,16 @@ def _dev_parser(sub: Any) -> None:
         dest="schedule_interval_s",
         help="run scheduled functions every this many seconds (default: their own rate)",
     )
+    dev.add_argument(
+        "--media-port", type=int, help="the local media node's port (default 7000; 0 = any)"
+    )
+    dev.add_argument(
+        "--no-media-node",
+        action="store_false",
+        dest="media_node",
+        default=None,
+        help="run without a media node (no voice)",
+    )
     dev.add_argument("--no-reload", action="store_false", dest="reload", default=None)
     dev.add_argument("--no-warm", action="store_false", dest="warm", default=None)
     dev.add_argument("--ready-file", type=Path, help="write the served URLs here as JSON once up")
@@ -79,6 +89,7 @@ async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
                 f"  WebSocket API   {info.ws_url}   (stage /{info.stage})",
                 f"  @connections    {info.connections_url}/{{id}}",
                 f"  AWS store       {info.store_url}   ({store})",
+                f"  media node      {info.media_node.get('endpoint', '(none: --no-media-node)')}",
                 "  Ctrl-C stops everything.",
             ]
         ),

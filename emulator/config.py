@@ -40,5 +40,8 @@ class DevSettings(BaseSettings):
     # Set: every scheduled function runs at this interval instead of its rate.
     schedule_interval_s: float | None = Field(default=None, gt=0)
     ready_file: Path | None = None
+    # One media node beside the gateway (CONTRACT: 127.0.0.1:7000); 0 = any free port.
+    media_node: bool = True
+    media_port: int = Field(default=7000, ge=0, le=65535)
     # The local data folder (signing keys, ...); functions get it as PARLEY_DATA_DIR.
     data_dir: Path = REPO_ROOT / ".parley"

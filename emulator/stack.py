@@ -12,13 +12,14 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from emulator.config import DevSettings
 from emulator.http_api import HttpApi
+from emulator.media import LocalMediaNode
 from emulator.reload import watch_code
 from emulator.runtime import Runtimes
 from emulator.schedules import Scheduler
@@ -95,6 +96,8 @@ class StackInfo:
     store_url: str
     stage: str
     embedded_store: bool
+    #: The local media node's ready info (node_id, endpoint, http_url, pid); {} without one.
+    media_node: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -113,6 +116,8 @@ class Stack:
         self.gateway: WebSocketGateway | None = None
         self.pump: StreamPump | None = None
         self.scheduler: Scheduler | None = None
+        self.media: LocalMediaNode | None = None
+        self._media_task: asyncio.Task[dict[str, Any]] | None = None
         self._runners: list[web.AppRunner] = []
         self._http_socket: socket.socket | None = None
         self._stop_reload = asyncio.Event()
@@ -179,6 +184,16 @@ class Stack:
         self.runtimes = Runtimes(
             template.functions, base_env, max_workers=s.max_workers, overrides=overrides
         )
+        # The media node starts (imports aiortc) while the functions warm.
+        media_started: asyncio.Task[dict[str, Any]] | None = None
+        if s.media_node:
+            self.progress(f"starting a media node on {s.host}:{s.media_port} …")
+            spec = template.tables.get("Table") or next(iter(template.tables.values()), None)
+            node_env = dict(base_env)
+            if spec is not None:
+                node_env["PARLEY_TABLE_NAME"] = spec.name  # as the template tells the functions
+            self.media = LocalMediaNode(s.host, s.media_port, s.data_dir, node_env)
+            media_started = self._media_task = asyncio.create_task(self.media.start())
         if s.warm:
             self.progress(f"warming {len(template.functions)} functions …")
             await self.runtimes.warm_all()
@@ -202,6 +217,8 @@ class Stack:
             self.http.application(), s.http_port, "HTTP API", sock=http_socket
         )
         self.http.domain_name = f"{s.host}:{http_port}"
+
+        media_info = await media_started if media_started is not None else {}
 
         self.pump = StreamPump(
             template.stream_mappings,
@@ -232,6 +249,7 @@ class Stack:
             store_url=endpoint,
             stage=stage,
             embedded_store=self.store is not None,
+            media_node=media_info,
         )
         if s.ready_file:
             # Written whole, then renamed: a poller never reads half a file.
@@ -289,6 +307,12 @@ class Stack:
                 await self._reload_task
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self._media_task is not None and not self._media_task.done():
+            self._media_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._media_task
+        if self.media is not None:
+            await self.media.stop()
         if self.pump is not None:
             await self.pump.stop()
         for runner in reversed(self._runners):

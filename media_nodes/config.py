@@ -35,6 +35,8 @@ class MediaNodeSettings(BaseSettings):
     #: dead node's rooms must be moved within 10 s: it is considered dead once its TTL passes
     #: (at most 6 s after its last beat), leaving the allocator time to act.
     registry: bool = True
+    #: With the registry: publish speaking to the guild through the store (media_nodes/speaking.py).
+    report_speaking: bool = True
     heartbeat_interval_s: float = Field(default=2.0, gt=0)
     heartbeat_ttl_s: float = Field(default=6.0, gt=0)
     #: Packets queued per receiving participant before new ones are dropped (a slow receiver).

@@ -72,6 +72,10 @@ async def run(settings: MediaNodeSettings) -> int:
     node = MediaNode(
         settings, verifier=verifier, registry=StoreRegistry() if settings.registry else None
     )
+    if settings.registry and settings.report_speaking:
+        from media_nodes.speaking import speaking_reporter
+
+        node.speaking_hooks.append(speaking_reporter(settings.node_id))
     await node.start()
     loop = asyncio.get_running_loop()
     done = asyncio.Event()

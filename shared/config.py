@@ -103,6 +103,26 @@ class Settings(BaseSettings):
     # Upload requests a user may make in one channel.
     rate_attachments_per_channel: str = Field(default="20/60", pattern=RATE_PATTERN)
 
+    # ---------------------------------------------------------------- voice (docs/voice.md)
+    # The voice token signing key (JSON {"kid", "private_pem", "jwks"}): locally a file generated
+    # once into <data_dir>/keys (its JWKS beside it, for the nodes); on AWS a SecureString
+    # parameter or a secret, like the access tokens' keys.
+    voice_keys_parameter: str | None = None
+    voice_keys_secret: str | None = None
+    voice_token_ttl_s: int = Field(default=60, ge=5, le=300)
+    # A disconnected session leaves voice after this long (it may resume meanwhile).
+    voice_disconnect_grace_s: float = Field(default=15.0, ge=0, le=600)
+    # The voice watcher (a scheduled function): how long one invocation keeps watching, and how
+    # often it checks. EventBridge runs it once a minute; watching for 55 s checking every 2 s is
+    # what lets a dead node's rooms move within 10 s. 0 = one pass per invocation.
+    voice_watch_span_s: float = Field(default=55.0, ge=0, le=840)
+    voice_watch_period_s: float = Field(default=2.0, gt=0, le=60)
+    # Calls to a media node's control API: timeout, attempts, and the circuit breaker per node.
+    voice_control_timeout_s: float = Field(default=2.0, gt=0, le=30)
+    voice_control_attempts: int = Field(default=3, ge=1, le=10)
+    voice_breaker_fail_max: int = Field(default=5, ge=1, le=100)
+    voice_breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
+
     @property
     def jwt_issuer(self) -> str:
         """The ``iss`` of Parley's access tokens; its discovery document lives under it."""

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from functions.guilds.models import UpdateMember
 from shared.api import audit_reason, caller_id, no_content, path_id
 from shared.domain import limits
-from shared.services import members
+from shared.services import members, voice
 
 router = APIGatewayHttpRouter()
 
@@ -42,8 +42,16 @@ def kick(guild_id: str, user_id: str) -> Response[Any]:
 
 @router.patch("/guilds/<guild_id>/members/<user_id>")
 def update_member(guild_id: str, user_id: str, body: UpdateMember) -> dict[str, Any]:
-    """Nickname and/or timeout (``communication_disabled_until``); only the fields sent."""
+    """Nickname, timeout (``communication_disabled_until``), server ``mute``/``deaf`` in voice."""
     sent = body.model_dump(exclude_unset=True)
+    if sent.get("mute") is not None or sent.get("deaf") is not None:
+        voice.set_server_flags(
+            path_id(guild_id, "guild_id"),
+            caller_id(router),
+            path_id(user_id, "user_id"),
+            mute=sent.get("mute"),
+            deaf=sent.get("deaf"),
+        )
     return members.update_member(
         path_id(guild_id, "guild_id"),
         caller_id(router),

@@ -33,6 +33,9 @@ class UpdateMember(BaseModel):
 
     nick: Annotated[str | None, Field(max_length=limits.NICK_MAX)] = None
     communication_disabled_until: datetime | None = None
+    # Server mute/deafen in voice (MUTE_MEMBERS / DEAFEN_MEMBERS; the member must be in voice).
+    mute: bool | None = None
+    deaf: bool | None = None
 
 
 class BanBody(BaseModel):

@@ -10,6 +10,7 @@ from shared.domain.permissions import Permission, compute_permissions
 from shared.gateway.directory import Directory
 from shared.services.guilds import snapshot
 from shared.services.presence import presences_of
+from shared.services.voice import guild_voice_states as voice_states_json
 from shared.storage import channels, guilds, members, roles, users
 
 __all__ = ["StoreDirectory"]
@@ -36,6 +37,7 @@ class StoreDirectory(Directory):
         full["channels"] = [c for c in full["channels"] if int(c["id"]) in visible]
         full["members"] = [m.as_json() for m in members.page(guild_id, after=0, limit=1000)]
         full["presences"] = presences_of([int(m["user"]["id"]) for m in full["members"]])
+        full["voice_states"] = voice_states_json(guild_id)
         return full
 
     def _viewable_channels(self, guild_id: int, user_id: int) -> set[int]:

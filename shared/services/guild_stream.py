@@ -2,7 +2,8 @@
 
 - an outbox event (INSERT) with an audit record → an audit log entry;
 - an outbox CHANNEL_DELETE of a category (INSERT) → its children lose their parent;
-- a purge job item (INSERT or MODIFY) → one bounded round of the purge.
+- a purge job item (INSERT or MODIFY) → one bounded round of the purge;
+- a media node's speaking report (INSERT or MODIFY) → the member's voice state (docs/voice.md).
 
 Everything here is idempotent, because Lambda's event source mapping delivers at least once.
 """
@@ -15,8 +16,10 @@ from shared.domain.channel import ChannelType
 from shared.domain.events import EventName
 from shared.services.audit_log import record_event
 from shared.services.channels import orphan_children
+from shared.services.voice import apply_speaking_report
 from shared.storage import purge as purge_store
 from shared.storage.outbox import event_from_image
+from shared.storage.speaking_reports import report_from_image
 
 __all__ = ["handle_record"]
 
@@ -27,6 +30,9 @@ def handle_record(record: dict[str, Any]) -> str:
     image = (record.get("dynamodb") or {}).get("NewImage")
     if name not in ("INSERT", "MODIFY") or not image:
         return "ignored"
+    speaking = report_from_image(image)
+    if speaking is not None:
+        return "speaking" if apply_speaking_report(speaking) else "speaking ignored"
     job = purge_store.job_from_image(image)
     if job is not None:
         return "purge round" if purge_store.run_round(job) else "purge done"

@@ -298,3 +298,49 @@ def presence_key(user_id: int) -> tuple[str, str]:
 
 
 __all__ += ["presence_key"]
+# ---------------------------------------------------------------- voice (docs/voice.md)
+#: A member's voice state lives in the guild's partition: one item per user per guild.
+VOICE_SK_PREFIX = "VOICE#"
+
+
+def voice_state_sk(user_id: int) -> str:
+    return f"{VOICE_SK_PREFIX}{_sortable(user_id)}"
+
+
+def voice_room_pk(channel_id: int) -> str:
+    """A voice channel's room: which media node holds it, and how many are in it."""
+    return f"VOICEROOM#{channel_id}"
+
+
+VOICE_ROOM_SK = "ROOM"
+#: GSI1 partition listing every room (the voice watcher's one Query; never a request path).
+VOICE_ROOMS_GSI1PK = "VOICEROOMS"
+
+
+def voice_room_gsi1sk(node_id: str, channel_id: int) -> str:
+    """GSI1 sort key of a room: by node first, so one node's rooms are one key range."""
+    return f"{node_id}#{_sortable(channel_id)}"
+
+
+__all__ += [
+    "VOICE_ROOMS_GSI1PK",
+    "VOICE_ROOM_SK",
+    "VOICE_SK_PREFIX",
+    "voice_room_gsi1sk",
+    "voice_room_pk",
+    "voice_state_sk",
+]
+
+
+def media_node_pk(node_id: str) -> str:
+    """A media node's own partition: what it reports (speaking), under its own leading key, so
+    a node's IAM role can write nothing but its registry item and this partition."""
+    return f"MEDIA_NODE#{node_id}"
+
+
+def speaking_report_sk(channel_id: int, user_id: int) -> str:
+    """The latest speaking report of one participant of one room (overwritten on each change)."""
+    return f"SPEAKING#{_sortable(channel_id)}#{_sortable(user_id)}"
+
+
+__all__ += ["media_node_pk", "speaking_report_sk"]

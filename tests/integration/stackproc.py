@@ -60,6 +60,10 @@ class StackProcess:
         ]
         if self.template is not None:
             args += ["--template", str(self.template)]
+        if "--no-media-node" not in self.extra_args and "--media-port" not in self.extra_args:
+            # The real template's stacks get a media node on a free port; a test template
+            # (no voice) gets none.
+            args += ["--media-port", "0"] if self.template is None else ["--no-media-node"]
         env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
         env.update(self.env)
         log = self.log_path.open("wb")

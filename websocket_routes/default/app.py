@@ -11,6 +11,7 @@ from shared.gateway.directory import set_directory
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest, GatewayRouter
 from shared.gateway.store_directory import StoreDirectory
+from shared.gateway.voice import voice_state_update
 from shared.observability import logger
 
 set_directory(StoreDirectory())
@@ -39,6 +40,12 @@ def resume(request: GatewayRequest, frame: Frame) -> Frame | None:
 def presence_update(request: GatewayRequest, frame: Frame) -> None:
     """The user's chosen status (online, idle, dnd, invisible) for all their sessions."""
     commands.presence_update(request, frame.d)
+
+
+@router.op(Op.VOICE_STATE_UPDATE)
+def voice_state(request: GatewayRequest, frame: Frame) -> Frame | None:
+    """Join, move or leave a voice channel; VOICE_SERVER_UPDATE to this session on a join."""
+    return voice_state_update(request, frame.d)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

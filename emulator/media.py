@@ -1,0 +1,92 @@
+"""The local media node: ``parley dev`` runs one ``parley media-node`` beside the gateway.
+
+It heartbeats into the same store as the functions (the table the template's ``Table`` names),
+and trusts the public half of the local voice key (``<data_dir>/keys/voice-jwks.json``, made
+once), so the voice tokens the functions mint are accepted. CONTRACT: 127.0.0.1:7000 by default;
+``--media-port 0`` (tests) takes any free port; ``--no-media-node`` runs without one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from shared.voice_keys import ensure_local_voice_keys
+
+__all__ = ["LocalMediaNode", "MediaNodeFailed"]
+
+#: The node's id in a local stack (one store per stack, so it is unique there).
+LOCAL_NODE_ID = "local-1"
+
+
+class MediaNodeFailed(ValueError):
+    """The local media node did not start (its own output says why)."""
+
+
+class LocalMediaNode:
+    """A ``parley media-node`` child process, started and stopped with the stack."""
+
+    def __init__(self, host: str, port: int, data_dir: Path, env: dict[str, str]) -> None:
+        self.host = host
+        self.port = port
+        self.data_dir = data_dir
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+        self.info: dict[str, Any] = {}
+
+    async def start(self, timeout_s: float = 90.0) -> dict[str, Any]:
+        jwks = await asyncio.to_thread(ensure_local_voice_keys, self.data_dir)
+        ready = self.data_dir / f"media-node-{os.getpid()}.json"
+        with contextlib.suppress(FileNotFoundError):
+            ready.unlink()
+        args = [
+            sys.executable,
+            "-m",
+            "emulator.cli",
+            "media-node",
+            "--node-id",
+            self.env.get("PARLEY_MEDIA_NODE_ID", LOCAL_NODE_ID),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--jwks-file",
+            str(jwks),
+            "--ready-file",
+            str(ready),
+            "--drain-grace",
+            "1",
+        ]
+        self.process = await asyncio.create_subprocess_exec(*args, env=self.env)
+        deadline = time.monotonic() + timeout_s
+        while not ready.exists():
+            if self.process.returncode is not None:
+                raise MediaNodeFailed(
+                    f"the media node exited ({self.process.returncode}); is port {self.port} "
+                    "free? (--media-port, or --no-media-node)"
+                )
+            if time.monotonic() > deadline:
+                raise MediaNodeFailed("the media node did not start in time")
+            await asyncio.sleep(0.05)
+        self.info = json.loads(ready.read_text())
+        self.info["pid"] = self.process.pid
+        return self.info
+
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """SIGTERM (the node leaves the registry and drains), then kill if it lingers."""
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout_s)
+        except TimeoutError:
+            process.kill()
+            await process.wait()

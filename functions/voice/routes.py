@@ -1,0 +1,19 @@
+"""GET /voice/regions: where voice can be served now (from the media node registry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from shared.http import current_user_id
+from shared.services import voice
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/voice/regions")
+def list_regions() -> list[dict[str, Any]]:
+    """The regions with a live media node, the least loaded first (``optimal``)."""
+    current_user_id(router)
+    return voice.regions()

@@ -1,0 +1,107 @@
+"""Where the voice token signing key comes from: a local file in development, a secret on AWS.
+
+The same pattern as the access tokens' keys (``shared/auth/keysource.py``):
+
+- ``PARLEY_DATA_DIR`` (``parley dev`` and tests): ``<data_dir>/keys/voice-keys.json``, generated
+  once, atomically (several worker processes may start together), with its public half beside it
+  in ``voice-jwks.json`` — the file ``parley dev`` hands its media node (``--jwks-file``);
+- ``PARLEY_VOICE_KEYS_PARAMETER``: an SSM SecureString holding the same JSON;
+- ``PARLEY_VOICE_KEYS_SECRET``: the same in Secrets Manager.
+
+The JSON is ``{"kid", "private_pem", "jwks"}`` (``shared.voice_tokens.VoiceKeyPair``); the nodes
+are configured with its ``jwks`` only, so they can verify but never mint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from pathlib import Path
+
+from aws_lambda_powertools.utilities import parameters
+
+from shared.config import Settings
+from shared.errors import Unavailable
+from shared.voice_tokens import VoiceKeyPair, generate_voice_keys
+
+__all__ = ["ensure_local_voice_keys", "load_voice_keys", "local_voice_jwks_file"]
+
+_cache: dict[str, tuple[str, VoiceKeyPair]] = {}
+
+
+def _local_key_file(data_dir: Path) -> Path:
+    return data_dir / "keys" / "voice-keys.json"
+
+
+def local_voice_jwks_file(data_dir: Path) -> Path:
+    """The public JWKS of the local voice key, for ``parley media-node --jwks-file``."""
+    return data_dir / "keys" / "voice-jwks.json"
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Create ``path`` with ``text`` unless it exists (written aside, then hard-linked)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    try:
+        os.link(scratch, path)
+    except FileExistsError:
+        pass  # another process made it first: theirs stands
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            scratch.unlink()
+
+
+def ensure_local_voice_keys(data_dir: Path) -> Path:
+    """Generate the local voice key once; the path of its public JWKS file."""
+    keys = generate_voice_keys()
+    _write_once(
+        _local_key_file(data_dir),
+        json.dumps({"kid": keys.kid, "private_pem": keys.private_pem, "jwks": keys.jwks}),
+    )
+    pair = _parse(_local_key_file(data_dir).read_text())
+    _write_once(local_voice_jwks_file(data_dir), pair.jwks_json())
+    return local_voice_jwks_file(data_dir)
+
+
+def _parse(text: str) -> VoiceKeyPair:
+    try:
+        raw = json.loads(text)
+        return VoiceKeyPair(
+            kid=str(raw["kid"]), private_pem=str(raw["private_pem"]), jwks=raw["jwks"]
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Unavailable("The voice keys are unusable.", code="voice_keys") from exc
+
+
+def load_voice_keys(settings: Settings) -> VoiceKeyPair:
+    """The voice signing key the settings name (cached per text; remote sources per max age)."""
+    if settings.data_dir is not None:
+        ensure_local_voice_keys(settings.data_dir)
+        text = _local_key_file(settings.data_dir).read_text()
+    elif settings.voice_keys_parameter:
+        text = str(
+            parameters.get_parameter(
+                settings.voice_keys_parameter, decrypt=True, max_age=settings.signing_keys_max_age_s
+            )
+        )
+    elif settings.voice_keys_secret:
+        text = str(
+            parameters.get_secret(
+                settings.voice_keys_secret, max_age=settings.signing_keys_max_age_s
+            )
+        )
+    else:
+        raise Unavailable("Voice keys are not configured.", code="voice_keys_unconfigured")
+    cached = _cache.get("keys")
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    pair = _parse(text)
+    _cache["keys"] = (text, pair)
+    return pair
