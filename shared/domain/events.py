@@ -45,6 +45,7 @@ class EventName(enum.StrEnum):
     VOICE_STATE_UPDATE = "VOICE_STATE_UPDATE"
     VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
     INVITE_CREATE = "INVITE_CREATE"
+    MESSAGE_ACK = "MESSAGE_ACK"
 
 
 class AuditAction(enum.IntEnum):
@@ -103,7 +104,8 @@ class GatewayEvent:
     fan-out send it only to those who may view the channel; ``user_id``, when set, sends it to
     that one user only (the joining user's ``GUILD_CREATE``, the removed user's
     ``GUILD_DELETE``, or an event of no guild such as ``USER_UPDATE``). ``actor_id`` is who
-    caused it; ``audit`` what the audit log records.
+    caused it; ``audit`` what the audit log records. ``dm_channel_id`` marks an event of a DM
+    channel: it reaches the DM's two participants (or ``user_id`` alone, when set).
     """
 
     name: EventName
@@ -113,10 +115,11 @@ class GatewayEvent:
     channel_id: int | None = None
     user_id: int | None = None
     audit: AuditRecord | None = field(default=None)
+    dm_channel_id: int | None = None
 
     def __post_init__(self) -> None:
-        if self.guild_id is None and self.user_id is None:
-            raise ValueError("an event concerns a guild or a user")
+        if self.guild_id is None and self.user_id is None and self.dm_channel_id is None:
+            raise ValueError("an event concerns a guild, a DM or a user")
 
 
 def changes_between(

@@ -20,6 +20,7 @@ from shared.config import get_settings
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
+from shared.gateway.joins import joined_scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
@@ -50,11 +51,15 @@ def _dispatch(t: str, s: int, d: Any) -> Frame:
 
 
 def _visible(entries: Iterable[LogEntry], user_id: int, scopes: set[str]) -> list[LogEntry]:
-    """The entries of a session's scopes that its user may see."""
+    """The entries of a session's scopes that its user may see. A DM or guild the user joins
+    on the way is added to ``scopes`` (see ``shared/gateway/joins.py``)."""
     directory = get_directory()
     kept = []
     for entry in entries:
         event = entry.event
+        joined = joined_scope(event)
+        if joined is not None and joined[0] == user_id:
+            scopes.add(joined[1])
         if event.scope not in scopes:
             continue
         if event.channel_id is not None and event.guild_id is not None:
@@ -79,6 +84,8 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
             gateway_log.read_after(shard, after, until), int(session.user_id), scopes
         ):
             request.reply(_dispatch(entry.event.t, entry.position, entry.event.d))
+        for scope in scopes - set(session.scopes or ()):
+            sessions.subscribe(session, scope)  # before live delivery can start
         after = until
         if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
             return until
@@ -161,6 +168,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
                 "guilds": [str(g) for g in guild_ids],
                 "heartbeat_interval": settings.heartbeat_interval_ms,
                 "resume_window": settings.resume_window_s,
+                "read_state": directory.read_state(user_id, guild_ids),
             },
         )
     )

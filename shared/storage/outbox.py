@@ -19,7 +19,7 @@ from shared.domain.events import AuditAction, AuditRecord, Change, EventName, Ga
 from shared.gateway.events import LogEvent, Scope
 from shared.ids import new_id
 from shared.storage.entity import Entity
-from shared.storage.keys import event_sk, guild_events_pk, user_events_pk
+from shared.storage.keys import dm_events_pk, event_sk, guild_events_pk, user_events_pk
 from shared.storage.transaction import Transaction
 
 __all__ = [
@@ -53,6 +53,8 @@ class EventRecord(Entity, discriminator="event"):
     audit = UnicodeAttribute(null=True)
     #: The gateway log shards the event has been appended to (set by that append, once each).
     sequenced = NumberSetAttribute(null=True)
+    #: The DM channel the event belongs to (its outbox partition is the DM's).
+    dm_channel_id = NumberAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,12 @@ def _audit_from_json(text: str) -> AuditRecord:
 def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
     """The outbox item of an event (for a transaction that makes the change it reports)."""
     event_id = new_id()
-    pk = (
-        guild_events_pk(event.guild_id)
-        if event.guild_id is not None
-        else user_events_pk(int(event.user_id or 0))
-    )
+    if event.guild_id is not None:
+        pk = guild_events_pk(event.guild_id)
+    elif event.dm_channel_id is not None:
+        pk = dm_events_pk(event.dm_channel_id)
+    else:
+        pk = user_events_pk(int(event.user_id or 0))
     return EventRecord(
         pk,
         event_sk(event_id),
@@ -107,6 +110,7 @@ def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
         actor_id=event.actor_id,
         data=json.dumps(event.data, separators=(",", ":")),
         audit=None if event.audit is None else _audit_json(event.audit),
+        dm_channel_id=event.dm_channel_id,
         expires_at=now + EVENT_TTL,
     )
 
@@ -133,6 +137,7 @@ def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
             channel_id=None if record.channel_id is None else int(record.channel_id),
             user_id=None if record.user_id is None else int(record.user_id),
             audit=None if record.audit is None else _audit_from_json(record.audit),
+            dm_channel_id=None if record.dm_channel_id is None else int(record.dm_channel_id),
         ),
     )
 
@@ -155,11 +160,12 @@ def pending_from_record(record: dict[str, Any]) -> PendingEvent | None:
     if stored is None:
         return None
     event = stored.event
-    scope = (
-        Scope.user(event.user_id)
-        if event.user_id is not None
-        else Scope.guild(int(event.guild_id or 0))
-    )
+    if event.user_id is not None:
+        scope = Scope.user(event.user_id)
+    elif event.dm_channel_id is not None:
+        scope = Scope.dm(event.dm_channel_id)
+    else:
+        scope = Scope.guild(int(event.guild_id or 0))
     return PendingEvent(
         pk=image["PK"]["S"],
         sk=image["SK"]["S"],
