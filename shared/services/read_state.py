@@ -31,15 +31,16 @@ def ack(channel_id: int, message_id: int, user_id: int) -> dict[str, Any]:
     if message_store.get(channel_id, message_id) is None:
         raise message_store.unknown_message()
     state = read_states.get(user_id, channel_id)
-    tx = Transaction()
-    read_states.ack(tx, user_id, state, message_id)
-    data = {"channel_id": str(channel_id), "message_id": str(message_id)}
-    if access.guild_id is not None:
-        data["guild_id"] = str(access.guild_id)
-    event = GatewayEvent(EventName.MESSAGE_ACK, None, data, actor_id=user_id, user_id=user_id)
-    outbox.emit(tx, event, now)
-    with suppress(read_states.AckBehind):  # already read that far: nothing moves or is told
-        tx.commit()
+    if state.is_newer(message_id):  # else already read that far: nothing moves or is told
+        tx = Transaction()
+        read_states.ack(tx, user_id, state, message_id)
+        data = {"channel_id": str(channel_id), "message_id": str(message_id)}
+        if access.guild_id is not None:
+            data["guild_id"] = str(access.guild_id)
+        event = GatewayEvent(EventName.MESSAGE_ACK, None, data, actor_id=user_id, user_id=user_id)
+        outbox.emit(tx, event, now)
+        with suppress(read_states.AckBehind):  # a concurrent ack went as far or further
+            tx.commit()
     roles = access.member.roles if isinstance(access, Access) else ()
     return entries([channel_id], read_states.get(user_id, channel_id), roles)[0]
 
