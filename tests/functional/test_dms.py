@@ -52,8 +52,10 @@ def ack(user: int, channel: str, message: str) -> Any:
     return request("POST", f"/channels/{channel}/messages/{message}/ack", user=user)
 
 
-def ready_state(user: int, guild_ids: list[int] = ()) -> dict[str, dict[str, Any]]:  # type: ignore[assignment]
-    return {e["channel_id"]: e for e in StoreDirectory().read_state(user, list(guild_ids))}
+def ready_state(user: int, guild_ids: list[int] | None = None) -> dict[str, dict[str, Any]]:
+    """READY's ``read_state`` for the user, by channel."""
+    entries = StoreDirectory().read_state(user, guild_ids or [])
+    return {e["channel_id"]: e for e in entries}
 
 
 @pytest.fixture
