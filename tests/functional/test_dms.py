@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from shared.domain.read_state import ReadState
 from shared.gateway.store_directory import StoreDirectory
 from shared.storage import read_states
 from tests.functional.apigw import request
+from tests.functional.dm_race import account
 from tests.functional.guildkit import (
     StreamTap,
     create_guild,
@@ -23,12 +23,7 @@ from tests.functional.guildkit import (
 
 
 def registered() -> int:
-    """A user with an account (a DM's recipient must exist)."""
-    name = f"u{secrets.token_hex(6)}"
-    body = {"username": name, "email": f"{name}@example.com", "password": "correct horse battery"}
-    reply = request("POST", "/auth/register", user=None, body=body)
-    assert reply.status == 201, reply
-    return int(reply.body["user"]["id"])
+    return account()
 
 
 def fresh_tap() -> StreamTap:
