@@ -118,3 +118,18 @@ async def test_ready_counts_what_arrived_offline_and_an_ack_clears_it_everywhere
     )
     for client in (desktop, browser, later):
         await client.drop()
+
+
+async def test_a_guild_joined_while_connected_is_heard_without_a_new_identify(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice, bob = User.register(parley_stack, http), User.register(parley_stack, http)
+    guild = await guild_with(alice)
+    general = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    b, _ = await online(bob)
+    invite = await alice.call("POST", f"/channels/{general}/invites", {}, expect=201)
+    await bob.call("POST", f"/invites/{invite['code']}", expect=200)
+    await b.wait_for(of("GUILD_CREATE", id=guild["id"]))
+    sent = await alice.call("POST", f"/channels/{general}/messages", {"content": "welcome"}, 201)
+    assert (await b.wait_for(of("MESSAGE_CREATE", id=sent["id"])))["d"] == sent
+    await b.drop()
