@@ -28,6 +28,7 @@ from shared.ids import new_id
 from shared.services.access import Access, DmAccess, message_access
 from shared.storage import members, outbox, read_states, users
 from shared.storage import messages as store
+from shared.storage import roles as role_store
 from shared.storage.transaction import Transaction
 
 __all__ = [
@@ -99,6 +100,13 @@ def _mentioned_users(access: ChannelAccess, author_id: int, users_named: Sequenc
     return set(members.get_many(access.guild_id, named))
 
 
+def _mentioned_roles(access: ChannelAccess, named: Sequence[int]) -> list[int]:
+    """The guild's roles a message names (one BatchGet, only when some are named)."""
+    if not named or access.guild_id is None:
+        return []
+    return sorted(role_store.get_many(access.guild_id, named))
+
+
 def send_message(
     channel_id: int, user_id: int, content: str, reply_to: int | None
 ) -> dict[str, Any]:
@@ -117,7 +125,7 @@ def send_message(
         referenced = replied.as_json(author=_author(replied.author_id))
     author = _author(user_id)
     mentioned = _mentioned_users(access, user_id, mentions.users)
-    roles = mentions.roles if access.guild_id is not None else ()
+    roles = _mentioned_roles(access, mentions.roles)
     for attempt in range(_ID_ATTEMPTS):
         message = Message(
             id=new_id(),

@@ -28,9 +28,6 @@ from shared.storage.transaction import Transaction
 
 __all__ = ["PairTaken", "channel_ids_of", "get", "insert", "pair_channel"]
 
-#: The most DMs a user's list (and a gateway session's subscriptions) holds.
-MAX_DMS = 1000
-
 
 class PairTaken(Conflict):
     """Another open of the same pair committed first; its channel is the pair's."""
@@ -110,12 +107,12 @@ def get(channel_id: int) -> DmChannel | None:
 
 
 def list_of(user_id: int) -> list[DmChannel]:
-    """The user's DMs, oldest first: one Query of their partition's ``DM#`` items."""
+    """The user's DMs, oldest first: one Query of their partition's ``DM#`` items (paged by
+    pynamodb; a user's DMs are not capped, as on Discord: see docs/decisions.md)."""
     with store_errors():
         records = UserDmRecord.query(
             user_items_pk(user_id),
             UserDmRecord.sk.startswith(USER_DM_SK_PREFIX),
-            limit=MAX_DMS,
         )
         return [
             DmChannel.between(int(r.channel_id), user_id, int(r.other_id))
@@ -128,4 +125,4 @@ def channel_ids_of(user_id: int) -> list[int]:
     return [dm.id for dm in list_of(user_id)]
 
 
-__all__ += ["MAX_DMS", "list_of"]
+__all__ += ["list_of"]

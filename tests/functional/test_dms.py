@@ -258,7 +258,10 @@ def test_guild_counts_user_role_and_everyone_mentions_since_the_marker(table: st
     }
     first = send(owner, channel, "hello")["id"]
     assert ack(member, channel, first).body["mention_count"] == 0
-    send(owner, channel, f"<@{member}> and <@{new_user()}>")  # a non-member's mention: no write
+    stranger, no_role = new_user(), new_user()
+    send(owner, channel, f"<@{member}> <@{stranger}> <@&{no_role}>")  # only the member counts
+    assert read_states.get(stranger, int(channel)).mention_ids == frozenset()
+    assert read_states.marks([int(channel)], [no_role])[int(channel)].last_role_mention == {}
     send(owner, channel, f"<@&{role}>")
     send(owner, channel, f"<@&{role}> again")  # broad mentions count once (see decisions.md)
     last = send(owner, channel, "@everyone")["id"]
