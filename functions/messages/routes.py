@@ -17,7 +17,7 @@ from shared.ids import parse_id
 from shared.limits.bucket import Rate
 from shared.limits.http import rate_limited
 from shared.limits.limiter import Limit
-from shared.services import messages
+from shared.services import messages, read_state
 
 router = APIGatewayHttpRouter()
 
@@ -137,3 +137,11 @@ def unpin(channel_id: str, message_id: str) -> Response[Any]:
 def typing(channel_id: str) -> Response[Any]:
     messages.typing(path_id(channel_id, "channel_id"), caller_id(router))
     return no_content()
+
+
+@router.post("/channels/<channel_id>/messages/<message_id>/ack")
+def ack(channel_id: str, message_id: str) -> dict[str, Any]:
+    """The caller has read the channel up to this message (the marker only moves forward)."""
+    return read_state.ack(
+        path_id(channel_id, "channel_id"), path_id(message_id, "message_id"), caller_id(router)
+    )

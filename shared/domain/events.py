@@ -45,6 +45,7 @@ class EventName(enum.StrEnum):
     VOICE_STATE_UPDATE = "VOICE_STATE_UPDATE"
     VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
     INVITE_CREATE = "INVITE_CREATE"
+    MESSAGE_ACK = "MESSAGE_ACK"
 
 
 class AuditAction(enum.IntEnum):
@@ -106,6 +107,8 @@ class GatewayEvent:
     caused it; ``audit`` what the audit log records. ``guild_ids`` (with ``user_id``) makes a
     user-level event that goes instead to the sessions of each of those guilds, once per
     session, ``guild_id`` set in its ``d`` to one guild the session shares (PRESENCE_UPDATE).
+    caused it; ``audit`` what the audit log records. ``dm_channel_id`` marks an event of a DM
+    channel: it reaches the DM's two participants (or ``user_id`` alone, when set).
     """
 
     name: EventName
@@ -116,10 +119,11 @@ class GatewayEvent:
     user_id: int | None = None
     audit: AuditRecord | None = field(default=None)
     guild_ids: tuple[int, ...] = ()
+    dm_channel_id: int | None = None
 
     def __post_init__(self) -> None:
-        if self.guild_id is None and self.user_id is None:
-            raise ValueError("an event concerns a guild or a user")
+        if self.guild_id is None and self.user_id is None and self.dm_channel_id is None:
+            raise ValueError("an event concerns a guild, a DM or a user")
 
 
 def changes_between(

@@ -21,6 +21,7 @@ from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
+from shared.gateway.joins import joined_scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
@@ -57,10 +58,14 @@ def _visible(
     scopes: set[str],
     hears: Callable[[str], bool],
 ) -> list[LogEntry]:
-    """The entries of a session's scopes that its user may see (and the session hears)."""
+    """The entries of a session's scopes that its user may see (and the session hears). A DM or
+    guild the user joins on the way is added to ``scopes`` (see ``shared/gateway/joins.py``)."""
     directory = get_directory()
     kept = []
     for entry in entries:
+        joined = joined_scope(entry.event)
+        if joined is not None and joined[0] == user_id:
+            scopes.add(joined[1])
         event = entry.event.for_session(scopes)
         if event is None or not hears(event.t):
             continue
@@ -90,6 +95,8 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
         )
         if not request.reply_all([_dispatch(e.event.t, e.position, e.event.d) for e in missed]):
             return after  # the connection closed: its next one resumes from what it got
+        for scope in scopes - set(session.scopes or ()):
+            sessions.subscribe(session, scope)  # before live delivery can start
         after = until
         if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
             return until
@@ -178,6 +185,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
             "guilds": [str(g) for g in guild_ids],
             "heartbeat_interval": settings.heartbeat_interval_ms,
             "resume_window": settings.resume_window_s,
+            "read_state": directory.read_state(user_id, guild_ids),
         },
     )
     guilds = []

@@ -35,6 +35,11 @@ class Directory(Protocol):
         """Those of ``user_ids`` who may VIEW_CHANNEL the channel."""
         ...
 
+    def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:
+        """READY's ``read_state``: the user's marker and mention count in every text channel
+        they may view in ``guild_ids`` and in each of their DMs."""
+        ...
+
 
 _directory: Directory | None = None
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from shared.config import get_settings
 from shared.gateway.directory import get_directory
+from shared.gateway.joins import joined_scope
 from shared.gateway.poster import Delivery, Poster, PostResult
 from shared.observability import logger
 from shared.services import presence
@@ -40,6 +41,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     """Who gets which of these log entries, in order, per live connection."""
     settings = get_settings()
     directory = get_directory()
+    joined = _apply_joins(entries, shard)
     by_scope: dict[str, list[LogEntry]] = defaultdict(list)
     for entry in entries:
         for scope in entry.event.scopes():
@@ -59,7 +61,11 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
         for entry in scope_entries:
             event = entry.event.as_heard_in(scope)
             receivers = [
-                s for s in listeners if entry.position >= int(s.live_from) and s.hears(event.t)
+                s
+                for s in listeners
+                if entry.position >= int(s.live_from)
+                and s.hears(event.t)
+                and joined.get((int(s.user_id), scope), 0) < entry.position
             ]
             if event is not entry.event:
                 receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
@@ -83,6 +89,23 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
         Delivery(conn, endpoints[conn], [body for _, body in sorted(items)])
         for conn, items in frames.items()
     ]
+
+
+def _apply_joins(entries: Sequence[LogEntry], shard: int) -> dict[tuple[int, str], int]:
+    """Subscribe users' sessions on this shard to the DMs and guilds these entries announce,
+    before the batch's subscribers are read; ``(user, scope) -> position`` of each join, so
+    that nothing of the scope from before the join reaches them."""
+    joined: dict[tuple[int, str], int] = {}
+    for entry in entries:
+        found = joined_scope(entry.event)
+        if found is None or found in joined:
+            continue
+        joined[found] = entry.position
+        user_id, scope = found
+        for session in sessions.user_sessions(user_id):
+            if int(session.shard) == shard and scope not in (session.scopes or set()):
+                sessions.subscribe(session, scope)
+    return joined
 
 
 def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:

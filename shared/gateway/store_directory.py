@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.domain.channel import ChannelType
 from shared.domain.permissions import Permission, compute_permissions
 from shared.gateway.directory import Directory
+from shared.services import read_state
 from shared.services.guilds import snapshot
 from shared.services.presence import presences_of
 from shared.services.voice import guild_voice_states as voice_states_json
-from shared.storage import channels, guilds, members, roles, users
+from shared.storage import channels, dms, guilds, members, read_states, roles, users
 
 __all__ = ["StoreDirectory"]
 
@@ -28,13 +30,17 @@ class StoreDirectory(Directory):
         return members.guild_ids_of(user_id, after=0, before=None, limit=MAX_GUILDS)
 
     def dm_channel_ids(self, user_id: int) -> list[int]:
-        return []
+        return dms.channel_ids_of(user_id)
 
     def guild_snapshot(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """The guild with its roles, the channels the user may see, and its members."""
         full = snapshot(guild_id)
         visible = self._viewable_channels(guild_id, user_id)
         full["channels"] = [c for c in full["channels"] if int(c["id"]) in visible]
+        marks = read_states.marks(int(c["id"]) for c in full["channels"])
+        for channel in full["channels"]:  # unread = last_message_id > the READY marker
+            last = marks[int(channel["id"])].last_message_id
+            channel["last_message_id"] = None if last is None else str(last)
         full["members"] = [m.as_json() for m in members.page(guild_id, after=0, limit=1000)]
         full["presences"] = presences_of([int(m["user"]["id"]) for m in full["members"]])
         full["voice_states"] = voice_states_json(guild_id)
@@ -89,3 +95,21 @@ class StoreDirectory(Directory):
             )
             & Permission.VIEW_CHANNEL
         }
+
+    def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:
+        """One Query for the user's markers; per guild its viewable text channels' marks."""
+        states = read_states.of_user(user_id)
+        entries: list[dict[str, Any]] = []
+        for guild_id in guild_ids:
+            member = members.get(guild_id, user_id)
+            if member is None:
+                continue
+            visible = self._viewable_channels(guild_id, user_id)
+            text = [
+                c.id
+                for c in channels.list_for_guild(guild_id)
+                if c.id in visible and c.type is ChannelType.TEXT
+            ]
+            entries += read_state.entries(text, states, member[0].roles)
+        entries += read_state.entries(self.dm_channel_ids(user_id), states)
+        return entries

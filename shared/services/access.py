@@ -8,6 +8,10 @@ first reads the channel's guild reference (cached per container).
 
 A caller who is not a member gets 404 (the guild's existence is not revealed); a member without
 the permission gets 403.
+
+The message routes also serve DMs: :func:`message_access` answers a :class:`DmAccess` for a DM
+channel (its two participants only; anyone else gets the same 404 as for a guild channel they
+are not a member of), and an :class:`Access` for a guild channel.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.channel import Channel
+from shared.domain.dm import DM_PERMISSIONS, DmChannel
 from shared.domain.guild import Guild
 from shared.domain.member import Member
 from shared.domain.permissions import (
@@ -29,11 +34,21 @@ from shared.domain.permissions import (
 from shared.domain.role import Role
 from shared.errors import Forbidden
 from shared.storage import channels as channel_store
+from shared.storage import dms as dm_store
 from shared.storage import guilds as guild_store
 from shared.storage import roles as role_store
 from shared.storage.context import load_context
 
-__all__ = ["Access", "Rank", "channel_access", "guild_access", "missing", "rank_of"]
+__all__ = [
+    "Access",
+    "DmAccess",
+    "Rank",
+    "channel_access",
+    "guild_access",
+    "message_access",
+    "missing",
+    "rank_of",
+]
 
 
 def missing(permission: Permission) -> Forbidden:
@@ -113,6 +128,62 @@ class Access:
     def require_owner(self) -> None:
         if not self.is_owner:
             raise Forbidden("Only the guild's owner may do this.", code="owner_only")
+
+    @property
+    def guild_id(self) -> int | None:
+        return self.guild.id
+
+    @property
+    def channel_id(self) -> int:
+        """The route's channel (only for accesses made by :func:`channel_access`)."""
+        assert self.channel is not None
+        return self.channel.id
+
+    @property
+    def dm(self) -> DmChannel | None:
+        return None
+
+    def require_pin(self) -> None:
+        """Pinning in a guild channel takes MANAGE_MESSAGES."""
+        self.require(Permission.VIEW_CHANNEL | Permission.MANAGE_MESSAGES)
+
+
+@dataclass(frozen=True)
+class DmAccess:
+    """A participant's view of a DM: the rights of a default member, no bitfield to compute."""
+
+    dm: DmChannel
+    user_id: int
+
+    @property
+    def guild_id(self) -> int | None:
+        return None
+
+    @property
+    def channel_id(self) -> int:
+        return self.dm.id
+
+    @property
+    def permissions(self) -> Permission:
+        return DM_PERMISSIONS
+
+    def require(self, permission: Permission) -> None:
+        if DM_PERMISSIONS & permission != permission:
+            raise missing(permission)
+
+    def require_pin(self) -> None:
+        """Either participant may pin in a DM (as on Discord)."""
+
+
+def message_access(channel_id: int, user_id: int, now: datetime) -> Access | DmAccess:
+    """The caller's access to a guild channel or a DM; 404 when it is gone or not theirs."""
+    guild_id = channel_store.guild_of(channel_id)
+    if guild_id is not None:
+        return _access(guild_id, user_id, now, channel_id=channel_id)
+    dm = dm_store.get(channel_id)
+    if dm is None or not dm.has(user_id):
+        raise channel_store.unknown_channel()
+    return DmAccess(dm, user_id)
 
 
 def guild_access(guild_id: int, user_id: int, now: datetime) -> Access:

@@ -27,7 +27,7 @@ from shared.domain.message import MAX_ATTACHMENTS, Attachment, Message
 from shared.domain.permissions import Permission
 from shared.errors import Invalid
 from shared.ids import new_id
-from shared.services.access import Access, channel_access
+from shared.services.access import Access, DmAccess, message_access
 from shared.storage import attachment_objects as objects
 from shared.storage import uploads
 from shared.storage.transaction import Transaction
@@ -71,7 +71,7 @@ def _grant(
     ]
     for _, _, size in checked:
         check_size(size, settings.attachment_max_bytes)
-    channel_access(channel_id, user_id, now).require(ATTACH)
+    message_access(channel_id, user_id, now).require(ATTACH)
     granted = []
     for name, media, size in checked:
         upload = Upload(new_id(), channel_id, user_id, name, media, size)
@@ -138,7 +138,7 @@ def _check_count(attachment_ids: Sequence[int]) -> None:
 
 
 def prepare(
-    access: Access, user_id: int, attachment_ids: Sequence[int], now: datetime
+    access: Access | DmAccess, user_id: int, attachment_ids: Sequence[int], now: datetime
 ) -> list[Upload]:
     """The uploads a new message may carry, checked and copied under ``attachments/``.
 
@@ -150,9 +150,7 @@ def prepare(
     if not attachment_ids:
         return []
     access.require(ATTACH)
-    channel = access.channel
-    assert channel is not None
-    found = uploads.get_many(channel.id, attachment_ids, now)
+    found = uploads.get_many(access.channel_id, attachment_ids, now)
     ready = []
     for attachment_id in attachment_ids:
         upload = found.get(attachment_id)

@@ -1,8 +1,11 @@
 """Messages: send (with attachments, see ``shared.services.attachments``), edit, delete,
 history, reactions, pins, typing.
 
-Every command checks the caller's permissions in the channel through ``channel_access`` (the
-one permission function), then writes the change and its gateway event in one transaction.
+Every command checks the caller's permissions in the channel through ``message_access`` (the
+one permission function; a DM's participants get a default member's rights, nobody else any),
+then writes the change and its gateway event in one transaction. Sending also moves the
+channel's ``last_message_id`` forward and records who it mentions, in the same transaction
+(``shared/storage/read_states.py``).
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from shared.domain.permissions import Permission
 from shared.errors import Forbidden, Invalid
 from shared.ids import new_id
 from shared.services import attachments
-from shared.services.access import Access, channel_access
+from shared.services.access import Access, DmAccess, message_access
+from shared.storage import members, outbox, read_states, users
 from shared.storage import messages as store
-from shared.storage import outbox, users
+from shared.storage import roles as role_store
 from shared.storage.transaction import Transaction
 
 __all__ = [
@@ -53,19 +57,56 @@ def _author(user_id: int) -> dict[str, Any]:
     return record.user.public() if record is not None else {"id": str(user_id)}
 
 
-def _event(name: EventName, access: Access, data: Mapping[str, Any], actor_id: int) -> GatewayEvent:
-    channel = access.channel
-    assert channel is not None
-    return GatewayEvent(name, access.guild.id, dict(data), actor_id=actor_id, channel_id=channel.id)
+ChannelAccess = Access | DmAccess
 
 
-def _message(access: Access, message_id: int) -> Message:
-    channel = access.channel
-    assert channel is not None
-    found = store.get(channel.id, message_id)
+def _event(
+    name: EventName, access: ChannelAccess, data: Mapping[str, Any], actor_id: int
+) -> GatewayEvent:
+    """A guild channel's event goes to the guild (who may view it); a DM's to its two users."""
+    dm = access.dm
+    return GatewayEvent(
+        name,
+        access.guild_id,
+        dict(data),
+        actor_id=actor_id,
+        channel_id=access.channel_id,
+        dm_channel_id=None if dm is None else dm.id,
+    )
+
+
+def _where(access: ChannelAccess) -> dict[str, str]:
+    """The ``channel_id`` (and, outside DMs, ``guild_id``) of an event's payload."""
+    where = {"channel_id": str(access.channel_id)}
+    if access.guild_id is not None:
+        where["guild_id"] = str(access.guild_id)
+    return where
+
+
+def _message(access: ChannelAccess, message_id: int) -> Message:
+    found = store.get(access.channel_id, message_id)
     if found is None:
         raise store.unknown_message()
     return found
+
+
+def _mentioned_users(access: ChannelAccess, author_id: int, users_named: Sequence[int]) -> set[int]:
+    """Whose unread mentions a message adds to: named users who are in the channel's guild
+    (or the DM's other participant), never the author (one BatchGet, only when some are named)."""
+    named = set(users_named) - {author_id}
+    if not named:
+        return set()
+    if access.dm is not None:
+        return named & set(access.dm.users)
+    assert access.guild_id is not None
+    return set(members.get_many(access.guild_id, named))
+
+
+def _mentioned_roles(access: ChannelAccess, named: Sequence[int]) -> list[int]:
+    """The guild's roles a message names (one BatchGet, only when some are named)."""
+    if not named or access.guild_id is None:
+        return []
+    return sorted(role_store.get_many(access.guild_id, named))
 
 
 def send_message(
@@ -80,7 +121,7 @@ def send_message(
     ``attachment_ids`` name uploads this author made to this channel (ATTACH_FILES); a message
     with attachments may have no content."""
     now = _now()
-    access = channel_access(channel_id, user_id, now)
+    access = message_access(channel_id, user_id, now)
     access.require(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES)
     check_content(content, has_attachments=bool(attachment_ids))
     may_everyone = bool(access.permissions & Permission.MENTION_EVERYONE)
@@ -93,12 +134,14 @@ def send_message(
         referenced = attachments.signed(replied).as_json(author=_author(replied.author_id))
     ready = attachments.prepare(access, user_id, attachment_ids, now)
     author = _author(user_id)
+    mentioned = _mentioned_users(access, user_id, mentions.users)
+    roles = _mentioned_roles(access, mentions.roles)
     for attempt in range(_ID_ATTEMPTS):
         tx = Transaction()
         message = Message(
             id=new_id(),
             channel_id=channel_id,
-            guild_id=access.guild.id,
+            guild_id=access.guild_id,
             author_id=user_id,
             content=content,
             mentions=mentions,
@@ -108,12 +151,17 @@ def send_message(
         body = attachments.signed(message).as_json(author=author, referenced=referenced)
         store.insert(tx, message)
         outbox.emit(tx, _event(EventName.MESSAGE_CREATE, access, body, user_id), now)
+        if attempt + 1 < _ID_ATTEMPTS:
+            # The last attempt leaves last_message_id to the newer message that beat it.
+            read_states.advance_channel(tx, channel_id, message.id, everyone=mentions.everyone)
+        read_states.record_role_mentions(tx, channel_id, message.id, roles)
+        read_states.record_mentions(tx, channel_id, message.id, sorted(mentioned))
         try:
             tx.commit()
-        except store.IdTaken:
+        except (store.IdTaken, read_states.ChannelBehind):
             if attempt + 1 == _ID_ATTEMPTS:
                 raise
-            continue  # a fresh snowflake; the taken one is someone else's message
+            continue  # a fresh snowflake: the taken one, or an older one than the channel's last
         return body
     raise AssertionError("unreachable")
 
@@ -122,7 +170,7 @@ def history(
     channel_id: int, user_id: int, *, before: int | None, limit: int
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` messages before ``before``, newest first (READ_MESSAGE_HISTORY)."""
-    access = channel_access(channel_id, user_id, _now())
+    access = message_access(channel_id, user_id, _now())
     access.require(READ)
     page = store.page(channel_id, before=before, limit=limit)
     mine = store.reacted(
@@ -140,7 +188,7 @@ def history(
 def edit_message(channel_id: int, message_id: int, user_id: int, content: str) -> dict[str, Any]:
     """Change a message's content: its author only."""
     now = _now()
-    access = channel_access(channel_id, user_id, now)
+    access = message_access(channel_id, user_id, now)
     access.require(Permission.VIEW_CHANNEL)
     message = _message(access, message_id)
     if message.author_id != user_id:
@@ -160,28 +208,25 @@ def edit_message(channel_id: int, message_id: int, user_id: int, content: str) -
 def delete_message(channel_id: int, message_id: int, user_id: int) -> None:
     """Delete a message: its author, or a member with MANAGE_MESSAGES."""
     now = _now()
-    access = channel_access(channel_id, user_id, now)
+    access = message_access(channel_id, user_id, now)
     access.require(Permission.VIEW_CHANNEL)
     message = _message(access, message_id)
     if message.author_id != user_id:
         access.require(Permission.MANAGE_MESSAGES)
-    data = {
-        "id": str(message.id),
-        "channel_id": str(channel_id),
-        "guild_id": str(access.guild.id),
-    }
+    data = {"id": str(message.id), **_where(access)}
     tx = Transaction()
     store.delete(tx, message)
     outbox.emit(tx, _event(EventName.MESSAGE_DELETE, access, data, user_id), now)
     tx.commit()
 
 
-def _reaction_data(access: Access, message: Message, user_id: int, emoji: str) -> dict[str, Any]:
+def _reaction_data(
+    access: ChannelAccess, message: Message, user_id: int, emoji: str
+) -> dict[str, Any]:
     return {
         "user_id": str(user_id),
-        "channel_id": str(message.channel_id),
         "message_id": str(message.id),
-        "guild_id": str(access.guild.id),
+        **_where(access),
         "emoji": {"id": None, "name": emoji},
     }
 
@@ -190,7 +235,7 @@ def react(channel_id: int, message_id: int, user_id: int, emoji: str) -> None:
     """Add the caller's reaction (ADD_REACTIONS; at most 20 different emoji per message)."""
     check_emoji(emoji)
     now = _now()
-    access = channel_access(channel_id, user_id, now)
+    access = message_access(channel_id, user_id, now)
     access.require(READ | Permission.ADD_REACTIONS)
     message = _message(access, message_id)
     new_allowed = len(message.reactions) < MAX_REACTIONS_PER_MESSAGE
@@ -205,7 +250,7 @@ def unreact(channel_id: int, message_id: int, user_id: int, emoji: str) -> None:
     """Remove the caller's reaction."""
     check_emoji(emoji)
     now = _now()
-    access = channel_access(channel_id, user_id, now)
+    access = message_access(channel_id, user_id, now)
     access.require(READ)
     message = _message(access, message_id)
     tx = Transaction()
@@ -216,18 +261,14 @@ def unreact(channel_id: int, message_id: int, user_id: int, emoji: str) -> None:
 
 
 def pin_message(channel_id: int, message_id: int, user_id: int, pinned: bool) -> None:
-    """Pin or unpin (MANAGE_MESSAGES; at most 50 pins per channel)."""
+    """Pin or unpin (MANAGE_MESSAGES, or a DM's participant; at most 50 pins per channel)."""
     now = _now()
-    access = channel_access(channel_id, user_id, now)
-    access.require(Permission.VIEW_CHANNEL | Permission.MANAGE_MESSAGES)
+    access = message_access(channel_id, user_id, now)
+    access.require_pin()
     message = _message(access, message_id)
     tx = Transaction()
     store.pin(tx, message, pinned)
-    data = {
-        "guild_id": str(access.guild.id),
-        "channel_id": str(channel_id),
-        "last_pin_timestamp": now.isoformat(),
-    }
+    data = {**_where(access), "last_pin_timestamp": now.isoformat()}
     outbox.emit(tx, _event(EventName.CHANNEL_PINS_UPDATE, access, data, user_id), now)
     tx.commit()
 
@@ -235,11 +276,10 @@ def pin_message(channel_id: int, message_id: int, user_id: int, pinned: bool) ->
 def typing(channel_id: int, user_id: int) -> None:
     """TYPING_START to those who see the channel (clients show it for ten seconds)."""
     now = _now()
-    access = channel_access(channel_id, user_id, now)
+    access = message_access(channel_id, user_id, now)
     access.require(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES)
     data = {
-        "channel_id": str(channel_id),
-        "guild_id": str(access.guild.id),
+        **_where(access),
         "user_id": str(user_id),
         "timestamp": int(now.timestamp()),
     }

@@ -344,3 +344,42 @@ def speaking_report_sk(channel_id: int, user_id: int) -> str:
 
 
 __all__ += ["media_node_pk", "speaking_report_sk"]
+# ---------------------------------------------------------------- DMs and read state (issue 5)
+#: A DM channel's own item, in the channel's partition (``channel_pk``) beside its messages.
+DM_SK = "DM"
+#: A channel's state item in its partition: the last message id and the broad-mention marks.
+CHANNEL_STATE_SK = "STATE"
+USER_DM_SK_PREFIX = "DM#"
+READ_STATE_SK_PREFIX = "READ#"
+
+
+def dm_pair_key(user_a: int, user_b: int) -> tuple[str, str]:
+    """The item that gives a pair of users their one DM channel (order-free: low id first)."""
+    low, high = sorted((user_a, user_b))
+    return f"DMPAIR#{_sortable(low)}#{_sortable(high)}", "DMPAIR"
+
+
+def user_dm_sk(channel_id: int) -> str:
+    """One of a user's DMs, under ``USER#u`` (a Query lists them)."""
+    return f"{USER_DM_SK_PREFIX}{_sortable(channel_id)}"
+
+
+def read_state_sk(channel_id: int) -> str:
+    """A user's read marker and unread mentions in one channel, under ``USER#u``."""
+    return f"{READ_STATE_SK_PREFIX}{_sortable(channel_id)}"
+
+
+def dm_events_pk(channel_id: int) -> str:
+    """The outbox of a DM: its CHANNEL_CREATE and every event of its messages, in one partition
+    so that the stream carries them in the order they were written."""
+    return f"DMEVENTS#{channel_id}"
+
+
+def user_items_pk(user_id: int) -> str:
+    """The partition of a user's own items (profile, sessions, DMs, read states)."""
+    return f"USER#{user_id}"
+
+
+def role_mention_sk(role_id: int) -> str:
+    """In a channel's partition: the latest message that mentioned a role there."""
+    return f"ROLEMENTION#{_sortable(role_id)}"

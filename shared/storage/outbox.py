@@ -19,7 +19,7 @@ from shared.domain.events import AuditAction, AuditRecord, Change, EventName, Ga
 from shared.gateway.events import LogEvent, Scope
 from shared.ids import new_id
 from shared.storage.entity import Entity
-from shared.storage.keys import event_sk, guild_events_pk, user_events_pk
+from shared.storage.keys import dm_events_pk, event_sk, guild_events_pk, user_events_pk
 from shared.storage.transaction import Transaction
 
 __all__ = [
@@ -55,6 +55,8 @@ class EventRecord(Entity, discriminator="event"):
     sequenced = NumberSetAttribute(null=True)
     #: A user-level event's guilds: it goes to their sessions, once each (PRESENCE_UPDATE).
     guild_ids = NumberSetAttribute(null=True)
+    #: The DM channel the event belongs to (its outbox partition is the DM's).
+    dm_channel_id = NumberAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,12 @@ def _audit_from_json(text: str) -> AuditRecord:
 def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
     """The outbox item of an event (for a transaction that makes the change it reports)."""
     event_id = new_id()
-    pk = (
-        guild_events_pk(event.guild_id)
-        if event.guild_id is not None
-        else user_events_pk(int(event.user_id or 0))
-    )
+    if event.guild_id is not None:
+        pk = guild_events_pk(event.guild_id)
+    elif event.dm_channel_id is not None:
+        pk = dm_events_pk(event.dm_channel_id)
+    else:
+        pk = user_events_pk(int(event.user_id or 0))
     return EventRecord(
         pk,
         event_sk(event_id),
@@ -110,6 +113,7 @@ def record_of(event: GatewayEvent, now: datetime) -> EventRecord:
         data=json.dumps(event.data, separators=(",", ":")),
         audit=None if event.audit is None else _audit_json(event.audit),
         guild_ids=set(event.guild_ids) or None,
+        dm_channel_id=event.dm_channel_id,
         expires_at=now + EVENT_TTL,
     )
 
@@ -137,6 +141,7 @@ def event_from_image(image: dict[str, Any]) -> StoredEvent | None:
             user_id=None if record.user_id is None else int(record.user_id),
             audit=None if record.audit is None else _audit_from_json(record.audit),
             guild_ids=tuple(sorted(int(g) for g in record.guild_ids or ())),
+            dm_channel_id=None if record.dm_channel_id is None else int(record.dm_channel_id),
         ),
     )
 
@@ -163,6 +168,8 @@ def pending_from_record(record: dict[str, Any]) -> PendingEvent | None:
         scope = Scope.guilds(event.guild_ids)
     elif event.user_id is not None:
         scope = Scope.user(event.user_id)
+    elif event.dm_channel_id is not None:
+        scope = Scope.dm(event.dm_channel_id)
     else:
         scope = Scope.guild(int(event.guild_id or 0))
     return PendingEvent(

@@ -45,6 +45,7 @@ __all__ = [
     "live_sessions",
     "record_connection",
     "sessions_of",
+    "subscribe",
     "subscribers",
     "touch_heartbeat",
     "user_sessions",
@@ -213,6 +214,26 @@ def create_session(
         expires_at=expires,
     ).save()
     return session
+
+
+def subscribe(session: SessionItem, scope: str) -> None:
+    """Add a scope to an existing session (a DM or guild it joined after IDENTIFY).
+
+    Idempotent; the subscription expires with the session. A session that is gone meanwhile
+    is left alone.
+    """
+    _SubscriptionItem(
+        keys.subscription_pk(scope),
+        keys.subscription_sk(int(session.shard), session.session_id),
+        user_id=int(session.user_id),
+        session_id=session.session_id,
+        expires_at=session.expires_at,
+    ).save()
+    try:
+        session.update(actions=[SessionItem.scopes.add({scope})], condition=SessionItem.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def get_session(user_id: int, session_id: str) -> SessionItem | None:

@@ -48,6 +48,9 @@ class FakeDirectory:
     def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
         return {u for u in user_ids if (channel_id, u) not in self.hidden}
 
+    def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:
+        return [{"id": "99", "channel_id": "99", "last_message_id": None, "mention_count": 0}]
+
 
 @pytest.fixture
 def directory(table: str, monkeypatch: pytest.MonkeyPatch) -> FakeDirectory:
@@ -136,6 +139,7 @@ def test_identify_sends_ready_then_guilds_and_goes_live(directory: FakeDirectory
     assert ready["d"]["user"]["id"] == str(USER)
     assert ready["d"]["guilds"] == [str(GUILD)]
     assert ready["d"]["heartbeat_interval"] == get_settings().heartbeat_interval_ms
+    assert ready["d"]["read_state"] == directory.read_state(USER, [GUILD])
     session = sessions.get_session(USER, session_id)
     assert session is not None
     assert session.live_from == 2

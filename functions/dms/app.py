@@ -1,0 +1,19 @@
+"""Lambda entry point of the DMs function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.dms.routes import router
+from shared.http import make_resolver
+from shared.observability import logger
+
+app = make_resolver()
+app.include_router(router)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

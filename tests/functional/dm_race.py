@@ -1,0 +1,59 @@
+"""Two client processes opening the same DM at once, against one moto server.
+
+Not a test module: the processes import it fresh (spawn), so nothing here imports Parley at
+module level (see tests/functional/race.py, whose moto server the test reuses).
+"""
+
+from __future__ import annotations
+
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Barrier
+
+from tests.handlerproc import point_at
+
+
+def account() -> int:
+    """A new user with an account (a DM's recipient must exist), stored directly: the
+    register route's per-address rate limit is not what these tests are about."""
+    from datetime import UTC, datetime
+
+    from shared.auth.users import User
+    from shared.ids import new_id
+    from shared.storage.users import create_user
+
+    user_id = new_id()
+    name = f"u{user_id}"
+    create_user(User(user_id, name, f"{name}@example.com", datetime.now(UTC)), None)
+    return user_id
+
+
+def organiser(endpoint: str, table: str, conn: Connection) -> None:
+    """Process body: ``("new",)`` registers two users and answers their ids; ``("list", user)``
+    answers the ids of that user's DMs. None ends it."""
+    point_at(endpoint, table)
+    from tests.functional.apigw import request
+
+    while (command := conn.recv()) is not None:
+        if command[0] == "new":
+            conn.send((account(), account()))
+        else:
+            listed = request("GET", "/users/@me/channels", user=command[1])
+            conn.send([c["id"] for c in listed.body])
+
+
+def opener(endpoint: str, table: str, barrier: Barrier, conn: Connection) -> None:
+    """Process body: for each (user, recipient) received, wait for the other opener, then open
+    the DM; answer (status, channel id, started, finished). None ends it."""
+    point_at(endpoint, table)
+    from tests.functional.apigw import request
+
+    request("GET", "/users/@me/channels", user=1)  # import and connect before the race
+    while (job := conn.recv()) is not None:
+        user, recipient = job
+        barrier.wait(timeout=60)
+        started = time.monotonic()
+        body = {"recipient_id": str(recipient)}
+        reply = request("POST", "/users/@me/channels", user=user, body=body)
+        channel = reply.body.get("id") if isinstance(reply.body, dict) else None
+        conn.send((reply.status, channel, started, time.monotonic()))

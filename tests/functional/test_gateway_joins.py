@@ -1,0 +1,94 @@
+"""A DM opened (or a guild joined) while a session is live: the session hears it from then on,
+live or through a RESUME, and never what the scope carried before the join."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.domain.events import EventName, GatewayEvent
+from shared.gateway import fanout, lifecycle
+from shared.gateway.events import Scope
+from shared.storage import sessions
+from tests.functional.conftest import frames_posted
+from tests.functional.test_gateway_sessions import (
+    GUILD,
+    OTHER,
+    USER,
+    FakeDirectory,
+    directory,
+    emit_and_sequence,
+    identify,
+    send,
+    token_for,
+)
+
+__all__ = ["directory"]  # the fixture, shared with test_gateway_sessions
+
+DM = 555
+NEW_GUILD = 8
+
+
+def dm_opened(user: int, channel: int = DM) -> GatewayEvent:
+    data = {"id": str(channel), "type": 1, "recipients": [{"id": str(OTHER)}]}
+    return GatewayEvent(EventName.CHANNEL_CREATE, None, data, user_id=user, dm_channel_id=channel)
+
+
+def dm_message(n: int, channel: int = DM) -> GatewayEvent:
+    data = {"n": n, "channel_id": str(channel)}
+    return GatewayEvent(
+        EventName.MESSAGE_CREATE, None, data, channel_id=channel, dm_channel_id=channel
+    )
+
+
+def plans(entries: Any) -> dict[str, list[tuple[str, int]]]:
+    return {
+        d.connection_id: [(f["t"], f["s"]) for f in map(json.loads, d.frames)]
+        for d in fanout._deliveries(entries, 0)
+    }
+
+
+def test_a_dm_opened_while_live_reaches_the_session_from_its_channel_create_on(
+    directory: FakeDirectory,
+) -> None:
+    session_id = identify("conn-a", USER)
+    identify("conn-b", OTHER)  # not a participant of this DM
+    entries = emit_and_sequence(dm_message(0), dm_opened(USER), dm_message(1), dm_message(2))
+    assert plans(entries) == {
+        "conn-a": [("CHANNEL_CREATE", 2), ("MESSAGE_CREATE", 3), ("MESSAGE_CREATE", 4)]
+    }
+    session = sessions.get_session(USER, session_id)
+    assert session is not None and Scope.dm(DM) in session.scopes
+    assert [s.session_id for s in sessions.subscribers(Scope.dm(DM), 0)] == [session_id]
+    # the next batch finds the subscription itself
+    assert plans(emit_and_sequence(dm_message(3))) == {"conn-a": [("MESSAGE_CREATE", 5)]}
+
+
+def test_a_dm_opened_while_disconnected_is_replayed_by_resume_and_then_live(
+    directory: FakeDirectory,
+) -> None:
+    session_id = identify("conn-a", USER)
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(dm_message(0), dm_opened(USER), dm_message(1))
+    lifecycle.connected("conn-c", USER)
+    resume = {"token": token_for(USER), "session_id": session_id, "seq": 0}
+    send("conn-c", {"op": 6, "d": resume})
+    assert [(f["t"], f["s"]) for f in frames_posted("conn-c")] == [
+        ("CHANNEL_CREATE", 2),
+        ("MESSAGE_CREATE", 3),
+        ("RESUMED", 3),
+    ]
+    # the replay subscribed the session before it went live
+    assert plans(emit_and_sequence(dm_message(2))) == {"conn-c": [("MESSAGE_CREATE", 4)]}
+
+
+def test_a_guild_joined_while_live_reaches_the_session(directory: FakeDirectory) -> None:
+    identify("conn-a", USER)
+    joined = GatewayEvent(EventName.GUILD_CREATE, NEW_GUILD, {"id": str(NEW_GUILD)}, user_id=USER)
+    update = GatewayEvent(EventName.GUILD_UPDATE, NEW_GUILD, {"id": str(NEW_GUILD)})
+    before = emit_and_sequence(update)
+    assert plans(before) == {}
+    assert plans(emit_and_sequence(joined, update)) == {
+        "conn-a": [("GUILD_CREATE", 2), ("GUILD_UPDATE", 3)]
+    }
+    assert GUILD != NEW_GUILD
