@@ -23,6 +23,7 @@ from shared.domain.message import (
 from shared.domain.permissions import Permission
 from shared.errors import Forbidden, Invalid
 from shared.ids import new_id
+from shared.observability import Metric, count
 from shared.services import attachments
 from shared.services.access import Access, channel_access
 from shared.storage import messages as store
@@ -114,6 +115,7 @@ def send_message(
             if attempt + 1 == _ID_ATTEMPTS:
                 raise
             continue  # a fresh snowflake; the taken one is someone else's message
+        count(Metric.MESSAGES_CREATED)
         return body
     raise AssertionError("unreachable")
 

@@ -11,7 +11,7 @@ from shared.gateway.directory import set_directory
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest, GatewayRouter
 from shared.gateway.store_directory import StoreDirectory
-from shared.observability import logger
+from shared.observability import instrumented
 
 set_directory(StoreDirectory())
 router = GatewayRouter()
@@ -35,6 +35,6 @@ def resume(request: GatewayRequest, frame: Frame) -> Frame | None:
     return commands.resume(request, frame.d)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return router.resolve(event)
