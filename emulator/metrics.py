@@ -111,6 +111,6 @@ class MetricsTally:
                 total = self.total(name)
                 text = f"{name} {total:.0f}"
                 if name in RATES:
-                    text += f" ({total / max(elapsed_s, 1e-9):.1f}/s)"
+                    text += f" ({total / max(elapsed_s, 1e-9):.2f}/s)"
                 parts.append(text)
         return ", ".join(parts)
