@@ -17,7 +17,7 @@ from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import fanout
 from shared.gateway.poster import Delivery, PostResult
 from shared.ids import new_id
-from shared.observability import Metric, invocation_keys, logger, metrics
+from shared.observability import DEFAULT_NAMESPACE, Metric, invocation_keys, logger, metrics
 from shared.services import messages as message_service
 from tests.functional.apigw import handler_for, request, template
 from tests.functional.conftest import FakeLambdaContext, load_event
@@ -68,9 +68,8 @@ NAMESPACE = template().functions["HealthFunction"].environment["POWERTOOLS_METRI
 
 @pytest.fixture
 def output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
-    """Metrics on, in the template's namespace; the logger writing where the test reads."""
+    """Metrics on; the logger writing where the test reads."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    monkeypatch.setattr(metrics, "namespace", NAMESPACE)
     metrics.clear_metrics()
     logs = io.StringIO()
     handler = logger.registered_handler
@@ -83,8 +82,8 @@ def output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) 
         metrics.clear_metrics()
 
 
-def test_the_template_names_the_namespace() -> None:
-    assert NAMESPACE == "Parley"
+def test_the_template_names_the_default_namespace() -> None:
+    assert NAMESPACE == DEFAULT_NAMESPACE == metrics.namespace
 
 
 def test_a_failing_request_logs_its_request_id_user_and_route(
