@@ -38,6 +38,7 @@ __all__ = [
     "count",
     "instrumented",
     "invocation_keys",
+    "is_instrumented",
     "logger",
     "metrics",
     "record_ms",
@@ -124,6 +125,13 @@ def _count_http_errors(event: Any, response: Any) -> None:
 
 R = TypeVar("R")
 Handler = Callable[[dict[str, Any], LambdaContext], R]
+#: Every handler :func:`instrumented` made (a test checks each function of the template is one).
+_INSTRUMENTED: set[Callable[..., Any]] = set()
+
+
+def is_instrumented(handler: Callable[..., Any]) -> bool:
+    """Whether this handler came out of :func:`instrumented`."""
+    return handler in _INSTRUMENTED
 
 
 def instrumented(handler: Handler[R]) -> Handler[R]:
@@ -151,4 +159,5 @@ def instrumented(handler: Handler[R]) -> Handler[R]:
     )
     measured = metrics.log_metrics(logged, capture_cold_start_metric=True)
     traced: Handler[R] = tracer.capture_lambda_handler(measured)
+    _INSTRUMENTED.add(traced)
     return traced

@@ -17,7 +17,14 @@ from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import fanout
 from shared.gateway.poster import Delivery, PostResult
 from shared.ids import new_id
-from shared.observability import DEFAULT_NAMESPACE, Metric, invocation_keys, logger, metrics
+from shared.observability import (
+    DEFAULT_NAMESPACE,
+    Metric,
+    invocation_keys,
+    is_instrumented,
+    logger,
+    metrics,
+)
 from shared.services import messages as message_service
 from tests.functional.apigw import handler_for, request, template
 from tests.functional.conftest import FakeLambdaContext, load_event
@@ -80,6 +87,11 @@ def output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) 
     finally:
         handler.setStream(previous)
         metrics.clear_metrics()
+
+
+@pytest.mark.parametrize("function_id", sorted(template().functions))
+def test_every_function_of_the_template_is_instrumented(function_id: str) -> None:
+    assert is_instrumented(handler_for(function_id)), function_id
 
 
 def test_the_template_names_the_default_namespace() -> None:
