@@ -97,8 +97,8 @@ async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
     )
     await stop.wait()
     print("parley dev: stopping …", flush=True)
+    await stack.stop()  # first: the workers' last metric lines are read as they stop
     summary = stack.summary()
-    await stack.stop()
     print(f"parley dev: stopped ({summary})", flush=True)
     return 0
 

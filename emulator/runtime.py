@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.metrics import MetricsTally
 from emulator.template import FunctionSpec
 from emulator.wire import MAX_LINE, decode, encode
 
@@ -77,12 +78,27 @@ class _Worker:
                 self.process.kill()
         await self.process.wait()
 
+    async def finish(self, grace_s: float) -> None:
+        """End of input: the worker completes what it runs and exits; killed after the grace."""
+        with contextlib.suppress(ConnectionError):
+            self._stdin.close()
+        try:
+            async with asyncio.timeout(grace_s):
+                await self.process.wait()
+        except TimeoutError:
+            await self.stop()
 
-async def _forward_logs(name: str, stream: asyncio.StreamReader) -> None:
-    """A worker's stderr, line by line, into the emulator's log."""
+
+#: How long a stopping stack lets a busy worker finish its event (and print its metrics).
+STOP_GRACE_S = 5.0
+
+
+async def _forward_logs(name: str, stream: asyncio.StreamReader, tally: MetricsTally) -> None:
+    """A worker's stderr, line by line, into the emulator's log; EMF lines into the tally."""
     fn_log = logging.getLogger(f"parley.fn.{name}")
     while line := await stream.readline():
-        fn_log.info("%s", line.decode(errors="replace").rstrip())
+        text = line.decode(errors="replace").rstrip()
+        fn_log.log(logging.DEBUG if tally.observe(text) else logging.INFO, "%s", text)
 
 
 class FunctionRuntime:
@@ -95,8 +111,10 @@ class FunctionRuntime:
         *,
         max_workers: int = 4,
         overrides: Mapping[str, str] | None = None,
+        tally: MetricsTally | None = None,
     ) -> None:
         self.spec = spec
+        self.tally = tally or MetricsTally()
         self.name = spec.logical_id
         self._env = self._environment(base_env)
         self._env.update(overrides or {})
@@ -138,7 +156,7 @@ class FunctionRuntime:
             limit=MAX_LINE,
         )
         assert process.stderr is not None
-        task = asyncio.create_task(_forward_logs(self.name, process.stderr))
+        task = asyncio.create_task(_forward_logs(self.name, process.stderr, self.tally))
         self._log_tasks.add(task)
         task.add_done_callback(self._log_tasks.discard)
         worker = _Worker(process, self._generation)
@@ -214,10 +232,15 @@ class FunctionRuntime:
         await asyncio.gather(*(self._retire(w) for w in idle))
 
     async def close(self) -> None:
+        """Stop every worker, letting a busy one finish its event, and read their last lines."""
         self._idle.clear()
-        await asyncio.gather(*(self._retire(w) for w in list(self._all)))
-        for task in list(self._log_tasks):
-            task.cancel()
+        workers, self._all = list(self._all), set()
+        await asyncio.gather(*(w.finish(STOP_GRACE_S) for w in workers))
+        tasks = list(self._log_tasks)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+            for task in late:
+                task.cancel()
 
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._all if w.alive]
@@ -235,8 +258,11 @@ class Runtimes:
         overrides: Mapping[str, str] | None = None,
     ) -> None:
         """``overrides`` beat the template's variables: what the emulator knows of itself."""
+        self.tally = MetricsTally()
         self._by_id = {
-            fid: FunctionRuntime(spec, base_env, max_workers=max_workers, overrides=overrides)
+            fid: FunctionRuntime(
+                spec, base_env, max_workers=max_workers, overrides=overrides, tally=self.tally
+            )
             for fid, spec in specs.items()
         }
 

@@ -172,7 +172,8 @@ class Stack:
                 "AWS_DEFAULT_REGION": s.region,
                 "PARLEY_CONNECTIONS_SCHEME": "http",
                 "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
+                # On: the workers print EMF lines, summed for the exit summary (emulator.metrics).
+                "POWERTOOLS_METRICS_DISABLED": "false",
                 "PARLEY_DATA_DIR": str(s.data_dir),
             }
         )
@@ -329,7 +330,8 @@ class Stack:
 
     def summary(self) -> str:
         """What the stack did while it ran: printed on exit."""
-        lines = [f"uptime {time.monotonic() - self.started_at:.0f} s"]
+        uptime = time.monotonic() - self.started_at
+        lines = [f"uptime {uptime:.0f} s"]
         if self.http is not None:
             lines.append(f"HTTP requests {self.http.requests} ({self.http.errors} errors)")
         if self.gateway is not None:
@@ -346,4 +348,5 @@ class Stack:
             calls = sum(rt.invocations for rt in self.runtimes)
             errors = sum(rt.errors for rt in self.runtimes)
             lines.append(f"function invocations {calls} ({errors} errors)")
+            lines.append(f"metrics {self.runtimes.tally.summary(uptime)}")
         return "; ".join(lines)

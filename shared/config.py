@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     signing_keys_max_age_s: int = Field(default=300, ge=0, le=86_400)
     # OpenID providers by name, as JSON: {"name": {"issuer", "client_id", "client_secret"?}}.
     oidc_providers: dict[str, OidcProviderSettings] = Field(default_factory=dict)
+    # On AWS: a Secrets Manager secret {"<provider name>": "<client secret>"} (auth/oidc_secrets.py)
+    oidc_client_secrets_arn: str | None = None
     # Rate limits of the auth routes, "<capacity>/<seconds>" (shared/limits).
     rate_login_per_ip: str = Field(default="20/60", pattern=RATE_PATTERN)
     rate_login_per_account: str = Field(default="5/60", pattern=RATE_PATTERN)

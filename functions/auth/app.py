@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.auth.routes import router
 from shared.http import make_resolver
-from shared.observability import logger
+from shared.observability import instrumented
 
 app = make_resolver()
 app.include_router(router)
 
 
 # log_event stays off: bodies carry passwords and tokens, which are never logged.
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -8,15 +8,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.gateway.directory import set_directory
 from shared.gateway.fanout import handle_records
+from shared.gateway.fanout_metrics import record_batch
 from shared.gateway.store_directory import StoreDirectory
-from shared.observability import logger
+from shared.observability import instrumented, logger
 
 set_directory(StoreDirectory())
 
 
-@logger.inject_lambda_context
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = handle_records(event.get("Records") or [])
+    record_batch(report, event.get("Records") or [])
     if report.sequenced or report.delivered or report.gone:
         logger.info(
             "fan-out",

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger
+from shared.observability import instrumented, logger
 from shared.services.guild_stream import handle_record
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -32,7 +32,7 @@ def _record(record: DynamoDBRecord) -> None:
         logger.debug("stream record", extra={"done": done, "event_id": record.event_id})
 
 
-@logger.inject_lambda_context
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(
         process_partial_response(

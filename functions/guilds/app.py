@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.guilds import audit_routes, ban_routes, guild_routes, member_routes, role_routes
 from shared.http import make_resolver
-from shared.observability import logger
+from shared.observability import instrumented
 
 app = make_resolver()
 for module in (guild_routes, member_routes, role_routes, ban_routes, audit_routes):
     app.include_router(module.router)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

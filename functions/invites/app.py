@@ -8,12 +8,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.invites.routes import router
 from shared.http import make_resolver
-from shared.observability import logger
+from shared.observability import instrumented
 
 app = make_resolver()
 app.include_router(router)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -7,10 +7,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.gateway.lifecycle import sweep
-from shared.observability import logger
+from shared.observability import instrumented
 
 
-@logger.inject_lambda_context
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = sweep()
     return {"checked": report.checked, "closed": report.closed, "reconnects": report.reconnects}

@@ -11,11 +11,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger
+from shared.observability import instrumented
 from shared.services.voice import watch
 
 
-@logger.inject_lambda_context
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = watch()
     return {"rooms": report.rooms, "moved": report.moved, "told": report.told, "left": report.left}

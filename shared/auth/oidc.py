@@ -26,6 +26,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc.errors import JoseError
 
 from shared.auth.accounts import oidc_login
+from shared.auth.oidc_secrets import client_secret
 from shared.config import OidcProviderSettings, get_settings
 from shared.errors import NotFound, Unauthorized, Unavailable
 from shared.observability import logger
@@ -67,7 +68,7 @@ def _client(name: str) -> _OidcClient:
         FrameworkIntegration(name),
         name=name,
         client_id=provider.client_id,
-        client_secret=provider.client_secret,
+        client_secret=client_secret(name, provider, get_settings()),
         server_metadata_url=f"{provider.issuer.rstrip('/')}/.well-known/openid-configuration",
         client_kwargs={
             "scope": provider.scope,

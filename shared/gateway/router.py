@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEven
 from shared.errors import Invalid, ParleyError
 from shared.gateway.connections import ConnectionGone, post_frame, post_frames
 from shared.gateway.protocol import Frame, Op, error_frame, parse_client_frame
-from shared.observability import logger
+from shared.observability import Metric, count, logger
 
 __all__ = ["GatewayRequest", "GatewayRouter", "OpHandler", "authorized_user"]
 
@@ -97,6 +97,7 @@ class GatewayRouter:
                 raise Invalid(f"Op {int(frame.op)} is not served here.", code="unknown_op")
             reply = handler(request, frame)
         except ParleyError as error:
+            count(Metric.GATEWAY_ERRORS)
             reply = error_frame(error)
         if reply is not None:
             request.reply(reply)

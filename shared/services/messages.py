@@ -26,6 +26,7 @@ from shared.domain.message import (
 from shared.domain.permissions import Permission
 from shared.errors import Forbidden, Invalid
 from shared.ids import new_id
+from shared.observability import Metric, count
 from shared.services import attachments
 from shared.services.access import Access, DmAccess, message_access
 from shared.storage import members, outbox, read_states, users
@@ -162,6 +163,7 @@ def send_message(
             if attempt + 1 == _ID_ATTEMPTS:
                 raise
             continue  # a fresh snowflake: the taken one, or an older one than the channel's last
+        count(Metric.MESSAGES_CREATED)
         return body
     raise AssertionError("unreachable")
 

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import boto3
 import pytest
 import requests
+from aws_lambda_powertools.utilities import parameters
 
 from shared.config import get_settings
 from tests.functional.harness import Api, Reply
@@ -184,3 +188,79 @@ def test_provider_error_and_unknown_provider(oidc_api: Api) -> None:
     assert denied.status == 401 and denied.json()["code"] == "oidc_denied"
     unknown = oidc_api.request("GET", "/api/v1/auth/oidc/nope/start")
     assert unknown.status == 404 and unknown.json()["code"] == "unknown_provider"
+
+
+# ---------------------------------------------------------------- client secrets in Secrets Manager
+
+
+@pytest.fixture
+def secret_store(api: Api, provider: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The provider configured without its secret; a function to put the secret in moto's
+    Secrets Manager, as the template's ``OidcClientSecretsArn`` names it."""
+    from shared.auth import oidc
+
+    providers = {"local": {"issuer": provider, "client_id": "parley"}}
+    monkeypatch.setenv("PARLEY_OIDC_PROVIDERS", json.dumps(providers))
+    client = boto3.client("secretsmanager")
+
+    def store(value: str) -> None:
+        arn = client.create_secret(Name=f"parley/oidc-{secrets.token_hex(4)}", SecretString=value)
+        monkeypatch.setenv("PARLEY_OIDC_CLIENT_SECRETS_ARN", arn["ARN"])
+        get_settings.cache_clear()
+        oidc._client.cache_clear()
+
+    parameters.clear_caches()
+    yield store
+    parameters.clear_caches()
+    get_settings.cache_clear()
+    oidc._client.cache_clear()
+
+
+def test_the_client_secret_comes_from_secrets_manager(api: Api, secret_store: Any) -> None:
+    secret_store(json.dumps({"local": "parley-test-secret", "other": "unused"}))
+    reply, _, _ = sign_in(api, "wendy")
+    assert reply.status == 200, reply.body
+    assert reply.json()["user"]["username"] == "wendy"
+
+
+def test_a_wrong_secret_in_secrets_manager_is_what_the_provider_sees(
+    api: Api, secret_store: Any
+) -> None:
+    secret_store(json.dumps({"local": "not-the-secret"}))
+    reply, _, _ = sign_in(api, "xavier")
+    assert reply.status == 401 and reply.json()["code"] == "oidc_failed"
+
+
+def test_without_the_secret_arn_the_settings_secret_is_used(
+    api: Api, provider: str, secret_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locally (the ARN parameter's default is empty), the providers' settings hold it."""
+    secret_store(json.dumps({"local": "not-the-secret"}))
+    providers = {
+        "local": {"issuer": provider, "client_id": "parley", "client_secret": "parley-test-secret"}
+    }
+    monkeypatch.setenv("PARLEY_OIDC_PROVIDERS", json.dumps(providers))
+    monkeypatch.setenv("PARLEY_OIDC_CLIENT_SECRETS_ARN", "")
+    get_settings.cache_clear()
+    reply, _, _ = sign_in(api, "yolanda")
+    assert reply.status == 200, reply.body
+
+
+@pytest.mark.parametrize("value", ["not json", '["a list"]', '{"local": 42}'])
+def test_an_unusable_secret_is_a_503_not_a_500(api: Api, secret_store: Any, value: str) -> None:
+    secret_store(value)
+    reply = api.request("GET", "/api/v1/auth/oidc/local/start")
+    assert reply.status == 503 and reply.json()["code"] == "oidc_unavailable"
+
+
+def test_a_missing_secret_is_a_503(
+    api: Api, secret_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_store("{}")
+    monkeypatch.setenv(
+        "PARLEY_OIDC_CLIENT_SECRETS_ARN",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:parley/none-AbCdEf",
+    )
+    get_settings.cache_clear()
+    reply = api.request("GET", "/api/v1/auth/oidc/local/start")
+    assert reply.status == 503 and reply.json()["code"] == "oidc_unavailable"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import psutil
 import pytest
 import requests
 
+from tests.integration.chat import User, guild_with
 from tests.integration.conftest import FIXTURE_TEMPLATE
+from tests.integration.gateway_client import GatewayClient
 from tests.integration.stackproc import REPO_ROOT, StackProcess, wait_for
 
 pytestmark = pytest.mark.integration
@@ -103,3 +107,55 @@ def test_changed_function_code_is_served_without_restart(tmp_path: Path) -> None
         )
     finally:
         assert stack.stop() == 0
+
+
+def _exit_summary(out: str) -> dict[str, str]:
+    """The ``parley dev: stopped (…)`` line, as {part: text} (``metrics`` split per metric)."""
+    (line,) = re.findall(r"^parley dev: stopped \((.*)\)$", out, flags=re.MULTILINE)
+    parts = dict(part.split(" ", 1) for part in line.split("; "))
+    for figure in re.split(r", (?=[A-Z])", parts.pop("metrics")):
+        name, text = figure.split(" ", 1)
+        parts[name] = text
+    return parts
+
+
+async def test_the_exit_summary_sums_the_functions_own_metrics(tmp_path: Path) -> None:
+    stack = StackProcess(
+        tmp_path,
+        extra_args=["--no-reload"],
+        env={"PARLEY_BCRYPT_COST": "4", "PARLEY_DATA_DIR": str(tmp_path / "data")},
+    )
+    stack.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            alice, bob = User.register(stack, http), User.register(stack, http)
+            stranger = User.register(stack, http)
+            guild = await guild_with(alice, bob)
+            channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+            watching = GatewayClient(stack.info["ws_url"], bob.token, http)
+            await watching.connect()
+            await watching.identify()
+            for n in range(3):
+                await alice.call("POST", f"/channels/{channel}/messages", {"content": f"m{n}"}, 201)
+            await stranger.call("GET", f"/channels/{channel}/messages", expect=404)
+            for n in range(3):
+                await watching.wait_for(
+                    lambda f, n=n: f.get("t") == "MESSAGE_CREATE" and f["d"]["content"] == f"m{n}",
+                    within=60,
+                )
+            await watching.send({"op": 42, "d": None})
+            await watching.wait_for(lambda f: f.get("op") == 12, within=60)
+            await watching.drop()
+    finally:
+        assert stack.stop() == 0
+    summary = _exit_summary(stack.output())
+    assert re.fullmatch(r"3 \([0-9.]+/s\)", summary["MessagesCreated"]), summary
+    delivered = int(summary["Deliveries"].split(" ", 1)[0])
+    assert delivered >= 3, summary
+    latency = re.fullmatch(r"p50 (\d+) ms, p99 (\d+) ms \(n=(\d+)\)", summary["FanoutLatency"])
+    assert latency is not None, summary
+    assert int(latency[1]) <= int(latency[2]) and int(latency[3]) >= 3
+    assert summary["ClientErrors"] == "1"
+    assert summary["ServerErrors"] == "0"
+    assert summary["GatewayErrors"] == "1"
+    assert summary["ColdStart"] != "0"

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
+from emulator.metrics import SUMMARY_ORDER
+from shared.observability import Metric
 from tests.conftest import REPO_ROOT
 
 OBS = REPO_ROOT / "iac" / "observability"
@@ -221,3 +223,12 @@ def test_filebeat_keeps_exactly_the_lines_the_node_writes() -> None:
     (timestamp,) = [p["timestamp"] for p in _filebeat()["processors"] if "timestamp" in p]
     assert timestamp["field"] == "timestamp"
     assert "2006-01-02 15:04:05,999-0700" in timestamp["layouts"]  # Powertools' format
+
+
+def test_the_dashboard_reads_exactly_the_metrics_the_functions_emit() -> None:
+    """One list: shared.observability.Metric, the dashboard, the docs and the exit summary."""
+    emitted = {metric.value for metric in Metric}
+    used = {t["metricName"] for t in _targets("cloudwatch") if "metricName" in t}
+    assert used == emitted
+    assert _documented("### CloudWatch metrics (EMF)") == emitted
+    assert set(SUMMARY_ORDER) == emitted

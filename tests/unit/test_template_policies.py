@@ -386,3 +386,32 @@ def test_outputs_name_both_urls_and_the_bucket() -> None:
     assert {"HttpApiUrl", "WebSocketUrl", "AttachmentsBucketName"} <= set(outputs)
     assert SOURCE["Parameters"]["DomainName"]["Default"] == ""
     assert "OidcProviders" in SOURCE["Parameters"]
+
+
+def test_only_the_auth_function_may_read_the_oidc_client_secrets_and_only_if_named() -> None:
+    """``OidcClientSecretsArn`` reaches the auth code, with a grant on exactly that secret."""
+    assert SOURCE["Conditions"]["HasOidcClientSecrets"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "OidcClientSecretsArn"}, ""]}]
+    }
+    readers = []
+    for function_id in FUNCTIONS:
+        props = SOURCE["Resources"][function_id]["Properties"]
+        if "secretsmanager:GetSecretValue" in repr(props.get("Policies")):
+            readers.append(function_id)
+    assert readers == ["AuthFunction"]
+    auth = SOURCE["Resources"]["AuthFunction"]["Properties"]
+    variables = auth["Environment"]["Variables"]
+    assert variables["PARLEY_OIDC_CLIENT_SECRETS_ARN"] == {"Ref": "OidcClientSecretsArn"}
+    (grant,) = [
+        s["Fn::If"]
+        for policy in auth["Policies"]
+        for s in policy.get("Statement", [])
+        if isinstance(s, dict) and "Fn::If" in s
+    ]
+    assert grant[0] == "HasOidcClientSecrets"
+    assert grant[1] == {
+        "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue"],
+        "Resource": {"Ref": "OidcClientSecretsArn"},
+    }
+    assert grant[2] == {"Ref": "AWS::NoValue"}

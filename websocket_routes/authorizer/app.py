@@ -12,9 +12,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.auth.gateway import authorize_connection
-from shared.observability import logger
+from shared.observability import instrumented
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return authorize_connection(event)

@@ -9,10 +9,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.gateway.lifecycle import connected
 from shared.gateway.router import authorized_user
-from shared.observability import logger
+from shared.observability import instrumented, logger
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ws_event = APIGatewayWebSocketEvent(event)
     connection_id = ws_event.request_context.connection_id
@@ -20,5 +20,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if user_id is None:  # the authorizer lets no one through without a user; never trust less
         return {"statusCode": 401}
     connected(connection_id, user_id)
-    logger.info("connected", extra={"connection_id": connection_id, "user_id": user_id})
+    logger.info("connected", extra={"connection_id": connection_id})
     return {"statusCode": 200}

@@ -12,7 +12,7 @@ from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest, GatewayRouter
 from shared.gateway.store_directory import StoreDirectory
 from shared.gateway.voice import voice_state_update
-from shared.observability import logger
+from shared.observability import instrumented
 
 set_directory(StoreDirectory())
 router = GatewayRouter()
@@ -48,6 +48,6 @@ def voice_state(request: GatewayRequest, frame: Frame) -> Frame | None:
     return voice_state_update(request, frame.d)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return router.resolve(event)

@@ -8,10 +8,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEven
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.gateway.lifecycle import disconnected
-from shared.observability import logger
+from shared.observability import instrumented, logger
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ws_event = APIGatewayWebSocketEvent(event)
     context_ = ws_event.request_context
