@@ -22,6 +22,8 @@ class OidcProviderSettings(BaseModel):
     client_id: str = Field(min_length=1)
     client_secret: str | None = None
     scope: str = "openid email profile"
+    # What the sign-in button says ("Sign in with <name>"); the provider's key when unset.
+    name: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Settings(BaseSettings):
@@ -100,6 +102,11 @@ class Settings(BaseSettings):
     attachment_url_ttl_s: int = Field(default=3_600, ge=60, le=7 * 86_400)
     # Upload requests a user may make in one channel.
     rate_attachments_per_channel: str = Field(default="20/60", pattern=RATE_PATTERN)
+
+    # ---------------------------------------------------------------- client discovery (issue 7)
+    # The gateway's public URL, answered by GET /gateway: the WebSocket API has its own host on
+    # AWS (the template passes it); `parley dev` passes its own ws:// URL.
+    gateway_url: str = Field(default="ws://127.0.0.1:3001/", pattern=r"^wss?://[^/]+")
 
     @property
     def jwt_issuer(self) -> str:
