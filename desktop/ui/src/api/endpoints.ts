@@ -35,7 +35,7 @@ export interface NewAttachment {
 
 export function endpoints(api: ApiClient) {
   return {
-    register: (body: { username: string; password: string; email?: string }) =>
+    register: (body: { username: string; password: string; email: string }) =>
       api.request<AuthResponse>("POST", "/auth/register", { body, auth: false }),
     login: (body: { login: string; password: string }) =>
       api.request<AuthResponse>("POST", "/auth/login", { body, auth: false }),

@@ -114,10 +114,10 @@ export default function Composer({
   }
 
   async function send() {
-    const content = encodeMentions(text.trim(), members, users);
-    if ((!content && files.length === 0) || sending) return;
+    if ((!text.trim() && files.length === 0) || sending) return;
     setSending(true);
     try {
+      const content = encodeMentions(text.trim(), members, users);
       const attachments = await upload();
       const message = await client.ep.sendMessage(channel.id, {
         content,
