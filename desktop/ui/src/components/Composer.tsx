@@ -128,7 +128,8 @@ export default function Composer({
       setText("");
       setFiles([]);
       onCancelReply();
-      lastTyping.current = 0;
+      // lastTyping is kept: the server allows one typing signal per channel every 5 s, and
+      // the next one is due TYPING_EVERY_MS after the last whatever was sent between.
     } catch (error) {
       setFiles((old) => old.map((p) => ({ ...p, progress: null })));
       client.notify(error, "Your message was not sent");
