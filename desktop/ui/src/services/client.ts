@@ -10,7 +10,8 @@ import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
 import { gatewayStatus, sessionExpired } from "../store/auth";
 import type { AppStore } from "../store/index";
 import { usersSeen } from "../store/members";
-import { readStateRestored } from "../store/readState";
+import { channelRead, readStateRestored } from "../store/readState";
+import { compareSnowflakes } from "../util/snowflake";
 import { typingExpired } from "../store/typing";
 import { noticeShown } from "../store/ui";
 import {
@@ -139,6 +140,19 @@ export class ParleyClient {
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+  }
+
+  /** The user has seen a channel up to a message: mark it here and tell the server (its read
+   * state follows the user to other devices, READY `read_state` / `MESSAGE_ACK`). */
+  markRead(channelId: Snowflake, messageId: Snowflake): void {
+    const before = this.store.getState().readState.byChannel[channelId]?.lastReadId;
+    this.store.dispatch(channelRead({ channelId, messageId }));
+    if (before && compareSnowflakes(messageId, before) <= 0) return;
+    this.ep.ack(channelId, messageId).catch((error: unknown) => {
+      // A server without read state answers 404: the marks then stay in this browser.
+      if (!(error instanceof ApiError && error.status === 404))
+        this.notify(error, "Could not save what you have read");
+    });
   }
 
   /** Parley's gateway subscribes a session to the user's guilds when it identifies
