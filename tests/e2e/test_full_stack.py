@@ -77,8 +77,8 @@ def register(person: Person, screenshot: Path | None = None) -> None:
     page.get_by_test_id("login-name").fill(person.name)
     page.get_by_test_id("register-email").fill(f"{person.name}@example.com")
     page.get_by_test_id("login-password").fill(PASSWORD)
-    if screenshot is not None:
-        page.screenshot(path=str(screenshot))
+    if screenshot is not None:  # the form only: the page's gradient makes a large PNG
+        page.screenshot(path=str(screenshot), clip={"x": 400, "y": 40, "width": 480, "height": 720})
     page.get_by_role("button", name="Create account").click()
     # Signed in, in no guild yet: the rail's "+" and the hint next to it.
     page.get_by_text("You are not in any server yet").wait_for()
@@ -222,10 +222,10 @@ def test_two_people_register_meet_in_a_guild_and_talk_in_real_time(
     random_for_bob.click()
     bob.shown("something new in random").wait_for()
     bob.page.locator('[data-testid="channel-random"]:not([data-unread])').wait_for()
-    # ... and a channel Bob is looking at never turns unread.
+    # ... and what arrives while Bob is looking at the channel is read at once.
     send(alice, "a second line while bob reads")
     bob.shown("a second line while bob reads").wait_for()
-    assert random_for_bob.get_attribute("data-unread") is None
+    bob.page.locator('[data-testid="channel-random"]:not([data-unread])').wait_for()
 
     # User settings.
     bob.page.get_by_role("button", name="User settings").click()
