@@ -84,14 +84,31 @@ def register(person: Person, screenshot: Path | None = None) -> None:
     page.get_by_text("You are not in any server yet").wait_for()
 
 
+def gateway_session(person: Person) -> str:
+    """The id of the page's gateway session, once READY has come."""
+    ready = person.page.locator(
+        '[data-testid=main][data-gateway=ready]:not([data-gateway-session=""])'
+    )
+    ready.wait_for()
+    return ready.get_attribute("data-gateway-session") or ""
+
+
 def add_guild(person: Person, tab: str, value: str) -> None:
+    """Create or join a guild through the dialog, then wait for the gateway session the UI
+    starts afterwards (the server subscribes a session to its guilds when it identifies): from
+    its READY on, every event of the new guild reaches the page."""
     page = person.page
+    before = gateway_session(person)
     page.get_by_role("button", name="Create or join a server").click()
     page.get_by_role("tab", name=tab).click()
     page.get_by_test_id("add-guild-input").fill(value)
     page.get_by_role(
         "button", name="Join" if tab.startswith("Join") else "Create", exact=True
     ).click()
+    page.locator(
+        f'[data-testid=main][data-gateway=ready]:not([data-gateway-session="{before}"])'
+        ':not([data-gateway-session=""])'
+    ).wait_for()
 
 
 def send(person: Person, text: str) -> None:
