@@ -120,6 +120,7 @@ class Stack:
         self._media_task: asyncio.Task[dict[str, Any]] | None = None
         self._runners: list[web.AppRunner] = []
         self._http_socket: socket.socket | None = None
+        self._ws_socket: socket.socket | None = None
         self._stop_reload = asyncio.Event()
         self._reload_task: asyncio.Task[None] | None = None
         self.info: StackInfo | None = None
@@ -140,7 +141,9 @@ class Stack:
         )
         if template.websocket is None:
             raise ValueError(f"{s.template.name} declares no WebSocket API")
-        _check_free("WebSocket API", s.host, s.ws_port, "--ws-port")
+        # Taken now, like the HTTP port, so the functions can be told the gateway's URL.
+        self._ws_socket = _bind("WebSocket API", s.host, s.ws_port, "--ws-port")
+        gateway_url = f"ws://{_public_host(s.host)}:{int(self._ws_socket.getsockname()[1])}/"
         endpoint = s.aws_endpoint_url
         if endpoint is None:
             _check_free("embedded store", s.host, s.store_port, "--store-port")
@@ -181,7 +184,11 @@ class Stack:
         base_env.setdefault("AWS_ACCESS_KEY_ID", "test")
         base_env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
         # The functions must know the gateway's real limits (tests shorten them).
-        overrides = {"PARLEY_GATEWAY_MAX_CONNECTION_S": str(s.max_connection_s)}
+        # ... and where the gateway is (GET /gateway answers it to clients).
+        overrides = {
+            "PARLEY_GATEWAY_MAX_CONNECTION_S": str(s.max_connection_s),
+            "PARLEY_GATEWAY_URL": gateway_url,
+        }
         self.runtimes = Runtimes(
             template.functions, base_env, max_workers=s.max_workers, overrides=overrides
         )
@@ -204,7 +211,10 @@ class Stack:
             self.runtimes,
             Limits(idle_timeout_s=s.idle_timeout_s, max_connection_s=s.max_connection_s),
         )
-        ws_port = await self._serve(self.gateway.application(), s.ws_port, "WebSocket API")
+        ws_socket, self._ws_socket = self._ws_socket, None
+        ws_port = await self._serve(
+            self.gateway.application(), s.ws_port, "WebSocket API", sock=ws_socket
+        )
         self.gateway.domain_name = f"{s.host}:{ws_port}"
         self.http = HttpApi(
             template.http_routes,
@@ -303,6 +313,9 @@ class Stack:
         if self._http_socket is not None:
             self._http_socket.close()
             self._http_socket = None
+        if self._ws_socket is not None:
+            self._ws_socket.close()
+            self._ws_socket = None
         if self._reload_task is not None:
             with contextlib.suppress(Exception):
                 await self._reload_task

@@ -22,6 +22,8 @@ class OidcProviderSettings(BaseModel):
     client_id: str = Field(min_length=1)
     client_secret: str | None = None
     scope: str = "openid email profile"
+    # What the sign-in button says ("Sign in with <name>"); the provider's key when unset.
+    name: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Settings(BaseSettings):
@@ -124,6 +126,10 @@ class Settings(BaseSettings):
     voice_control_attempts: int = Field(default=3, ge=1, le=10)
     voice_breaker_fail_max: int = Field(default=5, ge=1, le=100)
     voice_breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
+    # ---------------------------------------------------------------- client discovery (issue 7)
+    # The gateway's public URL, answered by GET /gateway: the WebSocket API has its own host on
+    # AWS (the template passes it); `parley dev` passes its own ws:// URL.
+    gateway_url: str = Field(default="ws://127.0.0.1:3001/", pattern=r"^wss?://[^/]+")
 
     @property
     def jwt_issuer(self) -> str:

@@ -6,12 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.auth import discovery_routes
 from functions.auth.routes import router
 from shared.http import make_resolver
 from shared.observability import instrumented
 
 app = make_resolver()
 app.include_router(router)
+app.include_router(discovery_routes.router)
 
 
 # log_event stays off: bodies carry passwords and tokens, which are never logged.

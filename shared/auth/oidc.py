@@ -32,7 +32,7 @@ from shared.errors import NotFound, Unauthorized, Unavailable
 from shared.observability import logger
 from shared.storage.oidc_states import PendingLogin, consume_pending, save_pending
 
-__all__ = ["PENDING_TTL_S", "STATE_COOKIE", "Redirect", "callback", "start"]
+__all__ = ["PENDING_TTL_S", "STATE_COOKIE", "Redirect", "callback", "providers", "start"]
 
 STATE_COOKIE = "parley_oidc_state"
 PENDING_TTL_S = 600
@@ -51,6 +51,13 @@ class Redirect:
 
     location: str
     state: str
+
+
+def providers() -> list[dict[str, str]]:
+    """The configured providers as the sign-in screen lists them: key and display name only
+    (never the issuer's secrets), in a stable order."""
+    configured = get_settings().oidc_providers
+    return [{"id": key, "name": configured[key].name or key} for key in sorted(configured)]
 
 
 def _provider(name: str) -> OidcProviderSettings:

@@ -287,6 +287,8 @@ class FakeBackend:
             }
             self.messages.setdefault("20", [])
             return 200, guild
+        if re.fullmatch(r"/channels/\d+/messages/\d+/ack", path) and method == "POST":
+            return 204, None
         if re.fullmatch(r"/channels/\d+/typing", path):
             return 204, None
         m = re.fullmatch(r"/channels/(\d+)/attachments", path)

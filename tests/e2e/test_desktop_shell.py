@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import requests
+
 from desktop.localui import StaticServer
 from tests.e2e.conftest import run_desktop
 from tests.e2e.fake_server import FakeServer, login_script
+from tests.integration.stackproc import StackProcess
+
+PASSWORD = "correct horse battery staple"
 
 #: A fake capture device, so the request reaches the permission question on a machine without one.
 FAKE_DEVICE = "--use-fake-device-for-media-stream"
@@ -156,3 +161,55 @@ def test_shell_logs_in_and_renders_a_channel(
     session = json.loads(json.loads(state.read_text())["session"])
     assert session["user"]["username"] == "alice"
     assert session["tokens"]["refreshToken"] == "refresh-1"
+
+
+def test_shell_logs_in_to_the_real_stack_and_renders_a_channel(
+    ui_stack: StackProcess, artifacts: Path, tmp_path: Path
+) -> None:
+    """`parley desktop --server <the local stack>`: a user registered over the API signs in
+    through the form, and #general renders with a message written before (a picture)."""
+    http_url = ui_stack.info["http_url"]
+    api = f"{http_url}/api/v1"
+    registered = requests.post(
+        f"{api}/auth/register",
+        json={"username": "desk_user", "email": "desk_user@example.com", "password": PASSWORD},
+        timeout=60,
+    )
+    assert registered.status_code == 201, registered.text
+    bearer = {"Authorization": f"Bearer {registered.json()['access_token']}"}
+    guild = requests.post(f"{api}/guilds", json={"name": "Desk"}, headers=bearer, timeout=60)
+    assert guild.status_code == 201, guild.text
+    general = next(c for c in guild.json()["channels"] if c["type"] == 0)
+    sent = requests.post(
+        f"{api}/channels/{general['id']}/messages",
+        json={"content": "written before the shell started"},
+        headers=bearer,
+        timeout=60,
+    )
+    assert sent.status_code in (200, 201), sent.text
+
+    shot = artifacts / "desktop" / "real-channel.png"
+    shot.unlink(missing_ok=True)
+    state = tmp_path / "desktop.json"
+    result = run_desktop(
+        {
+            "server": http_url,
+            "state_path": str(state),
+            "script": login_script("desk_user", PASSWORD),
+            "ready_js": (
+                "document.querySelector('[data-testid=channel-title]')?.textContent"
+                " === 'general' && [...document.querySelectorAll("
+                "'[data-testid=message-content]')].some((m) =>"
+                " m.textContent.includes('written before the shell started')) && 'rendered'"
+            ),
+            "screenshot": str(shot),
+            "timeout": 150,
+        },
+        timeout=240,
+    )
+    assert result["error"] is None, result
+    assert result["probe"] == "rendered"
+    assert shot.stat().st_size > 10_000
+    session = json.loads(json.loads(state.read_text())["session"])
+    assert session["user"]["username"] == "desk_user"
+    assert json.loads(state.read_text())["server"] == http_url

@@ -1,7 +1,7 @@
 """The built UI served by the real emulator (`parley dev`), in Debian's Chromium.
 
-The full scenario (two users, a guild, messages, reactions, uploads, voice) needs the backend
-branches; until they land this shows the page served at `/` by the stack, talking to its API.
+The page served at `/` by the stack, talking to its API; the two-user scenario on the same
+stack is tests/e2e/test_full_stack.py.
 """
 
 from __future__ import annotations

@@ -179,6 +179,39 @@ def test_unread_markers_appear_and_clear(ui: Any) -> None:
     assert RANDOM  # the channel ids come from the fake's guild
 
 
+def test_server_read_state_message_ack_and_acks_sent(ui: Any) -> None:
+    """What the UI does with the server's read state (the read-state branch's READY read_state,
+    MESSAGE_ACK and POST …/ack): marks from another device clear a channel, reading acks."""
+    page, fake = ui
+    sign_in(page)
+    unread = '[data-testid="channel-random"][data-unread="true"]'
+    read = '[data-testid="channel-random"]:not([data-unread])'
+    page.locator(unread).wait_for()  # READY's read_state has #random unread
+    # Read on another device: the server sends MESSAGE_ACK and the marker goes, unclicked.
+    newest = fake.messages[RANDOM][-1]["id"]
+    fake.dispatch("MESSAGE_ACK", {"channel_id": RANDOM, "message_id": newest})
+    page.locator(read).wait_for()
+    # A new message there: unread again; opening the channel acks it to the server.
+    fresh = {
+        "id": "6200000000000000000",
+        "channel_id": RANDOM,
+        "guild_id": GUILD_ID,
+        "author": BOB,
+        "content": "one more random thought",
+        "timestamp": "2026-11-24T12:12:00Z",
+        "edited_timestamp": None,
+        "reactions": [],
+    }
+    fake.messages[RANDOM].append(fresh)
+    fake.dispatch("MESSAGE_CREATE", fresh)
+    page.locator(unread).wait_for()
+    page.get_by_test_id("channel-random").click()
+    shown(page, "one more random thought").wait_for()
+    page.locator(read).wait_for()
+    ack = ("POST", f"/channels/{RANDOM}/messages/{fresh['id']}/ack", {})
+    wait_until(page, lambda: ack in fake.requests, "the ack of the newest message")
+
+
 def test_gateway_cut_resumes_and_replays_missed_events(ui: Any) -> None:
     page, fake = ui
     sign_in(page)

@@ -35,7 +35,7 @@ export interface NewAttachment {
 
 export function endpoints(api: ApiClient) {
   return {
-    register: (body: { username: string; password: string; email?: string }) =>
+    register: (body: { username: string; password: string; email: string }) =>
       api.request<AuthResponse>("POST", "/auth/register", { body, auth: false }),
     login: (body: { login: string; password: string }) =>
       api.request<AuthResponse>("POST", "/auth/login", { body, auth: false }),
@@ -116,6 +116,11 @@ export function endpoints(api: ApiClient) {
         `/channels/${channelId}/messages/${messageId}/reactions/${enc(emoji)}/@me`,
       ),
     typing: (channelId: Snowflake) => api.request<void>("POST", `/channels/${channelId}/typing`),
+    /** The user has read the channel up to this message (the server's read state). */
+    ack: (channelId: Snowflake, messageId: Snowflake) =>
+      api.request<unknown>("POST", `/channels/${channelId}/messages/${messageId}/ack`, {
+        body: {},
+      }),
     attachmentSlots: (
       channelId: Snowflake,
       files: { id: string; filename: string; file_size: number; content_type: string }[],

@@ -59,14 +59,17 @@ export default function AuthScreen() {
       const auth =
         mode === "login"
           ? await client.ep.login({ login, password })
-          : await client.ep.register({ username: login, password, ...(email ? { email } : {}) });
+          : await client.ep.register({ username: login, password, email });
       client.begin(auth);
     } catch (err) {
       setError(errorText(err));
       if (err instanceof ApiError && err.errors) {
         const fields: Record<string, string> = {};
+        // The server names body fields as "body.<field>" (request validation) or "<field>".
         for (const [name, value] of Object.entries(err.errors))
-          fields[name] = Array.isArray(value) ? value.join(", ") : String(value);
+          fields[name.replace(/^body\./, "")] = Array.isArray(value)
+            ? value.join(", ")
+            : String(value);
         setFieldErrors(fields);
       }
       setBusy(false);
@@ -138,11 +141,13 @@ export default function AuthScreen() {
               />
               {mode === "register" && (
                 <TextField
-                  label="Email (optional)"
+                  slotProps={{ htmlInput: { "data-testid": "register-email" } }}
+                  label="Email"
                   type="email"
                   value={email}
                   onChange={(e) => setEmail(e.target.value)}
                   autoComplete="email"
+                  required
                   error={Boolean(fieldErrors.email)}
                   helperText={fieldErrors.email}
                 />
@@ -162,7 +167,7 @@ export default function AuthScreen() {
                 type="submit"
                 variant="contained"
                 size="large"
-                disabled={busy || !login || !password}
+                disabled={busy || !login || !password || (mode === "register" && !email)}
                 startIcon={
                   busy ? (
                     <CircularProgress size={18} />

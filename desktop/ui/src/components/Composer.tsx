@@ -114,10 +114,10 @@ export default function Composer({
   }
 
   async function send() {
-    const content = encodeMentions(text.trim(), members, users);
-    if ((!content && files.length === 0) || sending) return;
+    if ((!text.trim() && files.length === 0) || sending) return;
     setSending(true);
     try {
+      const content = encodeMentions(text.trim(), members, users);
       const attachments = await upload();
       const message = await client.ep.sendMessage(channel.id, {
         content,
@@ -128,7 +128,8 @@ export default function Composer({
       setText("");
       setFiles([]);
       onCancelReply();
-      lastTyping.current = 0;
+      // lastTyping is kept: the server allows one typing signal per channel every 5 s, and
+      // the next one is due TYPING_EVERY_MS after the last whatever was sent between.
     } catch (error) {
       setFiles((old) => old.map((p) => ({ ...p, progress: null })));
       client.notify(error, "Your message was not sent");

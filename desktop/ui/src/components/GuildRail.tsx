@@ -175,6 +175,7 @@ function AddGuildDialog({
           ? await client.ep.createGuild(value.trim())
           : await client.ep.joinInvite(inviteCode(value));
       dispatch(guildLoaded(guild));
+      client.guildJoined();
       setValue("");
       const url = new URL(window.location.href);
       if (url.searchParams.has("invite")) {

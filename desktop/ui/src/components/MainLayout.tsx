@@ -16,13 +16,19 @@ const STATUS_TEXT: Record<string, string> = {
 
 export default function MainLayout() {
   const gateway = useAppSelector((s) => s.auth.gateway);
+  const sessionId = useAppSelector((s) => s.auth.sessionId);
   const guildId = useAppSelector((s) => s.guilds.selected);
   const channelId = useAppSelector((s) => (guildId ? s.channels.selected[guildId] : undefined));
   const channel = useAppSelector((s) => (channelId ? s.channels.byId[channelId] : undefined));
   const pending = useAppSelector((s) => s.guilds.pending.length);
   const hasGuilds = useAppSelector((s) => s.guilds.order.length > 0);
   return (
-    <Box sx={{ display: "flex", flexDirection: "column", height: "100vh" }}>
+    <Box
+      sx={{ display: "flex", flexDirection: "column", height: "100vh" }}
+      data-testid="main"
+      data-gateway={gateway}
+      data-gateway-session={sessionId ?? ""}
+    >
       {gateway !== "ready" && gateway !== "idle" && (
         <Box role="status" sx={{ bgcolor: "#f0b232", color: "#000", px: 2, py: 0.25 }}>
           <Typography variant="body2">{STATUS_TEXT[gateway] ?? gateway}</Typography>

@@ -8,7 +8,6 @@ import { useClient } from "../services/context";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { historyFailed, historyLoaded, historyRequested } from "../store/messages";
-import { channelRead } from "../store/readState";
 import { typingUsers } from "../store/typing";
 import { compareSnowflakes } from "../util/snowflake";
 import { Loading } from "./common";
@@ -62,13 +61,12 @@ export default function MessagePane({ channel }: { channel: Channel }) {
   const newest = ids.length > 0 ? ids[ids.length - 1] : null;
   useEffect(() => {
     const read = () => {
-      if (newest && document.hasFocus())
-        dispatch(channelRead({ channelId: channel.id, messageId: newest }));
+      if (newest && document.hasFocus()) client.markRead(channel.id, newest);
     };
     read();
     window.addEventListener("focus", read);
     return () => window.removeEventListener("focus", read);
-  }, [newest, channel.id, dispatch]);
+  }, [newest, channel.id, client]);
 
   // Typing indicators expire by time: re-render while someone is typing.
   const typists = typingUsers(typing, channel.id, now);

@@ -122,6 +122,22 @@ describe("sequence handling", () => {
     expect(events.map((e) => e.s)).toEqual([1, 2, 3]);
   });
 
+  it("applies GUILD_CREATE carrying READY's s (Parley's server sends the start position)", async () => {
+    const { client, events, socket } = await readyClient();
+    socket.dispatch("GUILD_CREATE", 1, { id: "g1" });
+    socket.dispatch("GUILD_CREATE", 1, { id: "g2" });
+    socket.dispatch("MESSAGE_CREATE", 1, { id: "old" }); // an event at s 1 is a duplicate
+    socket.dispatch("MESSAGE_CREATE", 4, { id: "new" });
+    expect(events.map((e) => e.t)).toEqual([
+      "READY",
+      "GUILD_CREATE",
+      "GUILD_CREATE",
+      "MESSAGE_CREATE",
+    ]);
+    expect(events.map((e) => (e.d as { id?: string }).id)).toEqual([undefined, "g1", "g2", "new"]);
+    expect(client.seq).toBe(4);
+  });
+
   it("answers a server heartbeat request at once with the last s", async () => {
     const { socket } = await readyClient();
     socket.dispatch("MESSAGE_CREATE", 7);

@@ -3,6 +3,9 @@
 // reconnect at once on RECONNECT, and surface op 12 ERROR frames. It knows nothing of React or
 // the stores: dispatches go out through `onDispatch`, in sequence order, each exactly once.
 
+/** Dispatches that carry the session's starting position rather than an event's own. */
+const SESSION_FRAMES = new Set(["READY", "GUILD_CREATE", "RESUMED"]);
+
 export const Op = {
   Dispatch: 0,
   Heartbeat: 1,
@@ -208,9 +211,12 @@ export class GatewayClient {
   private dispatch(frame: Frame): void {
     const s = typeof frame.s === "number" ? frame.s : null;
     if (s !== null) {
-      // A replay may overlap what we already have: each sequence is applied once.
-      if (this.seq !== null && s <= this.seq && frame.t !== "READY") return;
-      this.seq = s;
+      // A replay may overlap what we already have: each sequence is applied once. READY,
+      // GUILD_CREATE and RESUMED carry the position the session starts after (docs/protocol.md),
+      // so they repeat READY's s and are never duplicates.
+      if (this.seq !== null && s <= this.seq && !SESSION_FRAMES.has(frame.t ?? "")) return;
+      // READY starts a session's numbering; nothing else moves it back.
+      this.seq = this.seq === null || frame.t === "READY" ? s : Math.max(this.seq, s);
     }
     const t = frame.t ?? "";
     if (t === "READY") {

@@ -9,7 +9,9 @@ import { GatewayClient, Op } from "../gateway/client";
 import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
 import { gatewayStatus, sessionExpired } from "../store/auth";
 import type { AppStore } from "../store/index";
-import { readStateRestored } from "../store/readState";
+import { usersSeen } from "../store/members";
+import { channelRead, readStateRestored } from "../store/readState";
+import { compareSnowflakes } from "../util/snowflake";
 import { typingExpired } from "../store/typing";
 import { noticeShown } from "../store/ui";
 import {
@@ -33,6 +35,8 @@ export class ParleyClient {
   private user: User | null = null;
   private unsubscribe: (() => void) | null = null;
   private typingTimer: ReturnType<typeof setInterval> | null = null;
+  /** Users whose profile was asked for (members arrive as `{user: {id}}` only). */
+  private usersAsked = new Set<Snowflake>();
 
   constructor(store: AppStore, config: ServerConfig) {
     this.store = store;
@@ -84,12 +88,18 @@ export class ParleyClient {
     this.store.dispatch(sessionStarted({ user, auth }));
     this.store.dispatch(readStateRestored(loadReadMarks(user.id)));
     let marks = this.store.getState().readState.byChannel;
+    let members = this.store.getState().members.byGuild;
     this.unsubscribe?.();
     this.unsubscribe = this.store.subscribe(() => {
-      const next = this.store.getState().readState.byChannel;
+      const state = this.store.getState();
+      const next = state.readState.byChannel;
       if (next !== marks && this.user) {
         marks = next;
         saveReadMarks(this.user.id, next);
+      }
+      if (state.members.byGuild !== members) {
+        members = state.members.byGuild;
+        void this.lookUpNamelessUsers();
       }
     });
     this.typingTimer ??= setInterval(() => this.store.dispatch(typingExpired(Date.now())), 1000);
@@ -106,6 +116,52 @@ export class ParleyClient {
     this.end();
   }
 
+  /** Parley's member objects carry the user's id only (CONTRACT.md); the names come from
+   * `GET /users/{id}`, once per user, a few at a time. */
+  private async lookUpNamelessUsers(): Promise<void> {
+    const { byGuild, users } = this.store.getState().members;
+    const wanted = new Set<Snowflake>();
+    for (const guild of Object.values(byGuild))
+      for (const id of Object.keys(guild))
+        if (!users[id]?.username && !this.usersAsked.has(id)) wanted.add(id);
+    for (const id of wanted) this.usersAsked.add(id);
+    const queue = [...wanted];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          this.store.dispatch(usersSeen([await this.ep.user(id)]));
+        } catch (error) {
+          // A user deleted since is simply shown without a name; anything else is said.
+          if (!(error instanceof ApiError && error.status === 404)) {
+            this.usersAsked.delete(id);
+            this.notify(error, "Could not load a member's name");
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+  }
+
+  /** The user has seen a channel up to a message: mark it here and tell the server (its read
+   * state follows the user to other devices, READY `read_state` / `MESSAGE_ACK`). */
+  markRead(channelId: Snowflake, messageId: Snowflake): void {
+    const before = this.store.getState().readState.byChannel[channelId]?.lastReadId;
+    this.store.dispatch(channelRead({ channelId, messageId }));
+    if (before && compareSnowflakes(messageId, before) <= 0) return;
+    this.ep.ack(channelId, messageId).catch((error: unknown) => {
+      // A server without read state answers 404: the marks then stay in this browser.
+      if (!(error instanceof ApiError && error.status === 404))
+        this.notify(error, "Could not save what you have read");
+    });
+  }
+
+  /** Parley's gateway subscribes a session to the user's guilds when it identifies
+   * (docs/protocol.md), so a guild created or joined afterwards is heard of only by a new
+   * session: start one. */
+  guildJoined(): void {
+    if (this.user) void this.connectGateway();
+  }
+
   private end(): void {
     this.leaveVoice();
     this.gateway?.stop();
@@ -116,6 +172,7 @@ export class ParleyClient {
     this.typingTimer = null;
     this.api.setTokens(null);
     this.user = null;
+    this.usersAsked.clear();
     saveSession(null);
     this.store.dispatch(sessionEnded());
   }

@@ -16,8 +16,10 @@ const initialState: MembersState = { byGuild: {}, presence: {}, users: {}, loade
 
 function addMember(state: MembersState, guildId: Snowflake, member: Member): void {
   const guild = (state.byGuild[guildId] ??= {});
-  guild[member.user.id] = { ...guild[member.user.id], ...member };
-  state.users[member.user.id] = { ...state.users[member.user.id], ...member.user };
+  // A member may carry its user's id only (Parley's member objects): keep the names known.
+  const user = { ...state.users[member.user.id], ...member.user };
+  state.users[member.user.id] = user;
+  guild[member.user.id] = { ...guild[member.user.id], ...member, user };
 }
 
 function loadGuild(state: MembersState, guild: Guild): void {
@@ -41,8 +43,12 @@ const slice = createSlice({
       state.loaded[guildId] = true;
     },
     usersSeen(state, action: PayloadAction<User[]>) {
-      for (const user of action.payload)
-        state.users[user.id] = { ...state.users[user.id], ...user };
+      for (const user of action.payload) {
+        const merged = { ...state.users[user.id], ...user };
+        state.users[user.id] = merged;
+        for (const guild of Object.values(state.byGuild))
+          if (guild[user.id]) guild[user.id].user = merged;
+      }
     },
   },
   extraReducers: (builder) => {

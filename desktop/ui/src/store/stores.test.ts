@@ -10,7 +10,8 @@ import {
 import { channelSelected, groupChannels } from "./channels";
 import { makeStore } from "./index";
 import { historyLoaded, ownReaction } from "./messages";
-import { membersLoaded } from "./members";
+import { encodeMentions } from "../util/text";
+import { membersLoaded, usersSeen } from "./members";
 import { channelRead, isUnread } from "./readState";
 import { typingExpired, typingUsers } from "./typing";
 import { joinRequested, selfDeafSet, selfMuteSet, speakingChanged, voiceMembers } from "./voice";
@@ -225,6 +226,28 @@ describe("members and presence", () => {
     );
     expect(Object.keys(state().byGuild["1"])).toEqual(["400"]);
     expect(state().users["400"].username).toBe("dan");
+  });
+});
+
+describe("members known by id only (Parley's member objects)", () => {
+  it("keeps known names, fills names looked up later, and never breaks mentions", () => {
+    const { store, ev } = signedIn();
+    const state = () => store.getState().members;
+    // Parley's GUILD_MEMBER_ADD: the user's id, no name.
+    ev("GUILD_MEMBER_ADD", { guild_id: "1", user: { id: "500" }, roles: [] });
+    expect(state().byGuild["1"]["500"].user.username).toBeUndefined();
+    // A member event for someone already known keeps their name.
+    ev("GUILD_MEMBER_UPDATE", { guild_id: "1", user: { id: OTHER }, nick: null, roles: [] });
+    expect(state().byGuild["1"][OTHER].user.username).toBe("bob");
+    // Typing "@bob" still finds Bob although a nameless member is in the guild.
+    const members = state().byGuild["1"];
+    expect(encodeMentions("hi @bob and @eve", members, state().users)).toBe(
+      `hi <@${OTHER}> and @eve`,
+    );
+    // The name arrives (GET /users/{id}): the member shows it.
+    store.dispatch(usersSeen([{ id: "500", username: "eve" }]));
+    expect(state().byGuild["1"]["500"].user.username).toBe("eve");
+    expect(encodeMentions("@eve", state().byGuild["1"], state().users)).toBe("<@500>");
   });
 });
 

@@ -9,7 +9,8 @@ export function encodeMentions(
   const byName = new Map<string, string>();
   for (const [id, member] of Object.entries(members ?? {})) {
     const user = users[id] ?? member.user;
-    byName.set(user.username.toLowerCase(), id);
+    // A member whose name is not known yet cannot be mentioned by name.
+    if (user.username) byName.set(user.username.toLowerCase(), id);
     if (member.nick) byName.set(member.nick.toLowerCase(), id);
   }
   return text.replace(/(^|\s)@([\w.-]+)/g, (whole, space: string, name: string) => {
