@@ -62,6 +62,9 @@ def _visible(
     guild the user joins on the way is added to ``scopes`` (see ``shared/gateway/joins.py``)."""
     directory = get_directory()
     kept = []
+    # Whether the user sees a channel, asked once per channel (a replay is mostly messages of a
+    # few channels: one permission check per entry made long replays outlast the function).
+    sees: dict[tuple[int, int], bool] = {}
     for entry in entries:
         joined = joined_scope(entry.event)
         if joined is not None and joined[0] == user_id:
@@ -70,8 +73,10 @@ def _visible(
         if event is None or not hears(event.t):
             continue
         if event.channel_id is not None and event.guild_id is not None:
-            allowed = directory.who_can_view(event.guild_id, event.channel_id, [user_id])
-            if user_id not in allowed:
+            where = (event.guild_id, event.channel_id)
+            if where not in sees:
+                sees[where] = user_id in directory.who_can_view(*where, [user_id])
+            if not sees[where]:
                 continue
         kept.append(entry if event is entry.event else LogEntry(entry.position, event))
     return kept

@@ -56,6 +56,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     endpoints: dict[str, str] = {}
     # An event of several scopes (a presence) reaches a session once, through the first of them.
     reached: set[tuple[str, int]] = set()
+    viewers: dict[tuple[str, int, int], set[int]] = {}
     for scope, scope_entries in by_scope.items():
         listeners = [live[sub.session_id] for sub in subscriptions[scope] if sub.session_id in live]
         for entry in scope_entries:
@@ -71,10 +72,14 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
                 reached.update((s.session_id, entry.position) for s in receivers)
             if event.channel_id is not None and event.guild_id is not None and receivers:
-                allowed = directory.who_can_view(
-                    event.guild_id, event.channel_id, {int(s.user_id) for s in receivers}
-                )
-                receivers = [s for s in receivers if int(s.user_id) in allowed]
+                # Asked once per channel and scope for all its listeners (a batch is mostly
+                # messages of a few channels), not once per entry.
+                where = (scope, event.guild_id, event.channel_id)
+                if where not in viewers:
+                    viewers[where] = directory.who_can_view(
+                        event.guild_id, event.channel_id, {int(s.user_id) for s in listeners}
+                    )
+                receivers = [s for s in receivers if int(s.user_id) in viewers[where]]
             frame = (
                 entry.frame() if event is entry.event else LogEntry(entry.position, event).frame()
             )
