@@ -350,3 +350,57 @@ def test_presence_online_then_offline_when_the_page_closes(
     # He signs in again: online again (the next test needs him).
     reopen(bob, chromium, ui_stack.info["http_url"])
     member.and_(alice.page.locator("[data-status=online]")).wait_for()
+
+
+#: Packets received from one remote user on the page's voice connection (getStats inbound-rtp,
+#: its MID mapped to a user through the node's `tracks`), or -1 while there are none.
+INBOUND_FROM = """async (userName) => {
+  const voice = window.__parleyVoice;
+  if (!voice) return -1;
+  const row = [...document.querySelectorAll('[data-testid^="voice-member-"]')]
+    .find((el) => el.textContent.includes(userName));
+  if (!row) return -1;
+  const userId = row.dataset.testid.slice("voice-member-".length);
+  let received = -1;
+  (await voice.pc.getStats()).forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "audio"
+        && voice.tracks[report.mid] === userId) received = report.packetsReceived;
+  });
+  return received;
+}"""
+
+
+def wait_for_audio_from(person: Person, other: str, more_than: int) -> int:
+    """Wait until the page has received more than ``more_than`` packets from ``other``."""
+    person.page.wait_for_function(
+        f"async (name) => (await ({INBOUND_FROM})(name)) > {more_than}",
+        arg=other,
+        polling=250,
+        timeout=TIMEOUT * 2,
+    )
+    return int(person.page.evaluate(INBOUND_FROM, other))
+
+
+def test_voice_both_join_through_the_ui_and_hear_each_other(
+    ui_stack: StackProcess, people: tuple[Person, Person], artifacts: Path
+) -> None:
+    """op 4 → VOICE_SERVER_UPDATE → the real media node's signalling → audio both ways."""
+    alice, bob = people
+    shots = artifacts / "e2e"
+    for person in (alice, bob):
+        person.page.get_by_test_id("voice-General").click()
+        person.page.get_by_test_id("voice-status").filter(has_text="Voice connected").wait_for()
+    for person in (alice, bob):
+        for name in (alice.name, bob.name):
+            person.page.locator('[data-testid^="voice-member-"]').filter(has_text=name).wait_for()
+    # Each hears the other, and keeps hearing: the count grows.
+    for person, other in ((alice, bob), (bob, alice)):
+        first = wait_for_audio_from(person, other.name, 10)
+        wait_for_audio_from(person, other.name, first + 25)
+    alice.page.screenshot(path=str(shots / "real-voice.png"))
+    bob.page.screenshot(path=str(shots / "real-voice-bob.png"))
+    # Leaving empties the room for the other.
+    bob.page.get_by_role("button", name="Leave voice").click()
+    alice.page.locator('[data-testid^="voice-member-"]').filter(has_text=bob.name).wait_for(
+        state="detached"
+    )
