@@ -314,7 +314,12 @@ def test_read_markers_are_the_servers_and_follow_the_user_to_other_sessions(
         bob.page.get_by_test_id("channel-title").filter(has_text="general").wait_for()
 
         # A reload of a session that did not read keeps what the server says is unread.
-        send(alice, "a fourth line for the reload")
+        # (Alice's page acks her own message: the server then has #random read for her too.)
+        with alice.page.expect_response(
+            lambda r: r.url.endswith("/ack") and r.request.method == "POST"
+        ) as own_ack:
+            send(alice, "a fourth line for the reload")
+        assert own_ack.value.status == 200
         unread(bob2, "random").wait_for()
         # Only the server's marks: forget the ones this browser kept (parley.read.<user>).
         bob2.page.evaluate(
@@ -342,6 +347,8 @@ def test_presence_online_then_offline_when_the_page_closes(
     alice.page.reload()
     gateway_session(alice)
     member.and_(alice.page.locator("[data-status=online]")).wait_for()
+    # (and #random, where she wrote last, is read: her page acked her own message)
+    read(alice, "random").wait_for()
     alice.page.screenshot(path=str(shots / "real-presence-online.png"))
     # Bob's only page closes: his last connection goes, Alice sees him offline.
     bob.context.close()
