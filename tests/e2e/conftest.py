@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
+    # A local media node offers only 127.0.0.1 candidates and the UI then keeps its own to
+    # loopback (src/voice/rtc.ts): Chromium gathers loopback candidates only with this flag.
+    "--allow-loopback-in-peer-connection",
 ]
 
 

@@ -84,6 +84,36 @@ def register(person: Person, screenshot: Path | None = None) -> None:
     page.get_by_text("You are not in any server yet").wait_for()
 
 
+def sign_in(person: Person, chromium: Any, http_url: str) -> Person:
+    """Another session of the same user: a fresh browser context (no localStorage) signing in
+    with the login form. Returns the new Person (same name, its own page and logs)."""
+    other = open_person(chromium, http_url, person.name)
+    page = other.page
+    page.get_by_test_id("login-name").fill(person.name)
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    gateway_session(other)
+    return other
+
+
+def reopen(person: Person, chromium: Any, http_url: str) -> None:
+    """Close the person's browser context and sign them in again in a fresh one, in place (the
+    fixture's last screenshot then shows the new page)."""
+    person.context.close()
+    fresh = sign_in(person, chromium, http_url)
+    person.context, person.page = fresh.context, fresh.page
+    person.log.extend(["--- signed in again ---"])
+    fresh.page.on("console", lambda m: person.log.append(f"console {m.type}: {m.text}"))
+
+
+def unread(person: Person, channel: str) -> Any:
+    return person.page.locator(f'[data-testid="channel-{channel}"][data-unread="true"]')
+
+
+def read(person: Person, channel: str) -> Any:
+    return person.page.locator(f'[data-testid="channel-{channel}"]:not([data-unread])')
+
+
 def gateway_session(person: Person) -> str:
     """The id of the page's gateway session, once READY has come."""
     ready = person.page.locator(
@@ -250,3 +280,134 @@ def test_two_people_register_meet_in_a_guild_and_talk_in_real_time(
     bob.page.get_by_label("Input device").wait_for()
     bob.page.screenshot(path=str(shots / "real-user-settings.png"))
     bob.page.keyboard.press("Escape")
+
+
+def test_read_markers_are_the_servers_and_follow_the_user_to_other_sessions(
+    ui_stack: StackProcess, people: tuple[Person, Person], chromium: Any, artifacts: Path
+) -> None:
+    """READY `read_state` on a fresh load (no localStorage), MESSAGE_ACK to Bob's other session
+    when one of them reads."""
+    alice, bob = people
+    shots = artifacts / "e2e"
+    http_url = ui_stack.info["http_url"]
+    # Bob looks elsewhere; Alice writes in #random: unread for Bob.
+    bob.page.get_by_test_id("channel-general").click()
+    bob.page.get_by_test_id("channel-title").filter(has_text="general").wait_for()
+    send(alice, "a third line, bob is away")
+    unread(bob, "random").wait_for()
+
+    # A second session of Bob (a fresh context: nothing remembered in the browser) learns it
+    # from the server's READY read_state: #random unread, #general read.
+    bob2 = sign_in(bob, chromium, http_url)
+    try:
+        bob2.page.get_by_test_id("guild-name").filter(has_text="Real Stack Club").wait_for()
+        unread(bob2, "random").wait_for()
+        read(bob2, "general").wait_for()
+        bob2.page.screenshot(path=str(shots / "real-unread-second-session.png"))
+
+        # Bob reads #random in the first session: the second clears at once (MESSAGE_ACK).
+        bob.page.get_by_test_id("channel-random").click()
+        bob.shown("a third line, bob is away").wait_for()
+        read(bob, "random").wait_for()
+        read(bob2, "random").wait_for()
+        bob.page.get_by_test_id("channel-general").click()
+        bob.page.get_by_test_id("channel-title").filter(has_text="general").wait_for()
+
+        # A reload of a session that did not read keeps what the server says is unread.
+        # (Alice's page acks her own message: the server then has #random read for her too.)
+        with alice.page.expect_response(
+            lambda r: r.url.endswith("/ack") and r.request.method == "POST"
+        ) as own_ack:
+            send(alice, "a fourth line for the reload")
+        assert own_ack.value.status == 200
+        unread(bob2, "random").wait_for()
+        # Only the server's marks: forget the ones this browser kept (parley.read.<user>).
+        bob2.page.evaluate(
+            "() => Object.keys(localStorage).filter((k) => k.startsWith('parley.read.'))"
+            ".forEach((k) => localStorage.removeItem(k))"
+        )
+        bob2.page.reload()
+        gateway_session(bob2)
+        bob2.page.get_by_test_id("channel-random").wait_for()
+        unread(bob2, "random").wait_for()
+    finally:
+        (artifacts / "e2e" / "real-last-bob2.log").write_text("\n".join(bob2.log))
+        bob2.context.close()
+
+
+def test_presence_online_then_offline_when_the_page_closes(
+    ui_stack: StackProcess, people: tuple[Person, Person], chromium: Any, artifacts: Path
+) -> None:
+    """GUILD_CREATE `presences` and PRESENCE_UPDATE in Alice's member list."""
+    alice, bob = people
+    shots = artifacts / "e2e"
+    member = alice.page.get_by_test_id("member-bob_e2e")
+    member.and_(alice.page.locator("[data-status=online]")).wait_for()
+    # Alice's own page, loaded fresh, learns Bob's status from GUILD_CREATE's presences.
+    alice.page.reload()
+    gateway_session(alice)
+    member.and_(alice.page.locator("[data-status=online]")).wait_for()
+    # (and #random, where she wrote last, is read: her page acked her own message)
+    read(alice, "random").wait_for()
+    alice.page.screenshot(path=str(shots / "real-presence-online.png"))
+    # Bob's only page closes: his last connection goes, Alice sees him offline.
+    bob.context.close()
+    member.and_(alice.page.locator("[data-status=offline]")).wait_for()
+    alice.page.screenshot(path=str(shots / "real-presence-offline.png"))
+    # He signs in again: online again (the next test needs him).
+    reopen(bob, chromium, ui_stack.info["http_url"])
+    member.and_(alice.page.locator("[data-status=online]")).wait_for()
+
+
+#: Packets received from one remote user on the page's voice connection (getStats inbound-rtp,
+#: its MID mapped to a user through the node's `tracks`), or -1 while there are none.
+INBOUND_FROM = """async (userName) => {
+  const voice = window.__parleyVoice;
+  if (!voice) return -1;
+  const row = [...document.querySelectorAll('[data-testid^="voice-member-"]')]
+    .find((el) => el.textContent.includes(userName));
+  if (!row) return -1;
+  const userId = row.dataset.testid.slice("voice-member-".length);
+  let received = -1;
+  (await voice.pc.getStats()).forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "audio"
+        && voice.tracks[report.mid] === userId) received = report.packetsReceived;
+  });
+  return received;
+}"""
+
+
+def wait_for_audio_from(person: Person, other: str, more_than: int) -> int:
+    """Wait until the page has received more than ``more_than`` packets from ``other``."""
+    person.page.wait_for_function(
+        f"async (name) => (await ({INBOUND_FROM})(name)) > {more_than}",
+        arg=other,
+        polling=250,
+        timeout=TIMEOUT * 2,
+    )
+    return int(person.page.evaluate(INBOUND_FROM, other))
+
+
+def test_voice_both_join_through_the_ui_and_hear_each_other(
+    ui_stack: StackProcess, people: tuple[Person, Person], artifacts: Path
+) -> None:
+    """op 4 → VOICE_SERVER_UPDATE → the real media node's signalling → audio both ways."""
+    alice, bob = people
+    shots = artifacts / "e2e"
+    for person in (alice, bob):
+        person.page.get_by_test_id("voice-General").click()
+        person.page.get_by_test_id("voice-status").filter(has_text="Voice connected").wait_for()
+    for person in (alice, bob):
+        for name in (alice.name, bob.name):
+            person.page.locator('[data-testid^="voice-member-"]').filter(has_text=name).wait_for()
+    # Each hears the other, and keeps hearing: the count grows.
+    for person, other in ((alice, bob), (bob, alice)):
+        first = wait_for_audio_from(person, other.name, 10)
+        wait_for_audio_from(person, other.name, first + 25)
+    alice.page.screenshot(path=str(shots / "real-voice.png"))
+    bob.page.screenshot(path=str(shots / "real-voice-bob.png"))
+    # Leaving empties the room for the other.
+    bob.page.get_by_role("button", name="Leave voice").click()
+    alice.page.locator('[data-testid^="voice-member-"]').filter(has_text=bob.name).wait_for(
+        state="detached"
+    )

@@ -3,7 +3,13 @@
 
 import { endpoints, type Endpoints } from "../api/endpoints";
 import { ApiClient, ApiError, errorText, tokensFrom, type Tokens } from "../api/http";
-import type { AuthResponse, Snowflake, User, VoiceServerUpdate } from "../api/types";
+import type {
+  AuthResponse,
+  ReadStateEntry,
+  Snowflake,
+  User,
+  VoiceServerUpdate,
+} from "../api/types";
 import { apiBase, deriveGatewayUrl, type ServerConfig } from "../config";
 import { GatewayClient, Op } from "../gateway/client";
 import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
@@ -35,6 +41,10 @@ export class ParleyClient {
   private user: User | null = null;
   private unsubscribe: (() => void) | null = null;
   private typingTimer: ReturnType<typeof setInterval> | null = null;
+  /** The newest message the server has as read, per channel (READY `read_state`,
+   * `MESSAGE_ACK`, our own acks): what `markRead` compares with, not the local mark, which
+   * our own messages move without the server knowing. */
+  private acked = new Map<Snowflake, Snowflake>();
   /** Users whose profile was asked for (members arrive as `{user: {id}}` only). */
   private usersAsked = new Set<Snowflake>();
 
@@ -145,14 +155,22 @@ export class ParleyClient {
   /** The user has seen a channel up to a message: mark it here and tell the server (its read
    * state follows the user to other devices, READY `read_state` / `MESSAGE_ACK`). */
   markRead(channelId: Snowflake, messageId: Snowflake): void {
-    const before = this.store.getState().readState.byChannel[channelId]?.lastReadId;
     this.store.dispatch(channelRead({ channelId, messageId }));
-    if (before && compareSnowflakes(messageId, before) <= 0) return;
+    if (!this.serverReadAt(channelId, messageId)) return;
     this.ep.ack(channelId, messageId).catch((error: unknown) => {
       // A server without read state answers 404: the marks then stay in this browser.
       if (!(error instanceof ApiError && error.status === 404))
         this.notify(error, "Could not save what you have read");
     });
+  }
+
+  /** Record that the server has the channel read up to the message; false when it had it
+   * already (nothing to send). */
+  private serverReadAt(channelId: Snowflake, messageId: Snowflake | null): boolean {
+    const acked = this.acked.get(channelId);
+    if (!messageId || (acked && compareSnowflakes(messageId, acked) <= 0)) return false;
+    this.acked.set(channelId, messageId);
+    return true;
   }
 
   /** Parley's gateway subscribes a session to the user's guilds when it identifies
@@ -173,6 +191,7 @@ export class ParleyClient {
     this.api.setTokens(null);
     this.user = null;
     this.usersAsked.clear();
+    this.acked.clear();
     saveSession(null);
     this.store.dispatch(sessionEnded());
   }
@@ -213,6 +232,13 @@ export class ParleyClient {
 
   private dispatchEvent(t: string, d: unknown): void {
     this.store.dispatch(gatewayEvent({ t, d, me: this.user?.id, at: Date.now() }));
+    if (t === "READY")
+      for (const entry of (d as { read_state?: ReadStateEntry[] }).read_state ?? [])
+        this.serverReadAt(entry.id, entry.last_message_id);
+    else if (t === "MESSAGE_ACK") {
+      const ack = d as { channel_id: Snowflake; message_id: Snowflake };
+      this.serverReadAt(ack.channel_id, ack.message_id);
+    }
     if (t === "VOICE_SERVER_UPDATE") void this.voiceServerUpdate(d as VoiceServerUpdate);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { VoiceRtc, type VoiceRtcState } from "./rtc";
+import { isLoopbackEndpoint, loopbackOnly, VoiceRtc, type VoiceRtcState } from "./rtc";
 
 class FakeTrack {
   enabled = true;
@@ -155,5 +155,44 @@ describe("voice signalling", () => {
     socket().open();
     socket().onclose?.();
     expect(states.at(-1)).toEqual(["failed", "The voice server closed the connection."]);
+  });
+
+  it("keeps the node's MID → user map, tells the node its mute once joined, and follows a move", async () => {
+    const { rtc, socket, states } = setup();
+    await rtc.start();
+    socket().open();
+    rtc.setMuted(true); // not joined yet: the node would refuse it
+    await vi.waitFor(() => expect(socket().sent).toHaveLength(1));
+    socket().receive({ op: "answer", sdp: "v=0 node answer" });
+    socket().receive({ op: "offer", sdp: "v=0 node offer", tracks: { "1": "200" } });
+    await vi.waitFor(() => expect(socket().sent).toHaveLength(2));
+    expect(rtc.tracks).toEqual({ "1": "200" });
+    expect(window.__parleyVoice?.tracks).toEqual({ "1": "200" });
+    rtc.setDeafened(true);
+    expect(socket().sent[2]).toEqual({ op: "state", self_mute: true, self_deaf: true });
+    socket().receive({ op: "moving" });
+    socket().onclose?.();
+    expect(states.at(-1)).toEqual(["connecting", undefined]);
+    rtc.close();
+    expect(window.__parleyVoice).toBeNull();
+  });
+});
+
+describe("loopback candidates", () => {
+  it("knows a loopback node and keeps only loopback candidates for it", () => {
+    expect(isLoopbackEndpoint("ws://127.0.0.1:7000/rtc")).toBe(true);
+    expect(isLoopbackEndpoint("ws://localhost:7000/rtc")).toBe(true);
+    expect(isLoopbackEndpoint("wss://media.example.com/rtc")).toBe(false);
+    const sdp = [
+      "v=0",
+      "a=candidate:1 1 udp 2122260223 192.168.1.5 50000 typ host",
+      "a=candidate:2 1 udp 2122194687 127.0.0.1 50001 typ host",
+      "a=end-of-candidates",
+    ].join("\r\n");
+    expect(loopbackOnly(sdp).split("\r\n")).toEqual([
+      "v=0",
+      "a=candidate:2 1 udp 2122194687 127.0.0.1 50001 typ host",
+      "a=end-of-candidates",
+    ]);
   });
 });

@@ -28,6 +28,47 @@ interface SignalMessage {
   user_id?: string;
   speaking?: boolean;
   message?: string;
+  /** On the node's offers: which user each MID carries (media_nodes/session.py). */
+  tracks?: Record<string, string>;
+  self_mute?: boolean;
+  self_deaf?: boolean;
+}
+
+/** What end-to-end tests read of the voice connection (the page's `window.__parleyVoice`):
+ * the peer connection, for `getStats()`, and who each MID carries. */
+export interface VoiceTestHook {
+  pc: RTCPeerConnection;
+  tracks: Record<string, string>;
+}
+
+declare global {
+  interface Window {
+    __parleyVoice?: VoiceTestHook | null;
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/** A node on loopback (a local stack) offers only loopback candidates (media_nodes/config.py
+ * `ice_host_addresses`); ours then stay on loopback too, so media never leaves the machine
+ * through another interface (FINDINGS.md, "Real browsers"). */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** The SDP with only its 127.0.0.1 / ::1 candidates. */
+export function loopbackOnly(sdp: string): string {
+  return sdp
+    .split("\r\n")
+    .filter(
+      (line) =>
+        !line.startsWith("a=candidate") || line.includes(" 127.0.0.1 ") || line.includes(" ::1 "),
+    )
+    .join("\r\n");
 }
 
 export class VoiceRtc {
@@ -39,6 +80,12 @@ export class VoiceRtc {
   private muted: boolean;
   private deafened: boolean;
   private readonly opts: VoiceRtcOptions;
+  /** Which user each MID of the node's tracks carries, from its latest offer. */
+  readonly tracks: Record<string, string> = {};
+  /** The node answered our offer: it takes other messages from then on. */
+  private joined = false;
+  /** The node said it is moving the room: its socket closing is expected. */
+  private moving = false;
 
   constructor(options: VoiceRtcOptions) {
     this.opts = options;
@@ -62,6 +109,7 @@ export class VoiceRtc {
     if (this.closed) return this.releaseMedia();
     const pc = (this.opts.peerFactory ?? (() => new RTCPeerConnection()))();
     this.pc = pc;
+    if (typeof window !== "undefined") window.__parleyVoice = { pc, tracks: this.tracks };
     for (const track of this.stream.getAudioTracks()) {
       track.enabled = !this.muted;
       pc.addTrack(track, this.stream);
@@ -78,18 +126,25 @@ export class VoiceRtc {
     socket.onopen = () => void this.offer();
     socket.onmessage = (event) => void this.receive(event.data);
     socket.onclose = () => {
-      if (!this.closed) this.fail("The voice server closed the connection.");
+      if (!this.closed && !this.moving) this.fail("The voice server closed the connection.");
     };
   }
 
   setMuted(muted: boolean): void {
     this.muted = muted;
     for (const track of this.stream?.getAudioTracks() ?? []) track.enabled = !muted;
+    this.sendState();
   }
 
   setDeafened(deafened: boolean): void {
     this.deafened = deafened;
     for (const audio of this.audios) audio.muted = deafened;
+    this.sendState();
+  }
+
+  /** The node learns our own mute/deafen (it stops forwarding to a deafened participant). */
+  private sendState(): void {
+    if (this.joined) this.signal({ op: "state", self_mute: this.muted, self_deaf: this.deafened });
   }
 
   close(silent = false): void {
@@ -99,6 +154,8 @@ export class VoiceRtc {
       this.socket.onclose = null;
       this.socket.close(1000);
     }
+    if (typeof window !== "undefined" && window.__parleyVoice?.pc === this.pc)
+      window.__parleyVoice = null;
     this.pc?.close();
     this.releaseMedia();
     for (const audio of this.audios.splice(0)) {
@@ -114,7 +171,7 @@ export class VoiceRtc {
     try {
       await pc.setLocalDescription(await pc.createOffer());
       await this.gathered(pc);
-      this.signal({ op: "offer", sdp: pc.localDescription?.sdp });
+      this.signal({ op: "offer", sdp: this.outgoing(pc.localDescription?.sdp) });
     } catch (error) {
       this.fail(`Could not start voice: ${describe(error)}`);
     }
@@ -131,19 +188,30 @@ export class VoiceRtc {
     try {
       if (message.op === "answer" && pc) {
         await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        this.joined = true;
       } else if (message.op === "offer" && pc) {
+        for (const mid of Object.keys(this.tracks)) delete this.tracks[mid];
+        Object.assign(this.tracks, message.tracks ?? {});
         await pc.setRemoteDescription({ type: "offer", sdp: message.sdp });
         await pc.setLocalDescription(await pc.createAnswer());
         await this.gathered(pc);
-        this.signal({ op: "answer", sdp: pc.localDescription?.sdp });
+        this.signal({ op: "answer", sdp: this.outgoing(pc.localDescription?.sdp) });
       } else if (message.op === "speaking" && message.user_id) {
         this.opts.onSpeaking(message.user_id, Boolean(message.speaking));
+      } else if (message.op === "moving") {
+        // The gateway sends a VOICE_SERVER_UPDATE naming the next node.
+        this.moving = true;
+        this.opts.onState("connecting");
       } else if (message.op === "error") {
         this.fail(message.message ?? "The voice server refused the connection.");
       }
     } catch (error) {
       this.fail(`Voice negotiation failed: ${describe(error)}`);
     }
+  }
+
+  private outgoing(sdp: string | undefined): string | undefined {
+    return sdp && isLoopbackEndpoint(this.opts.endpoint) ? loopbackOnly(sdp) : sdp;
   }
 
   private gathered(pc: RTCPeerConnection): Promise<void> {
