@@ -123,10 +123,27 @@ class _Tokens:
         self._seen[token] = (items, time.monotonic())
 
 
+#: How many cheap_transactions() are open: only the outermost patches (nesting is harmless).
+_open = [0]
+
+
 @contextmanager
 def cheap_transactions() -> Iterator[None]:
     """While inside: transactions keep only what they may change as their rollback point, and
     a repeat of a committed transaction's client token succeeds without writing again."""
+    _open[0] += 1
+    try:
+        if _open[0] > 1:
+            yield
+        else:
+            with _patched():
+                yield
+    finally:
+        _open[0] -= 1
+
+
+@contextmanager
+def _patched() -> Iterator[None]:
     original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None]
     original = DynamoDBBackend.transact_write_items
 

@@ -138,3 +138,13 @@ def test_a_repeated_client_token_succeeds_without_writing_again(client: Any) -> 
     with pytest.raises(ClientError) as mismatch:
         client.transact_write_items(TransactItems=other, ClientRequestToken="t-1")
     assert mismatch.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+
+
+def test_nested_use_patches_once(client: Any) -> None:
+    """The functional tests hold the patch for the whole session; a test may open it again."""
+    with cheap_transactions(), cheap_transactions():
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": TABLE, "Item": _key("n")}}]
+        )
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": _key("m")}}])
+    assert _stream_records(client) == ["INSERT", "INSERT"]
