@@ -230,7 +230,7 @@ async def fanout_pass(args: argparse.Namespace, workdir: Path, count: int) -> Fa
     ready = workdir / f"stack-{count}.json"
     argv = [sys.executable, "-m", "emulator.cli", "dev", "--host", LOOPBACK]
     argv += ["--http-port", "0", "--ws-port", "0", "--store-port", "0", "--no-reload"]
-    argv += ["--quiet-functions", "--ready-file", str(ready)]
+    argv += ["--quiet-functions", "--no-media-node", "--ready-file", str(ready)]
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     env.update(STACK_ENV, PARLEY_DATA_DIR=str(workdir / f"data-{count}"))
     child = await spawn("parley dev", argv, workdir / f"stack-{count}.log", env=env)
