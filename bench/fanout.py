@@ -222,7 +222,12 @@ async def _all_arrived(subscribers: list[Subscriber], numbers: range, timeout_s:
     while any(n not in s.arrivals for s in subscribers for n in numbers):
         if time.monotonic() > deadline:
             got = sum(1 for s in subscribers for n in numbers if n in s.arrivals)
-            raise BenchError(f"{got} of {len(subscribers) * len(numbers)} deliveries arrived")
+            none = sum(1 for s in subscribers if not any(n in s.arrivals for n in numbers))
+            closed = sum(1 for s in subscribers if s.ws.closed)
+            raise BenchError(
+                f"{got} of {len(subscribers) * len(numbers)} deliveries arrived; {none} "
+                f"subscribers got none of these messages, {closed} connections closed"
+            )
         await asyncio.sleep(0.05)
 
 
