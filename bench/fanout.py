@@ -170,6 +170,7 @@ async def subscribed(
             identify = {"op": 2, "d": d}
             await ws.send_str(json.dumps(identify))
             await asyncio.wait_for(subscriber.ready.wait(), timeout_s)
+            subscribers.append(subscriber)  # heartbeating from now on, not once all are up
             return subscriber
 
     async def heartbeats() -> None:
@@ -181,9 +182,7 @@ async def subscribed(
 
     beating = asyncio.create_task(heartbeats())
     try:
-        subscribers.extend(
-            await asyncio.gather(*(connect(tokens[i % len(tokens)]) for i in range(count)))
-        )
+        await asyncio.gather(*(connect(tokens[i % len(tokens)]) for i in range(count)))
         yield subscribers
     finally:
         beating.cancel()
