@@ -18,11 +18,27 @@ answer timed out, and without the token a repeated insert of a new item fails it
 ``attribute_not_exists`` check (a message then sent twice under two ids). The patch keeps the
 tokens of committed transactions for ten minutes, as DynamoDB does.
 
-The embedded store (emulator/store_server.py) and the functional tests apply it.
+moto's Query reads the whole table for every call: it sorts every item of every partition (with
+Python comparisons) and only then keeps the asked partition's. A Query costs time in proportion
+to the table, where DynamoDB's costs in proportion to what it returns; a local stack's fan-out
+(a Query per scope per batch) slowed down with every message stored. :func:`partition_queries`
+hands moto's unchanged Query code the asked partition only (a base-table Query), or every item
+unsorted (an index Query, which moto sorts itself afterwards): the same answers, without the
+table-wide sort.
+
+moto answers every request through a serializer that walks botocore's shape model value by
+value. For DynamoDB's item reads and writes the answer is already in its wire form (items are
+DynamoDB JSON), and the walk is nearly all of the cost: a BatchGetItem of 100 sessions took some
+50 ms. :func:`plain_json_answers` writes those answers with ``json.dumps`` instead, leaving out
+the ``null`` members the serializer leaves out. ``tests/unit/test_motopatch_answers.py`` holds
+its answers equal to the serializer's for every attribute type.
+
+The embedded store (emulator/store_server.py) and the functional tests apply all three.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import time
@@ -30,14 +46,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionContext, ActionResult
 from moto.dynamodb.exceptions import DynamodbException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
-__all__ = ["cheap_transactions"]
+__all__ = ["cheap_transactions", "partition_queries", "plain_json_answers"]
 
 _Key = tuple[str, DynamoType, DynamoType | None]
 
@@ -185,3 +201,123 @@ def _patched() -> Iterator[None]:
     finally:
         setattr(DynamoDBBackend, _METHOD, original)
         setattr(DynamoHandler, _METHOD, handle)
+
+
+class _QueryView:
+    """A table as moto's ``Table.query`` reads it, with ``all_items()`` narrowed beforehand."""
+
+    def __init__(self, table: Table, items: list[Item]) -> None:
+        self._table = table
+        self._items = items
+
+    def all_items(self) -> list[Item]:
+        return self._items
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+
+def _candidates(table: Table, hash_key: DynamoType | None, index_name: str | None) -> list[Item]:
+    """What a Query may return before its conditions: the partition, or (an index) every item."""
+    if index_name or hash_key is None:
+        if table.range_key_attr:
+            return [item for partition in table.items.values() for item in partition.values()]
+        return list(cast(dict[DynamoType, Item], table.items).values())
+    partition = table.items.get(hash_key)
+    if partition is None:
+        return []
+    if table.range_key_attr:
+        return list(partition.values())
+    return [cast(Item, partition)]
+
+
+_QUERY = "query"
+_queries_open = [0]
+
+
+@contextmanager
+def partition_queries() -> Iterator[None]:
+    """While inside: a Query reads its partition (or, on an index, the items unsorted), not a
+    sorted copy of the whole table. Nesting is harmless."""
+    _queries_open[0] += 1
+    original: Callable[..., Any] = Table.query
+    try:
+        if _queries_open[0] == 1:
+
+            def query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+                index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+                view = _QueryView(self, _candidates(self, hash_key, index_name))
+                return original(view, hash_key, *args, **kwargs)
+
+            setattr(Table, _QUERY, query)
+        yield
+    finally:
+        _queries_open[0] -= 1
+        if _queries_open[0] == 0:
+            setattr(Table, _QUERY, original)
+
+
+#: DynamoDB operations whose answers are items and counts, already in their wire form.
+PLAIN_OPERATIONS = frozenset(
+    {
+        "BatchGetItem",
+        "BatchWriteItem",
+        "DeleteItem",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "UpdateItem",
+    }
+)
+
+
+def _without_nulls(value: Any) -> Any:
+    """The serializer leaves out members that are None; so does this."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _blob(value: Any) -> str:
+    """Binary attribute values travel base64-encoded, as the JSON protocol sends blobs."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_EXECUTE = "execute_result"
+_answers_open = [0]
+
+
+@contextmanager
+def plain_json_answers() -> Iterator[None]:
+    """While inside: DynamoDB's item operations answer with ``json.dumps`` of their result, not
+    through moto's shape-walking serializer (the same body, a fraction of the CPU)."""
+    _answers_open[0] += 1
+    original: Callable[..., Any] = DynamoResult.execute_result
+    own = _EXECUTE in DynamoResult.__dict__
+    try:
+        if _answers_open[0] == 1:
+
+            def execute_result(self: DynamoResult, context: ActionContext) -> Any:
+                if context.operation_model.name not in PLAIN_OPERATIONS or isinstance(
+                    self.result, Exception
+                ):
+                    return original(self, context)
+                body = json.dumps(_without_nulls(self.result), separators=(",", ":"), default=_blob)
+                return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+            setattr(DynamoResult, _EXECUTE, execute_result)
+        yield
+    finally:
+        _answers_open[0] -= 1
+        if _answers_open[0] == 0:
+            if own:
+                setattr(DynamoResult, _EXECUTE, original)
+            else:
+                delattr(DynamoResult, _EXECUTE)

@@ -25,7 +25,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from emulator.motopatch import cheap_transactions
+from emulator.motopatch import cheap_transactions, partition_queries, plain_json_answers
 from emulator.s3_post_policy import PostPolicyGate
 
 __all__ = ["SerialApp", "main"]
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     port = server.server_address[1]
     print(f"READY {args.host}:{port}", flush=True)
     try:
-        with cheap_transactions():  # transactions stay fast as the stream grows
+        # Transactions stay fast as the stream grows, Queries as the table grows.
+        with cheap_transactions(), partition_queries(), plain_json_answers():
             server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()

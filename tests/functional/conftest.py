@@ -22,7 +22,7 @@ from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from emulator.motopatch import cheap_transactions
+from emulator.motopatch import cheap_transactions, partition_queries, plain_json_answers
 from shared.config import get_settings
 from shared.gateway import router as gateway_router
 from shared.gateway.connections import ConnectionGone, management_client, post_frame
@@ -146,10 +146,11 @@ def _frames_through_boto3(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gateway_router, "post_frames", one_by_one)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _cheap_transactions() -> Iterator[None]:
-    """moto copies whole tables per transaction; see emulator/motopatch.py."""
-    with cheap_transactions():
+@pytest.fixture(scope="package", autouse=True)
+def _fast_store() -> Iterator[None]:
+    """moto copies whole tables per transaction, sorts them per Query and serializes answers
+    slowly; see emulator/motopatch.py."""
+    with cheap_transactions(), partition_queries(), plain_json_answers():
         yield
 
 

@@ -1,0 +1,153 @@
+"""The embedded store's plain JSON answers: what clients parse is what moto's serializer gave."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.dynamodb.responses import DynamoResult
+
+from emulator.motopatch import plain_json_answers
+
+REGION = "us-east-1"
+TABLE = "a"
+
+#: Every attribute type DynamoDB has, nested too.
+ITEM: dict[str, Any] = {
+    "PK": {"S": "P#1"},
+    "SK": {"S": "S#1"},
+    "s": {"S": 'héllo \u2603 "quoted"'},
+    "n": {"N": "123456789012345678"},
+    "f": {"N": "-1.5"},
+    "b": {"B": b"\x00\x01binary"},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"x", b"y"]},
+    "m": {"M": {"deep": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}]}}},
+    "t": {"BOOL": True},
+    "z": {"NULL": True},
+}
+
+
+def _key(n: int) -> dict[str, Any]:
+    return {"PK": {"S": "P#1"}, "SK": {"S": f"S#{n}"}}
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    """A fresh in-memory store with the table (each run answers from the same state)."""
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=TABLE,
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield dynamodb
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    with _store() as dynamodb:
+        yield dynamodb
+
+
+def _calls(n: int) -> list[tuple[str, dict[str, Any]]]:
+    """One of each operation the patch answers; ``n`` keeps each run's writes apart."""
+    item = {**ITEM, **_key(n)}
+    update = "SET s = :s, m.deep[0] = :x ADD ns :ns"
+    values = {":s": {"S": "new"}, ":x": {"S": "y"}, ":ns": {"NS": ["9"]}}
+    return [
+        ("put_item", {"Item": item, "ReturnValues": "ALL_OLD"}),
+        ("put_item", {"Item": item, "ReturnValues": "ALL_OLD"}),
+        ("get_item", {"Key": _key(n), "ConsistentRead": True}),
+        ("get_item", {"Key": _key(10_000 + n)}),  # missing: no Item member at all
+        ("get_item", {"Key": _key(n), "ProjectionExpression": "m.deep, ss"}),
+        (
+            "update_item",
+            {
+                "Key": _key(n),
+                "UpdateExpression": update,
+                "ExpressionAttributeValues": values,
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "query",
+            {
+                "KeyConditionExpression": "PK = :p",
+                "ExpressionAttributeValues": {":p": {"S": "P#1"}},
+                "Limit": 1,
+            },
+        ),
+        (
+            "query",
+            {
+                "KeyConditionExpression": "PK = :p",
+                "ExpressionAttributeValues": {":p": {"S": "P#1"}},
+                "Select": "COUNT",
+            },
+        ),
+        ("scan", {"Limit": 1}),
+        ("delete_item", {"Key": _key(n), "ReturnValues": "ALL_OLD"}),
+    ]
+
+
+def _answers(client: Any, n: int) -> list[Any]:
+    answers: list[Any] = []
+    for name, args in _calls(n):
+        call: Callable[..., dict[str, Any]] = getattr(client, name)
+        answer = call(TableName=TABLE, **args)
+        answer.pop("ResponseMetadata")
+        answers.append(answer)
+    batch = client.batch_get_item(
+        RequestItems={TABLE: {"Keys": [_key(1_000 + n), _key(2_000 + n)], "ConsistentRead": True}}
+    )
+    batch.pop("ResponseMetadata")
+    client.put_item(TableName=TABLE, Item={**ITEM, **_key(1_000 + n)})
+    answers.append(batch)
+    tx = client.transact_get_items(
+        TransactItems=[{"Get": {"TableName": TABLE, "Key": _key(1_000 + n)}}]
+    )
+    tx.pop("ResponseMetadata")
+    answers.append(tx)
+    return answers
+
+
+def test_answers_parse_as_the_serializer_answers() -> None:
+    with _store() as client:
+        expected = _answers(client, 1)
+    with _store() as client, plain_json_answers():
+        got = _answers(client, 1)
+    assert got == expected
+    assert expected[2]["Item"]["b"] == {"B": b"\x00\x01binary"}
+    assert "Item" not in expected[3] and expected[-2]["Responses"] == {TABLE: []}
+
+
+def test_errors_still_go_through_the_serializer(client: Any) -> None:
+    client.put_item(TableName=TABLE, Item=ITEM)
+    refusal = client.exceptions.ConditionalCheckFailedException
+    with plain_json_answers(), pytest.raises(refusal) as refused:
+        client.put_item(TableName=TABLE, Item=ITEM, ConditionExpression="attribute_not_exists(PK)")
+    assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def test_nested_use_restores_once() -> None:
+    before = DynamoResult.__dict__.get("execute_result")
+    with plain_json_answers():
+        patched = DynamoResult.execute_result
+        with plain_json_answers():
+            assert DynamoResult.execute_result is patched
+        assert DynamoResult.execute_result is patched
+    assert DynamoResult.__dict__.get("execute_result") is before
