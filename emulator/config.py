@@ -36,7 +36,8 @@ class DevSettings(BaseSettings):
     max_workers: int = Field(default=4, ge=1, le=64)
     idle_timeout_s: float = Field(default=600.0, gt=0)
     max_connection_s: float = Field(default=7200.0, gt=0)
-    stream_poll_s: float = Field(default=0.05, gt=0)
+    #: A quiet stream shard is read again when a function invocation ends, else this often.
+    stream_poll_s: float = Field(default=0.25, gt=0)
     # Set: every scheduled function runs at this interval instead of its rate.
     schedule_interval_s: float | None = Field(default=None, gt=0)
     ready_file: Path | None = None

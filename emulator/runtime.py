@@ -28,6 +28,28 @@ __all__ = ["FunctionError", "FunctionRuntime", "FunctionTimeout", "Invocation", 
 log = logging.getLogger("parley.runtime")
 
 
+class Activity:
+    """Tells whoever waits that the store may have changed: a function invocation ended.
+
+    Every write to the store comes from an invocation the emulator runs (a route, a stream
+    batch, a schedule), so the stream pollers read again as soon as one ends instead of polling
+    fast all the time. Each waiter has its own event: a wake-up is never lost, because the
+    poller clears its event before it reads and waits on it only after.
+    """
+
+    def __init__(self) -> None:
+        self._events: list[asyncio.Event] = []
+
+    def waiter(self) -> asyncio.Event:
+        event = asyncio.Event()
+        self._events.append(event)
+        return event
+
+    def changed(self) -> None:
+        for event in self._events:
+            event.set()
+
+
 class FunctionError(Exception):
     """The function failed: its handler raised, or its worker died or could not start."""
 
@@ -112,9 +134,11 @@ class FunctionRuntime:
         max_workers: int = 4,
         overrides: Mapping[str, str] | None = None,
         tally: MetricsTally | None = None,
+        activity: Activity | None = None,
     ) -> None:
         self.spec = spec
         self.tally = tally or MetricsTally()
+        self.activity = activity or Activity()
         self.name = spec.logical_id
         self._env = self._environment(base_env)
         self._env.update(overrides or {})
@@ -187,7 +211,12 @@ class FunctionRuntime:
 
     async def invoke(self, event: Any, *, request_id: str | None = None) -> Invocation:
         """Run one event; :class:`FunctionError` when the handler fails or times out."""
-        request_id = request_id or str(uuid.uuid4())
+        try:
+            return await self._invoke(event, request_id or str(uuid.uuid4()))
+        finally:
+            self.activity.changed()  # it may have written: the stream pollers read now
+
+    async def _invoke(self, event: Any, request_id: str) -> Invocation:
         async with self._slots:
             worker = None
             while self._idle:
@@ -259,9 +288,15 @@ class Runtimes:
     ) -> None:
         """``overrides`` beat the template's variables: what the emulator knows of itself."""
         self.tally = MetricsTally()
+        self.activity = Activity()
         self._by_id = {
             fid: FunctionRuntime(
-                spec, base_env, max_workers=max_workers, overrides=overrides, tally=self.tally
+                spec,
+                base_env,
+                max_workers=max_workers,
+                overrides=overrides,
+                tally=self.tally,
+                activity=self.activity,
             )
             for fid, spec in specs.items()
         }

@@ -5,11 +5,17 @@ batch, exactly as the event source mapping does: at most ``BatchSize`` records, 
 only after the previous one succeeded, a failed batch retried with backoff (split in halves
 with ``BisectBatchOnFunctionError``; from the first failed item with
 ``ReportBatchItemFailures``), and given up after ``MaximumRetryAttempts`` (-1: until it works).
+
+A quiet shard is read again as soon as any function invocation ends (every write to the store
+comes from one; see :class:`emulator.runtime.Activity`), and otherwise every
+``poll_interval_s`` (AWS polls a shard four times a second), so an idle stack costs the store
+a few reads a second, not dozens.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,8 +32,9 @@ __all__ = ["StreamPump", "lambda_record"]
 
 log = logging.getLogger("parley.streams")
 
-#: A shard quiet this long gets a new iterator, anchored after the last record read.
-REANCHOR_AFTER_S = 0.5
+#: A shard quiet this long gets a new iterator, anchored after the last record read (AWS's
+#: iterators expire after 15 minutes).
+REANCHOR_AFTER_S = 300.0
 
 
 def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -66,7 +73,7 @@ class StreamPump:
         *,
         endpoint_url: str | None,
         region: str,
-        poll_interval_s: float = 0.05,
+        poll_interval_s: float = 0.25,
     ) -> None:
         self._mappings = mappings
         self._tables = tables
@@ -166,8 +173,10 @@ class StreamPump:
         started.set_result(None)
         pending: list[dict[str, Any]] = []
         quiet_since = time.monotonic()
+        woken = self._runtimes.activity.waiter()
         while iterator is not None or pending:
             if len(pending) < mapping.batch_size and iterator is not None:
+                woken.clear()  # before reading: a write after this read wakes the next wait
                 try:
                     page = await asyncio.to_thread(
                         streams.get_records,
@@ -191,7 +200,8 @@ class StreamPump:
                 if time.monotonic() - quiet_since > REANCHOR_AFTER_S:
                     iterator = await self._retrying(fresh_iterator, shard_id)
                     quiet_since = time.monotonic()
-                await asyncio.sleep(self._poll)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), self._poll)
                 continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             try:

@@ -2,12 +2,11 @@
 
 Handlers use the ordinary boto3 ``apigatewaymanagementapi`` client whose endpoint is built from
 the event's domain and stage, exactly as on AWS; the local emulator serves the same API. Runs of
-frames to one connection go through the fan-out's :class:`Poster` instead (same wire requests).
+frames to one connection go through the fan-out's kept poster instead (same wire requests).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -17,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from shared.config import get_settings
-from shared.gateway.poster import Delivery, Poster
+from shared.gateway.poster import Delivery, deliver
 from shared.gateway.protocol import Frame, encode
 
 __all__ = ["ConnectionGone", "management_client", "post_frame", "post_frames"]
@@ -75,7 +74,7 @@ def post_frames(domain_name: str, stage: str, connection_id: str, frames: Sequen
         f"{settings.connections_scheme}://{domain_name}/{stage}",
         [encode(frame) for frame in frames],
     )
-    [result] = asyncio.run(Poster(settings.aws_region, concurrency=1).send([delivery]))
+    [result] = deliver([delivery])
     if result.failed:
         raise ConnectionError(f"posting to {connection_id} failed after {result.sent} frames")
     return not result.gone

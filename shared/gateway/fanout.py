@@ -9,7 +9,6 @@ its channel, each session's frames in log order. A 410 detaches that session's c
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 from shared.config import get_settings
 from shared.gateway.directory import get_directory
 from shared.gateway.joins import joined_scope
-from shared.gateway.poster import Delivery, Poster, PostResult
+from shared.gateway.poster import Delivery, deliver
 from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
@@ -49,7 +48,9 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     subscriptions = {scope: sessions.subscribers(scope, shard) for scope in by_scope}
     live = {
         s.session_id: s
-        for s in sessions.sessions_of(sub for subs in subscriptions.values() for sub in subs)
+        for s in sessions.sessions_of(
+            (sub for subs in subscriptions.values() for sub in subs), for_delivery=True
+        )
         if s.connection_id
     }
     frames: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
@@ -137,21 +138,13 @@ def handle_records(records: Sequence[dict[str, Any]]) -> FanoutReport:
     if not entries_by_shard:
         return report
     deliveries = [d for shard, es in entries_by_shard.items() for d in _deliveries(es, shard)]
-    results = asyncio.run(_post(deliveries))
-    for result in results:
+    for result in deliver(deliveries):
         report.delivered += result.sent
         report.failed += int(result.failed)
         if result.gone:
             report.gone.append(result.connection_id)
             _forget(result.connection_id)
     return report
-
-
-async def _post(deliveries: Sequence[Delivery]) -> list[PostResult]:
-    if not deliveries:
-        return []
-    settings = get_settings()
-    return await Poster(settings.aws_region, settings.fanout_concurrency).send(deliveries)
 
 
 def _forget(connection_id: str) -> None:

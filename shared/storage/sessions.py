@@ -363,12 +363,31 @@ def subscribers(scope: str, shard: int) -> list[Subscription]:
             keys.subscription_pk(scope),
             _SubscriptionItem.sk.startswith(keys.subscription_sk_prefix(shard)),
             consistent_read=True,
+            attributes_to_get=["user_id", "session_id"],
         )
     ]
 
 
-def sessions_of(subscriptions: Iterable[Subscription]) -> list[SessionItem]:
-    """The session items behind subscriptions (BatchGet, consistent)."""
+#: What delivering to a session reads of it (the fan-out's hot path: a projection reads and
+#: parses a third of the item; its scopes alone may be 200 strings).
+DELIVERY_ATTRIBUTES = (
+    "PK",
+    "SK",
+    "session_id",
+    "user_id",
+    "connection_id",
+    "domain_name",
+    "stage",
+    "live_from",
+    "presences",
+)
+
+
+def sessions_of(
+    subscriptions: Iterable[Subscription], *, for_delivery: bool = False
+) -> list[SessionItem]:
+    """The session items behind subscriptions (BatchGet, consistent); ``for_delivery``: only
+    the :data:`DELIVERY_ATTRIBUTES` of each (the others are left unset)."""
     wanted = {(s.user_id, s.session_id) for s in subscriptions}
     if not wanted:
         return []
@@ -376,6 +395,7 @@ def sessions_of(subscriptions: Iterable[Subscription]) -> list[SessionItem]:
         SessionItem.batch_get(
             [(keys.session_pk(u), keys.session_sk(s)) for u, s in wanted],
             consistent_read=True,
+            attributes_to_get=list(DELIVERY_ATTRIBUTES) if for_delivery else None,
         )
     )
 

@@ -164,7 +164,7 @@ def test_fanout_counts_deliveries_gone_connections_and_message_latency(
     tap = StreamTap()
     tap.read()
 
-    async def fake_post(deliveries: list[Delivery]) -> list[PostResult]:
+    def fake_deliver(deliveries: list[Delivery]) -> list[PostResult]:
         return [
             PostResult(
                 d.connection_id,
@@ -175,7 +175,7 @@ def test_fanout_counts_deliveries_gone_connections_and_message_latency(
             for d in deliveries
         ]
 
-    monkeypatch.setattr(fanout, "_post", fake_post)
+    monkeypatch.setattr(fanout, "deliver", fake_deliver)
     message_id = str(new_id())
     outboxed(GatewayEvent(EventName.MESSAGE_CREATE, 7, {"id": message_id}, channel_id=99))
     FANOUT({"Records": tap.read()}, FakeLambdaContext())  # sequenced into the log
