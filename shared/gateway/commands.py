@@ -21,7 +21,7 @@ from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
-from shared.gateway.joins import joined_scope
+from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
@@ -59,7 +59,8 @@ def _visible(
     hears: Callable[[str], bool],
 ) -> list[LogEntry]:
     """The entries of a session's scopes that its user may see (and the session hears). A DM or
-    guild the user joins on the way is added to ``scopes`` (see ``shared/gateway/joins.py``)."""
+    guild the user joins on the way is added to ``scopes``, a guild they leave taken out (see
+    ``shared/gateway/joins.py``)."""
     directory = get_directory()
     kept = []
     # Whether the user sees a channel, asked once per channel (a replay is mostly messages of a
@@ -69,6 +70,9 @@ def _visible(
         joined = joined_scope(entry.event)
         if joined is not None and joined[0] == user_id:
             scopes.add(joined[1])
+        left = left_scope(entry.event)
+        if left is not None and left[0] == user_id:
+            scopes.discard(left[1])  # nothing later of the guild (its GUILD_DELETE is theirs)
         event = entry.event.for_session(scopes)
         if event is None or not hears(event.t):
             continue
@@ -102,6 +106,8 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
             return after  # the connection closed: its next one resumes from what it got
         for scope in scopes - set(session.scopes or ()):
             sessions.subscribe(session, scope)  # before live delivery can start
+        for scope in set(session.scopes or ()) - scopes:
+            sessions.unsubscribe(session, scope)
         after = until
         if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
             return until

@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.config import get_settings
 from shared.gateway.directory import get_directory
-from shared.gateway.joins import joined_scope
+from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.poster import Delivery, deliver
 from shared.observability import logger
 from shared.services import presence
@@ -41,6 +41,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     settings = get_settings()
     directory = get_directory()
     joined = _apply_joins(entries, shard)
+    left = _leaves(entries)
     by_scope: dict[str, list[LogEntry]] = defaultdict(list)
     for entry in entries:
         for scope in entry.event.scopes():
@@ -67,7 +68,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 for s in listeners
                 if entry.position >= int(s.live_from)
                 and s.hears(event.t)
-                and joined.get((int(s.user_id), scope), 0) < entry.position
+                and _in_scope((int(s.user_id), scope), entry.position, joined, left)
             ]
             if event is not entry.event:
                 receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
@@ -91,6 +92,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 endpoints[connection] = (
                     f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
                 )
+    _apply_leaves(left, joined)
     return [
         Delivery(conn, endpoints[conn], [body for _, body in sorted(items)])
         for conn, items in frames.items()
@@ -112,6 +114,46 @@ def _apply_joins(entries: Sequence[LogEntry], shard: int) -> dict[tuple[int, str
             if int(session.shard) == shard and scope not in (session.scopes or set()):
                 sessions.subscribe(session, scope)
     return joined
+
+
+def _in_scope(
+    key: tuple[int, str],
+    position: int,
+    joined: dict[tuple[int, str], int],
+    left: dict[tuple[int, str], int],
+) -> bool:
+    """Whether a user is in a scope at a log position, given this batch's first join and first
+    leave of it (each user-scoped: neither is an event of the scope itself)."""
+    join, leave = joined.get(key), left.get(key)
+    if leave is None:
+        return join is None or position > join
+    if join is None:
+        return position < leave
+    if join < leave:
+        return join < position < leave
+    return position < leave or position > join
+
+
+def _leaves(entries: Sequence[LogEntry]) -> dict[tuple[int, str], int]:
+    """``(user, scope) -> position`` of each guild these entries tell a user they left: nothing
+    of the scope after it reaches them (a rejoin later in the batch is a join after it)."""
+    left: dict[tuple[int, str], int] = {}
+    for entry in entries:
+        found = left_scope(entry.event)
+        if found is not None and found not in left:
+            left[found] = entry.position
+    return left
+
+
+def _apply_leaves(left: dict[tuple[int, str], int], joined: dict[tuple[int, str], int]) -> None:
+    """Unsubscribe the leavers' sessions (on every shard: the subscription is the session's),
+    unless they joined again after leaving."""
+    for (user_id, scope), position in left.items():
+        if joined.get((user_id, scope), 0) > position:
+            continue
+        for session in sessions.user_sessions(user_id):
+            if scope in (session.scopes or set()):
+                sessions.unsubscribe(session, scope)
 
 
 def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:

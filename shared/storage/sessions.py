@@ -48,6 +48,7 @@ __all__ = [
     "subscribe",
     "subscribers",
     "touch_heartbeat",
+    "unsubscribe",
     "user_sessions",
 ]
 
@@ -231,6 +232,20 @@ def subscribe(session: SessionItem, scope: str) -> None:
     ).save()
     try:
         session.update(actions=[SessionItem.scopes.add({scope})], condition=SessionItem.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def unsubscribe(session: SessionItem, scope: str) -> None:
+    """Take a scope from a session (a guild its user left). Idempotent."""
+    _SubscriptionItem(
+        keys.subscription_pk(scope), keys.subscription_sk(int(session.shard), session.session_id)
+    ).delete()
+    try:
+        session.update(
+            actions=[SessionItem.scopes.delete({scope})], condition=SessionItem.pk.exists()
+        )
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise

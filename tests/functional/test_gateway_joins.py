@@ -92,3 +92,55 @@ def test_a_guild_joined_while_live_reaches_the_session(directory: FakeDirectory)
         "conn-a": [("GUILD_CREATE", 2), ("GUILD_UPDATE", 3)]
     }
     assert GUILD != NEW_GUILD
+
+
+def guild_left(user: int, guild: int = GUILD) -> GatewayEvent:
+    """What leaving, a kick or a ban tells the user (the guild hears GUILD_MEMBER_REMOVE)."""
+    return GatewayEvent(EventName.GUILD_DELETE, guild, {"id": str(guild)}, user_id=user)
+
+
+def guild_update(guild: int = GUILD) -> GatewayEvent:
+    return GatewayEvent(EventName.GUILD_UPDATE, guild, {"id": str(guild)})
+
+
+def test_a_guild_left_while_live_is_heard_no_more(directory: FakeDirectory) -> None:
+    session_id = identify("conn-a", USER)
+    identify("conn-b", OTHER)
+    entries = emit_and_sequence(guild_update(), guild_left(USER), guild_update())
+    assert plans(entries) == {
+        "conn-a": [("GUILD_UPDATE", 1), ("GUILD_DELETE", 2)],
+        "conn-b": [("GUILD_UPDATE", 1), ("GUILD_UPDATE", 3)],
+    }
+    session = sessions.get_session(USER, session_id)
+    assert session is not None and Scope.guild(GUILD) not in session.scopes
+    assert session_id not in {s.session_id for s in sessions.subscribers(Scope.guild(GUILD), 0)}
+    # the next batch reads the subscriptions without them
+    assert plans(emit_and_sequence(guild_update())) == {"conn-b": [("GUILD_UPDATE", 4)]}
+
+
+def test_a_guild_left_while_disconnected_is_left_by_the_resume_too(
+    directory: FakeDirectory,
+) -> None:
+    session_id = identify("conn-a", USER)
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(guild_update(), guild_left(USER), guild_update())
+    lifecycle.connected("conn-c", USER)
+    resume = {"token": token_for(USER), "session_id": session_id, "seq": 0}
+    send("conn-c", {"op": 6, "d": resume})
+    assert [(f["t"], f["s"]) for f in frames_posted("conn-c")] == [
+        ("GUILD_UPDATE", 1),
+        ("GUILD_DELETE", 2),
+        ("RESUMED", 3),
+    ]
+    # the replay unsubscribed the session before it went live
+    assert plans(emit_and_sequence(guild_update())) == {}
+
+
+def test_a_leave_and_a_rejoin_in_one_batch(directory: FakeDirectory) -> None:
+    identify("conn-a", USER)
+    rejoined = GatewayEvent(EventName.GUILD_CREATE, GUILD, {"id": str(GUILD)}, user_id=USER)
+    entries = emit_and_sequence(guild_left(USER), guild_update(), rejoined, guild_update())
+    assert plans(entries) == {
+        "conn-a": [("GUILD_DELETE", 1), ("GUILD_CREATE", 3), ("GUILD_UPDATE", 4)]
+    }
+    assert plans(emit_and_sequence(guild_update())) == {"conn-a": [("GUILD_UPDATE", 5)]}
