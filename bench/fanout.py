@@ -13,7 +13,11 @@
    connections in this process (several sessions per user: a user may have several sessions, and
    each is a subscriber the fan-out posts to). One member sends messages at a steady pace, each
    carrying its send time; every connection records when each arrives. Latency is arrival minus
-   send time (the same clock); deliveries per second is deliveries over the phase's wall time.
+   send time (the same clock). The pace offers the same deliveries per second at every count
+   (``--offered``, 200: a message every 0.5 s to 100, every 5 s to 1,000), so latency is the
+   fan-out's own, not a queue that grows because the machine is offered more than it can do.
+   What it can do is measured after: a burst of messages sent back to back; deliveries per
+   second is the burst's deliveries over the time from its first send to its last arrival.
    CPU per delivery is CPU over the phase divided by the deliveries, twice: the fan-out
    function's own (the path we ship, held to the target: on AWS the store is DynamoDB and the
    @connections endpoint API Gateway, neither our CPU), and the whole local stack's (emulator,
@@ -213,6 +217,9 @@ class FanoutRun:
     cpu_s: dict[str, float]
     cpu_by_function: dict[str, float]
     setup_s: float
+    gap_s: float
+    burst_messages: int
+    burst_wall_s: float
 
 
 async def _send_paced(
@@ -259,18 +266,25 @@ async def fanout_pass(args: argparse.Namespace, workdir: Path, count: int) -> Fa
             sender, tokens, channel = await _members(api, users)
             async with subscribed(http, info["ws_url"], tokens, count, 120) as subscribers:
                 setup_s = time.monotonic() - started
-                await _send_paced(api, sender, channel, 0, args.warmup, args.gap)
+                gap = args.gap if args.gap is not None else count / args.offered
+                await _send_paced(api, sender, channel, 0, args.warmup, gap)
                 await _all_arrived(subscribers, range(args.warmup), 120)
                 child.remember_descendants()
                 sampler = CpuSampler(child.pid, "emulator", classify_stack_child)
                 before = sampler.snapshot()
                 measured = range(args.warmup, args.warmup + args.messages)
                 began = time.monotonic()
-                await _send_paced(api, sender, channel, measured.start, len(measured), args.gap)
+                await _send_paced(api, sender, channel, measured.start, len(measured), gap)
                 await _all_arrived(subscribers, measured, args.deliver_timeout)
                 wall = time.monotonic() - began
                 cpu = cpu_delta(before, sampler.snapshot())
                 latencies = [s.arrivals[n] for s in subscribers for n in measured]
+                # Capacity: a burst sent back to back, until its last delivery.
+                burst = range(measured.stop, measured.stop + args.burst)
+                burst_began = time.monotonic()
+                await _send_paced(api, sender, channel, burst.start, len(burst), 0.0)
+                await _all_arrived(subscribers, burst, args.deliver_timeout)
+                burst_wall = time.monotonic() - burst_began
         if child.process.returncode is not None:
             raise BenchError(f"parley dev exited during the run:\n{child.log_tail()}")
         return FanoutRun(
@@ -288,6 +302,9 @@ async def fanout_pass(args: argparse.Namespace, workdir: Path, count: int) -> Fa
                 if component == "workers"
             },
             setup_s=setup_s,
+            gap_s=gap,
+            burst_messages=len(burst),
+            burst_wall_s=burst_wall,
         )
     except BenchError as exc:
         raise BenchError(f"{exc}\nthe stack's log ends:\n{child.log_tail(60)}") from exc
@@ -375,7 +392,9 @@ def report(
         # the @connections endpoint (API Gateway) are not ours; locally they are moto and the
         # emulator, reported beside it.
         cpu_us = run.cpu_by_function.get(FANOUT_FUNCTION, 0.0) * per_delivery
-        rate = run.deliveries / run.wall_s if run.wall_s > 0 else float("nan")
+        paced = run.deliveries / run.wall_s if run.wall_s > 0 else float("nan")
+        burst = run.burst_messages * run.subscribers
+        rate = burst / run.burst_wall_s if run.burst_wall_s > 0 else float("nan")
         target = TARGET_P99_MS.get(run.subscribers)
         figures[str(run.subscribers)] = {
             "users": run.users,
@@ -388,7 +407,10 @@ def report(
                 "max": round(max(run.latencies_s) * 1000, 1),
             },
             "p50_vs_echo_round_trip": round(p50 / baseline["p50_ms"], 1),
+            "seconds_between_messages": round(run.gap_s, 2),
+            "paced_deliveries_per_s": round(paced, 1),
             "deliveries_per_s": round(rate, 1),
+            "burst": {"messages": run.burst_messages, "wall_s": round(run.burst_wall_s, 2)},
             "cpu_us_per_delivery": round(cpu_us, 1),
             "stack_cpu_us_per_delivery": round(stack_us, 1),
             "cpu_us_per_delivery_by_component": {
@@ -484,7 +506,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-users", type=int, default=100, help="users holding them (100)")
     parser.add_argument("--messages", type=int, default=30, help="measured, per pass (30)")
     parser.add_argument("--warmup", type=int, default=3, help="messages before measuring (3)")
-    parser.add_argument("--gap", type=float, default=0.5, help="seconds between sends (0.5)")
+    parser.add_argument(
+        "--offered",
+        type=float,
+        default=200.0,
+        help="deliveries per second offered while measuring latency: one message every "
+        "subscribers/offered seconds (200: 0.5 s for 100, 5 s for 1,000)",
+    )
+    parser.add_argument("--gap", type=float, help="seconds between sends (overrides --offered)")
+    parser.add_argument(
+        "--burst", type=int, default=10, help="messages sent back to back for capacity (10)"
+    )
     parser.add_argument("--posts", type=int, default=2000, help="POSTs per posting run (2000)")
     parser.add_argument("--deliver-timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "fanout.json")

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # API Gateway's connection cap (2 hours) and how long before it RECONNECT is sent.
     gateway_max_connection_s: float = Field(default=7200.0, gt=0)
     gateway_reconnect_margin_s: float = Field(default=300.0, gt=0)
+    # How long IDENTIFY or RESUME may spend replaying and handing a session to live delivery
+    # (the log keeps moving under a busy deployment) before it sends RECONNECT instead: the
+    # client resumes on a new connection rather than holding a session that never goes live.
+    # Well under the $default function's 29 s.
+    gateway_handoff_s: float = Field(default=20.0, gt=0, le=28)
     # Gateway logs: each session listens to one; an event is appended to every one.
     gateway_log_shards: int = Field(default=1, ge=1, le=16)
     # Concurrent @connections posts from one fan-out invocation.

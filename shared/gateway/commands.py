@@ -25,6 +25,7 @@ from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
+from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry
@@ -91,10 +92,21 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
 
     Returns the position replayed to. If the session leaves this connection meanwhile (it
     closed, or resumed elsewhere), the replay stops: the session's next connection resumes it.
+    If the log keeps moving past each round for longer than ``gateway_handoff_s``, the client
+    is sent RECONNECT: it resumes from what it has on a new connection (a session left paused
+    behind an open connection would hear nothing, ever).
     """
     shard = int(session.shard)
     scopes = set(session.scopes)
+    deadline = time.monotonic() + get_settings().gateway_handoff_s
     while True:
+        if time.monotonic() > deadline:
+            logger.warning(
+                "handoff outran by the log: RECONNECT",
+                extra={"session_id": session.session_id, "replayed_to": after},
+            )
+            request.reply(Frame(op=Op.RECONNECT))
+            return after
         until = gateway_log.head(shard)
         missed = _visible(
             gateway_log.read_after(shard, after, until),

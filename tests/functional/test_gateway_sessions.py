@@ -255,3 +255,28 @@ def test_identify_needs_a_valid_token_of_the_connections_user(
     connection = sessions.get_connection("conn-x")
     assert connection is not None
     assert connection.session_id is None
+
+
+def test_a_handoff_the_log_keeps_outrunning_ends_in_reconnect(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never a session that has READY but stays paused behind an open connection."""
+    rounds: list[int] = []
+
+    def log_moved(session: sessions.SessionItem, shard: int, replayed_to: int) -> sessions.Handoff:
+        rounds.append(replayed_to)
+        return sessions.Handoff.LOG_MOVED
+
+    monkeypatch.setattr(sessions, "go_live", log_moved)
+    monkeypatch.setenv("PARLEY_GATEWAY_HANDOFF_S", "0.3")
+    get_settings.cache_clear()
+    try:
+        session_id = identify("conn-a")
+    finally:
+        monkeypatch.delenv("PARLEY_GATEWAY_HANDOFF_S")
+        get_settings.cache_clear()
+    frames = frames_posted("conn-a")
+    assert [f["op"] for f in frames] == [0, 0, 7]  # READY, GUILD_CREATE, RECONNECT
+    assert len(rounds) >= 1
+    session = sessions.get_session(USER, session_id)
+    assert session is not None and session.live_from == PAUSED  # the RESUME hands it over
