@@ -5,6 +5,7 @@ batch, exactly as the event source mapping does: at most ``BatchSize`` records, 
 only after the previous one succeeded, a failed batch retried with backoff (split in halves
 with ``BisectBatchOnFunctionError``; from the first failed item with
 ``ReportBatchItemFailures``), and given up after ``MaximumRetryAttempts`` (-1: until it works).
+Records that match none of the mapping's ``FilterCriteria`` are left out, as Lambda leaves them.
 
 A quiet shard is read again as soon as any function invocation ends (every write to the store
 comes from one; see :class:`emulator.runtime.Activity`), and otherwise every
@@ -194,7 +195,9 @@ class StreamPump:
                 if records:
                     last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
                     quiet_since = time.monotonic()
-                pending.extend(lambda_record(r, stream_arn) for r in records)
+                # FilterCriteria: a record no filter matches is dropped, never delivered.
+                wanted = (lambda_record(r, stream_arn) for r in records)
+                pending.extend(r for r in wanted if mapping.wants(r))
                 iterator = page.get("NextShardIterator")
             if not pending:
                 if time.monotonic() - quiet_since > REANCHOR_AFTER_S:

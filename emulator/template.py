@@ -16,6 +16,7 @@ from typing import Any
 
 from cfnlint.decode import decode_str
 
+from emulator.filters import RecordFilter
 from emulator.intrinsics import Resolver
 
 __all__ = [
@@ -149,6 +150,12 @@ class StreamMapping:
     bisect_on_error: bool = False
     report_item_failures: bool = False
     maximum_batching_window_s: float = 0.0
+    #: ``FilterCriteria``: a record is delivered if it matches any of them (none: every record).
+    filters: tuple[RecordFilter, ...] = ()
+
+    def wants(self, record: dict[str, Any]) -> bool:
+        """Whether the function gets this record (as Lambda delivers it)."""
+        return not self.filters or any(f.matches(record) for f in self.filters)
 
 
 @dataclass
@@ -312,11 +319,31 @@ def load_template(
                         report_item_failures="ReportBatchItemFailures"
                         in (eprops.get("FunctionResponseTypes") or []),
                         maximum_batching_window_s=window,
+                        filters=_filters(f"{logical_id}.{event_id}", eprops.get("FilterCriteria")),
                     )
                 )
 
     template.websocket = _websocket_api(resources, resolver)
     return template
+
+
+def _filters(where: str, criteria: Any) -> tuple[RecordFilter, ...]:
+    """An event source mapping's ``FilterCriteria``: Lambda's event filtering patterns."""
+    if criteria is None:
+        return ()
+    filters = criteria.get("Filters") if isinstance(criteria, dict) else None
+    if not isinstance(filters, list) or not filters:
+        raise TemplateError(f"{where}: FilterCriteria needs a list of Filters")
+    found = []
+    for entry in filters:
+        pattern = entry.get("Pattern") if isinstance(entry, dict) else None
+        if not isinstance(pattern, str):
+            raise TemplateError(f"{where}: each filter needs a Pattern (a JSON string)")
+        try:
+            found.append(RecordFilter(pattern))
+        except ValueError as exc:
+            raise TemplateError(f"{where}: {exc}") from exc
+    return tuple(found)
 
 
 def _http_authorizers(api_id: str, auth: dict[str, Any]) -> dict[str, JwtAuthorizerSpec]:
