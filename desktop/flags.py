@@ -9,7 +9,13 @@ from __future__ import annotations
 import os
 import shlex
 
-__all__ = ["FLAGS_ENV", "MEDIA_AUTO_GRANT", "chromium_flags", "without_media_auto_grant"]
+__all__ = [
+    "FLAGS_ENV",
+    "LOOPBACK_ICE",
+    "MEDIA_AUTO_GRANT",
+    "chromium_flags",
+    "without_media_auto_grant",
+]
 
 FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 #: Chromium grants every camera/microphone request without asking the embedder when this is set;
@@ -17,6 +23,10 @@ FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 MEDIA_AUTO_GRANT = "--use-fake-ui-for-media-stream"
 #: aiortc resolves mDNS host candidates slowly (1.26 s to connect against 0.29 s without them).
 _DISABLED_FEATURES = ("WebRtcHideLocalIpsWithMdns",)
+#: Chromium leaves loopback addresses out of ICE, so voice against a media node on this machine
+#: (``make dev``'s, on 127.0.0.1) never connects. The only page the shell shows is Parley's, and
+#: a loopback candidate tells a remote node nothing (it pairs with loopback candidates only).
+LOOPBACK_ICE = "--allow-loopback-in-peer-connection"
 
 
 def _merge_list_switch(flags: list[str], switch: str, values: tuple[str, ...]) -> list[str]:
@@ -43,6 +53,8 @@ def chromium_flags(existing: str = "", *, as_root: bool | None = None) -> str:
     if as_root and "--no-sandbox" not in flags:
         # Chromium's sandbox refuses to start as root; QtWebEngine then aborts.
         flags.append("--no-sandbox")
+    if LOOPBACK_ICE not in flags:
+        flags.append(LOOPBACK_ICE)
     flags = _merge_list_switch(flags, "--disable-features", _DISABLED_FEATURES)
     return " ".join(shlex.quote(f) for f in flags)
 

@@ -16,7 +16,9 @@ from shared.domain.events import AuditAction, AuditRecord, EventName, GatewayEve
 from shared.domain.invite import Invite, is_code, new_invite_code
 from shared.domain.member import Member
 from shared.domain.permissions import Permission
+from shared.domain.presence import presence_event
 from shared.errors import ParleyError
+from shared.services import presence
 from shared.services.access import channel_access
 from shared.services.guilds import event_snapshot, snapshot
 from shared.storage import bans as ban_store
@@ -136,6 +138,12 @@ def join(code: str, user_id: int) -> dict[str, Any]:
         ),
         now,
     )
+    # Members learn statuses from GUILD_CREATE and PRESENCE_UPDATE: one who joins while online
+    # would stay offline to them until their status next changed.
+    status = presence.visible_statuses([user_id]).get(user_id)
+    joined_presence = presence_event(user_id, status, [guild_id]) if status else None
+    if joined_presence is not None:
+        outbox.emit(tx, joined_presence, now)
     full["member_count"] = int(full["member_count"]) + 1
     outbox.emit(
         tx,

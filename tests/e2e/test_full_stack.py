@@ -124,9 +124,9 @@ def gateway_session(person: Person) -> str:
 
 
 def add_guild(person: Person, tab: str, value: str) -> None:
-    """Create or join a guild through the dialog, then wait for the gateway session the UI
-    starts afterwards (the server subscribes a session to its guilds when it identifies): from
-    its READY on, every event of the new guild reaches the page."""
+    """Create or join a guild through the dialog, then wait until the page's own gateway
+    session hears the guild: its GUILD_CREATE (live, on the same session) lists the members,
+    the person among them. From then on every event of the new guild reaches the page."""
     page = person.page
     before = gateway_session(person)
     page.get_by_role("button", name="Create or join a server").click()
@@ -135,10 +135,8 @@ def add_guild(person: Person, tab: str, value: str) -> None:
     page.get_by_role(
         "button", name="Join" if tab.startswith("Join") else "Create", exact=True
     ).click()
-    page.locator(
-        f'[data-testid=main][data-gateway=ready]:not([data-gateway-session="{before}"])'
-        ':not([data-gateway-session=""])'
-    ).wait_for()
+    page.get_by_test_id(f"member-{person.name}").wait_for()
+    assert gateway_session(person) == before, "joining started another gateway session"
 
 
 def send(person: Person, text: str) -> None:

@@ -9,14 +9,20 @@ import pytest
 
 from shared.domain import limits
 from shared.domain.permissions import Permission
+from shared.gateway import lifecycle
+from shared.gateway.events import Scope
+from shared.services import presence
 from shared.storage.keys import INVITE_SK, invite_pk
+from shared.storage.outbox import pending_from_record
 from tests.functional.apigw import request
 from tests.functional.guildkit import (
     StreamTap,
     create_guild,
+    is_outbox_insert,
     join,
     member_with,
     new_user,
+    outbox_event,
     set_attributes,
     text_channel,
 )
@@ -117,6 +123,30 @@ def test_invite_lookup_and_join_answer_the_guild() -> None:
     assert request("POST", f"/invites/{code}", user=anyone).status == 200
     assert request("GET", f"/invites/{code}", user=anyone).body["uses"] == 1
     assert tap.events() == []
+
+
+def test_joining_while_online_tells_the_guild_the_joiners_status() -> None:
+    guild = create_guild(new_user(), "Lively")
+    code = invite(guild, max_age=0, max_uses=5)
+    online, offline = new_user(), new_user()
+    lifecycle.connected("conn-joiner", online)
+    presence.connected(online, "conn-joiner")
+    tap = StreamTap()
+    tap.read()
+    assert request("POST", f"/invites/{code}", user=online).status == 200
+    records = [r for r in tap.read() if is_outbox_insert(r)]
+    assert [outbox_event(r)["t"] for r in records] == [
+        "GUILD_MEMBER_ADD",
+        "PRESENCE_UPDATE",
+        "GUILD_CREATE",
+    ]
+    update = pending_from_record(records[1])
+    assert update is not None
+    assert update.event.d == {"user": {"id": str(online)}, "status": "online"}
+    # to this guild's sessions only: the user's other guilds heard their status already
+    assert update.event.scope == Scope.guilds([int(guild["id"])])
+    assert request("POST", f"/invites/{code}", user=offline).status == 200
+    assert [e["t"] for e in tap.events()] == ["GUILD_MEMBER_ADD", "GUILD_CREATE"]
 
 
 def test_max_uses_runs_out() -> None:

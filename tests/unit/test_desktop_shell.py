@@ -9,7 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from desktop.flags import MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
+from desktop.flags import LOOPBACK_ICE, MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
 from desktop.permissions import MediaPermissionPolicy
 from desktop.shell import ShellOptions, choose_local_ui, page_url, server_reachable
 from desktop.state import Geometry, ShellState
@@ -19,6 +19,12 @@ def test_flags_as_root_add_no_sandbox_and_keep_mdns_candidates_off() -> None:
     flags = shlex.split(chromium_flags("", as_root=True))
     assert "--no-sandbox" in flags
     assert "--disable-features=WebRtcHideLocalIpsWithMdns" in flags
+
+
+def test_flags_let_voice_reach_a_media_node_on_this_machine() -> None:
+    flags = shlex.split(chromium_flags(LOOPBACK_ICE, as_root=False))
+    assert flags.count(LOOPBACK_ICE) == 1  # added once, kept once if the user set it too
+    assert LOOPBACK_ICE in shlex.split(chromium_flags("", as_root=True))
 
 
 def test_flags_not_root_leave_the_sandbox_on() -> None:

@@ -174,8 +174,8 @@ function AddGuildDialog({
         tab === "create"
           ? await client.ep.createGuild(value.trim())
           : await client.ep.joinInvite(inviteCode(value));
+      // The live session hears the guild from here on: its GUILD_CREATE follows (protocol.md).
       dispatch(guildLoaded(guild));
-      client.guildJoined();
       setValue("");
       const url = new URL(window.location.href);
       if (url.searchParams.has("invite")) {

@@ -173,13 +173,6 @@ export class ParleyClient {
     return true;
   }
 
-  /** Parley's gateway subscribes a session to the user's guilds when it identifies
-   * (docs/protocol.md), so a guild created or joined afterwards is heard of only by a new
-   * session: start one. */
-  guildJoined(): void {
-    if (this.user) void this.connectGateway();
-  }
-
   private end(): void {
     this.leaveVoice();
     this.gateway?.stop();
