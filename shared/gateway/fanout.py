@@ -92,7 +92,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 endpoints[connection] = (
                     f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
                 )
-    _apply_leaves(left, joined)
+    _apply_leaves(left, joined, shard)
     return [
         Delivery(conn, endpoints[conn], [body for _, body in sorted(items)])
         for conn, items in frames.items()
@@ -145,14 +145,17 @@ def _leaves(entries: Sequence[LogEntry]) -> dict[tuple[int, str], int]:
     return left
 
 
-def _apply_leaves(left: dict[tuple[int, str], int], joined: dict[tuple[int, str], int]) -> None:
-    """Unsubscribe the leavers' sessions (on every shard: the subscription is the session's),
-    unless they joined again after leaving."""
+def _apply_leaves(
+    left: dict[tuple[int, str], int], joined: dict[tuple[int, str], int], shard: int
+) -> None:
+    """Unsubscribe the leavers' sessions on this shard, unless they joined again after leaving
+    (every shard's log holds the leave: each shard's fan-out takes its own sessions out, at
+    the leave's place in its own log)."""
     for (user_id, scope), position in left.items():
         if joined.get((user_id, scope), 0) > position:
             continue
         for session in sessions.user_sessions(user_id):
-            if scope in (session.scopes or set()):
+            if int(session.shard) == shard and scope in (session.scopes or set()):
                 sessions.unsubscribe(session, scope)
 
 
