@@ -33,13 +33,20 @@ DynamoDB JSON), and the walk is nearly all of the cost: a BatchGetItem of 100 se
 the ``null`` members the serializer leaves out. ``tests/unit/test_motopatch_answers.py`` holds
 its answers equal to the serializer's for every attribute type.
 
-The embedded store (emulator/store_server.py) and the functional tests apply all three.
+moto's DynamoDB Streams keeps every shard iterator it ever handed out, and each GetRecords hands
+out a new one: a long-running local stack (two stream consumers reading after every function
+invocation) grew by tens of thousands of iterators an hour. :func:`bounded_iterators` keeps the
+newest ``max_kept`` (AWS's iterators expire after 15 minutes anyway).
+
+The embedded store (emulator/store_server.py) and the functional tests apply the first three;
+the embedded store also bounds the iterators.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -52,8 +59,9 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-__all__ = ["cheap_transactions", "partition_queries", "plain_json_answers"]
+__all__ = ["bounded_iterators", "cheap_transactions", "partition_queries", "plain_json_answers"]
 
 _Key = tuple[str, DynamoType, DynamoType | None]
 
@@ -321,3 +329,26 @@ def plain_json_answers() -> Iterator[None]:
                 setattr(DynamoResult, _EXECUTE, original)
             else:
                 delattr(DynamoResult, _EXECUTE)
+
+
+_GET_RECORDS = "get_records"
+
+
+@contextmanager
+def bounded_iterators(max_kept: int = 10_000) -> Iterator[None]:
+    """While inside: moto's stream backends keep only their newest ``max_kept`` iterators."""
+    original: Callable[..., dict[str, Any]] = DynamoDBStreamsBackend.get_records
+
+    def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
+        answer = original(self, iterator_arn, limit)
+        excess = len(self.shard_iterators) - max_kept
+        if excess > 0:  # a dict keeps insertion order: the oldest come first
+            for arn in list(itertools.islice(self.shard_iterators, excess)):
+                del self.shard_iterators[arn]
+        return answer
+
+    setattr(DynamoDBStreamsBackend, _GET_RECORDS, get_records)
+    try:
+        yield
+    finally:
+        setattr(DynamoDBStreamsBackend, _GET_RECORDS, original)

@@ -25,7 +25,12 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from emulator.motopatch import cheap_transactions, partition_queries, plain_json_answers
+from emulator.motopatch import (
+    bounded_iterators,
+    cheap_transactions,
+    partition_queries,
+    plain_json_answers,
+)
 from emulator.s3_post_policy import PostPolicyGate
 
 __all__ = ["SerialApp", "main"]
@@ -78,7 +83,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"READY {args.host}:{port}", flush=True)
     try:
         # Transactions stay fast as the stream grows, Queries as the table grows.
-        with cheap_transactions(), partition_queries(), plain_json_answers():
+        with (
+            cheap_transactions(),
+            partition_queries(),
+            plain_json_answers(),
+            bounded_iterators(),
+        ):
             server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()

@@ -1,4 +1,5 @@
-"""The embedded store's Query reads one partition: the same answers as moto's own Query."""
+"""The embedded store's Query reads one partition (the same answers as moto's own Query), and its
+stream iterators are bounded."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models.table import Table
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 
-from emulator.motopatch import partition_queries
+from emulator.motopatch import bounded_iterators, partition_queries
 
 REGION = "us-east-1"
 TABLE = "q"
@@ -138,3 +142,35 @@ def test_nested_use_restores_moto_query_once() -> None:
             assert Table.query is patched
         assert Table.query is patched
     assert Table.query is original
+
+
+def test_stream_iterators_are_bounded() -> None:
+    """The embedded store keeps the newest iterators only; the newest still read."""
+    with mock_aws(), bounded_iterators(max_kept=3):
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName="s",
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        streams = boto3.client(
+            "dynamodbstreams",
+            region_name=REGION,
+            config=Config(account_id_endpoint_mode="disabled"),
+        )
+        arn = dynamodb.describe_table(TableName="s")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        seen = 0
+        for n in range(10):
+            dynamodb.put_item(TableName="s", Item={"PK": {"S": f"k{n}"}})
+            page = streams.get_records(ShardIterator=iterator)
+            seen += len(page["Records"])
+            iterator = page["NextShardIterator"]
+        assert seen == 10
+        backend = dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION]
+        assert len(backend.shard_iterators) <= 3
