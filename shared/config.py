@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     oidc_providers: dict[str, OidcProviderSettings] = Field(default_factory=dict)
     # On AWS: a Secrets Manager secret {"<provider name>": "<client secret>"} (auth/oidc_secrets.py)
     oidc_client_secrets_arn: str | None = None
+    # Origins (scheme://host[:port]) a provider login may return its tokens to, besides the
+    # public URL's own origin and loopback addresses (a desktop shell's local UI, RFC 8252).
+    oidc_return_origins: list[str] = Field(default_factory=list)
     # Rate limits of the auth routes, "<capacity>/<seconds>" (shared/limits).
     rate_login_per_ip: str = Field(default="20/60", pattern=RATE_PATTERN)
     rate_login_per_account: str = Field(default="5/60", pattern=RATE_PATTERN)

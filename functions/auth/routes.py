@@ -109,9 +109,12 @@ def _state_cookie(value: str, max_age: int) -> Cookie:
 
 
 @router.get("/auth/oidc/<provider>/start")
-def oidc_start(provider: str) -> Response[Any]:
-    """Send the browser to the provider's sign-in page (302), remembering the state."""
-    redirect = oidc.start(provider)
+def oidc_start(
+    provider: str, redirect_uri: Annotated[str | None, Query(max_length=2048)] = None
+) -> Response[Any]:
+    """Send the browser to the provider's sign-in page (302), remembering the state, and
+    (``redirect_uri``) the page to come back to with the tokens."""
+    redirect = oidc.start(provider, redirect_uri)
     return Response(
         status_code=302,
         headers={"Location": redirect.location, **NO_STORE},
@@ -134,15 +137,22 @@ def oidc_callback(
     state: Annotated[str | None, Query(max_length=256)] = None,
     error: Annotated[str | None, Query(max_length=256)] = None,
 ) -> Response[Any]:
-    """The provider sends the browser back here; 200 with the user and a token pair."""
-    session = oidc.callback(
+    """The provider sends the browser back here: back to the page that started the login,
+    with the token pair in the fragment (302), or, if none was named, 200 with the user and the
+    token pair."""
+    signed_in = oidc.callback(
         provider,
         code=code,
         state=state,
         cookie_state=_cookie_value(oidc.STATE_COOKIE),
         error=error,
     )
-    response = _json(200, session, NO_STORE)
+    if signed_in.return_to is not None:
+        response: Response[Any] = Response(
+            status_code=302, headers={"Location": oidc.return_location(signed_in), **NO_STORE}
+        )
+    else:
+        response = _json(200, signed_in.session, NO_STORE)
     response.cookies.append(_state_cookie("", 0))
     return response
 

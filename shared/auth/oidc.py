@@ -6,13 +6,21 @@ authorization URL. ``callback`` checks the state twice (the pending login in the
 once, and the cookie set on the browser that started, which stops login CSRF), exchanges the
 code with the verifier, and lets Authlib check the ID token (signature by the provider's JWKS,
 ``iss``, ``aud``, ``exp``, ``nonce``). The verified identity then signs into its account.
+
+A login started by a UI names the page to come back to: the callback then sends the browser
+there with the token pair in the URL fragment (never sent to any server, and taken out of the
+address bar by the page). Only the public URL's own origin, the configured
+``oidc_return_origins`` and loopback addresses (a desktop shell's local UI, as RFC 8252 allows
+native apps) may be named, so a login cannot be steered to hand its tokens to another site.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -28,11 +36,20 @@ from joserfc.errors import JoseError
 from shared.auth.accounts import oidc_login
 from shared.auth.oidc_secrets import client_secret
 from shared.config import OidcProviderSettings, get_settings
-from shared.errors import NotFound, Unauthorized, Unavailable
+from shared.errors import Invalid, NotFound, Unauthorized, Unavailable
 from shared.observability import logger
 from shared.storage.oidc_states import PendingLogin, consume_pending, save_pending
 
-__all__ = ["PENDING_TTL_S", "STATE_COOKIE", "Redirect", "callback", "providers", "start"]
+__all__ = [
+    "PENDING_TTL_S",
+    "STATE_COOKIE",
+    "Redirect",
+    "SignedIn",
+    "callback",
+    "providers",
+    "return_location",
+    "start",
+]
 
 STATE_COOKIE = "parley_oidc_state"
 PENDING_TTL_S = 600
@@ -51,6 +68,65 @@ class Redirect:
 
     location: str
     state: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A finished provider login: the session (user and token pair), and the page to return to
+    (None: answer the session as JSON)."""
+
+    session: dict[str, Any]
+    return_to: str | None
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked_return(url: str | None) -> str | None:
+    """The page a login may return to, or :class:`Invalid` (400) if it may not."""
+    if url is None:
+        return None
+    origin = _origin(url)
+    settings = get_settings()
+    allowed = {_origin(settings.public_url)} | {_origin(o) for o in settings.oidc_return_origins}
+    if origin is None or urlsplit(url).fragment or not (origin in allowed or _is_loopback(url)):
+        raise Invalid(
+            "The sign-in cannot return to that address.",
+            code="invalid_return",
+            errors={"redirect_uri": "not an allowed origin"},
+        )
+    return url
+
+
+def return_location(signed_in: SignedIn) -> str:
+    """The page to send the browser back to, with the session in the fragment."""
+    assert signed_in.return_to is not None
+    session = signed_in.session
+    fragment = urlencode(
+        {
+            "access_token": session["access_token"],
+            "refresh_token": session["refresh_token"],
+            "token_type": session["token_type"],
+            "expires_in": session["expires_in"],
+            "user_id": session["user"]["id"],
+            "username": session["user"]["username"],
+        }
+    )
+    return f"{signed_in.return_to}#{fragment}"
 
 
 def providers() -> list[dict[str, str]]:
@@ -89,8 +165,10 @@ def _redirect_uri(name: str) -> str:
     return f"{get_settings().public_url.rstrip('/')}/api/v1/auth/oidc/{name}/callback"
 
 
-def start(name: str) -> Redirect:
-    """Where to send the browser to sign in with a provider, and the state cookie to set."""
+def start(name: str, return_to: str | None = None) -> Redirect:
+    """Where to send the browser to sign in with a provider, and the state cookie to set.
+    ``return_to``: the page the callback sends the browser back to (see the module's doc)."""
+    return_to = _checked_return(return_to)
     client = _client(name)
     redirect_uri = _redirect_uri(name)
     try:
@@ -109,6 +187,7 @@ def start(name: str) -> Redirect:
             nonce=made["nonce"],
             code_verifier=made["code_verifier"],
             redirect_uri=redirect_uri,
+            return_to=return_to,
         ),
         PENDING_TTL_S,
     )
@@ -126,7 +205,7 @@ def callback(
     state: str | None,
     cookie_state: str | None,
     error: str | None,
-) -> dict[str, Any]:
+) -> SignedIn:
     """Finish a provider login: a Parley session for the identity the provider vouched for."""
     provider = _provider(name)
     if error:
@@ -162,10 +241,11 @@ def callback(
     if claims is None:
         raise _refused("The provider sent no ID token.")
     issuer = str(claims.get("iss") or provider.issuer)
-    return oidc_login(
+    session = oidc_login(
         issuer=issuer,
         subject=str(claims["sub"]),
         email=claims.get("email"),
         email_verified=claims.get("email_verified") is True,
         preferred_username=claims.get("preferred_username"),
     )
+    return SignedIn(session, pending.return_to)

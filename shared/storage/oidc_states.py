@@ -20,6 +20,7 @@ class PendingLoginItem(ParleyItem):
     nonce = UnicodeAttribute(attr_name="nonce")
     code_verifier = UnicodeAttribute(attr_name="code_verifier")
     redirect_uri = UnicodeAttribute(attr_name="redirect_uri")
+    return_to = UnicodeAttribute(null=True, attr_name="return_to")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class PendingLogin:
     nonce: str
     code_verifier: str
     redirect_uri: str
+    #: The page (a UI) the browser goes back to with the tokens; None: the callback answers JSON.
+    return_to: str | None = None
 
 
 def save_pending(pending: PendingLogin, ttl_s: int) -> None:
@@ -40,6 +43,7 @@ def save_pending(pending: PendingLogin, ttl_s: int) -> None:
         nonce=pending.nonce,
         code_verifier=pending.code_verifier,
         redirect_uri=pending.redirect_uri,
+        return_to=pending.return_to,
         expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
     )
     try:
@@ -66,4 +70,5 @@ def consume_pending(state: str) -> PendingLogin | None:
         nonce=item.nonce,
         code_verifier=item.code_verifier,
         redirect_uri=item.redirect_uri,
+        return_to=item.return_to,
     )

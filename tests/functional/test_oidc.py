@@ -98,9 +98,11 @@ def browse_to_callback(browser: requests.Session, url: str, account: str) -> str
     raise AssertionError("the provider never sent the browser back")
 
 
-def sign_in(api: Api, account: str) -> tuple[Reply, str, str]:
-    """Start at Parley, sign in at the provider; (callback reply, callback URL, state cookie)."""
-    start = api.request("GET", "/api/v1/auth/oidc/local/start")
+def sign_in(api: Api, account: str, return_to: str | None = None) -> tuple[Reply, str, str]:
+    """Start at Parley, sign in at the provider; (callback reply, callback URL, state cookie).
+    ``return_to``: the page the start names to come back to."""
+    query = {"redirect_uri": return_to} if return_to else None
+    start = api.request("GET", "/api/v1/auth/oidc/local/start", query=query)
     assert start.status == 302
     location = start.headers["location"]
     query = parse_qs(urlsplit(location).query)
@@ -130,6 +132,54 @@ def test_first_login_creates_an_account_and_the_next_signs_into_it(oidc_api: Api
     assert me.status == 200 and me.json()["id"] == body["user"]["id"]
     again, _, _ = sign_in(oidc_api, "quentin")
     assert again.status == 200 and again.json()["user"]["id"] == body["user"]["id"]
+
+
+@pytest.mark.parametrize("page", ["", "http://127.0.0.1:5173/?invite=abc"])
+def test_a_login_started_by_a_page_returns_to_it_with_the_tokens(oidc_api: Api, page: str) -> None:
+    """The UI's sign-in: back to the page, the token pair in the fragment (a loopback page is
+    a desktop shell's local UI)."""
+    page = page or f"{get_settings().public_url.rstrip('/')}/app/"
+    reply, _, _ = sign_in(oidc_api, "wendy", return_to=page)
+    assert reply.status == 302, reply.body
+    location = reply.headers["location"]
+    assert location.startswith(page + "#")
+    fragment = {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+    assert fragment["token_type"] == "Bearer" and int(fragment["expires_in"]) > 0
+    assert fragment["username"] == "wendy" and fragment["refresh_token"]
+    assert reply.headers["cache-control"] == "no-store"
+    me = oidc_api.request("GET", "/api/v1/users/@me", token=fragment["access_token"])
+    assert me.status == 200 and me.json()["id"] == fragment["user_id"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "https://elsewhere.example/",  # another site would get the tokens
+        "http://parley.test.elsewhere.example/",
+        "javascript:alert(1)",
+        "/relative",
+        "http://127.0.0.1:5173/#already-a-fragment",
+    ],
+)
+def test_a_login_cannot_be_sent_back_anywhere_else(oidc_api: Api, page: str) -> None:
+    start = oidc_api.request("GET", "/api/v1/auth/oidc/local/start", query={"redirect_uri": page})
+    assert start.status == 400, start.body
+    assert start.json()["code"] == "invalid_return"
+    assert not start.cookies
+
+
+def test_an_allowed_origin_may_be_configured(
+    oidc_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARLEY_OIDC_RETURN_ORIGINS", '["https://app.parley.example"]')
+    get_settings.cache_clear()
+    try:
+        reply, _, _ = sign_in(oidc_api, "xavier", return_to="https://app.parley.example/")
+    finally:
+        monkeypatch.delenv("PARLEY_OIDC_RETURN_ORIGINS")
+        get_settings.cache_clear()
+    assert reply.status == 302
+    assert reply.headers["location"].startswith("https://app.parley.example/#access_token=")
 
 
 def test_login_links_an_existing_account_by_verified_email(oidc_api: Api) -> None:
