@@ -214,6 +214,8 @@ class FanoutRun:
     expected: int
     wall_s: float
     latencies_s: list[float]
+    first_s: list[float]
+    last_s: list[float]
     cpu_s: dict[str, float]
     cpu_by_function: dict[str, float]
     setup_s: float
@@ -279,6 +281,9 @@ async def fanout_pass(args: argparse.Namespace, workdir: Path, count: int) -> Fa
                 wall = time.monotonic() - began
                 cpu = cpu_delta(before, sampler.snapshot())
                 latencies = [s.arrivals[n] for s in subscribers for n in measured]
+                # Per message: its first delivery (the pipeline) and its last (plus the width).
+                firsts = [min(s.arrivals[n] for s in subscribers) for n in measured]
+                lasts = [max(s.arrivals[n] for s in subscribers) for n in measured]
                 # Capacity: a burst sent back to back, until its last delivery.
                 burst = range(measured.stop, measured.stop + args.burst)
                 burst_began = time.monotonic()
@@ -295,6 +300,8 @@ async def fanout_pass(args: argparse.Namespace, workdir: Path, count: int) -> Fa
             expected=count * len(measured),
             wall_s=wall,
             latencies_s=latencies,
+            first_s=firsts,
+            last_s=lasts,
             cpu_s=dict(cpu.by_component),
             cpu_by_function={
                 label: seconds
@@ -405,6 +412,16 @@ def report(
                 "p50": round(p50, 1),
                 "p99": round(p99, 1),
                 "max": round(max(run.latencies_s) * 1000, 1),
+            },
+            # Each message's first delivery (send → stored → sequenced → first POST) and its
+            # last: where the time goes, the pipeline or the width of the fan-out.
+            "first_delivery_ms": {
+                "p50": round(percentile(run.first_s, 50) * 1000, 1),
+                "max": round(max(run.first_s) * 1000, 1),
+            },
+            "last_delivery_ms": {
+                "p50": round(percentile(run.last_s, 50) * 1000, 1),
+                "max": round(max(run.last_s) * 1000, 1),
             },
             "p50_vs_echo_round_trip": round(p50 / baseline["p50_ms"], 1),
             "seconds_between_messages": round(run.gap_s, 2),

@@ -27,11 +27,12 @@ unsorted (an index Query, which moto sorts itself afterwards): the same answers,
 table-wide sort.
 
 moto answers every request through a serializer that walks botocore's shape model value by
-value. For DynamoDB's item reads and writes the answer is already in its wire form (items are
-DynamoDB JSON), and the walk is nearly all of the cost: a BatchGetItem of 100 sessions took some
-50 ms. :func:`plain_json_answers` writes those answers with ``json.dumps`` instead, leaving out
-the ``null`` members the serializer leaves out. ``tests/unit/test_motopatch_answers.py`` holds
-its answers equal to the serializer's for every attribute type.
+value. For DynamoDB's item reads and writes, and DynamoDB Streams' GetRecords, the answer is
+already in its wire form (items are DynamoDB JSON), and the walk is nearly all of the cost: a
+BatchGetItem of 100 sessions took some 50 ms. :func:`plain_json_answers` writes those answers
+with ``json.dumps`` instead, leaving out the ``null`` members the serializer leaves out.
+``tests/unit/test_motopatch_answers.py`` holds its answers equal to the serializer's for every
+attribute type.
 
 moto's DynamoDB Streams keeps every shard iterator it ever handed out, and each GetRecords hands
 out a new one: a long-running local stack (two stream consumers reading after every function
@@ -45,12 +46,14 @@ the embedded store also bounds the iterators.
 from __future__ import annotations
 
 import base64
+import calendar
 import copy
 import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, cast
 
 from moto.core.responses import ActionContext, ActionResult
@@ -60,6 +63,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 __all__ = ["bounded_iterators", "cheap_transactions", "partition_queries", "plain_json_answers"]
 
@@ -291,14 +295,31 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def _blob(value: Any) -> str:
-    """Binary attribute values travel base64-encoded, as the JSON protocol sends blobs."""
+def _wire(value: Any) -> Any:
+    """Binary values travel base64-encoded and timestamps as epoch seconds (to the millisecond),
+    as the JSON protocol sends blobs and timestamps."""
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        seconds = calendar.timegm(value.utctimetuple())
+        return seconds + (value.microsecond // 1000) / 1000 if value.microsecond else seconds
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _plain(result: Any) -> tuple[int, dict[str, str], str]:
+    body = json.dumps(_without_nulls(result), separators=(",", ":"), default=_wire)
+    return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+
+class _PlainAnswer(ActionResult):
+    """A GetRecords answer written with ``json.dumps`` (its records are DynamoDB JSON)."""
+
+    def execute_result(self, context: ActionContext) -> Any:
+        return _plain(self.result)
+
+
 _EXECUTE = "execute_result"
+_GET_RECORDS = "get_records"
 _answers_open = [0]
 
 
@@ -309,6 +330,7 @@ def plain_json_answers() -> Iterator[None]:
     _answers_open[0] += 1
     original: Callable[..., Any] = DynamoResult.execute_result
     own = _EXECUTE in DynamoResult.__dict__
+    records: Callable[[DynamoDBStreamsHandler], ActionResult] = DynamoDBStreamsHandler.get_records
     try:
         if _answers_open[0] == 1:
 
@@ -317,10 +339,13 @@ def plain_json_answers() -> Iterator[None]:
                     self.result, Exception
                 ):
                     return original(self, context)
-                body = json.dumps(_without_nulls(self.result), separators=(",", ":"), default=_blob)
-                return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+                return _plain(self.result)
+
+            def get_records(handler: DynamoDBStreamsHandler) -> ActionResult:
+                return _PlainAnswer(records(handler).result)
 
             setattr(DynamoResult, _EXECUTE, execute_result)
+            setattr(DynamoDBStreamsHandler, _GET_RECORDS, get_records)
         yield
     finally:
         _answers_open[0] -= 1
@@ -329,9 +354,7 @@ def plain_json_answers() -> Iterator[None]:
                 setattr(DynamoResult, _EXECUTE, original)
             else:
                 delattr(DynamoResult, _EXECUTE)
-
-
-_GET_RECORDS = "get_records"
+            setattr(DynamoDBStreamsHandler, _GET_RECORDS, records)
 
 
 @contextmanager

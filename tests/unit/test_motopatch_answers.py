@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 from moto.dynamodb.responses import DynamoResult
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 from emulator.motopatch import plain_json_answers
 
@@ -53,6 +56,7 @@ def _store() -> Iterator[Any]:
                 {"AttributeName": "SK", "KeyType": "RANGE"},
             ],
             BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         )
         yield dynamodb
 
@@ -145,9 +149,43 @@ def test_errors_still_go_through_the_serializer(client: Any) -> None:
 
 def test_nested_use_restores_once() -> None:
     before = DynamoResult.__dict__.get("execute_result")
+    records = DynamoDBStreamsHandler.get_records
     with plain_json_answers():
+        assert DynamoDBStreamsHandler.get_records is not records
         patched = DynamoResult.execute_result
         with plain_json_answers():
             assert DynamoResult.execute_result is patched
         assert DynamoResult.execute_result is patched
     assert DynamoResult.__dict__.get("execute_result") is before
+    assert DynamoDBStreamsHandler.get_records is records
+
+
+def _stream_records(client: Any) -> list[dict[str, Any]]:
+    """GetRecords of the table's stream, from its start."""
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
+    )
+    arn = client.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    answer: dict[str, Any] = dict(streams.get_records(ShardIterator=iterator))
+    return list(answer["Records"])
+
+
+def test_stream_records_parse_as_the_serializer_answers() -> None:
+    with _store() as client:
+        _answers(client, 1)
+        expected = _stream_records(client)
+    with _store() as client, plain_json_answers():
+        _answers(client, 1)
+        got = _stream_records(client)
+    assert [r["eventName"] for r in expected] == ["INSERT", "MODIFY", "MODIFY", "REMOVE", "INSERT"]
+
+    def comparable(record: dict[str, Any]) -> dict[str, Any]:
+        created = record["dynamodb"].pop("ApproximateCreationDateTime")
+        assert isinstance(created, datetime) and created.tzinfo is not None
+        return {k: v for k, v in record.items() if k != "eventID"}  # a random id
+
+    assert [comparable(r) for r in got] == [comparable(r) for r in expected]
