@@ -80,10 +80,17 @@ class SignedIn:
 
 
 def _origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL; None for anything else, a URL that carries
+    credentials (``user@host``) or a malformed port."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}{f':{port}' if port is not None else ''}".lower()
 
 
 def _is_loopback(url: str) -> bool:

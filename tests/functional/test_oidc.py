@@ -159,6 +159,9 @@ def test_a_login_started_by_a_page_returns_to_it_with_the_tokens(oidc_api: Api, 
         "javascript:alert(1)",
         "/relative",
         "http://127.0.0.1:5173/#already-a-fragment",
+        "http://parley.test@elsewhere.example/",  # credentials, and the host is elsewhere
+        "http://someone@127.0.0.1:5173/",  # credentials in a return address: never
+        "http://127.0.0.1:99999/",  # no such port
     ],
 )
 def test_a_login_cannot_be_sent_back_anywhere_else(oidc_api: Api, page: str) -> None:
