@@ -41,6 +41,14 @@ def dm_message(n: int, channel: int = DM) -> GatewayEvent:
     )
 
 
+def resumed_from_start(connection_id: str, session_id: str) -> list[tuple[str, int]]:
+    """RESUME the user's session from its start on a new connection: the frames it got."""
+    lifecycle.connected(connection_id, USER)
+    resume = {"token": token_for(USER), "session_id": session_id, "seq": 0}
+    send(connection_id, {"op": 6, "d": resume})
+    return [(f["t"], f["s"]) for f in frames_posted(connection_id)]
+
+
 def plans(entries: Any) -> dict[str, list[tuple[str, int]]]:
     return {
         d.connection_id: [(f["t"], f["s"]) for f in map(json.loads, d.frames)]
@@ -70,10 +78,7 @@ def test_a_dm_opened_while_disconnected_is_replayed_by_resume_and_then_live(
     session_id = identify("conn-a", USER)
     lifecycle.disconnected("conn-a")
     emit_and_sequence(dm_message(0), dm_opened(USER), dm_message(1))
-    lifecycle.connected("conn-c", USER)
-    resume = {"token": token_for(USER), "session_id": session_id, "seq": 0}
-    send("conn-c", {"op": 6, "d": resume})
-    assert [(f["t"], f["s"]) for f in frames_posted("conn-c")] == [
+    assert resumed_from_start("conn-c", session_id) == [
         ("CHANNEL_CREATE", 2),
         ("MESSAGE_CREATE", 3),
         ("RESUMED", 3),
@@ -124,10 +129,7 @@ def test_a_guild_left_while_disconnected_is_left_by_the_resume_too(
     session_id = identify("conn-a", USER)
     lifecycle.disconnected("conn-a")
     emit_and_sequence(guild_update(), guild_left(USER), guild_update())
-    lifecycle.connected("conn-c", USER)
-    resume = {"token": token_for(USER), "session_id": session_id, "seq": 0}
-    send("conn-c", {"op": 6, "d": resume})
-    assert [(f["t"], f["s"]) for f in frames_posted("conn-c")] == [
+    assert resumed_from_start("conn-c", session_id) == [
         ("GUILD_UPDATE", 1),
         ("GUILD_DELETE", 2),
         ("RESUMED", 3),

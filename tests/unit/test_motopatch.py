@@ -14,6 +14,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
 from emulator.motopatch import cheap_transactions
+from tests.unit.moto_tables import STREAM, pk_sk_table
 
 REGION = "us-east-1"
 TABLE = "t"
@@ -23,19 +24,7 @@ TABLE = "t"
 def client() -> Iterator[Any]:
     with mock_aws(), cheap_transactions():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "SK", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        pk_sk_table(dynamodb, TABLE, StreamSpecification=STREAM)
         yield dynamodb
 
 

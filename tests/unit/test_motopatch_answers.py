@@ -15,6 +15,7 @@ from moto.dynamodb.responses import DynamoResult
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 from emulator.motopatch import plain_json_answers
+from tests.unit.moto_tables import STREAM, pk_sk_table
 
 REGION = "us-east-1"
 TABLE = "a"
@@ -45,19 +46,7 @@ def _store() -> Iterator[Any]:
     """A fresh in-memory store with the table (each run answers from the same state)."""
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "SK", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        pk_sk_table(dynamodb, TABLE, StreamSpecification=STREAM)
         yield dynamodb
 
 

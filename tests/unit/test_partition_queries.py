@@ -15,6 +15,7 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from emulator.motopatch import bounded_iterators, partition_queries
+from tests.unit.moto_tables import gsi, pk_sk_table
 
 REGION = "us-east-1"
 TABLE = "q"
@@ -24,28 +25,7 @@ TABLE = "q"
 def client() -> Iterator[Any]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": name, "AttributeType": "S"}
-                for name in ("PK", "SK", "GSI1PK", "GSI1SK")
-            ],
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "GSI1",
-                    "KeySchema": [
-                        {"AttributeName": "GSI1PK", "KeyType": "HASH"},
-                        {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        pk_sk_table(dynamodb, TABLE, indexes=(gsi("GSI1", "GSI1PK", "GSI1SK"),))
         for p in range(6):
             for s in range(25):
                 item = {"PK": {"S": f"P#{p}"}, "SK": {"S": f"S#{s:03d}"}, "n": {"N": str(s)}}
