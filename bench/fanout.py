@@ -6,7 +6,7 @@
    round trips from a few clients: the floor any WebSocket delivery stands on.
 2. **posting**: the CPU of one ``@connections`` POST, in this process, against a child HTTP sink
    that answers 200: the stock boto3 ``post_to_connection`` call, one after another, beside the
-   :class:`shared.gateway.poster.Poster` the fan-out ships (SigV4 by botocore's signer, one
+   :class:`shared.gateway.poster.Poster` the fan-out ships (SigV4 by the AWS Common Runtime, one
    pooled aiohttp session, concurrent).
 3. **fan-out** for each subscriber count: ``parley dev`` (the real command, a child process with
    the embedded store); users register, join one guild by invite and hold ``N`` gateway
