@@ -2,8 +2,10 @@
 
 Appending takes the log's head and writes the new positions in one transaction conditioned on
 the head being unchanged, so positions are committed in order: the table stream then delivers
-the log's items in position order (one partition key, one stream shard). Items expire after the
-resume window (TTL), which is how far back a RESUME can reach.
+the log's items in position order (one partition key, one stream shard). A container remembers
+the head its last append left (:data:`_HEADS`), so it appends without reading the head first;
+when another writer moved it meanwhile, the condition fails and the append reads it and tries
+again. Items expire after the resume window (TTL), which is how far back a RESUME can reach.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ __all__ = ["LogEntry", "append", "head", "oldest_kept", "read_after"]
 #: DynamoDB allows 100 items per transaction: the head plus two per event.
 _PER_TRANSACTION = 49
 _MAX_ATTEMPTS = 50
+#: shard -> the head this container's last append left there (it is the only writer of a
+#: shard's log as long as one fan-out reads the outbox's stream shard; a head another container
+#: moved is a failed condition, then a read).
+_HEADS: dict[int, int] = {}
 
 
 class _LogItem(ParleyItem):
@@ -108,7 +114,9 @@ def _append_chunk(shard: int, pending: list[PendingEvent], ttl_s: int) -> list[L
     for _ in range(_MAX_ATTEMPTS):
         if not pending:
             return []
-        current = head(shard)
+        current = _HEADS.pop(shard, None)
+        if current is None:
+            current = head(shard)
         entries = [LogEntry(current + 1 + i, p.event) for i, p in enumerate(pending)]
         head_item, condition = head_condition(shard, current)
         head_item.position = current + len(pending)
@@ -141,6 +149,7 @@ def _append_chunk(shard: int, pending: list[PendingEvent], ttl_s: int) -> list[L
             }
             pending = [p for i, p in enumerate(pending) if i not in done]
             continue  # the head moved or some were already appended: try again without them
+        _HEADS[shard] = current + len(pending)
         return entries
     raise RuntimeError(f"gateway log {shard}: could not append after {_MAX_ATTEMPTS} attempts")
 

@@ -129,6 +129,29 @@ def test_a_retried_batch_is_not_sequenced_twice(directory: FakeDirectory) -> Non
     assert gateway_log.head(0) == 1
 
 
+def test_a_containers_next_append_does_not_read_the_head(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emit_and_sequence(message(0))
+
+    def unread(shard: int) -> int:
+        raise AssertionError("the head was read")
+
+    monkeypatch.setattr(gateway_log, "head", unread)
+    assert [e.position for e in emit_and_sequence(message(1), message(2))] == [2, 3]
+
+
+def test_an_append_after_another_writer_lands_after_its_entries(directory: FakeDirectory) -> None:
+    emit_and_sequence(message(0))
+    this_container = dict(gateway_log._HEADS)
+    gateway_log._HEADS.clear()  # another container, which has not appended yet
+    assert [e.position for e in emit_and_sequence(message(1))] == [2]
+    gateway_log._HEADS.update(this_container)  # this one still believes the head is 1
+    assert [e.position for e in emit_and_sequence(message(2))] == [3]
+    assert [e.event.d["n"] for e in gateway_log.read_after(0, 0, 3)] == [0, 1, 2]
+    assert gateway_log.head(0) == 3
+
+
 def test_identify_sends_ready_then_guilds_and_goes_live(directory: FakeDirectory) -> None:
     emit_and_sequence(message(0))  # before the session: not for it
     session_id = identify("conn-a")
