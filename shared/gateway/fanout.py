@@ -49,9 +49,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     subscriptions = {scope: sessions.subscribers(scope, shard) for scope in by_scope}
     live = {
         s.session_id: s
-        for s in sessions.sessions_of(
-            (sub for subs in subscriptions.values() for sub in subs), for_delivery=True
-        )
+        for s in sessions.listeners(sub for subs in subscriptions.values() for sub in subs)
         if s.connection_id
     }
     frames: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
@@ -66,9 +64,9 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
             receivers = [
                 s
                 for s in listeners
-                if entry.position >= int(s.live_from)
+                if entry.position >= s.live_from
                 and s.hears(event.t)
-                and _in_scope((int(s.user_id), scope), entry.position, joined, left)
+                and _in_scope((s.user_id, scope), entry.position, joined, left)
             ]
             if event is not entry.event:
                 receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
@@ -79,9 +77,9 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 where = (scope, event.guild_id, event.channel_id)
                 if where not in viewers:
                     viewers[where] = directory.who_can_view(
-                        event.guild_id, event.channel_id, {int(s.user_id) for s in listeners}
+                        event.guild_id, event.channel_id, {s.user_id for s in listeners}
                     )
-                receivers = [s for s in receivers if int(s.user_id) in viewers[where]]
+                receivers = [s for s in receivers if s.user_id in viewers[where]]
             frame = (
                 entry.frame() if event is entry.event else LogEntry(entry.position, event).frame()
             )

@@ -3,7 +3,7 @@
 A session item (under its user) holds the connection it is live on, ``live_from`` (the first log
 position live delivery may send it; paused during a replay) and its heartbeat. Subscriptions map
 a scope to the sessions that hear it, written once at IDENTIFY and expiring with the session;
-the fan-out reads them with a Query per scope and the sessions with one BatchGet, so its reads
+the fan-out reads them with a Query per scope and the sessions with BatchGets, so its reads
 grow with the recipients, never with the table.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -33,6 +34,7 @@ from shared.storage.table import ParleyItem, transaction
 __all__ = [
     "Connection",
     "Handoff",
+    "Listener",
     "SessionItem",
     "Subscription",
     "attach",
@@ -42,6 +44,7 @@ __all__ = [
     "get_connection",
     "get_session",
     "go_live",
+    "listeners",
     "live_sessions",
     "record_connection",
     "sessions_of",
@@ -84,7 +87,7 @@ class SessionItem(ParleyItem):
 
     def hears(self, t: str) -> bool:
         """Whether the session receives events named ``t`` (presences only if it asked)."""
-        return self.presences is not False or t != "PRESENCE_UPDATE"
+        return _hears(self.presences is not False, t)
 
     def rules_view(self) -> LiveSession:
         return LiveSession(
@@ -96,6 +99,10 @@ class SessionItem(ParleyItem):
             connected_ms=int(self.connected_ms),
             last_heartbeat_ms=int(self.last_heartbeat_ms),
         )
+
+
+def _hears(presences: bool, t: str) -> bool:
+    return presences or t != "PRESENCE_UPDATE"
 
 
 class _SubscriptionItem(ParleyItem):
@@ -370,24 +377,31 @@ def live_sessions(shard: int) -> Iterator[SessionItem]:
 
 
 # ---------------------------------------------------------------- fan-out reads
-def subscribers(scope: str, shard: int) -> list[Subscription]:
-    """The sessions on a shard that listen to a scope."""
-    return [
-        Subscription(int(item.user_id), item.session_id)
-        for item in _SubscriptionItem.query(
-            keys.subscription_pk(scope),
-            _SubscriptionItem.sk.startswith(keys.subscription_sk_prefix(shard)),
-            consistent_read=True,
-            attributes_to_get=["user_id", "session_id"],
-        )
-    ]
+# The fan-out's hot path reads a subscription and a session item per recipient of every event.
+# It reads them as DynamoDB JSON through the table's connection, into small frozen records:
+# building pynamodb models of them cost as much as the reads themselves.
 
 
-#: What delivering to a session reads of it (the fan-out's hot path: a projection reads and
-#: parses a third of the item; its scopes alone may be 200 strings).
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """What delivering to a session needs of its item."""
+
+    session_id: str
+    user_id: int
+    connection_id: str | None
+    domain_name: str | None
+    stage: str | None
+    live_from: int
+    presences: bool
+
+    def hears(self, t: str) -> bool:
+        """Whether the session receives events named ``t`` (presences only if it asked)."""
+        return _hears(self.presences, t)
+
+
+#: The attributes :class:`Listener` is read from (a projection: a session's scope set alone may
+#: be 200 strings).
 DELIVERY_ATTRIBUTES = (
-    "PK",
-    "SK",
     "session_id",
     "user_id",
     "connection_id",
@@ -396,21 +410,81 @@ DELIVERY_ATTRIBUTES = (
     "live_from",
     "presences",
 )
+#: BatchGetItem's limit of keys per call.
+_BATCH_GET = 100
 
 
-def sessions_of(
-    subscriptions: Iterable[Subscription], *, for_delivery: bool = False
-) -> list[SessionItem]:
-    """The session items behind subscriptions (BatchGet, consistent); ``for_delivery``: only
-    the :data:`DELIVERY_ATTRIBUTES` of each (the others are left unset)."""
+def _text(raw: dict[str, dict[str, str]], name: str) -> str | None:
+    value = raw.get(name)
+    return value["S"] if value is not None else None
+
+
+def _listener(raw: dict[str, Any]) -> Listener:
+    presences = raw.get("presences")
+    return Listener(
+        session_id=raw["session_id"]["S"],
+        user_id=int(raw["user_id"]["N"]),
+        connection_id=_text(raw, "connection_id"),
+        domain_name=_text(raw, "domain_name"),
+        stage=_text(raw, "stage"),
+        live_from=int(raw["live_from"]["N"]),
+        presences=presences is None or bool(presences.get("BOOL", True)),
+    )
+
+
+def subscribers(scope: str, shard: int) -> list[Subscription]:
+    """The sessions on a shard that listen to a scope (every page of one Query)."""
+    table = _SubscriptionItem._get_connection()
+    found: list[Subscription] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = table.query(
+            keys.subscription_pk(scope),
+            _SubscriptionItem.sk.startswith(keys.subscription_sk_prefix(shard)),
+            attributes_to_get=["user_id", "session_id"],
+            consistent_read=True,
+            exclusive_start_key=start,
+        )
+        found += [
+            Subscription(int(raw["user_id"]["N"]), raw["session_id"]["S"])
+            for raw in page.get("Items", ())
+        ]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found
+
+
+def listeners(subscriptions: Iterable[Subscription]) -> list[Listener]:
+    """The sessions behind subscriptions, as delivery reads them (BatchGets, consistent; a
+    session that is gone is left out)."""
+    wanted = sorted({(s.user_id, s.session_id) for s in subscriptions})
+    table = SessionItem._get_connection()
+    name = SessionItem.Meta.table_name
+    found: list[Listener] = []
+    for start in range(0, len(wanted), _BATCH_GET):
+        pending: list[dict[str, Any]] = [
+            {"PK": {"S": keys.session_pk(u)}, "SK": {"S": keys.session_sk(s)}}
+            for u, s in wanted[start : start + _BATCH_GET]
+        ]
+        while pending:
+            page = table.batch_get_item(
+                pending,  # type: ignore[arg-type]  # key maps, which pynamodb annotates as str
+                consistent_read=True,
+                attributes_to_get=list(DELIVERY_ATTRIBUTES),
+            )
+            found += [_listener(raw) for raw in page.get("Responses", {}).get(name, ())]
+            pending = page.get("UnprocessedKeys", {}).get(name, {}).get("Keys", [])
+    return found
+
+
+def sessions_of(subscriptions: Iterable[Subscription]) -> list[SessionItem]:
+    """The whole session items behind subscriptions (BatchGet, consistent)."""
     wanted = {(s.user_id, s.session_id) for s in subscriptions}
     if not wanted:
         return []
     return list(
         SessionItem.batch_get(
-            [(keys.session_pk(u), keys.session_sk(s)) for u, s in wanted],
-            consistent_read=True,
-            attributes_to_get=list(DELIVERY_ATTRIBUTES) if for_delivery else None,
+            [(keys.session_pk(u), keys.session_sk(s)) for u, s in wanted], consistent_read=True
         )
     )
 
