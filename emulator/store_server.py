@@ -1,16 +1,18 @@
 """The embedded AWS store: moto's server application, in a process of its own.
 
-moto's stock server closes the connection after every request; this one speaks HTTP/1.1 with
-keep-alive, so boto3's connection pools reuse their sockets. It prints ``READY host:port`` once
-it listens (the port may be 0: the system picks one) and serves until SIGTERM. Browser
-uploads (S3 form POSTs) are held to their signed policy first, as S3 holds them
-(emulator/s3_post_policy.py).
+moto's stock server (werkzeug's) closes the connection after every request; this one serves
+moto's application with waitress, which keeps HTTP/1.1 connections alive, so boto3's connection
+pools reuse their sockets instead of connecting (and the server starting a thread) per call.
+It prints ``READY host:port`` once it listens (the port may be 0: the system picks one) and
+serves until SIGTERM. Browser uploads (S3 form POSTs) are held to their signed policy first, as
+S3 holds them (emulator/s3_post_policy.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import signal
 import sys
@@ -19,12 +21,8 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from waitress import create_server
 
 from emulator.motopatch import (
     bounded_iterators,
@@ -90,11 +88,9 @@ class SerialApp:
             return list(self._app(environ, start_response))
 
 
-class KeepAliveHandler(MotoRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Quiet: one line per AWS call would drown the stack's own log."""
+#: Connections the store keeps open at once: every worker's boto3 pool (up to 10 each), the
+#: emulator's and the stream pumps'. Polled, not selected: select() stops at 1,024 descriptors.
+_CONNECTION_LIMIT = 2048
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,14 +103,23 @@ def main(argv: list[str] | None = None) -> None:
         SerialApp(DomainDispatcherApplication(create_backend_app), SurvivorFreezer()),
         secret=lambda: os.environ.get("AWS_SECRET_ACCESS_KEY"),
     )
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=KeepAliveHandler)
+    server = create_server(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=4,
+        connection_limit=_CONNECTION_LIMIT,
+        asyncore_use_poll=True,
+        ident="",
+    )
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth": by design
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    port = server.server_address[1]
+    port = server.effective_port
     print(f"READY {args.host}:{port}", flush=True)
     try:
         # Transactions stay fast as the stream grows, Queries as the table grows.
@@ -124,9 +129,9 @@ def main(argv: list[str] | None = None) -> None:
             plain_json_answers(),
             bounded_iterators(),
         ):
-            server.serve_forever(poll_interval=0.2)
+            server.run()
     finally:
-        server.server_close()
+        server.close()
         sys.stdout.flush()
 
 
