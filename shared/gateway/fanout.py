@@ -19,6 +19,7 @@ from shared.config import get_settings
 from shared.gateway.directory import get_directory
 from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.poster import Delivery, deliver
+from shared.gateway.view_cache import ViewCache
 from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
@@ -26,6 +27,9 @@ from shared.storage.gateway_log import LogEntry, entry_from_image
 from shared.storage.outbox import pending_from_record
 
 __all__ = ["FanoutReport", "handle_records"]
+
+#: The container's answers to who may see a channel (kept while its log shows no change).
+VIEWS = ViewCache()
 
 
 @dataclass
@@ -40,6 +44,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     """Who gets which of these log entries, in order, per live connection."""
     settings = get_settings()
     directory = get_directory()
+    VIEWS.observe(shard, entries)
     joined = _apply_joins(entries, shard)
     left = _leaves(entries)
     by_scope: dict[str, list[LogEntry]] = defaultdict(list)
@@ -73,11 +78,16 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 reached.update((s.session_id, entry.position) for s in receivers)
             if event.channel_id is not None and event.guild_id is not None and receivers:
                 # Asked once per channel and scope for all its listeners (a batch is mostly
-                # messages of a few channels), not once per entry.
+                # messages of a few channels), not once per entry; answered from what the
+                # container kept unless this batch or a gap in the log may have changed it.
                 where = (scope, event.guild_id, event.channel_id)
                 if where not in viewers:
-                    viewers[where] = directory.who_can_view(
-                        event.guild_id, event.channel_id, {s.user_id for s in listeners}
+                    viewers[where] = VIEWS.who_can_view(
+                        directory,
+                        shard,
+                        event.guild_id,
+                        event.channel_id,
+                        {s.user_id for s in listeners},
                     )
                 receivers = [s for s in receivers if s.user_id in viewers[where]]
             frame = (

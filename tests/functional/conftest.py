@@ -24,8 +24,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from emulator.motopatch import cheap_transactions, partition_queries, plain_json_answers
 from shared.config import get_settings
+from shared.gateway import fanout
 from shared.gateway import router as gateway_router
 from shared.gateway.connections import ConnectionGone, management_client, post_frame
+from shared.gateway.view_cache import ViewCache
 from shared.storage import gateway_log
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
@@ -65,12 +67,14 @@ def lambda_context() -> FakeLambdaContext:
 
 @pytest.fixture(autouse=True)
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in-process, and no cached client (or log head) from before it started."""
+    """moto in-process, and nothing a container keeps (clients, log heads, channel views)
+    from before it started."""
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("PARLEY_AWS_ENDPOINT_URL", raising=False)
     management_client.cache_clear()
     monkeypatch.setattr(ParleyItem, "_connection", None)
     monkeypatch.setattr(gateway_log, "_HEADS", {})
+    monkeypatch.setattr(fanout, "VIEWS", ViewCache())
     with mock_aws():
         create_tables()
         yield

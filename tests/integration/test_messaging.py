@@ -117,6 +117,69 @@ async def test_a_member_who_may_not_view_a_channel_hears_nothing_of_it(
     await outside.drop()
 
 
+async def test_losing_view_channel_stops_live_delivery_at_once(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    """The fan-out keeps who may see a channel between messages: an overwrite or a role taken
+    away must still count from the next message on."""
+    owner, member = (User.register(parley_stack, http) for _ in range(2))
+    guild = await guild_with(owner, member)
+    channels = [c["id"] for c in guild["channels"] if c["type"] == 0]
+    general = channels[0]
+    role = await owner.call("POST", f"/guilds/{guild['id']}/roles", {"name": "viewers"}, expect=201)
+    room = await owner.call(
+        "POST",
+        f"/guilds/{guild['id']}/channels",
+        {
+            "name": "room",
+            "type": 0,
+            "permission_overwrites": [
+                {"id": guild["id"], "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+                {"id": role["id"], "type": 0, "allow": str(VIEW_CHANNEL), "deny": "0"},
+            ],
+        },
+        expect=201,
+    )
+    await owner.call(
+        "PUT", f"/guilds/{guild['id']}/members/{member.id}/roles/{role['id']}", expect=204
+    )
+    listening = await online(member)
+
+    async def heard(channel: str, content: str) -> bool:
+        """Sends ``content`` to ``channel`` then a marker to general; whether it was heard
+        before the marker (the log delivers in order)."""
+        await owner.call("POST", f"/channels/{channel}/messages", {"content": content}, 201)
+        await owner.call("POST", f"/channels/{general}/messages", {"content": f"/{content}"}, 201)
+        await listening.wait_for(
+            lambda f: f.get("t") == "MESSAGE_CREATE" and f["d"]["content"] == f"/{content}"
+        )
+        return content in {f["d"]["content"] for f in listening.events("MESSAGE_CREATE")}
+
+    assert await heard(general, "everyone")
+    assert await heard(room["id"], "with the role")
+    await owner.call(
+        "DELETE",
+        f"/guilds/{guild['id']}/members/{member.id}/roles/{role['id']}",
+        expect=204,
+    )
+    assert not await heard(room["id"], "role taken away")
+    await owner.call(
+        "PUT",
+        f"/channels/{room['id']}/permissions/{member.id}",
+        {"type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+        expect=204,
+    )
+    assert await heard(room["id"], "allowed by an overwrite")
+    await owner.call(
+        "PUT",
+        f"/channels/{room['id']}/permissions/{member.id}",
+        {"type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)},
+        expect=204,
+    )
+    assert not await heard(room["id"], "denied by the overwrite")
+    await listening.drop()
+
+
 async def test_history_pages_across_250_messages(
     http: aiohttp.ClientSession, parley_stack: StackProcess
 ) -> None:

@@ -1,0 +1,127 @@
+"""The fan-out's kept answers to who may see a channel, and what drops them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from shared.domain.events import EventName
+from shared.gateway.events import LogEvent, Scope
+from shared.gateway.view_cache import MAX_AGE_S, UNCHANGING, ViewCache
+from shared.storage.gateway_log import LogEntry
+
+GUILD, OTHER_GUILD, CHANNEL = 7, 8, 70
+
+
+class Directory:
+    """Answers from a set of (channel, user) pairs that may not view; counts the questions."""
+
+    def __init__(self) -> None:
+        self.hidden: set[tuple[int, int]] = set()
+        self.asked: list[set[int]] = []
+
+    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
+        users = set(user_ids)
+        self.asked.append(users)
+        return {u for u in users if (channel_id, u) not in self.hidden}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def entry(position: int, t: str = EventName.MESSAGE_CREATE, scope: str | None = None) -> LogEntry:
+    return LogEntry(position, LogEvent(t=t, d={}, scope=scope or Scope.guild(GUILD)))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def cache(clock: Clock) -> ViewCache:
+    return ViewCache(clock=clock)
+
+
+def ask(cache: ViewCache, directory: Directory, users: set[int], guild: int = GUILD) -> set[int]:
+    return cache.who_can_view(directory, 0, guild, CHANNEL, users)  # type: ignore[arg-type]
+
+
+def test_messages_keep_the_answer_and_new_listeners_alone_are_asked(cache: ViewCache) -> None:
+    directory = Directory()
+    directory.hidden.add((CHANNEL, 2))
+    cache.observe(0, [entry(1)])
+    assert ask(cache, directory, {1, 2}) == {1}
+    cache.observe(0, [entry(2), entry(3, EventName.TYPING_START)])
+    assert ask(cache, directory, {1, 2, 3}) == {1, 3}
+    assert ask(cache, directory, {1}) == {1}
+    assert directory.asked == [{1, 2}, {3}]
+
+
+@pytest.mark.parametrize(
+    "t",
+    sorted(set(EventName) - UNCHANGING),
+)
+def test_any_other_entry_of_the_guild_asks_afresh(cache: ViewCache, t: str) -> None:
+    directory = Directory()
+    cache.observe(0, [entry(1)])
+    assert ask(cache, directory, {1, 2}) == {1, 2}
+    directory.hidden.add((CHANNEL, 2))  # ... and the change's event is in the next batch
+    cache.observe(0, [entry(2), entry(3, t)])
+    assert ask(cache, directory, {1, 2}) == {1}
+    assert directory.asked == [{1, 2}, {1, 2}]
+
+
+def test_another_guilds_change_keeps_this_guilds_answer(cache: ViewCache) -> None:
+    directory = Directory()
+    cache.observe(0, [entry(1)])
+    ask(cache, directory, {1})
+    cache.observe(0, [entry(2, EventName.GUILD_ROLE_UPDATE, Scope.guild(OTHER_GUILD))])
+    ask(cache, directory, {1})
+    assert len(directory.asked) == 1
+
+
+def test_a_change_of_no_guild_drops_every_answer(cache: ViewCache) -> None:
+    directory = Directory()
+    cache.observe(0, [entry(1)])
+    ask(cache, directory, {1})
+    cache.observe(0, [entry(2, EventName.GUILD_DELETE, Scope.user(1))])
+    ask(cache, directory, {1})
+    assert len(directory.asked) == 2
+
+
+def test_a_gap_in_the_log_drops_every_answer(cache: ViewCache) -> None:
+    directory = Directory()
+    cache.observe(0, [entry(1), entry(2)])
+    ask(cache, directory, {1})
+    cache.observe(0, [entry(5)])  # 3 and 4 went to another container
+    ask(cache, directory, {1})
+    cache.observe(0, [entry(6)])
+    ask(cache, directory, {1})
+    assert len(directory.asked) == 2
+
+
+def test_a_shards_answers_are_its_own(cache: ViewCache) -> None:
+    directory = Directory()
+    cache.observe(0, [entry(1)])
+    ask(cache, directory, {1})
+    assert cache.who_can_view(directory, 1, GUILD, CHANNEL, {1}) == {1}  # type: ignore[arg-type]
+    assert len(directory.asked) == 2
+
+
+def test_an_answer_is_kept_no_longer_than_its_max_age(cache: ViewCache, clock: Clock) -> None:
+    directory = Directory()
+    cache.observe(0, [entry(1)])
+    ask(cache, directory, {1})
+    clock.now += MAX_AGE_S
+    ask(cache, directory, {1})
+    assert len(directory.asked) == 1
+    clock.now += 0.001
+    ask(cache, directory, {1})
+    assert len(directory.asked) == 2
