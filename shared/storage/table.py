@@ -24,6 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.config import get_settings
 from shared.errors import Unavailable
+from shared.storage.answers import use_table_answer_parser
 from shared.storage.keys import HEALTH_PK
 
 __all__ = ["ParleyItem", "ping_store", "transaction"]
@@ -59,6 +60,7 @@ class ParleyItem(Model):
         shared: TableConnection | None = ParleyItem.__dict__.get("_connection")
         if shared is None:
             shared = super(ParleyItem, ParleyItem)._get_connection()
+            use_table_answer_parser(shared.connection.session)  # before its client exists
         meta = shared.get_meta_table().data
         indexes = meta.setdefault(GLOBAL_SECONDARY_INDEXES, [])
         if {index[INDEX_NAME] for index in indexes} >= {i[INDEX_NAME] for i in _indexes_of(cls)}:

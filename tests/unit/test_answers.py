@@ -1,0 +1,151 @@
+"""The table's answer parser gives exactly what botocore's own parser gives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from shared.storage import answers
+from shared.storage.answers import use_table_answer_parser
+from tests.unit.moto_tables import pk_sk_table
+
+REGION = "eu-west-1"
+TABLE = "answers"
+
+EVERY_TYPE: dict[str, Any] = {
+    "PK": {"S": "P"},
+    "SK": {"S": "1"},
+    "s": {"S": "héllo 👋"},
+    "empty": {"S": ""},
+    "n": {"N": "-12345678901234567890.000000000000000001"},
+    "b": {"B": b"\x00\xff\xfe binary"},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"\x01", b"\x02\x03"]},
+    "m": {
+        "M": {
+            "inner": {"L": [{"S": "x"}, {"B": b"\x04"}, {"M": {"deep": {"NULL": True}}}]},
+            "none": {"M": {}},
+            "list": {"L": []},
+        }
+    },
+}
+
+
+def _client(fast: bool) -> Any:
+    session = botocore.session.get_session()
+    if fast:
+        use_table_answer_parser(session)
+    return session.create_client(
+        "dynamodb",
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def clients() -> Iterator[tuple[Any, Any]]:
+    with mock_aws():
+        stock = _client(fast=False)
+        pk_sk_table(stock, TABLE)
+        stock.put_item(TableName=TABLE, Item=EVERY_TYPE)
+        stock.put_item(TableName=TABLE, Item={**EVERY_TYPE, "SK": {"S": "2"}})
+        yield stock, _client(fast=True)
+
+
+def _answer(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        answer = call()
+    except ClientError as exc:
+        answer = dict(exc.response)
+    answer.pop("ResponseMetadata", None)
+    return answer
+
+
+KEY = {"PK": {"S": "P"}, "SK": {"S": "1"}}
+CALLS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "get": lambda c: c.get_item(TableName=TABLE, Key=KEY, ConsistentRead=True),
+    "projected": lambda c: c.get_item(
+        TableName=TABLE, Key=KEY, ProjectionExpression="m.inner, b, ns"
+    ),
+    "query": lambda c: c.query(
+        TableName=TABLE,
+        KeyConditionExpression="PK = :p",
+        ExpressionAttributeValues={":p": {"S": "P"}},
+    ),
+    "scan": lambda c: c.scan(TableName=TABLE),
+    "batch": lambda c: c.batch_get_item(
+        RequestItems={TABLE: {"Keys": [KEY, {"PK": {"S": "P"}, "SK": {"S": "2"}}]}}
+    ),
+    "transact get": lambda c: c.transact_get_items(
+        TransactItems=[{"Get": {"TableName": TABLE, "Key": KEY}}]
+    ),
+    "update": lambda c: c.update_item(
+        TableName=TABLE,
+        Key=KEY,
+        UpdateExpression="SET s = :s",
+        ExpressionAttributeValues={":s": {"S": "héllo 👋"}},
+        ReturnValues="ALL_NEW",
+    ),
+    "put returning old": lambda c: c.put_item(
+        TableName=TABLE, Item=EVERY_TYPE, ReturnValues="ALL_OLD"
+    ),
+    "cancelled transaction": lambda c: c.transact_write_items(
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": TABLE,
+                    "Key": KEY,
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        ]
+    ),
+    "failed condition": lambda c: c.put_item(
+        TableName=TABLE,
+        Item=EVERY_TYPE,
+        ConditionExpression="attribute_not_exists(PK)",
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    ),
+    "describe (no item values)": lambda c: c.describe_table(TableName=TABLE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_the_answer_is_botocores(clients: tuple[Any, Any], name: str) -> None:
+    stock, fast = clients
+    call = CALLS[name]
+    expected = _answer(lambda: call(stock))
+    assert _answer(lambda: call(fast)) == expected
+    assert expected  # the call answered something to compare
+
+
+def test_every_attribute_type_round_trips(clients: tuple[Any, Any]) -> None:
+    _, fast = clients
+    assert fast.get_item(TableName=TABLE, Key=KEY)["Item"] == EVERY_TYPE
+
+
+def test_item_values_take_the_shortcut(
+    clients: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fast = clients
+    taken: list[Any] = []
+    shortcut = answers._value
+
+    def counted(raw: Any, blob: Any) -> dict[str, Any]:
+        taken.append(raw)
+        return shortcut(raw, blob)
+
+    monkeypatch.setattr(answers, "_value", counted)
+    fast.get_item(TableName=TABLE, Key=KEY)
+    assert len(taken) == len(EVERY_TYPE) + 7  # each value, and the 7 inside maps and lists
