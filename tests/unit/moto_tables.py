@@ -4,7 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["STREAM", "gsi", "pk_sk_table"]
+__all__ = ["EVERY_TYPE", "STREAM", "gsi", "pk_sk_table"]
+
+#: Item values of every attribute type DynamoDB has, nested too (an item's keys aside).
+EVERY_TYPE: dict[str, Any] = {
+    "s": {"S": 'héllo \u2603 👋 "quoted"'},
+    "empty": {"S": ""},
+    "n": {"N": "-12345678901234567890.000000000000000001"},
+    "f": {"N": "-1.5"},
+    "b": {"B": b"\x00\xff\xfe binary"},
+    "t": {"BOOL": True},
+    "no": {"BOOL": False},
+    "z": {"NULL": True},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"\x01", b"\x02\x03"]},
+    "m": {
+        "M": {
+            "deep": {"L": [{"S": "x"}, {"B": b"\x04"}, {"M": {"deeper": {"NULL": True}}}]},
+            "none": {"M": {}},
+            "list": {"L": []},
+        }
+    },
+}
 
 #: A stream with both images, as the project's table has.
 STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}

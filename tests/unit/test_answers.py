@@ -12,32 +12,12 @@ from moto import mock_aws
 
 from shared.storage import answers
 from shared.storage.answers import use_table_answer_parser
-from tests.unit.moto_tables import pk_sk_table
+from tests.unit.moto_tables import EVERY_TYPE, pk_sk_table
 
 REGION = "eu-west-1"
 TABLE = "answers"
 
-EVERY_TYPE: dict[str, Any] = {
-    "PK": {"S": "P"},
-    "SK": {"S": "1"},
-    "s": {"S": "héllo 👋"},
-    "empty": {"S": ""},
-    "n": {"N": "-12345678901234567890.000000000000000001"},
-    "b": {"B": b"\x00\xff\xfe binary"},
-    "yes": {"BOOL": True},
-    "no": {"BOOL": False},
-    "nothing": {"NULL": True},
-    "ss": {"SS": ["a", "b"]},
-    "ns": {"NS": ["1", "2.5"]},
-    "bs": {"BS": [b"\x01", b"\x02\x03"]},
-    "m": {
-        "M": {
-            "inner": {"L": [{"S": "x"}, {"B": b"\x04"}, {"M": {"deep": {"NULL": True}}}]},
-            "none": {"M": {}},
-            "list": {"L": []},
-        }
-    },
-}
+ITEM: dict[str, Any] = {"PK": {"S": "P"}, "SK": {"S": "1"}, **EVERY_TYPE}
 
 
 def _client(fast: bool) -> Any:
@@ -57,8 +37,8 @@ def clients() -> Iterator[tuple[Any, Any]]:
     with mock_aws():
         stock = _client(fast=False)
         pk_sk_table(stock, TABLE)
-        stock.put_item(TableName=TABLE, Item=EVERY_TYPE)
-        stock.put_item(TableName=TABLE, Item={**EVERY_TYPE, "SK": {"S": "2"}})
+        stock.put_item(TableName=TABLE, Item=ITEM)
+        stock.put_item(TableName=TABLE, Item={**ITEM, "SK": {"S": "2"}})
         yield stock, _client(fast=True)
 
 
@@ -96,9 +76,7 @@ CALLS: dict[str, Callable[[Any], dict[str, Any]]] = {
         ExpressionAttributeValues={":s": {"S": "héllo 👋"}},
         ReturnValues="ALL_NEW",
     ),
-    "put returning old": lambda c: c.put_item(
-        TableName=TABLE, Item=EVERY_TYPE, ReturnValues="ALL_OLD"
-    ),
+    "put returning old": lambda c: c.put_item(TableName=TABLE, Item=ITEM, ReturnValues="ALL_OLD"),
     "cancelled transaction": lambda c: c.transact_write_items(
         TransactItems=[
             {
@@ -113,7 +91,7 @@ CALLS: dict[str, Callable[[Any], dict[str, Any]]] = {
     ),
     "failed condition": lambda c: c.put_item(
         TableName=TABLE,
-        Item=EVERY_TYPE,
+        Item=ITEM,
         ConditionExpression="attribute_not_exists(PK)",
         ReturnValuesOnConditionCheckFailure="ALL_OLD",
     ),
@@ -132,7 +110,7 @@ def test_the_answer_is_botocores(clients: tuple[Any, Any], name: str) -> None:
 
 def test_every_attribute_type_round_trips(clients: tuple[Any, Any]) -> None:
     _, fast = clients
-    assert fast.get_item(TableName=TABLE, Key=KEY)["Item"] == EVERY_TYPE
+    assert fast.get_item(TableName=TABLE, Key=KEY)["Item"] == ITEM
 
 
 def test_item_values_take_the_shortcut(
@@ -148,4 +126,4 @@ def test_item_values_take_the_shortcut(
 
     monkeypatch.setattr(answers, "_value", counted)
     fast.get_item(TableName=TABLE, Key=KEY)
-    assert len(taken) == len(EVERY_TYPE) + 7  # each value, and the 7 inside maps and lists
+    assert len(taken) == len(ITEM) + 7  # each value, and the 7 inside maps and lists

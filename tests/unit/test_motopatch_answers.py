@@ -15,26 +15,12 @@ from moto.dynamodb.responses import DynamoResult
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 from emulator.motopatch import plain_json_answers
-from tests.unit.moto_tables import STREAM, pk_sk_table
+from tests.unit.moto_tables import EVERY_TYPE, STREAM, pk_sk_table
 
 REGION = "us-east-1"
 TABLE = "a"
 
-#: Every attribute type DynamoDB has, nested too.
-ITEM: dict[str, Any] = {
-    "PK": {"S": "P#1"},
-    "SK": {"S": "S#1"},
-    "s": {"S": 'héllo \u2603 "quoted"'},
-    "n": {"N": "123456789012345678"},
-    "f": {"N": "-1.5"},
-    "b": {"B": b"\x00\x01binary"},
-    "ss": {"SS": ["a", "b"]},
-    "ns": {"NS": ["1", "2.5"]},
-    "bs": {"BS": [b"x", b"y"]},
-    "m": {"M": {"deep": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}]}}},
-    "t": {"BOOL": True},
-    "z": {"NULL": True},
-}
+ITEM: dict[str, Any] = {"PK": {"S": "P#1"}, "SK": {"S": "S#1"}, **EVERY_TYPE}
 
 
 def _key(n: int) -> dict[str, Any]:
@@ -124,7 +110,7 @@ def test_answers_parse_as_the_serializer_answers() -> None:
     with _store() as client, plain_json_answers():
         got = _answers(client, 1)
     assert got == expected
-    assert expected[2]["Item"]["b"] == {"B": b"\x00\x01binary"}
+    assert expected[2]["Item"]["b"] == EVERY_TYPE["b"]
     assert "Item" not in expected[3] and expected[-2]["Responses"] == {TABLE: []}
 
 
