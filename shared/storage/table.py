@@ -24,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.config import get_settings
 from shared.errors import Unavailable
-from shared.storage.answers import use_table_answer_parser
+from shared.storage.item_values import use_table_answer_parser
 from shared.storage.keys import HEALTH_PK
 
 __all__ = ["ParleyItem", "ping_store", "transaction"]

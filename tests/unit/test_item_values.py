@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from shared.storage import answers
-from shared.storage.answers import use_table_answer_parser
+from shared.storage import item_values
+from shared.storage.item_values import use_table_answer_parser
 from tests.unit.moto_tables import EVERY_TYPE, pk_sk_table
 
 REGION = "eu-west-1"
@@ -24,12 +24,13 @@ def _client(fast: bool) -> Any:
     session = botocore.session.get_session()
     if fast:
         use_table_answer_parser(session)
-    return session.create_client(
+    client = session.create_client(
         "dynamodb",
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+    return client
 
 
 @pytest.fixture
@@ -118,12 +119,12 @@ def test_item_values_take_the_shortcut(
 ) -> None:
     _, fast = clients
     taken: list[Any] = []
-    shortcut = answers._value
+    shortcut = item_values._value
 
     def counted(raw: Any, blob: Any) -> dict[str, Any]:
         taken.append(raw)
         return shortcut(raw, blob)
 
-    monkeypatch.setattr(answers, "_value", counted)
+    monkeypatch.setattr(item_values, "_value", counted)
     fast.get_item(TableName=TABLE, Key=KEY)
     assert len(taken) == len(ITEM) + 7  # each value, and the 7 inside maps and lists
