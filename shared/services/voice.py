@@ -164,7 +164,8 @@ def update_voice_state(
         current=current,
         room=room,
         node_id=node.node_id,
-        user_limit=channel.user_limit or 0,
+        # Those who may move members may also join a full channel (as on Discord).
+        user_limit=0 if access.permissions & Permission.MOVE_MEMBERS else channel.user_limit or 0,
         now=now,
     )
     if current is not None and current.channel_id != state.channel_id:

@@ -229,6 +229,25 @@ def test_the_user_limit_admits_exactly_n() -> None:
     assert room_count(channel) == 2
 
 
+def test_a_member_who_may_move_members_joins_a_full_channel() -> None:
+    node("node-a")
+    owner = new_user()
+    guild = create_guild(owner)
+    channel = voice_channel(guild)
+    limited = request("PATCH", f"/channels/{channel}", user=owner, body={"user_limit": 1})
+    assert limited.status == 200, limited
+    plain, another = new_user(), new_user()
+    for user in (plain, another):
+        join(guild, user)
+    mover = member_with(guild, Permission.MOVE_MEMBERS)
+
+    granted(session_for(plain).op4(guild["id"], channel))
+    granted(session_for(mover).op4(guild["id"], channel))
+    assert room_count(channel) == 2
+    full = session_for(another).op4(guild["id"], channel)
+    assert full is not None and full["d"]["code"] == "voice_channel_full"
+
+
 def test_leave_and_move(gateway: list[tuple[Any, ...]]) -> None:
     node("node-a")
     owner = new_user()
