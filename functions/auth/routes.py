@@ -138,18 +138,23 @@ def oidc_callback(
     error: Annotated[str | None, Query(max_length=256)] = None,
 ) -> Response[Any]:
     """The provider sends the browser back here: back to the page that started the login,
-    with the token pair in the fragment (302), or, if none was named, 200 with the user and the
-    token pair."""
-    signed_in = oidc.callback(
-        provider,
-        code=code,
-        state=state,
-        cookie_state=_cookie_value(oidc.STATE_COOKIE),
-        error=error,
-    )
-    if signed_in.return_to is not None:
+    with the token pair in the fragment (302; a failed login: its error there), or, if none was
+    named, 200 with the user and the token pair."""
+    try:
+        signed_in = oidc.callback(
+            provider,
+            code=code,
+            state=state,
+            cookie_state=_cookie_value(oidc.STATE_COOKIE),
+            error=error,
+        )
+    except oidc.SignInFailed as failed:
+        location: str | None = oidc.failure_location(failed)
+    else:
+        location = None if signed_in.return_to is None else oidc.return_location(signed_in)
+    if location is not None:
         response: Response[Any] = Response(
-            status_code=302, headers={"Location": oidc.return_location(signed_in), **NO_STORE}
+            status_code=302, headers={"Location": location, **NO_STORE}
         )
     else:
         response = _json(200, signed_in.session, NO_STORE)

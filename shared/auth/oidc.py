@@ -12,6 +12,10 @@ there with the token pair in the URL fragment (never sent to any server, and tak
 address bar by the page). Only the public URL's own origin, the configured
 ``oidc_return_origins`` and loopback addresses (a desktop shell's local UI, as RFC 8252 allows
 native apps) may be named, so a login cannot be steered to hand its tokens to another site.
+A login that fails once its page is known (the provider refused, its answer did not verify, the
+account cannot sign in) goes back there too, with ``error`` and ``error_description`` in the
+fragment instead of the tokens; one whose state does not check out is answered where it is
+(401), since nothing vouches for the page it names.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from joserfc.errors import JoseError
 from shared.auth.accounts import oidc_login
 from shared.auth.oidc_secrets import client_secret
 from shared.config import OidcProviderSettings, get_settings
-from shared.errors import Invalid, NotFound, Unauthorized, Unavailable
+from shared.errors import Invalid, NotFound, ParleyError, Unauthorized, Unavailable
 from shared.observability import logger
 from shared.storage.oidc_states import PendingLogin, consume_pending, save_pending
 
@@ -44,8 +48,10 @@ __all__ = [
     "PENDING_TTL_S",
     "STATE_COOKIE",
     "Redirect",
+    "SignInFailed",
     "SignedIn",
     "callback",
+    "failure_location",
     "providers",
     "return_location",
     "start",
@@ -77,6 +83,16 @@ class SignedIn:
 
     session: dict[str, Any]
     return_to: str | None
+
+
+class SignInFailed(Exception):
+    """A login that failed after the page that started it was known: the browser goes back
+    there with the error."""
+
+    def __init__(self, return_to: str, error: ParleyError) -> None:
+        super().__init__(error.message)
+        self.return_to = return_to
+        self.error = error
 
 
 def _origin(url: str) -> str | None:
@@ -134,6 +150,12 @@ def return_location(signed_in: SignedIn) -> str:
         }
     )
     return f"{signed_in.return_to}#{fragment}"
+
+
+def failure_location(failed: SignInFailed) -> str:
+    """The page to send the browser back to, with the error in the fragment."""
+    fragment = urlencode({"error": failed.error.code, "error_description": failed.error.message})
+    return f"{failed.return_to}#{fragment}"
 
 
 def providers() -> list[dict[str, str]]:
@@ -205,6 +227,10 @@ def _refused(message: str, code: str = "oidc_failed") -> Unauthorized:
     return Unauthorized(message, code=code)
 
 
+def _denied(error: str) -> Unauthorized:
+    return _refused(f"The provider refused the sign-in ({error[:64]}).", "oidc_denied")
+
+
 def callback(
     name: str,
     *,
@@ -213,17 +239,43 @@ def callback(
     cookie_state: str | None,
     error: str | None,
 ) -> SignedIn:
-    """Finish a provider login: a Parley session for the identity the provider vouched for."""
+    """Finish a provider login: a Parley session for the identity the provider vouched for.
+
+    :class:`SignInFailed` once the login's page is known, the error itself before."""
     provider = _provider(name)
-    if error:
-        raise _refused(f"The provider refused the sign-in ({error[:64]}).", "oidc_denied")
-    if not code or not state:
-        raise _refused("The callback lacks its code or state.", "oidc_state")
-    if cookie_state != state:
+    if not state or cookie_state != state:
+        if error:
+            raise _denied(error)
+        if not code or not state:
+            raise _refused("The callback lacks its code or state.", "oidc_state")
         raise _refused("The sign-in was not started from this browser.", "oidc_state")
     pending = consume_pending(state)
     if pending is None or pending.provider != name:
+        if error:
+            raise _denied(error)
         raise _refused("The sign-in has expired or was already used.", "oidc_state")
+    try:
+        session = _signed_in(name, provider, pending, code=code, error=error)
+    except ParleyError as exc:
+        if pending.return_to is None:
+            raise
+        raise SignInFailed(pending.return_to, exc) from exc
+    return SignedIn(session, pending.return_to)
+
+
+def _signed_in(
+    name: str,
+    provider: OidcProviderSettings,
+    pending: PendingLogin,
+    *,
+    code: str | None,
+    error: str | None,
+) -> dict[str, Any]:
+    """The session for the identity the provider's answer vouches for (its state checked)."""
+    if error:
+        raise _denied(error)
+    if not code:
+        raise _refused("The callback lacks its code or state.", "oidc_state")
     client = _client(name)
     try:
         token = client.fetch_access_token(
@@ -248,11 +300,10 @@ def callback(
     if claims is None:
         raise _refused("The provider sent no ID token.")
     issuer = str(claims.get("iss") or provider.issuer)
-    session = oidc_login(
+    return oidc_login(
         issuer=issuer,
         subject=str(claims["sub"]),
         email=claims.get("email"),
         email_verified=claims.get("email_verified") is True,
         preferred_username=claims.get("preferred_username"),
     )
-    return SignedIn(session, pending.return_to)

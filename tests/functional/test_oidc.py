@@ -200,6 +200,54 @@ def test_unverified_email_is_refused(oidc_api: Api) -> None:
     assert reply.json()["code"] == "email_not_verified"
 
 
+def _failure(reply: Reply, page: str) -> dict[str, str]:
+    """The error a failed login sent its page (302 there, the error in the fragment)."""
+    assert reply.status == 302, reply.body
+    location = reply.headers["location"]
+    assert location.startswith(page + "#")
+    fragment = {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+    assert "access_token" not in fragment and "refresh_token" not in fragment
+    return fragment
+
+
+def test_a_failed_login_goes_back_to_its_page_with_the_error(oidc_api: Api) -> None:
+    page = "http://127.0.0.1:5173/"
+    reply, _, _ = sign_in(oidc_api, "unverified-sybil", return_to=page)
+    assert _failure(reply, page)["error"] == "email_not_verified"
+
+    start = oidc_api.request("GET", "/api/v1/auth/oidc/local/start", query={"redirect_uri": page})
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    cookie = start.cookies[0].split(";")[0]
+    denied = oidc_api.request(
+        "GET",
+        "/api/v1/auth/oidc/local/callback",
+        query={"error": "access_denied", "state": state},
+        cookies=[cookie],
+    )
+    fragment = _failure(denied, page)
+    assert fragment["error"] == "oidc_denied" and "access_denied" in fragment["error_description"]
+    # the pending login was used up: the same state cannot sign in afterwards
+    again = oidc_api.request(
+        "GET",
+        "/api/v1/auth/oidc/local/callback",
+        query={"code": "x", "state": state},
+        cookies=[cookie],
+    )
+    assert again.status == 401 and again.json()["code"] == "oidc_state"
+
+
+def test_a_failure_whose_state_does_not_check_out_is_answered_in_place(oidc_api: Api) -> None:
+    page = "http://127.0.0.1:5173/"
+    start = oidc_api.request("GET", "/api/v1/auth/oidc/local/start", query={"redirect_uri": page})
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    denied = oidc_api.request(  # no state cookie: nothing vouches for the page
+        "GET",
+        "/api/v1/auth/oidc/local/callback",
+        query={"error": "access_denied", "state": state},
+    )
+    assert denied.status == 401 and denied.json()["code"] == "oidc_denied"
+
+
 def test_callback_is_single_use_and_bound_to_the_browser(oidc_api: Api, provider: str) -> None:
     start = oidc_api.request("GET", "/api/v1/auth/oidc/local/start")
     with requests.Session() as browser:

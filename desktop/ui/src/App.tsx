@@ -1,29 +1,13 @@
 import { Box, CircularProgress, CssBaseline, Typography } from "@mui/material";
 import { ThemeProvider } from "@mui/material/styles";
 import { useEffect, useState } from "react";
-import type { AuthResponse } from "./api/types";
+import { oidcReturn } from "./api/oidcReturn";
 import AuthScreen from "./components/AuthScreen";
 import MainLayout from "./components/MainLayout";
 import Notices from "./components/Notices";
 import { useClient } from "./services/context";
 import { useAppSelector } from "./store/index";
 import { theme } from "./theme";
-
-/** Tokens an OIDC callback left in the URL fragment (`#access_token=…&refresh_token=…`). */
-function oidcTokensFromFragment(): AuthResponse | null {
-  const params = new URLSearchParams(window.location.hash.slice(1));
-  const access = params.get("access_token");
-  const refresh = params.get("refresh_token");
-  if (!access || !refresh) return null;
-  window.history.replaceState(null, "", window.location.pathname + window.location.search);
-  return {
-    user: { id: params.get("user_id") ?? "", username: params.get("username") ?? "" },
-    access_token: access,
-    refresh_token: refresh,
-    token_type: "Bearer",
-    expires_in: Number(params.get("expires_in") ?? 900),
-  };
-}
 
 export default function App() {
   const client = useClient();
@@ -33,8 +17,13 @@ export default function App() {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const oidc = oidcTokensFromFragment();
-      if (oidc) {
+      const returned = oidcReturn(window.location.hash);
+      if (returned) {
+        // Out of the address bar (and the history) at once: the fragment may hold tokens.
+        window.history.replaceState(null, "", window.location.pathname + window.location.search);
+      }
+      if (returned && "auth" in returned) {
+        const oidc = returned.auth;
         client.api.setTokens({
           accessToken: oidc.access_token,
           refreshToken: oidc.refresh_token,
@@ -46,7 +35,11 @@ export default function App() {
           client.api.setTokens(null);
           client.notify(error, "Signing in with the provider failed");
         }
-      } else if (!client.api.hasSession) await client.restore();
+      } else {
+        if (returned)
+          client.notify(new Error(returned.error), "Signing in with the provider failed");
+        if (!client.api.hasSession) await client.restore();
+      }
       if (!cancelled) setRestoring(false);
     })();
     return () => {
