@@ -203,8 +203,12 @@ class StreamPump:
                 if time.monotonic() - quiet_since > REANCHOR_AFTER_S:
                     iterator = await self._retrying(fresh_iterator, shard_id)
                     quiet_since = time.monotonic()
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation
+                # that lands as the event fires (an invocation ending as the stack stops), and
+                # the shard's task then never ends.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), self._poll)
+                    async with asyncio.timeout(self._poll):
+                        await woken.wait()
                 continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             try:
