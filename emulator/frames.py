@@ -8,10 +8,12 @@ protocol; ``tests/integration`` fails loudly if an aiohttp upgrade moves it).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FrameSizeGuard", "guard_connection"]
+__all__ = ["FrameSizeGuard", "GuardedParser", "guard_connection"]
 
 
 class FrameSizeGuard:
@@ -69,16 +71,33 @@ class FrameSizeGuard:
         return not self.violated
 
 
-class _GuardedParser:
-    """Delegates to aiohttp's parser until the guard reports a violation."""
+class GuardedParser:
+    """Delegates to aiohttp's parser until the guard reports a violation; after it, reads and
+    drops whatever the peer still sends."""
 
     def __init__(self, inner: Any, guard: FrameSizeGuard, on_violation: Callable[[], None]) -> None:
         self._inner = inner
         self._guard = guard
         self._on_violation = on_violation
+        self._arrived = asyncio.Event()
+
+    async def quiet(self, for_s: float, within_s: float) -> None:
+        """Return once the peer has sent nothing for ``for_s`` (or after ``within_s``): closing
+        while its oversized message is still arriving would reset the connection, and the
+        reset can overtake the close frame on its way to the peer."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                while True:
+                    self._arrived.clear()
+                    try:
+                        async with asyncio.timeout(for_s):  # not wait_for: see streams.py
+                            await self._arrived.wait()
+                    except TimeoutError:
+                        return
 
     def feed_data(self, data: bytes) -> tuple[bool, bytes]:
         if self._guard.violated:
+            self._arrived.set()
             return False, b""
         if not self._guard.feed(data):
             self._on_violation()
@@ -90,9 +109,13 @@ class _GuardedParser:
         self._inner.feed_eof()
 
 
-def guard_connection(protocol: Any, max_frame_bytes: int, on_violation: Callable[[], None]) -> None:
+def guard_connection(
+    protocol: Any, max_frame_bytes: int, on_violation: Callable[[], None]
+) -> GuardedParser:
     """Put a frame-size guard in front of an upgraded connection's WebSocket parser."""
     inner = protocol._payload_parser
     if inner is None or not hasattr(inner, "feed_data"):
         raise RuntimeError("aiohttp moved its WebSocket parser: the frame limit needs a new hook")
-    protocol._payload_parser = _GuardedParser(inner, FrameSizeGuard(max_frame_bytes), on_violation)
+    guarded = GuardedParser(inner, FrameSizeGuard(max_frame_bytes), on_violation)
+    protocol._payload_parser = guarded
+    return guarded

@@ -29,7 +29,7 @@ from emulator.events import (
     ws_disconnect_event,
     ws_message_event,
 )
-from emulator.frames import guard_connection
+from emulator.frames import GuardedParser, guard_connection
 from emulator.runtime import FunctionError, Runtimes
 from emulator.template import WebSocketApiSpec
 
@@ -46,6 +46,10 @@ class Limits:
 
     max_message_bytes: int = 128 * KIB
     max_frame_bytes: int = 32 * KIB
+    #: A connection closed for an oversized frame is closed once the client has sent nothing
+    #: for ``close_quiet_s`` (the rest of its message), or after ``close_linger_s`` at most.
+    close_quiet_s: float = 0.05
+    close_linger_s: float = 2.0
     idle_timeout_s: float = 600.0
     max_connection_s: float = 7200.0
 
@@ -60,6 +64,7 @@ class Connection:
     last_active_monotonic: float
     close_reason: tuple[int, str] | None = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    guard: GuardedParser | None = None
 
 
 def _connection_id() -> str:
@@ -191,7 +196,7 @@ class WebSocketGateway:
             return web.Response(status=status, text=body or "", content_type="application/json")
         await ws.prepare(request)
         connection_ref: list[Connection] = []
-        guard_connection(
+        guard = guard_connection(
             request.protocol,
             self.limits.max_frame_bytes,
             lambda: self._frame_too_big(connection_ref[0]),
@@ -203,6 +208,7 @@ class WebSocketGateway:
             connected_monotonic=time.monotonic(),
             last_active_ms=now_ms,
             last_active_monotonic=time.monotonic(),
+            guard=guard,
         )
         connection_ref.append(connection)
         self.connections[facts.connection_id] = connection
@@ -256,9 +262,16 @@ class WebSocketGateway:
     def _frame_too_big(self, connection: Connection) -> None:
         """A frame over 32 KB: API Gateway closes with 1009, as for an oversized message."""
         connection.close_reason = (WSCloseCode.MESSAGE_TOO_BIG, "Frame too big")
-        task = asyncio.create_task(
-            connection.ws.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"Frame too big")
-        )
+
+        async def close() -> None:
+            if connection.guard is not None:
+                # Once the rest of the message has stopped arriving (read and dropped): a close
+                # with input still coming resets the connection, and the reset can overtake
+                # the close frame on its way to the client.
+                await connection.guard.quiet(self.limits.close_quiet_s, self.limits.close_linger_s)
+            await connection.ws.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"Frame too big")
+
+        task = asyncio.create_task(close())
         connection.tasks.add(task)
         task.add_done_callback(connection.tasks.discard)
 

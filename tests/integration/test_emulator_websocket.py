@@ -254,11 +254,18 @@ async def test_message_over_128_kib_is_closed_with_1009(
     writer.close()
 
 
-async def test_frame_over_32_kib_is_closed_with_1009(fixture_stack: StackProcess) -> None:
+@pytest.mark.parametrize("size", [40 * KIB, 120 * KIB])
+async def test_frame_over_32_kib_is_closed_with_1009(
+    fixture_stack: StackProcess, size: int
+) -> None:
+    """The close frame reaches the client even while the rest of its message is still on its
+    way (closing with unread input would reset the connection under it)."""
     reader, writer = await _raw_connection(fixture_stack)
-    message = _message_of(40 * KIB).encode()
+    message = _message_of(size).encode()
     writer.write(_frame(0x1, message[: 32 * KIB + 1], fin=False))
-    writer.write(_frame(0x0, message[32 * KIB + 1 :], fin=True))
+    for start in range(32 * KIB + 1, len(message), 16 * KIB):
+        chunk = message[start : start + 16 * KIB]
+        writer.write(_frame(0x0, chunk, fin=start + 16 * KIB >= len(message)))
     await writer.drain()
     opcode, payload = await _next_frame(reader)
     assert opcode == 0x8  # close
