@@ -16,6 +16,7 @@ attribute type, in item reads, queries, batches and a transaction's cancellation
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -70,18 +71,14 @@ class TableAnswerParser(JSONParser):
 
     def _handle_map(self, shape: Any, value: Any) -> Any:
         if shape.value.name == _ITEM_VALUE and isinstance(value, dict):  # an item, or a key
-            try:
+            with contextlib.suppress(_Unusual):
                 return {name: _value(v, self._blob) for name, v in value.items()}
-            except _Unusual:
-                pass
         return super()._handle_map(shape, value)  # type: ignore[misc]  # not in the stubs
 
     def _handle_structure(self, shape: Shape, value: Any) -> Any:
         if shape.name == _ITEM_VALUE:  # a value on its own (an expression's, say)
-            try:
+            with contextlib.suppress(_Unusual):
                 return _value(value, self._blob)
-            except _Unusual:
-                pass
         return super()._handle_structure(shape, value)  # type: ignore[misc]
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from shared.config import get_settings
 from shared.errors import Unavailable
-from shared.storage import item_values
 from shared.storage.keys import HEALTH_PK, connection_pk, connection_sk
 from shared.storage.table import ParleyItem, ping_store
 
@@ -44,19 +43,11 @@ def test_items_round_trip_with_their_expiry() -> None:
 
 
 @pytest.mark.usefixtures("table")
-def test_the_tables_client_reads_items_with_the_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken: list[Any] = []
-    original = item_values._value
-
-    def counted(raw: Any, blob: Any) -> dict[str, Any]:
-        taken.append(raw)
-        return original(raw, blob)
-
-    monkeypatch.setattr(item_values, "_value", counted)
+def test_the_tables_client_reads_items_with_the_shortcut(values_read: list[Any]) -> None:
     ParleyItem(connection_pk("abc="), connection_sk()).save()
-    assert taken == []  # nothing read
+    assert values_read == []  # nothing read
     assert ParleyItem.get(connection_pk("abc="), connection_sk()).pk == "CONN#abc="
-    assert taken == [{"S": "CONN#abc="}, {"S": "CONN"}]  # the item read
+    assert values_read == [{"S": "CONN#abc="}, {"S": "CONN"}]  # the item read
 
 
 @pytest.mark.usefixtures("table")

@@ -10,7 +10,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from shared.storage import item_values
 from shared.storage.item_values import use_table_answer_parser
 from tests.unit.moto_tables import EVERY_TYPE, pk_sk_table
 
@@ -114,17 +113,7 @@ def test_every_attribute_type_round_trips(clients: tuple[Any, Any]) -> None:
     assert fast.get_item(TableName=TABLE, Key=KEY)["Item"] == ITEM
 
 
-def test_item_values_take_the_shortcut(
-    clients: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_item_values_take_the_shortcut(clients: tuple[Any, Any], values_read: list[Any]) -> None:
     _, fast = clients
-    taken: list[Any] = []
-    shortcut = item_values._value
-
-    def counted(raw: Any, blob: Any) -> dict[str, Any]:
-        taken.append(raw)
-        return shortcut(raw, blob)
-
-    monkeypatch.setattr(item_values, "_value", counted)
     fast.get_item(TableName=TABLE, Key=KEY)
-    assert len(taken) == len(ITEM) + 7  # each value, and the 7 inside maps and lists
+    assert len(values_read) == len(ITEM) + 7  # each value, and the 7 inside maps and lists

@@ -50,7 +50,7 @@ def cache(clock: Clock) -> ViewCache:
 
 
 def ask(cache: ViewCache, directory: Directory, users: set[int], guild: int = GUILD) -> set[int]:
-    return cache.who_can_view(directory, 0, guild, CHANNEL, users)  # type: ignore[arg-type]
+    return cache.who_can_view(directory, 0, guild, CHANNEL, users)
 
 
 def test_messages_keep_the_answer_and_new_listeners_alone_are_asked(cache: ViewCache) -> None:
@@ -111,7 +111,7 @@ def test_a_shards_answers_are_its_own(cache: ViewCache) -> None:
     directory = Directory()
     cache.observe(0, [entry(1)])
     ask(cache, directory, {1})
-    assert cache.who_can_view(directory, 1, GUILD, CHANNEL, {1}) == {1}  # type: ignore[arg-type]
+    assert cache.who_can_view(directory, 1, GUILD, CHANNEL, {1}) == {1}
     assert len(directory.asked) == 2
 
 
