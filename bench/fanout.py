@@ -6,8 +6,8 @@
    round trips from a few clients: the floor any WebSocket delivery stands on.
 2. **posting**: the CPU of one ``@connections`` POST, in this process, against a child HTTP sink
    that answers 200: the stock boto3 ``post_to_connection`` call, one after another, beside the
-   :class:`shared.gateway.poster.Poster` the fan-out ships (SigV4 by the AWS Common Runtime, one
-   pooled aiohttp session, concurrent).
+   :class:`shared.gateway.poster.Poster` the fan-out ships (SigV4 and HTTP by the AWS Common
+   Runtime, kept connections, concurrent).
 3. **fan-out** for each subscriber count: ``parley dev`` (the real command, a child process with
    the embedded store); users register, join one guild by invite and hold ``N`` gateway
    connections in this process (several sessions per user: a user may have several sessions, and
@@ -371,12 +371,12 @@ async def posting_pass(workdir: Path, posts: int) -> dict[str, float]:
         poster = Poster("us-east-1", concurrency=64)
         deliveries = [Delivery(f"c{n}", endpoint, [body]) for n in range(posts)]
         try:
-            await poster.send(deliveries[:10])
+            poster.send(deliveries[:10])  # blocks this loop: nothing else runs on it meanwhile
             cpu = time.process_time()
-            results = await poster.send(deliveries)
+            results = poster.send(deliveries)
             poster_us = (time.process_time() - cpu) / posts * 1e6
         finally:
-            await poster.close()
+            poster.close()
         if sum(r.sent for r in results) != posts:
             raise BenchError("the poster did not deliver every POST")
         return {"boto3_post_to_connection": boto3_us, "poster": poster_us}

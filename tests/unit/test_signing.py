@@ -41,7 +41,7 @@ def test_signature_is_botocores(url: str, token: str | None, monkeypatch) -> Non
         "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token
     )
     expected = _botocore_headers(credentials, url, BODY, monkeypatch)
-    got = ConnectionsSigner(credentials, "eu-west-1").headers(url, BODY, now=WHEN)
+    got = ConnectionsSigner(credentials, "eu-west-1", now=WHEN).headers(url, BODY)
     signed = {k.lower(): v for k, v in got.items()}
     assert signed["authorization"] == expected["Authorization"]
     assert signed["x-amz-date"] == expected["X-Amz-Date"]
@@ -60,8 +60,21 @@ def test_the_signed_host_drops_a_default_port_and_keeps_another() -> None:
 
 
 def test_a_different_body_is_a_different_signature() -> None:
-    signer = ConnectionsSigner(ReadOnlyCredentials("AK", "SK", None), "us-east-1")
+    signer = ConnectionsSigner(ReadOnlyCredentials("AK", "SK", None), "us-east-1", now=WHEN)
     url = "http://127.0.0.1:3001/dev/@connections/c"
-    one = signer.headers(url, b"one", now=WHEN)["Authorization"]
-    assert one == signer.headers(url, b"one", now=WHEN)["Authorization"]
-    assert one != signer.headers(url, b"two", now=WHEN)["Authorization"]
+    one = signer.headers(url, b"one")["Authorization"]
+    assert one == signer.headers(url, b"one")["Authorization"]
+    assert one != signer.headers(url, b"two")["Authorization"]
+
+
+def test_a_request_to_send_carries_the_signature_then_its_length_and_body() -> None:
+    signer = ConnectionsSigner(ReadOnlyCredentials("AK", "SK", "TOKEN"), "us-east-1", now=WHEN)
+    request = signer.request("127.0.0.1:3001", "/dev/@connections/c%3D", BODY)
+    headers = dict(request.headers)
+    assert request.method == "POST"
+    assert request.path == "/dev/@connections/c%3D"
+    assert headers["Content-Length"] == str(len(BODY))
+    assert request.body_stream is not None  # what arrives is the integration tests' concern
+    signed = signer.headers("http://127.0.0.1:3001/dev/@connections/c%3D", BODY)
+    assert {k: v for k, v in headers.items() if k != "Content-Length"} == signed
+    assert "content-length" not in headers["Authorization"]  # not among the signed headers
