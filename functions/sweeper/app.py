@@ -13,4 +13,9 @@ from shared.observability import instrumented
 @instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = sweep()
-    return {"checked": report.checked, "closed": report.closed, "reconnects": report.reconnects}
+    return {
+        "checked": report.checked,
+        "closed": report.closed,
+        "reconnects": report.reconnects,
+        "failed": report.failed,
+    }

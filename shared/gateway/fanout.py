@@ -18,10 +18,10 @@ from typing import Any
 from shared.config import get_settings
 from shared.gateway.directory import get_directory
 from shared.gateway.joins import joined_scope, left_scope
+from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver
 from shared.gateway.view_cache import ViewCache
 from shared.observability import logger
-from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry, entry_from_image
 from shared.storage.outbox import pending_from_record
@@ -201,16 +201,7 @@ def handle_records(records: Sequence[dict[str, Any]]) -> FanoutReport:
 
 
 def _forget(connection_id: str) -> None:
-    """A 410: that connection is gone; its session stays resumable until its window ends."""
-    connection = sessions.get_connection(connection_id)
-    if connection is not None and connection.session_id is not None:
-        sessions.detach(
-            connection.user_id,
-            connection.session_id,
-            connection_id,
-            get_settings().resume_window_s + 60,
-        )
-    sessions.forget_connection(connection_id)
-    if connection is not None:
-        presence.disconnected(connection.user_id, connection_id)
+    """A 410: that connection is gone, as at its $disconnect; its session stays resumable until
+    its window ends."""
+    disconnected(connection_id)
     logger.info("stale connection removed", extra={"connection_id": connection_id})

@@ -29,9 +29,20 @@ def connected(connection_id: str, user_id: int) -> None:
 
 
 def disconnected(connection_id: str) -> None:
+    """$disconnect: the connection is forgotten, presence lets it go, its session is detached.
+
+    In that order. Forgotten first: an IDENTIFY still under way then cannot count this
+    connection after presence has let it go (presence.connected checks the connection item in
+    its write). Detached last: until then the session is live on this connection, so if this
+    invocation fails part way (or API Gateway never sends the $disconnect: it is best effort),
+    the sweeper finds the session's heartbeats overdue and finishes the job; a session detached
+    first would leave the user counted online with nothing left to find them by.
+    """
     connection = sessions.get_connection(connection_id)
     if connection is None:
         return
+    sessions.forget_connection(connection_id)
+    presence.disconnected(connection.user_id, connection_id)
     if connection.session_id is not None:
         sessions.detach(
             connection.user_id,
@@ -39,10 +50,6 @@ def disconnected(connection_id: str) -> None:
             connection_id,
             get_settings().resume_window_s + 60,
         )
-    # Forgotten first: an IDENTIFY still under way then cannot count this connection after
-    # presence has let it go (presence.connected checks the connection item in its write).
-    sessions.forget_connection(connection_id)
-    presence.disconnected(connection.user_id, connection_id)
 
 
 @dataclass
@@ -50,51 +57,56 @@ class SweepReport:
     checked: int = 0
     closed: int = 0
     reconnects: int = 0
+    failed: int = 0
 
 
-def sweep(now_ms: int | None = None) -> SweepReport:
-    """One pass over every live session of every shard."""
+def _close_out(session: sessions.SessionItem, connection_id: str) -> None:
+    """A live session's connection is gone: presence first, the session detached last, so a
+    failure in between leaves the session for the next sweep to find."""
+    presence.disconnected(int(session.user_id), connection_id)
+    sessions.detach(
+        int(session.user_id),
+        session.session_id,
+        connection_id,
+        get_settings().resume_window_s + 60,
+    )
+
+
+def _sweep_one(session: sessions.SessionItem, now: int, report: SweepReport) -> None:
     settings = get_settings()
-    now = now_ms if now_ms is not None else int(time.time() * 1000)
     cap_ms = int(settings.gateway_max_connection_s * 1000)
     # A shortened cap (tests) shortens the margin with it.
     margin_s = min(settings.gateway_reconnect_margin_s, settings.gateway_max_connection_s / 4)
-    margin_ms = int(margin_s * 1000)
+    connection_id = session.connection_id
+    if connection_id is None or session.domain_name is None or session.stage is None:
+        return
+    if heartbeat_overdue(int(session.last_heartbeat_ms), now, settings.heartbeat_interval_ms):
+        client = management_client(session.domain_name, session.stage)
+        with contextlib.suppress(client.exceptions.GoneException):
+            client.delete_connection(ConnectionId=connection_id)
+        _close_out(session, connection_id)
+        report.closed += 1
+    elif needs_reconnect(int(session.connected_ms), now, cap_ms, int(margin_s * 1000)):
+        try:
+            post_frame(session.domain_name, session.stage, connection_id, Frame(op=Op.RECONNECT))
+            report.reconnects += 1
+        except ConnectionGone:
+            _close_out(session, connection_id)
+
+
+def sweep(now_ms: int | None = None) -> SweepReport:
+    """One pass over every live session of every shard. A session that fails is logged and
+    left live for the next pass; the others are still swept."""
+    now = now_ms if now_ms is not None else int(time.time() * 1000)
     report = SweepReport()
-    for shard in range(settings.gateway_log_shards):
+    for shard in range(get_settings().gateway_log_shards):
         for session in sessions.live_sessions(shard):
             report.checked += 1
-            connection_id = session.connection_id
-            if connection_id is None or session.domain_name is None or session.stage is None:
-                continue
-            if heartbeat_overdue(
-                int(session.last_heartbeat_ms), now, settings.heartbeat_interval_ms
-            ):
-                client = management_client(session.domain_name, session.stage)
-                with contextlib.suppress(client.exceptions.GoneException):
-                    client.delete_connection(ConnectionId=connection_id)
-                sessions.detach(
-                    int(session.user_id),
-                    session.session_id,
-                    connection_id,
-                    settings.resume_window_s + 60,
-                )
-                presence.disconnected(int(session.user_id), connection_id)
-                report.closed += 1
-            elif needs_reconnect(int(session.connected_ms), now, cap_ms, margin_ms):
-                try:
-                    post_frame(
-                        session.domain_name, session.stage, connection_id, Frame(op=Op.RECONNECT)
-                    )
-                    report.reconnects += 1
-                except ConnectionGone:
-                    sessions.detach(
-                        int(session.user_id),
-                        session.session_id,
-                        connection_id,
-                        settings.resume_window_s + 60,
-                    )
-                    presence.disconnected(int(session.user_id), connection_id)
-    if report.closed or report.reconnects:
+            try:
+                _sweep_one(session, now, report)
+            except Exception:  # one session's failure must not stop the sweep of the rest
+                logger.exception("sweeping a session failed", extra={"session": session.session_id})
+                report.failed += 1
+    if report.closed or report.reconnects or report.failed:
         logger.info("sweep", extra=report.__dict__)
     return report

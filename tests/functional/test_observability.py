@@ -26,10 +26,17 @@ from shared.observability import (
     metrics,
 )
 from shared.services import messages as message_service
+from shared.storage import sessions
 from tests.functional.apigw import handler_for, request, template
 from tests.functional.conftest import FakeLambdaContext, load_event
 from tests.functional.guildkit import StreamTap, create_guild, new_user, text_channel
-from tests.functional.test_gateway_sessions import FakeDirectory, directory, identify, outboxed
+from tests.functional.test_gateway_sessions import (
+    USER,
+    FakeDirectory,
+    directory,
+    identify,
+    outboxed,
+)
 
 __all__ = ["directory"]  # the fixture, shared with the gateway session tests
 
@@ -160,7 +167,7 @@ def test_fanout_counts_deliveries_gone_connections_and_message_latency(
     output: Output, directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     identify("conn-live")
-    identify("conn-gone")
+    gone_session = identify("conn-gone")
     tap = StreamTap()
     tap.read()
 
@@ -192,6 +199,10 @@ def test_fanout_counts_deliveries_gone_connections_and_message_latency(
     (line,) = [log for log in output.logs(lines) if log["message"] == "fan-out"]
     assert line["route"] == FakeLambdaContext().function_name
     assert "user_id" not in line
+    # The 410 let the connection go as its $disconnect would: the session stays resumable.
+    assert sessions.get_connection("conn-gone") is None
+    detached = sessions.get_session(USER, gone_session)
+    assert detached is not None and detached.connection_id is None
 
 
 @pytest.mark.parametrize(

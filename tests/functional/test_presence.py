@@ -4,6 +4,7 @@ sweeper, invisible, the rate limit's edge, and a presence's delivery to each ses
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -260,6 +261,47 @@ def test_the_sweeper_closing_the_last_session_makes_the_user_offline(
     assert statuses() == ["online", "offline"]
     lifecycle.disconnected("conn-a")  # the $disconnect that follows changes nothing
     assert statuses() == ["online", "offline"]
+
+
+def _fails_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """presence.disconnected fails at its next call (a throttled write, a timeout)."""
+    real = presence.disconnected
+
+    def failing(user_id: int, connection_id: str) -> None:
+        monkeypatch.setattr(presence, "disconnected", real)
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(presence, "disconnected", failing)
+
+
+def test_a_disconnect_that_fails_part_way_is_finished_by_the_sweeper(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = identify("conn-a")
+    _fails_once(monkeypatch)
+    with pytest.raises(RuntimeError):
+        lifecycle.disconnected("conn-a")
+    assert visible() == "online"  # what the failure left
+    session = sessions.get_session(USER, session_id)
+    assert session is not None and session.connection_id == "conn-a"  # still there to be found
+    interval = get_settings().heartbeat_interval_ms
+    assert lifecycle.sweep(now_ms=int(session.last_heartbeat_ms) + 2 * interval + 2_000).closed == 1
+    assert visible() == "offline"
+    assert statuses() == ["online", "offline"]
+
+
+def test_a_session_the_sweeper_fails_on_is_swept_again_and_the_rest_still_are(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    identify("conn-a")
+    identify("conn-o", OTHER)
+    later = int(time.time() * 1000) + 3 * get_settings().heartbeat_interval_ms
+    _fails_once(monkeypatch)
+    first = lifecycle.sweep(now_ms=later)
+    assert (first.checked, first.closed, first.failed) == (2, 1, 1)
+    second = lifecycle.sweep(now_ms=later)
+    assert (second.checked, second.closed, second.failed) == (1, 1, 0)
+    assert visible() == visible(OTHER) == "offline"
 
 
 def test_a_resumed_session_is_counted_on_its_new_connection(directory: FakeDirectory) -> None:
