@@ -1,4 +1,5 @@
-"""Two client processes racing through the invites function against one moto server.
+"""Two client processes racing through a function against one moto server: the harness
+(:func:`table_server`, :func:`contest`), and the invite race's process bodies.
 
 Not a test module: the processes import it fresh (spawn), so nothing here imports Parley at
 module level — each process first points its environment at the server, then imports.
@@ -6,12 +7,14 @@ module level — each process first points its environment at the server, then i
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -51,6 +54,76 @@ def moto_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.join(10)
+
+
+@contextmanager
+def table_server(table: str) -> Iterator[str]:
+    """:func:`moto_server` holding the template's table under the name ``table``."""
+    from emulator.store import ensure_tables
+    from tests.functional.apigw import template
+
+    with moto_server() as endpoint:
+        spec = dataclasses.replace(template().tables["Table"], name=table)
+        ensure_tables(endpoint, "us-east-1", [spec])
+        yield endpoint
+
+
+class Contest:
+    """An organiser process that sets each round up and answers questions, and two contender
+    processes that a barrier releases together each round."""
+
+    def __init__(self, organiser: Connection, contenders: list[Connection]) -> None:
+        self._organiser = organiser
+        self._contenders = contenders
+
+    def ask(self, *command: Any) -> Any:
+        """The organiser's answer to ``command``."""
+        self._organiser.send(command)
+        assert self._organiser.poll(120), "the organiser did not answer"
+        return self._organiser.recv()
+
+    def round(self, jobs: list[Any]) -> list[Any]:
+        """Each contender's answer to its job (in order), run at the same moment."""
+        for conn, job in zip(self._contenders, jobs, strict=True):
+            conn.send(job)
+        answers = []
+        for conn in self._contenders:
+            assert conn.poll(120), "a contender did not answer"
+            answers.append(conn.recv())
+        return answers
+
+
+@contextmanager
+def contest(
+    endpoint: str,
+    table: str,
+    organiser: Callable[[str, str, Connection], None],
+    contender: Callable[[str, str, Barrier, Connection], None],
+) -> Iterator[Contest]:
+    """The processes of a :class:`Contest` (spawned, so each imports Parley afresh), ended
+    afterwards."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    setup_here, setup_there = ctx.Pipe()
+    pipes = [ctx.Pipe() for _ in range(2)]
+    processes = [ctx.Process(target=organiser, args=(endpoint, table, setup_there))]
+    processes += [
+        ctx.Process(target=contender, args=(endpoint, table, barrier, there)) for _, there in pipes
+    ]
+    for process in processes:
+        process.start()
+    try:
+        yield Contest(setup_here, [here for here, _ in pipes])
+    finally:
+        for conn in (setup_here, *(here for here, _ in pipes)):
+            conn.send(None)
+        for process in processes:
+            process.join(30)
+
+
+def overlapped(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two (started, finished) spans on the monotonic clock overlap."""
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def organiser(endpoint: str, table: str, conn: Connection) -> None:
