@@ -282,7 +282,7 @@ class FakeBackend:
                 "id": "2",
                 "name": "Book Club",
                 "owner_id": BOB["id"],
-                "roles": [],
+                "roles": [{"id": "2", "name": "@everyone", "permissions": "104189505"}],
                 "channels": [{"id": "20", "type": 0, "name": "books", "guild_id": "2"}],
             }
             self.messages.setdefault("20", [])

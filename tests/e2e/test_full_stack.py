@@ -222,9 +222,19 @@ def test_two_people_register_meet_in_a_guild_and_talk_in_real_time(
     bob.shown("edited on the real stack").wait_for()
     bob.message("edited on the real stack").get_by_test_id("edited").wait_for()
 
+    # Bob is a plain member: he may invite (@everyone may) but sees no server settings, and
+    # may not delete Alice's message; Alice, the owner, may delete his.
+    bob.page.get_by_role("button", name="Invite people").wait_for()
+    assert bob.page.get_by_role("button", name="Server settings").count() == 0
+    theirs = alice.message("hi alice, bob here")
+    theirs.hover()
+    theirs.get_by_role("button", name="Delete").wait_for()
+
     # Bob reacts to it: Alice sees the count.
     target = bob.message("edited on the real stack")
     target.hover()
+    target.get_by_role("button", name="Add reaction").wait_for()
+    assert target.get_by_role("button", name="Delete").count() == 0
     target.get_by_role("button", name="Add reaction").click()
     bob.page.get_by_role("button", name="React with 👍").click()
     reaction = alice.message("edited on the real stack").get_by_test_id("reaction")

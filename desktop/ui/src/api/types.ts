@@ -23,6 +23,15 @@ export interface Channel {
   parent_id?: Snowflake | null;
   topic?: string | null;
   last_message_id?: Snowflake | null;
+  permission_overwrites?: Overwrite[];
+}
+
+/** A channel's permission overwrite for a role (type 0) or a member (type 1). */
+export interface Overwrite {
+  id: Snowflake;
+  type: number;
+  allow: string;
+  deny: string;
 }
 
 export interface Role {
@@ -39,6 +48,7 @@ export interface Member {
   nick?: string | null;
   roles?: Snowflake[];
   joined_at?: string;
+  communication_disabled_until?: string | null;
 }
 
 export type PresenceStatus = "online" | "idle" | "dnd" | "invisible" | "offline";

@@ -12,9 +12,11 @@ import { useClient } from "../services/context";
 import { channelSelected, groupChannels } from "../store/channels";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
+import { usePermissions } from "../store/permissions";
 import { isUnread } from "../store/readState";
 import { voiceMembers } from "../store/voice";
 import { SIDEBAR_BG } from "../theme";
+import { MANAGES, Permission, has } from "../util/permissions";
 import { UserAvatar } from "./common";
 import GuildSettingsDialog from "./GuildSettingsDialog";
 import InviteDialog from "./InviteDialog";
@@ -39,6 +41,8 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
   const groups = useMemo(() => groupChannels(channels), [channels]);
   const firstText = groups.flatMap((g) => g.channels).find((c) => c.type === 0);
   const current = selected && all[selected] ? selected : firstText?.id;
+  const guildPermissions = usePermissions(guildId);
+  const channelPermissions = usePermissions(guildId, current);
   useEffect(() => {
     if (current && current !== selected) dispatch(channelSelected({ guildId, channelId: current }));
   }, [current, selected, guildId, dispatch]);
@@ -61,20 +65,24 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
         <Typography sx={{ fontWeight: 700, flex: 1 }} noWrap data-testid="guild-name">
           {guild?.name}
         </Typography>
-        <Tooltip title="Invite people">
-          <IconButton size="small" aria-label="Invite people" onClick={() => setInviteOpen(true)}>
-            <PersonAddIcon fontSize="small" />
-          </IconButton>
-        </Tooltip>
-        <Tooltip title="Server settings">
-          <IconButton
-            size="small"
-            aria-label="Server settings"
-            onClick={() => setSettingsOpen(true)}
-          >
-            <SettingsIcon fontSize="small" />
-          </IconButton>
-        </Tooltip>
+        {has(channelPermissions, Permission.CREATE_INSTANT_INVITE) && (
+          <Tooltip title="Invite people">
+            <IconButton size="small" aria-label="Invite people" onClick={() => setInviteOpen(true)}>
+              <PersonAddIcon fontSize="small" />
+            </IconButton>
+          </Tooltip>
+        )}
+        {(guildPermissions & MANAGES) !== 0n && (
+          <Tooltip title="Server settings">
+            <IconButton
+              size="small"
+              aria-label="Server settings"
+              onClick={() => setSettingsOpen(true)}
+            >
+              <SettingsIcon fontSize="small" />
+            </IconButton>
+          </Tooltip>
+        )}
       </Box>
       <Box sx={{ flex: 1, overflowY: "auto", py: 1 }}>
         {groups.map((group) => {

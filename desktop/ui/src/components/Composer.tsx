@@ -19,7 +19,9 @@ import { useClient } from "../services/context";
 import { messageUpserted } from "../store/actions";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
+import { usePermissions } from "../store/permissions";
 import { formatBytes } from "../util/format";
+import { Permission, has } from "../util/permissions";
 
 /** How often TYPING_START is asked for while typing (the indicator lasts 10 s). */
 const TYPING_EVERY_MS = 8000;
@@ -48,6 +50,7 @@ export default function Composer({
     channel.guild_id ? s.members.byGuild[channel.guild_id] : undefined,
   );
   const users = useAppSelector((s) => s.members.users);
+  const permissions = usePermissions(channel.guild_id, channel.id);
   const [text, setText] = useState("");
   const [files, setFiles] = useState<Pending[]>([]);
   const [sending, setSending] = useState(false);
@@ -150,6 +153,17 @@ export default function Composer({
     }
   }
 
+  if (!has(permissions, Permission.SEND_MESSAGES)) {
+    return (
+      <Box sx={{ px: 2, pb: 2 }}>
+        <Paper sx={{ px: 2, py: 1.5, bgcolor: "#383a40" }} data-testid="composer-locked">
+          <Typography variant="body2" color="text.secondary">
+            You do not have permission to send messages in this channel.
+          </Typography>
+        </Paper>
+      </Box>
+    );
+  }
   return (
     <Box sx={{ px: 2, pb: 2 }}>
       {replyTo && (
@@ -205,9 +219,11 @@ export default function Composer({
         </Stack>
       )}
       <Paper sx={{ display: "flex", alignItems: "flex-start", px: 1, py: 0.5, bgcolor: "#383a40" }}>
-        <IconButton aria-label="Attach a file" onClick={() => picker.current?.click()}>
-          <AddCircleIcon />
-        </IconButton>
+        {has(permissions, Permission.ATTACH_FILES) && (
+          <IconButton aria-label="Attach a file" onClick={() => picker.current?.click()}>
+            <AddCircleIcon />
+          </IconButton>
+        )}
         <input
           ref={picker}
           type="file"

@@ -24,10 +24,26 @@ import { useClient } from "../services/context";
 import { gatewayEvent } from "../store/actions";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
+import { usePermissions } from "../store/permissions";
+import { Permission, has } from "../util/permissions";
 import { Loading } from "./common";
 import InviteDialog from "./InviteDialog";
 
 type TabName = "overview" | "channels" | "roles" | "members" | "invites" | "bans";
+
+/** Each tab, and the permissions that open it (any one of them). */
+const TABS: { name: TabName; label: string; needs: bigint }[] = [
+  { name: "overview", label: "Overview", needs: Permission.MANAGE_GUILD },
+  { name: "channels", label: "Channels", needs: Permission.MANAGE_CHANNELS },
+  { name: "roles", label: "Roles", needs: Permission.MANAGE_ROLES },
+  {
+    name: "members",
+    label: "Members",
+    needs: Permission.KICK_MEMBERS | Permission.BAN_MEMBERS,
+  },
+  { name: "invites", label: "Invites", needs: Permission.CREATE_INSTANT_INVITE },
+  { name: "bans", label: "Bans", needs: Permission.BAN_MEMBERS },
+];
 
 /** Run an action, telling the user in words if it fails; true when it succeeded. */
 function useAction() {
@@ -58,24 +74,25 @@ export default function GuildSettingsDialog({
   open: boolean;
   onClose: () => void;
 }) {
-  const [tab, setTab] = useState<TabName>("overview");
+  const [chosen, setTab] = useState<TabName>("overview");
   const guild = useAppSelector((s) => s.guilds.byId[guildId]);
+  const permissions = usePermissions(guildId);
+  const tabs = TABS.filter((t) => (permissions & t.needs) !== 0n);
+  // A tab the user may no longer open (a role taken away meanwhile) gives way to the first.
+  const tab = tabs.some((t) => t.name === chosen) ? chosen : tabs[0]?.name;
   return (
     <Dialog open={open} onClose={onClose} fullWidth maxWidth="md">
       <DialogTitle>{guild?.name} — server settings</DialogTitle>
       <DialogContent sx={{ display: "flex", gap: 2, minHeight: 420 }}>
         <Tabs
           orientation="vertical"
-          value={tab}
+          value={tab ?? false}
           onChange={(_, v: TabName) => setTab(v)}
           sx={{ borderRight: 1, borderColor: "divider", minWidth: 140 }}
         >
-          <Tab value="overview" label="Overview" />
-          <Tab value="channels" label="Channels" />
-          <Tab value="roles" label="Roles" />
-          <Tab value="members" label="Members" />
-          <Tab value="invites" label="Invites" />
-          <Tab value="bans" label="Bans" />
+          {tabs.map((t) => (
+            <Tab key={t.name} value={t.name} label={t.label} />
+          ))}
         </Tabs>
         <Box sx={{ flex: 1, minWidth: 0 }}>
           {tab === "overview" && <Overview guildId={guildId} onDeleted={onClose} />}
@@ -408,6 +425,25 @@ function Members({ guildId }: { guildId: string }) {
   const dispatch = useAppDispatch();
   const members = useAppSelector((s) => s.members.byGuild[guildId] ?? {});
   const me = useAppSelector((s) => s.auth.user);
+  const ownerId = useAppSelector((s) => s.guilds.byId[guildId]?.owner_id);
+  const permissions = usePermissions(guildId);
+  // What may be done to another member, and what it tells this page's store when done.
+  const moderations = [
+    {
+      verb: "Kick",
+      needs: Permission.KICK_MEMBERS,
+      color: "primary" as const,
+      event: "GUILD_MEMBER_REMOVE",
+      call: (userId: string, reason?: string) => client.ep.kick(guildId, userId, reason),
+    },
+    {
+      verb: "Ban",
+      needs: Permission.BAN_MEMBERS,
+      color: "error" as const,
+      event: "GUILD_BAN_ADD",
+      call: (userId: string, reason?: string) => client.ep.ban(guildId, userId, reason),
+    },
+  ];
   const { error, busy, run } = useAction();
   return (
     <Stack spacing={1}>
@@ -417,47 +453,36 @@ function Members({ guildId }: { guildId: string }) {
           <ListItem
             key={m.user.id}
             secondaryAction={
-              m.user.id !== me?.id && (
+              m.user.id !== me?.id &&
+              m.user.id !== ownerId && (
                 <Stack direction="row" spacing={1}>
-                  <Button
-                    size="small"
-                    disabled={busy}
-                    onClick={() =>
-                      void run(async () => {
-                        const reason = window.prompt(`Kick ${m.user.username}? Reason (optional):`);
-                        if (reason === null) return;
-                        await client.ep.kick(guildId, m.user.id, reason || undefined);
-                        dispatch(
-                          gatewayEvent({
-                            t: "GUILD_MEMBER_REMOVE",
-                            d: { guild_id: guildId, user: m.user },
-                          }),
-                        );
-                      })
-                    }
-                  >
-                    Kick
-                  </Button>
-                  <Button
-                    size="small"
-                    color="error"
-                    disabled={busy}
-                    onClick={() =>
-                      void run(async () => {
-                        const reason = window.prompt(`Ban ${m.user.username}? Reason (optional):`);
-                        if (reason === null) return;
-                        await client.ep.ban(guildId, m.user.id, reason || undefined);
-                        dispatch(
-                          gatewayEvent({
-                            t: "GUILD_BAN_ADD",
-                            d: { guild_id: guildId, user: m.user },
-                          }),
-                        );
-                      })
-                    }
-                  >
-                    Ban
-                  </Button>
+                  {moderations
+                    .filter((action) => has(permissions, action.needs))
+                    .map((action) => (
+                      <Button
+                        key={action.verb}
+                        size="small"
+                        color={action.color}
+                        disabled={busy}
+                        onClick={() =>
+                          void run(async () => {
+                            const reason = window.prompt(
+                              `${action.verb} ${m.user.username}? Reason (optional):`,
+                            );
+                            if (reason === null) return;
+                            await action.call(m.user.id, reason || undefined);
+                            dispatch(
+                              gatewayEvent({
+                                t: action.event,
+                                d: { guild_id: guildId, user: m.user },
+                              }),
+                            );
+                          })
+                        }
+                      >
+                        {action.verb}
+                      </Button>
+                    ))}
                 </Stack>
               )
             }

@@ -66,6 +66,10 @@ interface Props {
   grouped: boolean;
   newDivider: boolean;
   mine: boolean;
+  /** May delete others' messages (MANAGE_MESSAGES in the channel). */
+  canManage: boolean;
+  /** May add a reaction of their own (ADD_REACTIONS in the channel). */
+  canReact: boolean;
   meId?: string;
   editing: boolean;
   onEdit: () => void;
@@ -74,7 +78,7 @@ interface Props {
 }
 
 function MessageItem(props: Props) {
-  const { message, replied, grouped, newDivider, mine, meId, editing } = props;
+  const { message, replied, grouped, newDivider, mine, canManage, canReact, meId, editing } = props;
   const client = useClient();
   const dispatch = useAppDispatch();
   const [hover, setHover] = useState(false);
@@ -290,15 +294,17 @@ function MessageItem(props: Props) {
             role="toolbar"
             aria-label="Message actions"
           >
-            <Tooltip title="Add reaction">
-              <IconButton
-                size="small"
-                aria-label="Add reaction"
-                onClick={(e) => setPickerAt(e.currentTarget)}
-              >
-                <AddReactionIcon fontSize="small" />
-              </IconButton>
-            </Tooltip>
+            {canReact && (
+              <Tooltip title="Add reaction">
+                <IconButton
+                  size="small"
+                  aria-label="Add reaction"
+                  onClick={(e) => setPickerAt(e.currentTarget)}
+                >
+                  <AddReactionIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
+            )}
             <Tooltip title="Reply">
               <IconButton size="small" aria-label="Reply" onClick={props.onReply}>
                 <ReplyIcon fontSize="small" />
@@ -318,7 +324,7 @@ function MessageItem(props: Props) {
                 </IconButton>
               </Tooltip>
             )}
-            {mine && (
+            {(mine || canManage) && (
               <Tooltip title="Delete">
                 <IconButton size="small" aria-label="Delete" onClick={() => setConfirmDelete(true)}>
                   <DeleteIcon fontSize="small" color="error" />

@@ -8,7 +8,9 @@ import { useClient } from "../services/context";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { historyFailed, historyLoaded, historyRequested } from "../store/messages";
+import { usePermissions } from "../store/permissions";
 import { typingUsers } from "../store/typing";
+import { Permission, has } from "../util/permissions";
 import { compareSnowflakes } from "../util/snowflake";
 import { Loading } from "./common";
 import Composer from "./Composer";
@@ -27,6 +29,7 @@ export default function MessagePane({ channel }: { channel: Channel }) {
     channel.guild_id ? s.members.byGuild[channel.guild_id] : undefined,
   );
   const mark = useAppSelector((s) => s.readState.byChannel[channel.id]);
+  const permissions = usePermissions(channel.guild_id, channel.id);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -190,6 +193,8 @@ export default function MessagePane({ channel }: { channel: Channel }) {
                 }
                 newDivider={id === dividerId}
                 mine={message.author.id === me?.id}
+                canManage={has(permissions, Permission.MANAGE_MESSAGES)}
+                canReact={has(permissions, Permission.ADD_REACTIONS)}
                 meId={me?.id}
                 editing={editingId === id}
                 onEdit={() => setEditingId(id)}
