@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain import limits
-from shared.domain.permissions import Overwrite
+from shared.domain.permissions import Overwrite, OverwriteType
 from shared.errors import Invalid
 
-__all__ = ["Channel", "ChannelType", "overwrite_json"]
+__all__ = ["Channel", "ChannelType", "overwrite_json", "overwrites_from_json"]
 
 
 class ChannelType(enum.IntEnum):
@@ -34,6 +34,17 @@ def overwrite_json(overwrite: Overwrite) -> dict[str, Any]:
         "type": int(overwrite.type),
         "allow": str(overwrite.allow),
         "deny": str(overwrite.deny),
+    }
+
+
+def overwrites_from_json(items: Iterable[Mapping[str, Any]]) -> dict[int, Overwrite]:
+    """Overwrites as :func:`overwrite_json` shows them, by target id (a channel's JSON as an
+    event carried it)."""
+    return {
+        int(o["id"]): Overwrite(
+            int(o["id"]), OverwriteType(int(o["type"])), int(o["allow"]), int(o["deny"])
+        )
+        for o in items
     }
 
 

@@ -25,6 +25,7 @@ from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
+from shared.gateway.view_cache import viewers_of
 from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
@@ -66,7 +67,7 @@ def _visible(
     kept = []
     # Whether the user sees a channel, asked once per channel (a replay is mostly messages of a
     # few channels: one permission check per entry made long replays outlast the function).
-    sees: dict[tuple[int, int], bool] = {}
+    sees: dict[tuple[int, int, str], bool] = {}
     for entry in entries:
         joined = joined_scope(entry.event)
         if joined is not None and joined[0] == user_id:
@@ -78,11 +79,14 @@ def _visible(
         if event is None or not hears(event.t):
             continue
         if event.channel_id is not None and event.guild_id is not None:
-            where = (event.guild_id, event.channel_id)
+            where = (event.guild_id, event.channel_id, event.t)
             if where not in sees:
-                sees[where] = user_id in directory.who_can_view(*where, [user_id])
+                sees[where] = user_id in viewers_of(directory, event, {user_id})
             if not sees[where]:
-                continue
+                hidden = event.as_hidden()  # as the fan-out tells those who may not see it
+                if hidden is None:
+                    continue
+                event = hidden
         kept.append(entry if event is entry.event else LogEntry(entry.position, event))
     return kept
 

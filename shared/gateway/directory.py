@@ -8,7 +8,7 @@ their implementation at cold start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 __all__ = ["Directory", "get_directory", "set_directory"]
@@ -33,6 +33,14 @@ class Directory(Protocol):
 
     def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
         """Those of ``user_ids`` who may VIEW_CHANNEL the channel."""
+        ...
+
+    def who_could_view(
+        self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
+    ) -> set[int]:
+        """Those of ``user_ids`` who may VIEW_CHANNEL a channel as its JSON shows it (its
+        overwrites; the guild, roles and members as they are): a deleted channel, as its
+        CHANNEL_DELETE carries it."""
         ...
 
     def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:

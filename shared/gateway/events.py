@@ -87,6 +87,16 @@ class LogEvent:
         guild_id = Scope.guild_of(scope)
         return replace(self, d={**self.d, "guild_id": str(guild_id)}, scope=scope)
 
+    def as_hidden(self) -> LogEvent | None:
+        """The event as a member of its scope who may not view its channel receives it: a
+        CHANNEL_UPDATE that leaves them unable to see the channel is, for them, its deletion
+        (only the channel's id, guild, type and parent, nothing else of it); of any other
+        channel event, nothing."""
+        if self.t != "CHANNEL_UPDATE" or not isinstance(self.d, dict):
+            return None
+        kept = {k: self.d[k] for k in ("id", "guild_id", "type", "parent_id") if k in self.d}
+        return replace(self, t="CHANNEL_DELETE", d=kept)
+
     def for_session(self, session_scopes: Collection[str]) -> LogEvent | None:
         """The event as a session subscribed to ``session_scopes`` receives it, once; None when
         none of its scopes is the session's."""

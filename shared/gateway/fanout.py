@@ -20,7 +20,7 @@ from shared.gateway.directory import get_directory
 from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver
-from shared.gateway.view_cache import ViewCache
+from shared.gateway.view_cache import ViewCache, viewers_of
 from shared.observability import logger
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry, entry_from_image
@@ -61,7 +61,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     endpoints: dict[str, str] = {}
     # An event of several scopes (a presence) reaches a session once, through the first of them.
     reached: set[tuple[str, int]] = set()
-    viewers: dict[tuple[str, int, int], set[int]] = {}
+    viewers: dict[tuple[str, int, int, str], set[int]] = {}
     for scope, scope_entries in by_scope.items():
         listeners = [live[sub.session_id] for sub in subscriptions[scope] if sub.session_id in live]
         for entry in scope_entries:
@@ -76,30 +76,31 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
             if event is not entry.event:
                 receivers = [s for s in receivers if (s.session_id, entry.position) not in reached]
                 reached.update((s.session_id, entry.position) for s in receivers)
+            heard = [(event, receivers)]
             if event.channel_id is not None and event.guild_id is not None and receivers:
                 # Asked once per channel and scope for all its listeners (a batch is mostly
                 # messages of a few channels), not once per entry; answered from what the
                 # container kept unless this batch or a gap in the log may have changed it.
-                where = (scope, event.guild_id, event.channel_id)
+                where = (scope, event.guild_id, event.channel_id, event.t)
                 if where not in viewers:
-                    viewers[where] = VIEWS.who_can_view(
-                        directory,
-                        shard,
-                        event.guild_id,
-                        event.channel_id,
-                        {s.user_id for s in listeners},
+                    everyone = {s.user_id for s in listeners}
+                    viewers[where] = viewers_of(directory, event, everyone, (VIEWS, shard))
+                seen = viewers[where]
+                heard = [(event, [s for s in receivers if s.user_id in seen])]
+                hidden = event.as_hidden()
+                if hidden is not None:  # a channel hidden from some: gone, for them
+                    heard.append((hidden, [s for s in receivers if s.user_id not in seen]))
+            for told, sessions_told in heard:
+                if not sessions_told:
+                    continue
+                frame = LogEntry(entry.position, told).frame()
+                body = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode()
+                for session in sessions_told:
+                    connection = str(session.connection_id)
+                    frames[connection].append((entry.position, body))
+                    endpoints[connection] = (
+                        f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
                     )
-                receivers = [s for s in receivers if s.user_id in viewers[where]]
-            frame = (
-                entry.frame() if event is entry.event else LogEntry(entry.position, event).frame()
-            )
-            body = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode()
-            for session in receivers:
-                connection = str(session.connection_id)
-                frames[connection].append((entry.position, body))
-                endpoints[connection] = (
-                    f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
-                )
     _apply_leaves(left, joined, shard)
     return [
         Delivery(conn, endpoints[conn], [body for _, body in sorted(items)])

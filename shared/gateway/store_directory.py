@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.channel import ChannelType
-from shared.domain.permissions import Permission, compute_permissions
+from shared.domain.channel import ChannelType, overwrites_from_json
+from shared.domain.permissions import Overwrite, Permission, compute_permissions
 from shared.gateway.directory import Directory
 from shared.services import read_state
 from shared.services.guilds import snapshot
@@ -72,12 +72,23 @@ class StoreDirectory(Directory):
 
     def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
         """Those of ``user_ids`` who may VIEW_CHANNEL: one read per kind, then pure checks."""
-        wanted = set(user_ids)
-        guild = guilds.get(guild_id)
         found = channels.get(guild_id, channel_id)
-        if guild is None or found is None or not wanted:
+        if found is None:
             return set()
-        channel = found[0]
+        return self._viewers(guild_id, found[0].overwrites, set(user_ids))
+
+    def who_could_view(
+        self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
+    ) -> set[int]:
+        overwrites = overwrites_from_json(channel.get("permission_overwrites") or [])
+        return self._viewers(guild_id, overwrites, set(user_ids))
+
+    def _viewers(
+        self, guild_id: int, overwrites: Mapping[int, Overwrite], wanted: set[int]
+    ) -> set[int]:
+        guild = guilds.get(guild_id)
+        if guild is None or not wanted:
+            return set()
         all_roles = {r.id: r.permissions for r in roles.list_for_guild(guild_id)}
         everyone = all_roles.get(guild_id, 0)
         now = datetime.now(UTC)
@@ -90,7 +101,7 @@ class StoreDirectory(Directory):
                 user_id=user_id,
                 everyone=everyone,
                 roles={r: all_roles[r] for r in member.roles if r in all_roles},
-                overwrites=channel.overwrites,
+                overwrites=overwrites,
                 timed_out=member.timed_out(now),
             )
             & Permission.VIEW_CHANNEL

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 from shared.domain.events import EventName
 from shared.gateway.directory import Directory
+from shared.gateway.events import LogEvent
 from shared.storage.gateway_log import LogEntry
 
-__all__ = ["MAX_AGE_S", "UNCHANGING", "ViewCache"]
+__all__ = ["MAX_AGE_S", "UNCHANGING", "ViewCache", "viewers_of"]
 
 #: Entry kinds that change no one's permissions.
 UNCHANGING = frozenset(
@@ -105,3 +106,22 @@ class ViewCache:
             answer.viewers |= directory.who_can_view(guild_id, channel_id, unknown)
             answer.asked |= unknown
         return answer.viewers & user_ids
+
+
+def viewers_of(
+    directory: Directory,
+    event: LogEvent,
+    user_ids: set[int],
+    kept: tuple[ViewCache, int] | None = None,
+) -> set[int]:
+    """Those of ``user_ids`` who may see the channel of a channel-bound event: a deleted
+    channel as its CHANNEL_DELETE shows it (it is no longer stored, and those who saw it must
+    hear it is gone); any other through ``kept`` (a container's cache and its shard) if given."""
+    if event.guild_id is None or event.channel_id is None:
+        raise ValueError("not an event of a guild's channel")
+    if event.t == EventName.CHANNEL_DELETE and isinstance(event.d, dict):
+        return directory.who_could_view(event.guild_id, event.d, user_ids)
+    if kept is not None:
+        cache, shard = kept
+        return cache.who_can_view(directory, shard, event.guild_id, event.channel_id, user_ids)
+    return directory.who_can_view(event.guild_id, event.channel_id, user_ids)

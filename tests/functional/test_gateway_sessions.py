@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +47,11 @@ class FakeDirectory:
 
     def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
         return {u for u in user_ids if (channel_id, u) not in self.hidden}
+
+    def who_could_view(
+        self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
+    ) -> set[int]:
+        return self.who_can_view(guild_id, int(channel["id"]), user_ids)
 
     def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:
         return [{"id": "99", "channel_id": "99", "last_message_id": None, "mention_count": 0}]
@@ -192,6 +197,70 @@ def test_deliveries_follow_live_from_scope_and_channel_visibility(
     assert [f["t"] for f in plans["conn-a"]] == ["MESSAGE_CREATE", "GUILD_UPDATE"]
     assert [f["s"] for f in plans["conn-a"]] == [1, 2]
     assert [f["t"] for f in plans["conn-b"]] == ["GUILD_UPDATE"]  # may not view channel 99
+
+
+def _channel(event: EventName, channel: int = 99) -> GatewayEvent:
+    d = {"id": str(channel), "guild_id": str(GUILD), "type": 0, "name": "secret", "topic": "t"}
+    return GatewayEvent(event, GUILD, d, channel_id=channel)
+
+
+def test_a_channel_hidden_from_a_member_is_deleted_for_them_and_updated_for_the_rest(
+    directory: FakeDirectory,
+) -> None:
+    identify("conn-a", USER)
+    identify("conn-b", OTHER)
+    directory.hidden.add((99, OTHER))
+    entries = emit_and_sequence(_channel(EventName.CHANNEL_UPDATE), message(1))
+    plans = {
+        d.connection_id: [json.loads(f) for f in d.frames] for d in fanout._deliveries(entries, 0)
+    }
+    assert [(f["t"], f["s"]) for f in plans["conn-a"]] == [
+        ("CHANNEL_UPDATE", 1),
+        ("MESSAGE_CREATE", 2),
+    ]
+    assert [(f["t"], f["s"]) for f in plans["conn-b"]] == [("CHANNEL_DELETE", 1)]
+    assert plans["conn-b"][0]["d"] == {"id": "99", "guild_id": str(GUILD), "type": 0}
+    assert plans["conn-a"][0]["d"]["name"] == "secret"
+
+
+def test_a_channel_deletion_reaches_those_who_could_see_it(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The channel is gone from the store: who could see it is judged on the event's copy."""
+    identify("conn-a", USER)
+    identify("conn-b", OTHER)
+    directory.hidden.add((99, OTHER))
+    judged: list[Any] = []
+    real = directory.who_could_view
+
+    def who_could_view(guild_id: int, channel: Mapping[str, Any], users: Iterable[int]) -> set[int]:
+        judged.append(channel)
+        return real(guild_id, channel, users)
+
+    monkeypatch.setattr(directory, "who_could_view", who_could_view)
+    entries = emit_and_sequence(_channel(EventName.CHANNEL_DELETE))
+    plans = {
+        d.connection_id: [json.loads(f) for f in d.frames] for d in fanout._deliveries(entries, 0)
+    }
+    assert [f["t"] for f in plans["conn-a"]] == ["CHANNEL_DELETE"]
+    assert "conn-b" not in plans  # never saw it: told nothing
+    assert judged and judged[0]["name"] == "secret"
+
+
+def test_a_resume_replays_a_hidden_channel_as_its_deletion(directory: FakeDirectory) -> None:
+    session_id = identify("conn-b", OTHER)
+    lifecycle.disconnected("conn-b")
+    directory.hidden.add((99, OTHER))
+    emit_and_sequence(
+        _channel(EventName.CHANNEL_UPDATE), message(1), _channel(EventName.CHANNEL_DELETE)
+    )
+    lifecycle.connected("conn-c", OTHER)
+    resume = {"token": token_for(OTHER), "session_id": session_id, "seq": 0}
+    send("conn-c", {"op": 6, "d": resume}, OTHER)
+    assert [(f["t"], f["s"]) for f in frames_posted("conn-c")] == [
+        ("CHANNEL_DELETE", 1),
+        ("RESUMED", 3),
+    ]
 
 
 def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> None:

@@ -204,3 +204,65 @@ async def test_history_pages_across_250_messages(
     assert [m["id"] for p in pages for m in p] == list(reversed(sent))
     for bad in ("?before=abc", "?limit=0", "?limit=101"):
         await author.call("GET", f"/channels/{channel}/messages{bad}", expect=400)
+
+
+async def test_a_channel_deleted_or_hidden_leaves_the_lists_of_those_who_saw_it(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    """CHANNEL_DELETE reaches those who could see the channel (it is judged on the channel as
+    it was: it no longer exists), and an overwrite that hides a channel from a member is, for
+    them, its deletion; those who still see it get the CHANNEL_UPDATE."""
+    owner, member, other = (User.register(parley_stack, http) for _ in range(3))
+    guild = await guild_with(owner, member, other)
+    general = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+
+    async def channel(name: str, *overwrites: dict[str, Any]) -> str:
+        body = {"name": name, "type": 0, "permission_overwrites": list(overwrites)}
+        made = await owner.call("POST", f"/guilds/{guild['id']}/channels", body, expect=201)
+        return str(made["id"])
+
+    hidden = {"id": guild["id"], "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}
+    doomed = await channel("doomed")
+    room = await channel(
+        "room", hidden, {"id": member.id, "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"}
+    )
+    lobby = await channel("lobby")
+    clients = {"member": await online(member), "other": await online(other)}
+
+    async def then_mark(step: str) -> dict[str, list[tuple[str, str]]]:
+        """After a step: a marker in general, awaited by both; the channel events each got."""
+        await owner.call("POST", f"/channels/{general}/messages", {"content": step}, 201)
+        for client in clients.values():
+            await client.wait_for(
+                lambda f: f.get("t") == "MESSAGE_CREATE" and f["d"]["content"] == step
+            )
+        return {
+            who: [
+                (f["t"], f["d"]["id"])
+                for f in client.dispatches
+                if f["t"] in ("CHANNEL_UPDATE", "CHANNEL_DELETE")
+            ]
+            for who, client in clients.items()
+        }
+
+    await owner.call("DELETE", f"/channels/{doomed}", expect=200)
+    await owner.call("DELETE", f"/channels/{room}", expect=200)
+    seen = await then_mark("deleted")
+    assert seen["member"] == [("CHANNEL_DELETE", doomed), ("CHANNEL_DELETE", room)]
+    assert seen["other"] == [("CHANNEL_DELETE", doomed)]  # never saw the room
+
+    await owner.call(
+        "PUT",
+        f"/channels/{lobby}/permissions/{member.id}",
+        {"type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)},
+        expect=204,
+    )
+    seen = await then_mark("hidden")
+    assert seen["member"][-1] == ("CHANNEL_DELETE", lobby)
+    (gone,) = [f for f in clients["member"].events("CHANNEL_DELETE") if f["d"]["id"] == lobby]
+    assert set(gone["d"]) <= {"id", "guild_id", "type", "parent_id"}  # nothing else of it
+    assert seen["other"][-1] == ("CHANNEL_UPDATE", lobby)
+    await owner.call("GET", f"/channels/{lobby}/messages", expect=200)
+    await member.call("GET", f"/channels/{lobby}/messages", expect=403)
+    for client in clients.values():
+        await client.drop()

@@ -1,14 +1,16 @@
-"""The fan-out's kept answers to who may see a channel, and what drops them."""
+"""The fan-out's kept answers to who may see a channel, and what drops them; who is asked
+about a deleted channel; what a member who may not see a channel is told of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pytest
 
 from shared.domain.events import EventName
 from shared.gateway.events import LogEvent, Scope
-from shared.gateway.view_cache import MAX_AGE_S, UNCHANGING, ViewCache
+from shared.gateway.view_cache import MAX_AGE_S, UNCHANGING, ViewCache, viewers_of
 from shared.storage.gateway_log import LogEntry
 
 GUILD, OTHER_GUILD, CHANNEL = 7, 8, 70
@@ -20,11 +22,18 @@ class Directory:
     def __init__(self) -> None:
         self.hidden: set[tuple[int, int]] = set()
         self.asked: list[set[int]] = []
+        self.judged: list[dict[str, Any]] = []
 
     def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
         users = set(user_ids)
         self.asked.append(users)
         return {u for u in users if (channel_id, u) not in self.hidden}
+
+    def who_could_view(
+        self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
+    ) -> set[int]:
+        self.judged.append(dict(channel))
+        return {u for u in user_ids if (int(channel["id"]), u) not in self.hidden}
 
 
 class Clock:
@@ -125,3 +134,45 @@ def test_an_answer_is_kept_no_longer_than_its_max_age(cache: ViewCache, clock: C
     clock.now += 0.001
     ask(cache, directory, {1})
     assert len(directory.asked) == 2
+
+
+def _channel_event(t: str, d: dict[str, Any] | None = None) -> LogEvent:
+    d = d if d is not None else {"id": str(CHANNEL), "name": "secret", "type": 0}
+    return LogEvent(t=t, d=d, scope=Scope.guild(GUILD), channel_id=CHANNEL)
+
+
+def test_a_deleted_channel_is_judged_as_its_event_shows_it_never_from_the_cache() -> None:
+    directory = Directory()
+    directory.hidden.add((CHANNEL, 2))
+    cache = ViewCache(Clock())
+    deleted = _channel_event(EventName.CHANNEL_DELETE)
+    assert viewers_of(directory, deleted, {1, 2}, (cache, 0)) == {1}
+    assert directory.judged == [deleted.d]
+    assert directory.asked == []  # not the stored channel (gone), not the cache
+
+
+def test_other_channel_events_are_answered_through_the_cache_when_given() -> None:
+    directory = Directory()
+    cache = ViewCache(Clock())
+    update = _channel_event(EventName.CHANNEL_UPDATE)
+    assert viewers_of(directory, update, {1}, (cache, 0)) == {1}
+    assert viewers_of(directory, update, {1}, (cache, 0)) == {1}
+    assert directory.asked == [{1}]  # the second answer was kept
+    assert viewers_of(directory, update, {1}) == {1}
+    assert directory.asked == [{1}, {1}]  # no cache given: asked
+
+
+def test_an_event_of_no_channel_has_no_viewers_to_ask_about() -> None:
+    with pytest.raises(ValueError, match="not an event of a guild's channel"):
+        viewers_of(Directory(), LogEvent(t="GUILD_UPDATE", d={}, scope=Scope.guild(GUILD)), {1})
+
+
+def test_a_channel_update_hidden_from_someone_is_its_deletion_with_nothing_else_of_it() -> None:
+    full = {"id": "70", "guild_id": "7", "type": 0, "parent_id": "5", "name": "x", "topic": "y"}
+    hidden = _channel_event(EventName.CHANNEL_UPDATE, full).as_hidden()
+    assert hidden is not None
+    assert hidden.t == "CHANNEL_DELETE"
+    assert hidden.d == {"id": "70", "guild_id": "7", "type": 0, "parent_id": "5"}
+    assert (hidden.scope, hidden.channel_id) == (Scope.guild(GUILD), CHANNEL)
+    for t in (EventName.MESSAGE_CREATE, EventName.CHANNEL_CREATE, EventName.CHANNEL_DELETE):
+        assert _channel_event(t).as_hidden() is None  # nothing of those
