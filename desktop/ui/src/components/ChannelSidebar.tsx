@@ -12,7 +12,7 @@ import { useClient } from "../services/context";
 import { channelSelected, groupChannels } from "../store/channels";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
-import { usePermissions } from "../store/permissions";
+import { usePermissions, useViewableChannelIds } from "../store/permissions";
 import { isUnread } from "../store/readState";
 import { voiceMembers } from "../store/voice";
 import { SIDEBAR_BG } from "../theme";
@@ -26,6 +26,7 @@ import VoicePanel from "./VoicePanel";
 export default function ChannelSidebar({ guildId }: { guildId: string }) {
   const guild = useAppSelector((s) => s.guilds.byId[guildId]);
   const all = useAppSelector((s) => s.channels.byId);
+  const viewable = useViewableChannelIds(guildId);
   const selected = useAppSelector((s) => s.channels.selected[guildId]);
   const marks = useAppSelector((s) => s.readState.byChannel);
   const me = useAppSelector((s) => s.auth.user);
@@ -34,13 +35,10 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [inviteOpen, setInviteOpen] = useState(false);
 
-  const channels = useMemo(
-    () => Object.values(all).filter((c) => c.guild_id === guildId),
-    [all, guildId],
-  );
+  const channels = useMemo(() => viewable.map((id) => all[id]).filter(Boolean), [viewable, all]);
   const groups = useMemo(() => groupChannels(channels), [channels]);
   const firstText = groups.flatMap((g) => g.channels).find((c) => c.type === 0);
-  const current = selected && all[selected] ? selected : firstText?.id;
+  const current = selected && viewable.includes(selected) ? selected : firstText?.id;
   const guildPermissions = usePermissions(guildId);
   const channelPermissions = usePermissions(guildId, current);
   useEffect(() => {

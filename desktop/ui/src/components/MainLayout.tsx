@@ -1,6 +1,8 @@
 import { Box, LinearProgress, Typography } from "@mui/material";
 import { useAppSelector } from "../store/index";
+import { selectPermissions } from "../store/permissions";
 import { PANE_BG } from "../theme";
+import { Permission, has } from "../util/permissions";
 import ChannelSidebar from "./ChannelSidebar";
 import GuildRail from "./GuildRail";
 import MemberList from "./MemberList";
@@ -19,7 +21,12 @@ export default function MainLayout() {
   const sessionId = useAppSelector((s) => s.auth.sessionId);
   const guildId = useAppSelector((s) => s.guilds.selected);
   const channelId = useAppSelector((s) => (guildId ? s.channels.selected[guildId] : undefined));
-  const channel = useAppSelector((s) => (channelId ? s.channels.byId[channelId] : undefined));
+  // A channel the user may no longer see (a role taken away) is not shown, whatever was picked.
+  const channel = useAppSelector((s) =>
+    channelId && has(selectPermissions(s, guildId, channelId), Permission.VIEW_CHANNEL)
+      ? s.channels.byId[channelId]
+      : undefined,
+  );
   const pending = useAppSelector((s) => s.guilds.pending.length);
   const hasGuilds = useAppSelector((s) => s.guilds.order.length > 0);
   return (

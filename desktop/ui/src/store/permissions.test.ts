@@ -3,7 +3,7 @@ import type { Guild } from "../api/types";
 import { ALL, Permission, has } from "../util/permissions";
 import { gatewayEvent, guildLoaded, sessionStarted } from "./actions";
 import { makeStore } from "./index";
-import { DM_PERMISSIONS, selectPermissions } from "./permissions";
+import { DM_PERMISSIONS, selectPermissions, selectViewableChannelIds } from "./permissions";
 
 const ME = "100";
 const OWNER = "300";
@@ -81,5 +81,29 @@ describe("selectPermissions", () => {
     store.dispatch(gatewayEvent({ t: "CHANNEL_CREATE", d: { id: "50", type: 1, guild_id: null } }));
     expect(selectPermissions(store.getState(), null, "50")).toBe(DM_PERMISSIONS);
     expect(has(DM_PERMISSIONS, Permission.MANAGE_MESSAGES)).toBe(false);
+  });
+
+  it("lists the channels the user may see, and follows a role taken away", () => {
+    const store = signedIn();
+    const home = guild(["7"]);
+    home.channels?.push({
+      id: "12",
+      type: 0,
+      guild_id: "1",
+      name: "mods-only",
+      permission_overwrites: [
+        { id: "1", type: 0, allow: "0", deny: String(Permission.VIEW_CHANNEL) },
+        { id: "7", type: 0, allow: String(Permission.VIEW_CHANNEL), deny: "0" },
+      ],
+    });
+    store.dispatch(guildLoaded(home));
+    expect(selectViewableChannelIds(store.getState(), "1").sort()).toEqual(["10", "11", "12"]);
+    store.dispatch(
+      gatewayEvent({
+        t: "GUILD_MEMBER_UPDATE",
+        d: { guild_id: "1", user: { id: ME, username: "me" }, roles: [] },
+      }),
+    );
+    expect(selectViewableChannelIds(store.getState(), "1").sort()).toEqual(["10", "11"]);
   });
 });

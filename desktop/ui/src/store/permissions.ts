@@ -1,6 +1,7 @@
 // The signed-in user's permissions, from what the store holds (util/permissions.ts computes).
+import { shallowEqual } from "react-redux";
 import type { Snowflake } from "../api/types";
-import { Permission, computePermissions } from "../util/permissions";
+import { Permission, computePermissions, has } from "../util/permissions";
 import { type RootState, useAppSelector } from "./index";
 
 /** In a DM both people may talk, react and attach; nobody manages anything. */
@@ -41,4 +42,21 @@ export function usePermissions(
   channelId?: Snowflake | null,
 ): bigint {
   return useAppSelector((s) => selectPermissions(s, guildId, channelId));
+}
+
+/** The ids of the guild's channels the user may see (VIEW_CHANNEL), for the channel list. A
+ *  role taken away or changed is a guild event the client hears, so a channel it no longer
+ *  opens leaves the list at once. */
+export function selectViewableChannelIds(state: RootState, guildId: Snowflake): Snowflake[] {
+  return Object.values(state.channels.byId)
+    .filter(
+      (c) =>
+        c.guild_id === guildId &&
+        has(selectPermissions(state, guildId, c.id), Permission.VIEW_CHANNEL),
+    )
+    .map((c) => c.id);
+}
+
+export function useViewableChannelIds(guildId: Snowflake): Snowflake[] {
+  return useAppSelector((s) => selectViewableChannelIds(s, guildId), shallowEqual);
 }
