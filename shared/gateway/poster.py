@@ -188,7 +188,7 @@ class _Pass:
             stream = connection.request(requests[self.sent[index]])
             stream.completion_future.add_done_callback(partial(self._posted, index, connection))
             stream.activate()
-        except AwsCrtError:  # the connection closed before the request went out
+        except (AwsCrtError, RuntimeError):  # the connection closed before the request went out
             self._lost(index, connection)
 
     def _posted(

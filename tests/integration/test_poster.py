@@ -179,6 +179,22 @@ async def test_a_connection_closed_by_the_server_is_replaced(
     assert recorder.peers - first, "the second POST went over a new connection"
 
 
+async def test_a_kept_connection_that_closes_as_it_is_taken_is_replaced(
+    api: tuple[ConnectionsApi, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the open-check before reuse cannot close: the connection is handed out as
+    open, and has closed by the time the request goes out on it."""
+    recorder, endpoint = api
+    async with opened(1) as poster:
+        await poster.send([Delivery("a", endpoint, [b"1"])])
+        (kept,) = [k.connection for ks in poster.poster._idle.values() for k in ks]
+        await asyncio.wrap_future(kept.close())
+        monkeypatch.setattr(type(kept), "is_open", lambda self: True)  # seen open when taken
+        (result,) = await poster.send([Delivery("a", endpoint, [b"2"])])
+    assert (result.sent, result.failed) == (1, False)
+    assert recorder.received["a"] == [b"1", b"2"]
+
+
 async def test_a_410_after_some_frames_keeps_the_count_sent(
     api: tuple[ConnectionsApi, str],
 ) -> None:
