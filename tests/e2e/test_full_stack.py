@@ -282,6 +282,23 @@ def test_two_people_register_meet_in_a_guild_and_talk_in_real_time(
     bob.shown("a second line while bob reads").wait_for()
     bob.page.locator('[data-testid="channel-random"]:not([data-unread])').wait_for()
 
+    # Alice takes "Send messages" from @everyone (Roles, the role's permissions): Bob's page
+    # hears GUILD_ROLE_UPDATE and says he may not send; given back, he may again.
+    def everyone_may_send(allowed: bool) -> None:
+        alice.page.get_by_role("button", name="Server settings").click()
+        alice.page.get_by_role("tab", name="Roles").click()
+        alice.page.get_by_role("button", name="Permissions of @everyone").click()
+        alice.page.get_by_role("checkbox", name="Send messages").set_checked(allowed)
+        alice.page.get_by_role("button", name="Save").click()
+        alice.page.get_by_role("button", name="Save").wait_for(state="detached")
+        alice.page.keyboard.press("Escape")
+
+    everyone_may_send(False)
+    bob.page.get_by_test_id("composer-locked").wait_for()
+    bob.page.screenshot(path=str(shots / "real-may-not-send.png"))
+    everyone_may_send(True)
+    bob.page.get_by_test_id("composer").wait_for()
+
     # User settings.
     bob.page.get_by_role("button", name="User settings").click()
     bob.page.get_by_role("tab", name="Voice & audio").click()

@@ -25,9 +25,10 @@ import { gatewayEvent } from "../store/actions";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { usePermissions } from "../store/permissions";
-import { Permission, has } from "../util/permissions";
+import { Permission, describePermissions, has, parseBits } from "../util/permissions";
 import { Loading } from "./common";
 import InviteDialog from "./InviteDialog";
+import RolePermissionsDialog from "./RolePermissionsDialog";
 
 type TabName = "overview" | "channels" | "roles" | "members" | "invites" | "bans";
 
@@ -286,6 +287,7 @@ function Roles({ guildId }: { guildId: string }) {
   const [color, setColor] = useState("#5865f2");
   const [assignUser, setAssignUser] = useState("");
   const [assignRole, setAssignRole] = useState("");
+  const [editing, setEditing] = useState<Role | null>(null);
   const { error, busy, run } = useAction();
 
   useEffect(() => {
@@ -354,12 +356,27 @@ function Roles({ guildId }: { guildId: string }) {
               }}
             />
             <ListItemText
-              primary={r.name}
-              secondary={r.permissions ? `permissions ${r.permissions}` : undefined}
+              primary={r.id === guildId ? "@everyone" : r.name}
+              secondary={describePermissions(parseBits(r.permissions))}
             />
+            <Button
+              size="small"
+              onClick={() => setEditing(r)}
+              aria-label={`Permissions of ${r.name}`}
+            >
+              Permissions
+            </Button>
           </ListItem>
         ))}
       </List>
+      {editing && (
+        <RolePermissionsDialog
+          guildId={guildId}
+          role={editing}
+          onSaved={apply}
+          onClose={() => setEditing(null)}
+        />
+      )}
       <Typography sx={{ fontWeight: 700 }}>Give a role to a member</Typography>
       <Stack direction="row" spacing={1}>
         <TextField

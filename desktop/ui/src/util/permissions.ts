@@ -25,9 +25,70 @@ export const Permission = {
   MENTION_EVERYONE: 1n << 17n,
   CONNECT: 1n << 20n,
   SPEAK: 1n << 21n,
+  MUTE_MEMBERS: 1n << 22n,
+  DEAFEN_MEMBERS: 1n << 23n,
+  MOVE_MEMBERS: 1n << 24n,
+  CHANGE_NICKNAME: 1n << 26n,
+  MANAGE_NICKNAMES: 1n << 27n,
   MANAGE_ROLES: 1n << 28n,
+  VIEW_AUDIT_LOG: 1n << 7n,
   MODERATE_MEMBERS: 1n << 40n,
 } as const;
+
+/** The permissions a role editor offers, grouped as Discord's settings group them. */
+export const PERMISSION_GROUPS: { title: string; items: { bit: bigint; label: string }[] }[] = [
+  {
+    title: "General",
+    items: [
+      { bit: Permission.VIEW_CHANNEL, label: "View channels" },
+      { bit: Permission.MANAGE_CHANNELS, label: "Manage channels" },
+      { bit: Permission.MANAGE_ROLES, label: "Manage roles" },
+      { bit: Permission.MANAGE_GUILD, label: "Manage server" },
+      { bit: Permission.VIEW_AUDIT_LOG, label: "View audit log" },
+      { bit: Permission.ADMINISTRATOR, label: "Administrator (every permission)" },
+    ],
+  },
+  {
+    title: "Members",
+    items: [
+      { bit: Permission.CREATE_INSTANT_INVITE, label: "Create invites" },
+      { bit: Permission.CHANGE_NICKNAME, label: "Change own nickname" },
+      { bit: Permission.MANAGE_NICKNAMES, label: "Manage nicknames" },
+      { bit: Permission.KICK_MEMBERS, label: "Kick members" },
+      { bit: Permission.BAN_MEMBERS, label: "Ban members" },
+      { bit: Permission.MODERATE_MEMBERS, label: "Time out members" },
+    ],
+  },
+  {
+    title: "Text",
+    items: [
+      { bit: Permission.SEND_MESSAGES, label: "Send messages" },
+      { bit: Permission.EMBED_LINKS, label: "Embed links" },
+      { bit: Permission.ATTACH_FILES, label: "Attach files" },
+      { bit: Permission.ADD_REACTIONS, label: "Add reactions" },
+      { bit: Permission.MENTION_EVERYONE, label: "Mention @everyone" },
+      { bit: Permission.MANAGE_MESSAGES, label: "Manage messages" },
+      { bit: Permission.READ_MESSAGE_HISTORY, label: "Read message history" },
+    ],
+  },
+  {
+    title: "Voice",
+    items: [
+      { bit: Permission.CONNECT, label: "Connect" },
+      { bit: Permission.SPEAK, label: "Speak" },
+      { bit: Permission.MUTE_MEMBERS, label: "Mute members" },
+      { bit: Permission.DEAFEN_MEMBERS, label: "Deafen members" },
+      { bit: Permission.MOVE_MEMBERS, label: "Move members" },
+    ],
+  },
+];
+
+/** A few words for a role's permissions, for a list. */
+export function describePermissions(value: bigint): string {
+  if (value & Permission.ADMINISTRATOR) return "Administrator";
+  const count = PERMISSION_GROUPS.flatMap((g) => g.items).filter((i) => value & i.bit).length;
+  return count === 1 ? "1 permission" : `${count} permissions`;
+}
 
 export const ALL = (1n << 41n) - 1n;
 /** Server settings are for those who hold any of these (everyone may invite, by the button). */
@@ -54,7 +115,8 @@ export interface PermissionInput {
   now?: number; // ms since the epoch, for a timeout's end
 }
 
-function bits(value: string | undefined): bigint {
+/** A bitfield as the server sends it (a decimal string) as known bits; 0 for anything else. */
+export function parseBits(value: string | undefined): bigint {
   if (!value || !/^\d{1,20}$/.test(value)) return 0n;
   return BigInt(value) & ALL;
 }
@@ -65,28 +127,29 @@ export function computePermissions(input: PermissionInput): bigint {
   if (userId === ownerId) return ALL;
   const byId = new Map(roles.map((r) => [r.id, r]));
   const mine = (member.roles ?? []).filter((id) => id !== guildId && byId.has(id));
-  let base = bits(byId.get(guildId)?.permissions);
-  for (const id of mine) base |= bits(byId.get(id)?.permissions);
+  let base = parseBits(byId.get(guildId)?.permissions);
+  for (const id of mine) base |= parseBits(byId.get(id)?.permissions);
   if (base & Permission.ADMINISTRATOR) return ALL;
   let permissions = base;
   if (channel) {
     const overwrites = new Map((channel.permission_overwrites ?? []).map((o) => [o.id, o]));
     const everyone = overwrites.get(guildId);
     if (everyone && everyone.type === 0) {
-      permissions = (permissions & ~bits(everyone.deny)) | bits(everyone.allow);
+      permissions = (permissions & ~parseBits(everyone.deny)) | parseBits(everyone.allow);
     }
     let allow = 0n;
     let deny = 0n;
     for (const id of mine) {
       const overwrite = overwrites.get(id);
       if (overwrite && overwrite.type === 0) {
-        allow |= bits(overwrite.allow);
-        deny |= bits(overwrite.deny);
+        allow |= parseBits(overwrite.allow);
+        deny |= parseBits(overwrite.deny);
       }
     }
     permissions = (permissions & ~deny) | allow;
     const own = overwrites.get(userId);
-    if (own && own.type === 1) permissions = (permissions & ~bits(own.deny)) | bits(own.allow);
+    if (own && own.type === 1)
+      permissions = (permissions & ~parseBits(own.deny)) | parseBits(own.allow);
     if (!(permissions & Permission.VIEW_CHANNEL)) permissions = 0n;
     else if (!(permissions & Permission.SEND_MESSAGES)) permissions &= ~NEEDS_SEND;
   }
