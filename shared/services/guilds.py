@@ -10,7 +10,7 @@ from shared.domain.channel import Channel, ChannelType
 from shared.domain.events import AuditAction, AuditRecord, EventName, GatewayEvent, changes_between
 from shared.domain.guild import Guild, check_guild_name
 from shared.domain.member import Member
-from shared.domain.permissions import DEFAULT_EVERYONE, Permission
+from shared.domain.permissions import DEFAULT_EVERYONE, Permission, compute_permissions
 from shared.domain.role import EVERYONE_NAME, Role
 from shared.errors import Invalid
 from shared.ids import new_id
@@ -35,6 +35,7 @@ __all__ = [
     "list_my_guilds",
     "removal_events",
     "snapshot",
+    "snapshot_for",
     "update_guild",
 ]
 
@@ -55,6 +56,35 @@ def snapshot(guild_id: int) -> dict[str, Any]:
     return _snapshot(
         guild, role_store.list_for_guild(guild_id), channel_store.list_for_guild(guild_id)
     )
+
+
+def snapshot_for(guild_id: int, user_id: int) -> dict[str, Any]:
+    """The guild as ``user_id`` sees it: its roles, and only the channels they may view. One
+    who is not a member yet (joining) counts as a member with no role but ``@everyone``."""
+    guild = guild_store.get(guild_id)
+    if guild is None:
+        raise guild_store.unknown_guild()
+    roles = role_store.list_for_guild(guild_id)
+    by_id = {r.id: r for r in roles}
+    found = member_store.get(guild_id, user_id)
+    now = _now()
+    member = found[0] if found else Member(guild_id=guild_id, user_id=user_id, joined_at=now)
+    everyone = by_id.get(guild_id)
+    visible = [
+        c
+        for c in channel_store.list_for_guild(guild_id)
+        if compute_permissions(
+            guild_id=guild_id,
+            owner_id=guild.owner_id,
+            user_id=user_id,
+            everyone=everyone.permissions if everyone else 0,
+            roles={r: by_id[r].permissions for r in member.roles if r in by_id},
+            overwrites=c.overwrites,
+            timed_out=member.timed_out(now),
+        )
+        & Permission.VIEW_CHANNEL
+    ]
+    return _snapshot(guild, roles, visible)
 
 
 def _snapshot(guild: Guild, roles: list[Role], channels: list[Channel]) -> dict[str, Any]:

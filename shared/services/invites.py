@@ -20,7 +20,7 @@ from shared.domain.presence import presence_event
 from shared.errors import ParleyError
 from shared.services import presence
 from shared.services.access import channel_access
-from shared.services.guilds import event_snapshot, snapshot
+from shared.services.guilds import event_snapshot, snapshot_for
 from shared.storage import bans as ban_store
 from shared.storage import channels as channel_store
 from shared.storage import guilds as guild_store
@@ -30,6 +30,9 @@ from shared.storage import outbox
 from shared.storage.transaction import Transaction
 
 __all__ = ["create_invite", "get_invite", "join"]
+
+#: The members whose statuses a joiner's GUILD_CREATE carries (as many as IDENTIFY's does).
+MEMBERS_IN_SNAPSHOT = 1000
 
 
 def _now() -> datetime:
@@ -118,10 +121,15 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     invite = _usable(code, now)
     guild_id = invite.guild_id
     if member_store.get(guild_id, user_id) is not None:
-        return snapshot(guild_id)
+        return snapshot_for(guild_id, user_id)
     if ban_store.get(guild_id, user_id) is not None:
         raise ban_store.banned()
-    full = snapshot(guild_id)
+    # As the newcomer sees it: the channels @everyone may view (not the guild's private ones),
+    # and who is online (GUILD_CREATE's presences: without them everyone already there would
+    # look offline to them until their status next changed).
+    full = snapshot_for(guild_id, user_id)
+    existing = member_store.page(guild_id, after=0, limit=MEMBERS_IN_SNAPSHOT)
+    full["presences"] = presence.presences_of(m.user_id for m in existing)
     member = Member(guild_id=guild_id, user_id=user_id, joined_at=now)
     tx = Transaction()
     ban_store.check_not_banned(tx, guild_id, user_id)
@@ -159,5 +167,5 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     try:
         tx.commit()
     except _AlreadyMember:
-        return snapshot(guild_id)
+        return snapshot_for(guild_id, user_id)
     return full

@@ -253,8 +253,12 @@ def test_two_people_register_meet_in_a_guild_and_talk_in_real_time(
     assert href, "the attachment has no link"
     assert bob.page.request.get(href).body() == b"real bytes"
 
-    # Bob appears in Alice's member list (GUILD_MEMBER_ADD).
+    # Bob appears in Alice's member list (GUILD_MEMBER_ADD); Alice, online before he joined,
+    # is online in his (his GUILD_CREATE's presences).
     alice.page.get_by_test_id("member-bob_e2e").wait_for()
+    bob.page.get_by_test_id("member-alice_e2e").and_(
+        bob.page.locator("[data-status=online]")
+    ).wait_for()
     alice.page.screenshot(path=str(shots / "real-channel.png"))
     bob.page.screenshot(path=str(shots / "real-channel-bob.png"))
 

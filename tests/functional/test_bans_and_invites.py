@@ -149,6 +149,31 @@ def test_joining_while_online_tells_the_guild_the_joiners_status() -> None:
     assert [e["t"] for e in tap.events()] == ["GUILD_MEMBER_ADD", "GUILD_CREATE"]
 
 
+def test_a_joiner_gets_only_the_channels_they_may_see_and_who_is_online() -> None:
+    owner = new_user()
+    guild = create_guild(owner, "Private corners")
+    hidden = {"id": guild["id"], "type": 0, "allow": "0", "deny": str(int(P.VIEW_CHANNEL))}
+    body = {"name": "staff", "type": 0, "permission_overwrites": [hidden]}
+    made = request("POST", f"/guilds/{guild['id']}/channels", user=owner, body=body)
+    assert made.status == 201, made
+    lifecycle.connected("conn-owner", owner)
+    presence.connected(owner, "conn-owner")
+    presence.choose(owner, "dnd")
+    code = invite(guild, max_age=0, max_uses=5)
+    tap = StreamTap()
+    tap.read()
+    joiner = new_user()
+    joined = request("POST", f"/invites/{code}", user=joiner)
+    assert joined.status == 200
+    (created,) = [e for e in tap.events() if e["t"] == "GUILD_CREATE"]
+    for seen in (joined.body, created["d"]):
+        assert {c["name"] for c in seen["channels"]} == {"general", "General"}  # not staff
+        assert seen["presences"] == [{"user": {"id": str(owner)}, "status": "dnd"}]
+    # the owner (who may see everything) joining again is answered with every channel
+    again = request("POST", f"/invites/{code}", user=owner)
+    assert {c["name"] for c in again.body["channels"]} == {"general", "General", "staff"}
+
+
 def test_max_uses_runs_out() -> None:
     guild = create_guild(new_user())
     code = invite(guild, max_uses=2)
