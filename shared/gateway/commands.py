@@ -8,7 +8,6 @@ log event and never receives one out of order.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -22,7 +21,7 @@ from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
 from shared.gateway.events import Scope
 from shared.gateway.joins import joined_scope, left_scope
-from shared.gateway.protocol import Frame, Op
+from shared.gateway.protocol import Frame, Op, dispatch_parts, parts_of
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
 from shared.gateway.view_cache import viewers_of
@@ -32,9 +31,6 @@ from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry
 
 __all__ = ["heartbeat", "identify", "presence_update", "resume"]
-
-#: API Gateway refuses posts over 128 KB; GUILD_CREATE is chunked to stay under this.
-MAX_FRAME_BYTES = 120 * 1024
 
 
 def _now_ms() -> int:
@@ -118,7 +114,12 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
             scopes,
             session.hears,
         )
-        if not request.reply_all([_dispatch(e.event.t, e.position, e.event.d) for e in missed]):
+        replay = [
+            _dispatch(e.event.t, e.position, d)
+            for e in missed
+            for d in dispatch_parts(e.event.t, e.event.d)
+        ]
+        if not request.reply_all(replay):
             return after  # the connection closed: its next one resumes from what it got
         for scope in scopes - set(session.scopes or ()):
             sessions.subscribe(session, scope)  # before live delivery can start
@@ -142,29 +143,6 @@ def _user_from(request: GatewayRequest, token: Any) -> int:
     if str(claims.get("sub")) != str(request.user_id):
         raise Unauthorized("The token is not this connection's user's.", code="token_mismatch")
     return request.user_id
-
-
-def _chunks(guild: dict[str, Any]) -> list[dict[str, Any]]:
-    """A GUILD_CREATE split so that each frame stays under API Gateway's size limit.
-
-    The guild's large lists (members, presences, voice states) are spread over several frames;
-    the first carries the guild itself, the rest ``{"id", "chunk_index", "chunk_count", ...}``.
-    """
-    if len(json.dumps(guild)) <= MAX_FRAME_BYTES:
-        return [guild]
-    lists = {k: v for k, v in guild.items() if k in ("members", "presences", "voice_states")}
-    base = {k: v for k, v in guild.items() if k not in lists}
-    parts: list[dict[str, Any]] = [dict(base, **{k: [] for k in lists})]
-    for key, values in lists.items():
-        for value in values:
-            size = len(json.dumps(parts[-1])) + len(json.dumps(value))
-            if size > MAX_FRAME_BYTES:
-                parts.append({"id": guild["id"], **{k: [] for k in lists}})
-            parts[-1][key].append(value)
-    for index, part in enumerate(parts):
-        part["chunk_index"] = index
-        part["chunk_count"] = len(parts)
-    return parts
 
 
 def identify(request: GatewayRequest, d: Any) -> None:
@@ -220,7 +198,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         snapshot = directory.guild_snapshot(guild_id, user_id)
         if not hears_presences:
             snapshot.pop("presences", None)
-        guilds += [_dispatch("GUILD_CREATE", started_after, part) for part in _chunks(snapshot)]
+        guilds += [_dispatch("GUILD_CREATE", started_after, part) for part in parts_of(snapshot)]
     if request.reply_all([ready, *guilds]):
         _replay_and_go_live(request, session, started_after)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.config import get_settings
@@ -20,6 +20,7 @@ from shared.gateway.directory import get_directory
 from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver
+from shared.gateway.protocol import dispatch_parts
 from shared.gateway.view_cache import ViewCache, viewers_of
 from shared.observability import logger
 from shared.storage import gateway_log, sessions
@@ -57,7 +58,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
         for s in sessions.listeners(sub for subs in subscriptions.values() for sub in subs)
         if s.connection_id
     }
-    frames: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
+    frames: dict[str, list[tuple[int, int, bytes]]] = defaultdict(list)  # position, part, body
     endpoints: dict[str, str] = {}
     # An event of several scopes (a presence) reaches a session once, through the first of them.
     reached: set[tuple[str, int]] = set()
@@ -93,17 +94,25 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
             for told, sessions_told in heard:
                 if not sessions_told:
                     continue
-                frame = LogEntry(entry.position, told).frame()
-                body = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode()
+                bodies = [
+                    json.dumps(
+                        LogEntry(
+                            entry.position, told if d is told.d else replace(told, d=d)
+                        ).frame(),
+                        separators=(",", ":"),
+                        ensure_ascii=False,
+                    ).encode()
+                    for d in dispatch_parts(told.t, told.d)
+                ]
                 for session in sessions_told:
                     connection = str(session.connection_id)
-                    frames[connection].append((entry.position, body))
+                    frames[connection] += ((entry.position, i, b) for i, b in enumerate(bodies))
                     endpoints[connection] = (
                         f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
                     )
     _apply_leaves(left, joined, shard)
     return [
-        Delivery(conn, endpoints[conn], [body for _, body in sorted(items)])
+        Delivery(conn, endpoints[conn], [body for *_, body in sorted(items)])
         for conn, items in frames.items()
     ]
 

@@ -13,7 +13,19 @@ from typing import Any
 
 from shared.errors import Invalid, ParleyError, error_body, status_for
 
-__all__ = ["Frame", "Op", "encode", "error_frame", "parse_client_frame"]
+__all__ = [
+    "MAX_FRAME_BYTES",
+    "Frame",
+    "Op",
+    "dispatch_parts",
+    "encode",
+    "error_frame",
+    "parse_client_frame",
+    "parts_of",
+]
+
+#: API Gateway refuses posts over 128 KB; GUILD_CREATE is chunked to stay under this.
+MAX_FRAME_BYTES = 120 * 1024
 
 
 class Op(IntEnum):
@@ -76,3 +88,35 @@ def parse_client_frame(body: str | None) -> Frame:
 def error_frame(error: ParleyError) -> Frame:
     """The ERROR frame for a failed request: the CONTRACT error body plus its HTTP-like status."""
     return Frame(op=Op.ERROR, d={**error_body(error), "status": status_for(error)})
+
+
+def parts_of(guild: dict[str, Any]) -> list[dict[str, Any]]:
+    """A GUILD_CREATE split so that each frame stays under API Gateway's size limit.
+
+    The guild's large lists (members, presences, voice states) are spread over several frames;
+    the first carries the guild itself, the rest ``{"id", "chunk_index", "chunk_count", ...}``.
+    """
+    if len(json.dumps(guild)) <= MAX_FRAME_BYTES:
+        return [guild]
+    lists = {k: v for k, v in guild.items() if k in ("members", "presences", "voice_states")}
+    base = {k: v for k, v in guild.items() if k not in lists}
+    parts: list[dict[str, Any]] = [dict(base, **{k: [] for k in lists})]
+    for key, values in lists.items():
+        for value in values:
+            size = len(json.dumps(parts[-1])) + len(json.dumps(value))
+            if size > MAX_FRAME_BYTES:
+                parts.append({"id": guild["id"], **{k: [] for k in lists}})
+            parts[-1][key].append(value)
+    for index, part in enumerate(parts):
+        part["chunk_index"] = index
+        part["chunk_count"] = len(parts)
+    return parts
+
+
+def dispatch_parts(t: str, d: Any) -> list[Any]:
+    """The ``d`` of each DISPATCH an event ``t`` with payload ``d`` goes out as: a GUILD_CREATE
+    too large for one frame (a joiner's, with its presences) in :func:`parts_of`'s chunks, in
+    order, all at the event's ``s``; any other event as itself."""
+    if t == "GUILD_CREATE" and isinstance(d, dict):
+        return parts_of(d)
+    return [d]

@@ -263,6 +263,38 @@ def test_a_resume_replays_a_hidden_channel_as_its_deletion(directory: FakeDirect
     ]
 
 
+def test_a_joiners_guild_create_too_big_for_a_frame_goes_out_in_parts_live_and_replayed(
+    directory: FakeDirectory,
+) -> None:
+    """A joiner's GUILD_CREATE carries the presences of up to 1,000 members: in a big guild,
+    more than one frame holds (API Gateway refuses posts over 128 KB)."""
+    session_id = identify("conn-a", USER)
+    presences = [{"user": {"id": str(10**17 + n)}, "status": "online"} for n in range(3000)]
+    joined = GatewayEvent(
+        EventName.GUILD_CREATE,
+        GUILD + 5,
+        {"id": str(GUILD + 5), "name": "big", "presences": presences},
+        user_id=USER,
+    )
+    entries = emit_and_sequence(joined, message(1))
+    (plan,) = fanout._deliveries(entries, 0)
+    frames = [json.loads(f) for f in plan.frames]
+    assert [f["t"] for f in frames[:-1]] == ["GUILD_CREATE"] * (len(frames) - 1)
+    assert len(frames) > 2 and frames[-1]["t"] == "MESSAGE_CREATE"
+    assert {f["s"] for f in frames[:-1]} == {1}  # every part at the event's position
+    assert all(len(f) <= 128 * 1024 for f in plan.frames)
+    parts = frames[:-1]
+    assert [p["d"]["chunk_index"] for p in parts] == list(range(len(parts)))
+    assert [p for f in parts for p in f["d"]["presences"]] == presences
+    # The same parts in a replay.
+    lifecycle.disconnected("conn-a")
+    lifecycle.connected("conn-b", USER)
+    resume = {"token": token_for(USER), "session_id": session_id, "seq": 0}
+    send("conn-b", {"op": 6, "d": resume})
+    replayed = frames_posted("conn-b")
+    assert [f["d"] for f in replayed if f["t"] == "GUILD_CREATE"] == [p["d"] for p in parts]
+
+
 def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> None:
     session_id = identify("conn-a")
     emit_and_sequence(message(1), message(2))

@@ -164,8 +164,7 @@ def test_a_user_event_without_guilds_still_goes_to_the_user_only() -> None:
 
 
 def test_a_large_guilds_presences_are_chunked_under_the_frame_limit() -> None:
-    from shared.gateway.commands import _chunks
-    from shared.gateway.protocol import Frame, Op, encode
+    from shared.gateway.protocol import Frame, Op, encode, parts_of
 
     ids = [str(10**17 + n) for n in range(3_000)]
     guild = {
@@ -174,11 +173,21 @@ def test_a_large_guilds_presences_are_chunked_under_the_frame_limit() -> None:
         "members": [{"user": {"id": i}, "nick": "n" * 32, "roles": []} for i in ids],
         "presences": [{"user": {"id": i}, "status": "online"} for i in ids],
     }
-    parts = _chunks(guild)
+    parts = parts_of(guild)
     assert len(parts) > 1
     frames = [encode(Frame(Op.DISPATCH, part, 1, "GUILD_CREATE")) for part in parts]
     assert all(len(f) <= 128 * 1024 for f in frames)  # API Gateway's limit on a post
     assert [p["user"]["id"] for part in parts for p in part["presences"]] == ids
+
+
+def test_only_a_guild_create_goes_out_in_parts() -> None:
+    from shared.gateway.protocol import dispatch_parts
+
+    small = {"id": "7", "presences": []}
+    assert dispatch_parts("GUILD_CREATE", small) == [small]
+    big = {"id": "7", "presences": [{"user": {"id": str(n)}, "status": "dnd"} for n in range(5000)]}
+    assert len(dispatch_parts("GUILD_CREATE", big)) > 1
+    assert dispatch_parts("MESSAGE_CREATE", big) == [big]  # never split: not a guild snapshot
 
 
 @pytest.mark.parametrize(
