@@ -81,6 +81,9 @@ export interface Guild {
   members?: Member[];
   presences?: Presence[];
   voice_states?: VoiceState[];
+  /** Set when a GUILD_CREATE too large for one frame comes in parts (0 is the first). */
+  chunk_index?: number;
+  chunk_count?: number;
 }
 
 export interface Emoji {

@@ -3,7 +3,10 @@ import type { Guild, Role, Snowflake } from "../api/types";
 import { gatewayEvent, guildLoaded, sessionEnded } from "./actions";
 
 /** A guild without its nested lists (those live in their own slices). */
-export type GuildSummary = Omit<Guild, "channels" | "members" | "presences" | "voice_states">;
+export type GuildSummary = Omit<
+  Guild,
+  "channels" | "members" | "presences" | "voice_states" | "chunk_index" | "chunk_count"
+>;
 
 export interface GuildsState {
   byId: Record<Snowflake, GuildSummary>;
@@ -21,6 +24,8 @@ function upsert(state: GuildsState, guild: Guild): void {
   delete summary.members;
   delete summary.presences;
   delete summary.voice_states;
+  delete summary.chunk_index;
+  delete summary.chunk_count;
   state.byId[guild.id] = { ...state.byId[guild.id], ...summary };
   if (!state.order.includes(guild.id)) state.order.push(guild.id);
   state.pending = state.pending.filter((id) => id !== guild.id);

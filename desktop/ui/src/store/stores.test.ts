@@ -264,6 +264,27 @@ describe("voice states", () => {
     expect(store.getState().voice.speaking[OTHER]).toBeUndefined();
   });
 
+  it("adds the voice states of a GUILD_CREATE's later parts to the first's", () => {
+    const { store, ev } = signedIn();
+    const inGeneral = () =>
+      voiceMembers(store.getState().voice.byGuild, "1", "11").map((v) => v.user_id);
+    const alone = { guild_id: "1", channel_id: "11", user_id: OTHER };
+    const more = { guild_id: "1", channel_id: "11", user_id: "300" };
+    ev("GUILD_CREATE", { ...guild, voice_states: [alone], chunk_index: 0, chunk_count: 3 });
+    ev("GUILD_CREATE", { id: "1", members: [], voice_states: [more], chunk_index: 1 });
+    ev("GUILD_CREATE", {
+      id: "1",
+      members: [{ user: { id: "301", username: "x" } }],
+      chunk_index: 2,
+    });
+    expect(inGeneral().sort()).toEqual([OTHER, "300"]);
+    expect(store.getState().guilds.byId["1"].name).toBe(guild.name); // parts keep the guild
+    expect(store.getState().channels.byId["10"]).toBeDefined(); // ...and its channels
+    expect(store.getState().members.byGuild["1"]["301"]).toBeDefined();
+    ev("GUILD_CREATE", { ...guild, voice_states: [] }); // a whole one starts afresh
+    expect(inGeneral()).toEqual([]);
+  });
+
   it("follows our own join, mute/deaf and leave", () => {
     const { store, ev } = signedIn();
     const self = () => store.getState().voice.self;

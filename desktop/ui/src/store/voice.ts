@@ -102,7 +102,9 @@ const slice = createSlice({
         switch (t) {
           case "GUILD_CREATE": {
             const guild = d as Guild;
-            state.byGuild[guild.id] = {};
+            // A guild too large for one frame comes in parts (docs/protocol.md): only the
+            // first starts the guild's voice states afresh, the others add to them.
+            if (!guild.chunk_index) state.byGuild[guild.id] = {};
             for (const vs of guild.voice_states ?? [])
               applyState(state, { ...vs, guild_id: guild.id }, me);
             break;
