@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 #: The largest ``d`` an outbox item carries; a bigger guild snapshot is sent without channels
-#: (``"partial": true``) and the fan-out reads it with :func:`snapshot` instead.
+#: (``"partial": true``): the joiner has them from the join's REST answer, which is not capped,
+#: and at their next IDENTIFY.
 OUTBOX_DATA_MAX = 300_000
 
 
