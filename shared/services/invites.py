@@ -27,6 +27,7 @@ from shared.storage import guilds as guild_store
 from shared.storage import invites as invite_store
 from shared.storage import members as member_store
 from shared.storage import outbox
+from shared.storage import voice_states as voice_store
 from shared.storage.transaction import Transaction
 
 __all__ = ["create_invite", "get_invite", "join"]
@@ -125,11 +126,12 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     if ban_store.get(guild_id, user_id) is not None:
         raise ban_store.banned()
     # As the newcomer sees it: the channels @everyone may view (not the guild's private ones),
-    # and who is online (GUILD_CREATE's presences: without them everyone already there would
-    # look offline to them until their status next changed).
+    # who is online (GUILD_CREATE's presences: without them everyone already there would look
+    # offline to them until their status next changed) and who is in which voice channel.
     full = snapshot_for(guild_id, user_id)
     existing = member_store.page(guild_id, after=0, limit=MEMBERS_IN_SNAPSHOT)
     full["presences"] = presence.presences_of(m.user_id for m in existing)
+    full["voice_states"] = [s.as_json() for s in voice_store.guild_states(guild_id)]
     member = Member(guild_id=guild_id, user_id=user_id, joined_at=now)
     tx = Transaction()
     ban_store.check_not_banned(tx, guild_id, user_id)

@@ -26,6 +26,7 @@ from tests.functional.guildkit import (
     set_attributes,
     text_channel,
 )
+from tests.functional.test_voice import gateway, node, session_for, voice_channel
 
 pytestmark = pytest.mark.usefixtures("store")
 P = Permission
@@ -149,16 +150,18 @@ def test_joining_while_online_tells_the_guild_the_joiners_status() -> None:
     assert [e["t"] for e in tap.events()] == ["GUILD_MEMBER_ADD", "GUILD_CREATE"]
 
 
-def test_a_joiner_gets_only_the_channels_they_may_see_and_who_is_online() -> None:
+@pytest.mark.usefixtures(gateway.__name__)  # identified sessions, as the voice tests have
+def test_a_joiner_gets_only_the_channels_they_may_see_who_is_online_and_in_voice() -> None:
     owner = new_user()
     guild = create_guild(owner, "Private corners")
     hidden = {"id": guild["id"], "type": 0, "allow": "0", "deny": str(int(P.VIEW_CHANNEL))}
     body = {"name": "staff", "type": 0, "permission_overwrites": [hidden]}
     made = request("POST", f"/guilds/{guild['id']}/channels", user=owner, body=body)
     assert made.status == 201, made
-    lifecycle.connected("conn-owner", owner)
-    presence.connected(owner, "conn-owner")
+    node("node-a")
+    in_voice = session_for(owner)  # identified: online, as IDENTIFY counts them
     presence.choose(owner, "dnd")
+    assert in_voice.op4(guild["id"], voice_channel(guild)) is not None  # in the voice channel
     code = invite(guild, max_age=0, max_uses=5)
     tap = StreamTap()
     tap.read()
@@ -169,6 +172,9 @@ def test_a_joiner_gets_only_the_channels_they_may_see_and_who_is_online() -> Non
     for seen in (joined.body, created["d"]):
         assert {c["name"] for c in seen["channels"]} == {"general", "General"}  # not staff
         assert seen["presences"] == [{"user": {"id": str(owner)}, "status": "dnd"}]
+        assert [(v["user_id"], v["channel_id"]) for v in seen["voice_states"]] == [
+            (str(owner), voice_channel(guild))
+        ]
     # the owner (who may see everything) joining again is answered with every channel
     again = request("POST", f"/invites/{code}", user=owner)
     assert {c["name"] for c in again.body["channels"]} == {"general", "General", "staff"}
