@@ -1,9 +1,9 @@
 """The gateway's session commands: IDENTIFY, RESUME, HEARTBEAT, and the handoff to live delivery.
 
 A new or resumed session starts paused: what it must receive first (READY and GUILD_CREATE, or
-the replay of what it missed) is posted by the command, then :func:`_go_live` hands it to the
-fan-out from the next log position, retrying while the log moves. So a session never misses a
-log event and never receives one out of order.
+the replay of what it missed) is posted by the command, then :func:`_replay_and_go_live` hands it
+to the fan-out from the next log position, replaying on while the fan-out has already delivered
+past the replay. So a session never misses a log event and never receives one out of order.
 """
 
 from __future__ import annotations
@@ -92,9 +92,11 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
 
     Returns the position replayed to. If the session leaves this connection meanwhile (it
     closed, or resumed elsewhere), the replay stops: the session's next connection resumes it.
-    If the log keeps moving past each round for longer than ``gateway_handoff_s``, the client
-    is sent RECONNECT: it resumes from what it has on a new connection (a session left paused
-    behind an open connection would hear nothing, ever).
+    The handoff fails only when the fan-out has started delivering entries after the replay's
+    end (its cursor, not the log's head: appends the fan-out has not reached come live). If
+    that keeps happening for longer than ``gateway_handoff_s``, the client is sent RECONNECT:
+    it resumes from what it has on a new connection (a session left paused behind an open
+    connection would hear nothing, ever).
     """
     shard = int(session.shard)
     scopes = set(session.scopes)
@@ -102,7 +104,7 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
     while True:
         if time.monotonic() > deadline:
             logger.warning(
-                "handoff outran by the log: RECONNECT",
+                "handoff overtaken by the fan-out: RECONNECT",
                 extra={"session_id": session.session_id, "replayed_to": after},
             )
             request.reply(Frame(op=Op.RECONNECT))
@@ -126,7 +128,7 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
         for scope in set(session.scopes or ()) - scopes:
             sessions.unsubscribe(session, scope)
         after = until
-        if sessions.go_live(session, shard, until) is not sessions.Handoff.LOG_MOVED:
+        if sessions.go_live(session, shard, until) is not sessions.Handoff.OVERTAKEN:
             return until
 
 

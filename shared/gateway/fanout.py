@@ -43,6 +43,9 @@ class FanoutReport:
 
 def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     """Who gets which of these log entries, in order, per live connection."""
+    # Before anything is read of who listens: a session going live from now on is read live
+    # (sessions.go_live's condition), one that went live before is read as such.
+    gateway_log.mark_delivering(shard, max(entry.position for entry in entries))
     settings = get_settings()
     directory = get_directory()
     VIEWS.observe(shard, entries)

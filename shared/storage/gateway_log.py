@@ -17,14 +17,22 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from shared.gateway.events import LogEvent
 from shared.storage import keys
 from shared.storage.outbox import PendingEvent, mark_sequenced
 from shared.storage.table import ParleyItem, transaction
 
-__all__ = ["LogEntry", "append", "head", "oldest_kept", "read_after"]
+__all__ = [
+    "LogEntry",
+    "append",
+    "cursor_condition",
+    "head",
+    "mark_delivering",
+    "oldest_kept",
+    "read_after",
+]
 
 #: DynamoDB allows 100 items per transaction: the head plus two per event.
 _PER_TRANSACTION = 49
@@ -94,6 +102,29 @@ def head_condition(shard: int, position: int) -> tuple[Any, Any]:
     """The (item, condition) that holds while the log's head is ``position`` (for transactions)."""
     item = _LogItem(keys.log_pk(shard), keys.LOG_HEAD_SK)
     condition = _LogItem.position == position if position else _LogItem.position.does_not_exist()
+    return item, condition
+
+
+def mark_delivering(shard: int, upto: int) -> None:
+    """The fan-out starts delivering the log's entries up to ``upto``: recorded before it reads
+    who listens, so that a session handed to live delivery after this (:func:`cursor_condition`)
+    is read by it. The cursor only moves forward (a retried batch leaves it where it is)."""
+    cursor = _LogItem(keys.log_pk(shard), keys.LOG_CURSOR_SK)
+    try:
+        cursor.update(
+            actions=[_LogItem.position.set(upto)],
+            condition=_LogItem.position.does_not_exist() | (_LogItem.position < upto),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def cursor_condition(shard: int, position: int) -> tuple[Any, Any]:
+    """The (item, condition) that holds while the fan-out has not started delivering any entry
+    after ``position`` (for transactions)."""
+    item = _LogItem(keys.log_pk(shard), keys.LOG_CURSOR_SK)
+    condition = _LogItem.position.does_not_exist() | (_LogItem.position <= position)
     return item, condition
 
 

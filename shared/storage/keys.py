@@ -41,6 +41,8 @@ def log_pk(shard: int) -> str:
 
 
 LOG_HEAD_SK = "HEAD"
+#: How far the fan-out has started delivering a log (decision 14).
+LOG_CURSOR_SK = "CURSOR"
 
 
 def log_sk(position: int) -> str:

@@ -28,7 +28,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from shared.gateway.session import PAUSED, LiveSession
 from shared.storage import keys
-from shared.storage.gateway_log import head_condition
+from shared.storage.gateway_log import cursor_condition
 from shared.storage.table import ParleyItem, transaction
 
 __all__ = [
@@ -303,21 +303,25 @@ def attach(
 
 class Handoff(Enum):
     LIVE = "live"
-    LOG_MOVED = "log_moved"  # replay the new entries, then try again
+    OVERTAKEN = "overtaken"  # the fan-out delivered past the replay: replay on, then try again
     SESSION_MOVED = "session_moved"  # the session left this connection: stop
 
 
 def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
-    """Hand the session to live delivery from ``replayed_to + 1``, if the log has not moved.
+    """Hand the session to live delivery from ``replayed_to + 1``, unless the fan-out has
+    already started delivering an entry after ``replayed_to``.
 
-    One transaction: the log head must still be ``replayed_to`` and the session still on this
-    connection. So no entry is ever both skipped by the replay and by live delivery.
+    One transaction: the log's delivery cursor must be at or before ``replayed_to`` and the
+    session still on this connection. The fan-out moves the cursor before it reads who listens
+    (``gateway_log.mark_delivering``), so every entry after ``replayed_to`` is delivered by a
+    batch that reads this session live, and none is both skipped by the replay and by live
+    delivery. Entries appended meanwhile but not yet delivered are no obstacle: they come live.
     """
     try:
         with transaction() as tx:
-            head_item, head_unchanged = head_condition(shard, replayed_to)
+            cursor_item, not_past = cursor_condition(shard, replayed_to)
             tx.condition_check(
-                type(head_item), head_item.pk, head_item.sk, condition=head_unchanged
+                type(cursor_item), cursor_item.pk, cursor_item.sk, condition=not_past
             )
             tx.update(
                 session,
@@ -331,7 +335,7 @@ def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
         session_reason = reasons[1] if len(reasons) > 1 else None
         if session_reason is not None and session_reason.code == "ConditionalCheckFailed":
             return Handoff.SESSION_MOVED
-        return Handoff.LOG_MOVED
+        return Handoff.OVERTAKEN
     return Handoff.LIVE
 
 

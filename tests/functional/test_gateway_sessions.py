@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
+from shared.gateway.poster import Delivery
 from shared.gateway.session import PAUSED
 from shared.storage import gateway_log, sessions
 from shared.storage.outbox import PendingEvent, pending_from_record, record_of
@@ -295,6 +296,76 @@ def test_a_joiners_guild_create_too_big_for_a_frame_goes_out_in_parts_live_and_r
     assert [f["d"] for f in replayed if f["t"] == "GUILD_CREATE"] == [p["d"] for p in parts]
 
 
+def _between_replay_and_handoff(
+    monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]
+) -> list[int]:
+    """Run ``act`` once, after the replay and before the session is handed over; the
+    positions each handoff attempt was made at."""
+    real = sessions.go_live
+    attempts: list[int] = []
+
+    def go_live(session: sessions.SessionItem, shard: int, replayed_to: int) -> sessions.Handoff:
+        if not attempts:
+            act()
+        attempts.append(replayed_to)
+        return real(session, shard, replayed_to)
+
+    monkeypatch.setattr(sessions, "go_live", go_live)
+    return attempts
+
+
+def test_events_appended_during_a_handoff_come_live_without_another_round(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log moving is no obstacle (decision 14): what the fan-out has not delivered yet it
+    delivers to the session, which it reads live."""
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(message(1), message(2))
+    appended: list[gateway_log.LogEntry] = []
+    attempts = _between_replay_and_handoff(
+        monkeypatch, lambda: appended.extend(emit_and_sequence(message(3)))
+    )
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": token_for(USER), "session_id": session_id, "seq": 0}})
+    assert attempts == [2]  # one round: live from 3
+    (live,) = [d for d in fanout._deliveries(appended, 0) if d.connection_id == "conn-b"]
+    got = frames_posted("conn-b") + [json.loads(f) for f in live.frames]
+    assert [(f["t"], f["s"]) for f in got] == [
+        ("MESSAGE_CREATE", 1),
+        ("MESSAGE_CREATE", 2),
+        ("RESUMED", 2),
+        ("MESSAGE_CREATE", 3),
+    ]
+
+
+def test_a_handoff_the_fan_out_overtook_replays_on_and_never_twice(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fan-out started delivering an entry after the replay while the session was still
+    paused (so it skipped it): the handoff fails, and the next round replays that entry."""
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(message(1), message(2))
+    delivered: list[list[Delivery]] = []
+    attempts = _between_replay_and_handoff(
+        monkeypatch, lambda: delivered.append(fanout._deliveries(emit_and_sequence(message(3)), 0))
+    )
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": token_for(USER), "session_id": session_id, "seq": 0}})
+    assert attempts == [2, 3]
+    assert all(d.connection_id != "conn-b" for d in delivered[0])  # paused: skipped live
+    assert [(f["t"], f["s"]) for f in frames_posted("conn-b")] == [
+        ("MESSAGE_CREATE", 1),
+        ("MESSAGE_CREATE", 2),
+        ("MESSAGE_CREATE", 3),
+        ("RESUMED", 3),
+    ]
+    later = emit_and_sequence(message(4))
+    (live,) = [d for d in fanout._deliveries(later, 0) if d.connection_id == "conn-b"]
+    assert [json.loads(f)["s"] for f in live.frames] == [4]
+
+
 def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> None:
     session_id = identify("conn-a")
     emit_and_sequence(message(1), message(2))
@@ -381,17 +452,17 @@ def test_identify_needs_a_valid_token_of_the_connections_user(
     assert connection.session_id is None
 
 
-def test_a_handoff_the_log_keeps_outrunning_ends_in_reconnect(
+def test_a_handoff_the_fan_out_keeps_overtaking_ends_in_reconnect(
     directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Never a session that has READY but stays paused behind an open connection."""
     rounds: list[int] = []
 
-    def log_moved(session: sessions.SessionItem, shard: int, replayed_to: int) -> sessions.Handoff:
+    def overtaken(session: sessions.SessionItem, shard: int, replayed_to: int) -> sessions.Handoff:
         rounds.append(replayed_to)
-        return sessions.Handoff.LOG_MOVED
+        return sessions.Handoff.OVERTAKEN
 
-    monkeypatch.setattr(sessions, "go_live", log_moved)
+    monkeypatch.setattr(sessions, "go_live", overtaken)
     monkeypatch.setenv("PARLEY_GATEWAY_HANDOFF_S", "0.3")
     get_settings.cache_clear()
     try:
