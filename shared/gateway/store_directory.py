@@ -10,7 +10,7 @@ from shared.domain.channel import ChannelType, overwrites_from_json
 from shared.domain.permissions import Overwrite, Permission, compute_permissions
 from shared.gateway.directory import Directory
 from shared.services import read_state
-from shared.services.guilds import snapshot
+from shared.services.guilds import snapshot_for, viewable_channels
 from shared.services.presence import presences_of
 from shared.services.voice import guild_voice_states as voice_states_json
 from shared.storage import channels, dms, guilds, members, read_states, roles, users
@@ -34,9 +34,7 @@ class StoreDirectory(Directory):
 
     def guild_snapshot(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """The guild with its roles, the channels the user may see, and its members."""
-        full = snapshot(guild_id)
-        visible = self._viewable_channels(guild_id, user_id)
-        full["channels"] = [c for c in full["channels"] if int(c["id"]) in visible]
+        full = snapshot_for(guild_id, user_id)
         marks = read_states.marks(int(c["id"]) for c in full["channels"])
         for channel in full["channels"]:  # unread = last_message_id > the READY marker
             last = marks[int(channel["id"])].last_message_id
@@ -51,23 +49,12 @@ class StoreDirectory(Directory):
         member = members.get(guild_id, user_id)
         if guild is None or member is None:
             return set()
-        all_roles = {r.id: r for r in roles.list_for_guild(guild_id)}
-        everyone = all_roles.get(guild_id)
-        mine = {r: all_roles[r].permissions for r in member[0].roles if r in all_roles}
-        now = datetime.now(UTC)
+        guild_roles = roles.list_for_guild(guild_id)
         return {
-            channel.id
-            for channel in channels.list_for_guild(guild_id)
-            if compute_permissions(
-                guild_id=guild_id,
-                owner_id=guild.owner_id,
-                user_id=user_id,
-                everyone=everyone.permissions if everyone else 0,
-                roles=mine,
-                overwrites=channel.overwrites,
-                timed_out=member[0].timed_out(now),
+            c.id
+            for c in viewable_channels(
+                guild, guild_roles, member[0], channels.list_for_guild(guild_id), datetime.now(UTC)
             )
-            & Permission.VIEW_CHANNEL
         }
 
     def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "snapshot",
     "snapshot_for",
     "update_guild",
+    "viewable_channels",
 ]
 
 #: The largest ``d`` an outbox item carries; a bigger guild snapshot is sent without channels
@@ -59,33 +61,47 @@ def snapshot(guild_id: int) -> dict[str, Any]:
     )
 
 
-def snapshot_for(guild_id: int, user_id: int) -> dict[str, Any]:
+def snapshot_for(guild_id: int, user_id: int, *, joining: bool = False) -> dict[str, Any]:
     """The guild as ``user_id`` sees it: its roles, and only the channels they may view. One
-    who is not a member yet (joining) counts as a member with no role but ``@everyone``."""
+    who is not a member sees none, unless ``joining``: then as a member with no role but
+    ``@everyone``."""
     guild = guild_store.get(guild_id)
     if guild is None:
         raise guild_store.unknown_guild()
     roles = role_store.list_for_guild(guild_id)
-    by_id = {r.id: r for r in roles}
     found = member_store.get(guild_id, user_id)
     now = _now()
-    member = found[0] if found else Member(guild_id=guild_id, user_id=user_id, joined_at=now)
-    everyone = by_id.get(guild_id)
-    visible = [
+    if found is not None:
+        member = found[0]
+    elif joining:
+        member = Member(guild_id=guild_id, user_id=user_id, joined_at=now)
+    else:
+        return _snapshot(guild, roles, [])
+    channels = channel_store.list_for_guild(guild_id)
+    return _snapshot(guild, roles, viewable_channels(guild, roles, member, channels, now))
+
+
+def viewable_channels(
+    guild: Guild, roles: Iterable[Role], member: Member, channels: Iterable[Channel], now: datetime
+) -> list[Channel]:
+    """Those of the guild's ``channels`` the member may VIEW_CHANNEL (``roles``: the guild's)."""
+    by_id = {r.id: r.permissions for r in roles}
+    mine = {r: by_id[r] for r in member.roles if r in by_id}
+    timed_out = member.timed_out(now)
+    return [
         c
-        for c in channel_store.list_for_guild(guild_id)
+        for c in channels
         if compute_permissions(
-            guild_id=guild_id,
+            guild_id=guild.id,
             owner_id=guild.owner_id,
-            user_id=user_id,
-            everyone=everyone.permissions if everyone else 0,
-            roles={r: by_id[r].permissions for r in member.roles if r in by_id},
+            user_id=member.user_id,
+            everyone=by_id.get(guild.id, 0),
+            roles=mine,
             overwrites=c.overwrites,
-            timed_out=member.timed_out(now),
+            timed_out=timed_out,
         )
         & Permission.VIEW_CHANNEL
     ]
-    return _snapshot(guild, roles, visible)
 
 
 def _snapshot(guild: Guild, roles: list[Role], channels: list[Channel]) -> dict[str, Any]:

@@ -128,7 +128,7 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     # As the newcomer sees it: the channels @everyone may view (not the guild's private ones),
     # who is online (GUILD_CREATE's presences: without them everyone already there would look
     # offline to them until their status next changed) and who is in which voice channel.
-    full = snapshot_for(guild_id, user_id)
+    full = snapshot_for(guild_id, user_id, joining=True)
     existing = member_store.page(guild_id, after=0, limit=MEMBERS_IN_SNAPSHOT)
     full["presences"] = presence.presences_of(m.user_id for m in existing)
     full["voice_states"] = [s.as_json() for s in voice_store.guild_states(guild_id)]
