@@ -21,6 +21,7 @@ from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver
 from shared.gateway.protocol import dispatch_parts
+from shared.gateway.session import PAUSED
 from shared.gateway.view_cache import ViewCache, viewers_of
 from shared.observability import logger
 from shared.storage import gateway_log, sessions
@@ -43,9 +44,6 @@ class FanoutReport:
 
 def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     """Who gets which of these log entries, in order, per live connection."""
-    # Before anything is read of who listens: a session going live from now on is read live
-    # (sessions.go_live's condition), one that went live before is read as such.
-    gateway_log.mark_delivering(shard, max(entry.position for entry in entries))
     settings = get_settings()
     directory = get_directory()
     VIEWS.observe(shard, entries)
@@ -56,11 +54,11 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
         for scope in entry.event.scopes():
             by_scope[scope].append(entry)
     subscriptions = {scope: sessions.subscribers(scope, shard) for scope in by_scope}
-    live = {
-        s.session_id: s
-        for s in sessions.listeners(sub for subs in subscriptions.values() for sub in subs)
-        if s.connection_id
-    }
+    live = _live_listeners(
+        [sub for subs in subscriptions.values() for sub in subs],
+        shard,
+        max(entry.position for entry in entries),
+    )
     frames: dict[str, list[tuple[int, int, bytes]]] = defaultdict(list)  # position, part, body
     endpoints: dict[str, str] = {}
     # An event of several scopes (a presence) reaches a session once, through the first of them.
@@ -118,6 +116,30 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
         Delivery(conn, endpoints[conn], [body for *_, body in sorted(items)])
         for conn, items in frames.items()
     ]
+
+
+def _live_listeners(
+    subscriptions: Sequence[sessions.Subscription], shard: int, upto: int
+) -> dict[str, sessions.Listener]:
+    """The sessions behind these subscriptions that have a connection, by session id, as
+    delivering the log up to ``upto`` must see them (decision 14).
+
+    A session paused for its handoff to live delivery is the one kind this batch could miss:
+    its handoff may commit after this read, from a replay that ended before ``upto``. So when
+    the read finds one, the delivery cursor is moved to ``upto`` (after that, such a handoff
+    fails and its command replays on) and the paused sessions are read again (one that went
+    live before the cursor moved is read live). A read that finds none needs no write: a
+    session that pauses after it replays a log that already holds these entries."""
+    found = sessions.listeners(subscriptions)
+    live = {s.session_id: s for s in found if s.connection_id}
+    paused = [s for s in live.values() if s.live_from == PAUSED]
+    if paused:
+        gateway_log.mark_delivering(shard, upto)
+        for s in paused:
+            del live[s.session_id]
+        again = sessions.listeners(sessions.Subscription(s.user_id, s.session_id) for s in paused)
+        live.update((s.session_id, s) for s in again if s.connection_id)
+    return live
 
 
 def _apply_joins(entries: Sequence[LogEntry], shard: int) -> dict[tuple[int, str], int]:

@@ -106,9 +106,10 @@ def head_condition(shard: int, position: int) -> tuple[Any, Any]:
 
 
 def mark_delivering(shard: int, upto: int) -> None:
-    """The fan-out starts delivering the log's entries up to ``upto``: recorded before it reads
-    who listens, so that a session handed to live delivery after this (:func:`cursor_condition`)
-    is read by it. The cursor only moves forward (a retried batch leaves it where it is)."""
+    """The fan-out starts delivering the log's entries up to ``upto`` while a session it read
+    is paused for its handoff: recorded before it reads that session again, so that a handoff
+    after this (:func:`cursor_condition`) fails and replays on, and one before it is read live.
+    The cursor only moves forward (a retried batch leaves it where it is)."""
     cursor = _LogItem(keys.log_pk(shard), keys.LOG_CURSOR_SK)
     try:
         cursor.update(

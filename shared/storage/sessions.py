@@ -312,10 +312,12 @@ def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
     already started delivering an entry after ``replayed_to``.
 
     One transaction: the log's delivery cursor must be at or before ``replayed_to`` and the
-    session still on this connection. The fan-out moves the cursor before it reads who listens
-    (``gateway_log.mark_delivering``), so every entry after ``replayed_to`` is delivered by a
-    batch that reads this session live, and none is both skipped by the replay and by live
-    delivery. Entries appended meanwhile but not yet delivered are no obstacle: they come live.
+    session still on this connection. A fan-out batch that reads this session paused moves the
+    cursor (``gateway_log.mark_delivering``) and reads it again; a batch that did not read it
+    paused holds entries the replay already had. So every entry after ``replayed_to`` is
+    delivered by a batch that reads this session live, and none is both skipped by the replay
+    and by live delivery. Entries appended meanwhile but not yet delivered are no obstacle:
+    they come live.
     """
     try:
         with transaction() as tx:

@@ -366,6 +366,54 @@ def test_a_handoff_the_fan_out_overtook_replays_on_and_never_twice(
     assert [json.loads(f)["s"] for f in live.frames] == [4]
 
 
+def test_a_handoff_that_commits_as_the_fan_out_reads_the_session_paused_comes_live(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fan-out read the session paused, and its handoff committed before the fan-out moved
+    the cursor: the fan-out reads it again after moving the cursor, and delivers it live what
+    its replay did not hold."""
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    emit_and_sequence(message(1), message(2))
+    real_go_live, real_mark = sessions.go_live, gateway_log.mark_delivering
+    handoffs: list[sessions.Handoff] = []
+    delivered: list[list[Delivery]] = []
+
+    def go_live(session: sessions.SessionItem, shard: int, replayed_to: int) -> sessions.Handoff:
+        def handoff_then_mark(shard_: int, upto: int) -> None:
+            handoffs.append(real_go_live(session, shard, replayed_to))
+            real_mark(shard_, upto)
+
+        monkeypatch.setattr(gateway_log, "mark_delivering", handoff_then_mark)
+        delivered.append(fanout._deliveries(emit_and_sequence(message(3)), 0))
+        return handoffs[-1]
+
+    monkeypatch.setattr(sessions, "go_live", go_live)
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": token_for(USER), "session_id": session_id, "seq": 0}})
+    assert handoffs == [sessions.Handoff.LIVE]  # replayed to 2, live from 3
+    assert [(f["t"], f["s"]) for f in frames_posted("conn-b")] == [
+        ("MESSAGE_CREATE", 1),
+        ("MESSAGE_CREATE", 2),
+        ("RESUMED", 2),
+    ]
+    (live,) = [d for d in delivered[0] if d.connection_id == "conn-b"]
+    assert [json.loads(f)["s"] for f in live.frames] == [3]
+
+
+def test_a_batch_that_finds_no_paused_session_does_not_move_the_cursor(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cursor's write is only needed against a handoff under way (decision 14)."""
+    identify("conn-a")
+    marks: list[int] = []
+    monkeypatch.setattr(gateway_log, "mark_delivering", lambda shard, upto: marks.append(upto))
+    (live,) = fanout._deliveries(emit_and_sequence(message(1)), 0)
+    assert live.connection_id == "conn-a"
+    assert [json.loads(f)["s"] for f in live.frames] == [1]
+    assert marks == []
+
+
 def test_resume_replays_exactly_what_was_missed(directory: FakeDirectory) -> None:
     session_id = identify("conn-a")
     emit_and_sequence(message(1), message(2))
