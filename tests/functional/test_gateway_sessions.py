@@ -401,6 +401,42 @@ def test_a_handoff_that_commits_as_the_fan_out_reads_the_session_paused_comes_li
     assert [json.loads(f)["s"] for f in live.frames] == [3]
 
 
+def test_a_guild_the_replay_joins_is_replayed_again_before_the_handoff(
+    directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay met the user's join of a guild the session was not subscribed to. A fan-out
+    batch of that guild that read its subscribers before the command subscribed the session
+    did not see it (so moved no cursor): the command replays again before the handoff."""
+    joined_guild = GUILD + 1
+    session_id = identify("conn-a")
+    lifecycle.disconnected("conn-a")
+    join = GatewayEvent(
+        EventName.GUILD_CREATE,
+        joined_guild,
+        {"id": str(joined_guild), "name": "new"},
+        user_id=USER,
+    )
+    emit_and_sequence(join)  # its fan-out batch ran before this session existed: not delivered
+    real_subscribe = sessions.subscribe
+    delivered: list[list[Delivery]] = []
+
+    def subscribe(session: sessions.SessionItem, scope: str) -> None:
+        if not delivered:  # between the replay's read of the log and the subscription
+            entries = emit_and_sequence(message(2, guild=joined_guild))
+            delivered.append(fanout._deliveries(entries, 0))
+        real_subscribe(session, scope)
+
+    monkeypatch.setattr(sessions, "subscribe", subscribe)
+    lifecycle.connected("conn-b", USER)
+    send("conn-b", {"op": 6, "d": {"token": token_for(USER), "session_id": session_id, "seq": 0}})
+    assert all(d.connection_id != "conn-b" for d in delivered[0])  # not subscribed when read
+    assert [(f["t"], f["s"]) for f in frames_posted("conn-b")] == [
+        ("GUILD_CREATE", 1),
+        ("MESSAGE_CREATE", 2),
+        ("RESUMED", 2),
+    ]
+
+
 def test_a_batch_that_finds_no_paused_session_does_not_move_the_cursor(
     directory: FakeDirectory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
