@@ -93,7 +93,9 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
     Returns the position replayed to. If the session leaves this connection meanwhile (it
     closed, or resumed elsewhere), the replay stops: the session's next connection resumes it.
     The handoff fails only when the fan-out has started delivering entries after the replay's
-    end (its cursor, not the log's head: appends the fan-out has not reached come live). If
+    end (its cursor, not the log's head: appends the fan-out has not reached come live). A
+    round that subscribes the session to a scope it joined on the way replays once more before
+    the handoff (decision 14). If
     that keeps happening for longer than ``gateway_handoff_s``, the client is sent RECONNECT:
     it resumes from what it has on a new connection (a session left paused behind an open
     connection would hear nothing, ever).
