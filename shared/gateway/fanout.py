@@ -129,7 +129,9 @@ def _live_listeners(
     the read finds one, the delivery cursor is moved to ``upto`` (after that, such a handoff
     fails and its command replays on) and the paused sessions are read again (one that went
     live before the cursor moved is read live). A read that finds none needs no write: a
-    session that pauses after it replays a log that already holds these entries."""
+    session that pauses after it replays a log that already holds these entries, and so does
+    one the command subscribes to a scope its replay joined (``commands._replay_and_go_live``
+    replays once more after such a subscription)."""
     found = sessions.listeners(subscriptions)
     live = {s.session_id: s for s in found if s.connection_id}
     paused = [s for s in live.values() if s.live_from == PAUSED]
