@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
 
-"$UV" export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt -q \
+"$UV" export --frozen --no-dev --no-default-groups --no-hashes --no-emit-project --format requirements-txt -q \
   > "$work/requirements.txt"
 "$UV" run --frozen pip-audit -r "$work/requirements.txt" --no-deps --disable-pip \
   --progress-spinner off --format json --output "$work/pip-audit.json" 2> "$work/pip-audit.err"
