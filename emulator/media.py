@@ -18,12 +18,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+from media_nodes.config import ENV_PREFIX, SHARED_NAMES
 from shared.voice_keys import ensure_local_voice_keys
 
-__all__ = ["LocalMediaNode", "MediaNodeFailed"]
+__all__ = ["LocalMediaNode", "MediaNodeFailed", "node_environment"]
 
 #: The node's id in a local stack (one store per stack, so it is unique there).
 LOCAL_NODE_ID = "local-1"
+
+
+def node_environment(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the ``PARLEY_*`` names meant for the functions, not the node.
+
+    The stack hands the node the functions' environment (the store, the region, the
+    credentials); the node reads its own ``PARLEY_MEDIA_*`` names and the store's table name,
+    and nothing else of Parley's, so the rest is left out, as a deployed node never has them.
+    """
+    return {
+        name: value
+        for name, value in env.items()
+        if not name.startswith("PARLEY_") or name.startswith(ENV_PREFIX) or name in SHARED_NAMES
+    }
 
 
 class MediaNodeFailed(ValueError):
@@ -64,7 +79,7 @@ class LocalMediaNode:
             "--drain-grace",
             "1",
         ]
-        self.process = await asyncio.create_subprocess_exec(*args, env=self.env)
+        self.process = await asyncio.create_subprocess_exec(*args, env=node_environment(self.env))
         deadline = time.monotonic() + timeout_s
         while not ready.exists():
             if self.process.returncode is not None:

@@ -16,7 +16,10 @@ decoder thread, and its senders pull frames from a track. An SFU wants neither, 
   sets each transceiver's codecs and header extensions (``_codecs``, ``_headerExtensions``) to
   what that offer says: ``createOffer`` resets them to aiortc's defaults, and a receiver or sender
   that starts while the offer is out (DTLS connecting meanwhile) would otherwise be registered with
-  Opus 96 and aiortc's extension ids, and drop every packet the client sends with its own.
+  Opus 96 and aiortc's extension ids, and drop every packet the client sends with its own;
+- builds each ICE agent (``aiortc.rtcicetransport.Connection``) as :class:`NodeIceConnection`,
+  which binds its host sockets on the configured addresses, in the configured UDP port range,
+  and announces the configured public address (aioice has no option for any of it).
 
 aiortc is pinned exactly (``aiortc==1.16.0``); :func:`check_internals` raises if an upgrade moved
 any of this, and the node calls it before it serves, and a unit test calls it too.
@@ -25,13 +28,21 @@ any of this, and the node calls it before it serves, and a unit test calls it to
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import ipaddress
+import logging
+import random
+import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 import aioice
+import aioice.candidate
 import aioice.ice
 import aioice.stun
+import aioice.turn
 import aiortc
 import aiortc.rtcicetransport
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
@@ -44,13 +55,18 @@ from aiortc.rtp import RtpPacket
 from av.frame import Frame
 from av.packet import Packet
 
+from media_nodes.config import PortRange
+
 __all__ = [
     "AIORTC_VERSION",
     "AUDIO_LEVEL_URI",
     "MID_URI",
+    "IcePolicy",
     "IdleTrack",
     "InboundTap",
+    "NodeIceConnection",
     "check_internals",
+    "install_ice_policy",
     "install_inbound_tap",
     "keep_offered_parameters",
     "on_send_parameters",
@@ -68,8 +84,7 @@ MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 #: The signature of a tap: one parsed packet and its arrival time (ms, aiortc's clock).
 InboundTap = Callable[[RtpPacket, int], Awaitable[None]]
 
-
-_DEFAULT_HOST_ADDRESSES = aioice.ice.get_host_addresses
+log = logging.getLogger("parley.media.ice")
 
 
 class AiortcInternalsMoved(RuntimeError):
@@ -117,40 +132,156 @@ def check_internals() -> None:
         problems.append("aioice Connection.request_received(message, addr, protocol) changed")
     if "Connection(" not in inspect.getsource(aiortc.rtcicetransport.RTCIceGatherer.__init__):
         problems.append("RTCIceGatherer no longer builds aioice's Connection by that name")
-    if "get_host_addresses(" not in inspect.getsource(aioice.ice.Connection.gather_candidates):
-        problems.append("aioice no longer gathers host candidates through get_host_addresses")
+    gather = inspect.getsource(aioice.ice.Connection.gather_candidates)
+    if "self.get_component_candidates(" not in gather:
+        problems.append("aioice no longer gathers through Connection.get_component_candidates")
+    if list(inspect.signature(aioice.ice.Connection.get_component_candidates).parameters) != [
+        "self",
+        "component",
+        "addresses",
+        "timeout",
+    ]:
+        problems.append("aioice Connection.get_component_candidates signature changed")
+    component = inspect.getsource(aioice.ice.Connection.get_component_candidates)
+    if "self._protocols += host_protocols" not in component or "StunProtocol(" not in component:
+        problems.append("aioice no longer keeps host sockets as StunProtocols in _protocols")
+    if "for protocol in self._protocols" not in inspect.getsource(
+        aioice.ice.Connection._pair_remote_candidate
+    ):
+        problems.append("aioice no longer pairs remote candidates with Connection._protocols")
+    if list(inspect.signature(aioice.ice.Connection.add_remote_candidate).parameters) != [
+        "self",
+        "remote_candidate",
+    ]:
+        problems.append("aioice Connection.add_remote_candidate(remote_candidate) changed")
     if problems:
         raise AiortcInternalsMoved("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class IcePolicy:
+    """Where the node's ICE agent binds its media sockets and what address it announces.
+
+    ``host_addresses``: the local addresses to gather host candidates on (empty: every
+    interface, as aioice does by default). ``announced``: the address put in the candidates in
+    place of the bound one (a 1:1 NAT's public side, such as EC2's public IPv4). ``ports``: the
+    local UDP ports to bind in (the range the firewall opens); None lets the system choose.
+    """
+
+    host_addresses: tuple[str, ...] = ()
+    announced: str | None = None
+    ports: PortRange | None = None
+
+    def __post_init__(self) -> None:
+        if self.announced is not None:
+            if len(self.host_addresses) != 1:
+                raise ValueError("an announced address maps exactly one bound host address")
+            bound = ipaddress.ip_address(self.host_addresses[0])
+            if ipaddress.ip_address(self.announced).version != bound.version:
+                raise ValueError("the announced and the bound address differ in family")
+
+    @property
+    def loopback_only(self) -> bool:
+        """True when every bound and announced address is a loopback one."""
+        named = [*self.host_addresses, *([self.announced] if self.announced else [])]
+        return bool(self.host_addresses) and all(ipaddress.ip_address(a).is_loopback for a in named)
+
+
+def install_ice_policy(policy: IcePolicy | None) -> None:
+    """Make every ICE agent aiortc builds in this process follow ``policy`` (None: aioice's own).
+
+    aiortc's gatherer builds its agent through the module-level name
+    ``aiortc.rtcicetransport.Connection``; the node process points it at a subclass of aioice's
+    ``Connection`` carrying the policy. Only the node process calls this with a policy: a client
+    in another process keeps aioice's behaviour untouched.
+    """
+    if policy is None:
+        vars(aiortc.rtcicetransport)["Connection"] = aioice.Connection
+        return
+    agent = type("NodeIceConnection", (NodeIceConnection,), {"policy": policy})
+    vars(aiortc.rtcicetransport)["Connection"] = agent
 
 
 def restrict_host_addresses(addresses: list[str]) -> None:
     """Gather ICE host candidates on ``addresses`` only (process-wide); [] restores the default.
 
-    aioice offers every non-loopback interface and never 127.0.0.1. A local stack, its tests and
-    its benchmarks must keep media on the loopback interface, so they pass ``["127.0.0.1"]``; a
-    deployed node passes its public interface's address, or [] for all of them. When every
-    address is a loopback one, connectivity checks from other addresses are ignored too: a
-    browser also probes from its other interfaces, and answering those would make the node send
-    media to a non-loopback address (a peer-reflexive candidate).
+    A local stack, its tests and its benchmarks keep media on the loopback interface with
+    ``["127.0.0.1"]``. When every address is a loopback one, connectivity checks from other
+    addresses and remote candidates elsewhere are ignored too: a browser also probes from its
+    other interfaces, and answering those would make the node send media to a non-loopback
+    address (a peer-reflexive candidate).
     """
-    if not addresses:
-        aioice.ice.get_host_addresses = _DEFAULT_HOST_ADDRESSES
-        vars(aiortc.rtcicetransport)["Connection"] = aioice.Connection
-        return
-    chosen = list(addresses)
-
-    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
-
-    aioice.ice.get_host_addresses = host_addresses
-    loopback_only = all(ipaddress.ip_address(a).is_loopback for a in chosen)
-    # aiortc's gatherer builds its ICE agent through this module-level name.
-    agent = LoopbackConnection if loopback_only else aioice.Connection
-    vars(aiortc.rtcicetransport)["Connection"] = agent
+    install_ice_policy(IcePolicy(tuple(addresses)) if addresses else None)
 
 
-class LoopbackConnection(aioice.Connection):
-    """An ICE agent that answers connectivity checks from loopback addresses only."""
+class NodeIceConnection(aioice.Connection):
+    """aioice's ICE agent, binding and announcing host candidates as :attr:`policy` says.
+
+    aioice (0.13) binds each host candidate to port 0 and announces the bound address, and
+    offers no option for either; this agent binds the host sockets itself (a port of the range,
+    from a random start so that several node processes on one host rarely collide) and leaves
+    server-reflexive and relayed candidates to aioice. The node never asks a STUN server: it
+    knows its public address, and aioice's STUN queries start from host sockets only.
+    """
+
+    policy: ClassVar[IcePolicy] = IcePolicy()
+
+    async def get_component_candidates(
+        self,
+        component: int,
+        addresses: list[str],
+        timeout: int = 5,  # noqa: ASYNC109 - aioice's signature
+    ) -> list[aioice.Candidate]:
+        policy = self.policy
+        candidates: list[aioice.Candidate] = []
+        for address in policy.host_addresses or addresses:
+            protocol = await self._bind_host(address, policy.ports)
+            if protocol is None:
+                continue
+            port = int(protocol.transport.get_extra_info("sockname")[1])
+            host = policy.announced or address
+            protocol.local_candidate = aioice.Candidate(
+                foundation=aioice.candidate.candidate_foundation("host", "udp", host),
+                component=component,
+                transport="udp",
+                priority=aioice.candidate.candidate_priority(component, "host"),
+                host=host,
+                port=port,
+                type="host",
+            )
+            self._protocols.append(protocol)
+            candidates.append(protocol.local_candidate)
+        # No host addresses for aioice: it gathers what is left (a TURN relay, if configured).
+        return candidates + await super().get_component_candidates(component, [], timeout)
+
+    async def _bind_host(
+        self, address: str, ports: PortRange | None
+    ) -> aioice.ice.StunProtocol | None:
+        loop = asyncio.get_running_loop()
+        if ports is None:
+            order = [0]
+        else:
+            start = random.randrange(len(ports))  # noqa: S311 - spreads binds, no secret
+            everything = list(ports)
+            order = everything[start:] + everything[:start]
+        for port in order:
+            try:
+                transport, protocol = await loop.create_datagram_endpoint(
+                    lambda: aioice.ice.StunProtocol(self), local_addr=(address, port)
+                )
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    continue
+                log.warning("ICE: cannot bind %s:%d: %s", address, port, exc)
+                return None
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_RCVBUF, aioice.turn.UDP_SOCKET_BUFFER_SIZE
+                )
+            return protocol
+        log.warning("ICE: every port of %s is taken on %s", ports, address)
+        return None
 
     def request_received(
         self,
@@ -158,8 +289,24 @@ class LoopbackConnection(aioice.Connection):
         addr: tuple[str, int],
         protocol: aioice.ice.StunProtocol,
     ) -> None:
-        if ipaddress.ip_address(addr[0]).is_loopback:
+        if not self.policy.loopback_only or ipaddress.ip_address(addr[0]).is_loopback:
             super().request_received(message, addr, protocol)
+
+    async def add_remote_candidate(self, remote_candidate: aioice.Candidate | None) -> None:
+        if (
+            remote_candidate is not None
+            and self.policy.loopback_only
+            and not _is_loopback(remote_candidate.host)
+        ):
+            return  # never probe, nor resolve (mDNS), an address off the loopback interface
+        await super().add_remote_candidate(remote_candidate)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # an mDNS name
 
 
 def install_inbound_tap(receiver: RTCRtpReceiver, tap: InboundTap) -> None:

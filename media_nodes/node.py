@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import time
@@ -29,7 +30,7 @@ from aiohttp import WSMsgType, web
 from aiortc.rtp import RtpPacket
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from media_nodes.aiortc_hooks import check_internals, restrict_host_addresses
+from media_nodes.aiortc_hooks import IcePolicy, check_internals, install_ice_policy
 from media_nodes.config import MediaNodeSettings
 from media_nodes.forwarding import ForwardStats
 from media_nodes.metrics import CONTENT_TYPE, NodeGauges, build_registry, render
@@ -95,7 +96,11 @@ class MediaNode:
         session_class: type[Session] = Session,
     ) -> None:
         check_internals()
-        restrict_host_addresses(settings.ice_host_addresses)
+        if settings.public_ip_pending:
+            raise ValueError("resolve the public address first (media_nodes.public_address)")
+        install_ice_policy(
+            IcePolicy(tuple(settings.ice_host_addresses), settings.public_ip, settings.rtp_ports)
+        )
         self.session_class = session_class
         self.settings = settings
         self.node_id = settings.node_id
@@ -158,8 +163,10 @@ class MediaNode:
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.http_url = f"http://{self.settings.host}:{port}"
-        self.endpoint = self.settings.public_endpoint or f"ws://{self.settings.host}:{port}/rtc"
+        self.http_url = f"http://{_url_host(self._reachable_host())}:{port}"
+        self.endpoint = (
+            self.settings.public_endpoint or f"ws://{_url_host(self._public_host())}:{port}/rtc"
+        )
         self._tick_task = asyncio.create_task(self._tick(), name="speaking-tick")
         if self.heartbeat is not None:
             await self.heartbeat.beat()
@@ -218,11 +225,21 @@ class MediaNode:
                 await asyncio.wait_for(self._emptied.wait(), self.settings.drain_grace_s)
         await self.stop()
 
+    def _reachable_host(self) -> str:
+        """The bound address, or loopback where the node listens on every address."""
+        host = self.settings.host
+        return "127.0.0.1" if ipaddress.ip_address(host).is_unspecified else host
+
+    def _public_host(self) -> str:
+        """The address clients are told: the public one, else the bound one."""
+        return self.settings.public_ip or self._reachable_host()
+
     def describe(self, now: float, expires_at: float) -> NodeRecord:
         """This node's registry record (the heartbeat's payload)."""
         return NodeRecord(
             node_id=self.node_id,
-            endpoint=self.endpoint or f"ws://{self.settings.host}:{self.settings.port}/rtc",
+            endpoint=self.endpoint
+            or f"ws://{_url_host(self._public_host())}:{self.settings.port}/rtc",
             region=self.settings.region,
             capacity=self.settings.capacity,
             load=len(self.by_user),
@@ -444,6 +461,11 @@ async def errors_middleware(
         return await handler(request)
     except ParleyError as exc:
         return web.json_response(error_body(exc), status=status_for(exc))
+
+
+def _url_host(address: str) -> str:
+    """An address as a URL's host (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address else address
 
 
 def _parse_flags(body: bytes) -> MemberFlags:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from media_nodes.config import MediaNodeSettings
+from media_nodes.config import MediaNodeSettings, UnknownSettings, check_environment
 
 __all__ = ["add_parser", "main_from_args", "run"]
 
@@ -35,6 +36,8 @@ def add_parser(sub: Any) -> None:
         dest="ice_host_addresses",
         help="ICE host candidate address (repeatable; default 127.0.0.1)",
     )
+    node.add_argument("--public-ip", help="address announced in ICE candidates, or ec2-metadata")
+    node.add_argument("--rtp-ports", help="local UDP ports for media, e.g. 40000-40999")
     node.add_argument("--capacity", type=int, help="participants accepted in all")
     node.add_argument("--jwks-file", type=Path, dest="voice_jwks_file", help="voice token JWKS")
     node.add_argument("--no-registry", action="store_false", dest="registry", default=None)
@@ -50,6 +53,8 @@ def settings_from_args(args: argparse.Namespace) -> MediaNodeSettings:
         "public_endpoint",
         "region",
         "ice_host_addresses",
+        "public_ip",
+        "rtp_ports",
         "capacity",
         "voice_jwks_file",
         "registry",
@@ -65,9 +70,15 @@ async def run(settings: MediaNodeSettings) -> int:
     # Imported here, not at the top: `parley dev` builds this subcommand's parser too, and
     # should not pay for importing aiortc and PyAV when it never runs a node.
     from media_nodes.node import MediaNode
+    from media_nodes.public_address import MetadataUnavailable, resolve_public_ip
     from media_nodes.registry import StoreRegistry
     from shared.voice_tokens import VoiceTokenVerifier
 
+    try:
+        settings = await resolve_public_ip(settings)
+    except MetadataUnavailable as exc:
+        print(f"parley media-node: public_ip: {exc}", file=sys.stderr)
+        return 2
     verifier = VoiceTokenVerifier(settings.jwks_text(), node_id=settings.node_id)
     node = MediaNode(
         settings, verifier=verifier, registry=StoreRegistry() if settings.registry else None
@@ -88,7 +99,12 @@ async def run(settings: MediaNodeSettings) -> int:
 
     loop.add_signal_handler(signal.SIGTERM, on_term)
     loop.add_signal_handler(signal.SIGINT, done.set)
-    print(f"parley media-node: {settings.node_id} ready at {node.endpoint}", flush=True)
+    print(
+        f"parley media-node: {settings.node_id} ready at {node.endpoint} (ICE on "
+        f"{', '.join(settings.ice_host_addresses) or 'every interface'}, announced as "
+        f"{settings.public_ip or 'bound'}, UDP ports {settings.rtp_ports or 'any'})",
+        flush=True,
+    )
     await done.wait()
     if not drain_task:
         await node.stop()
@@ -100,11 +116,16 @@ def main_from_args(args: argparse.Namespace) -> None:
     """Entry point for ``parley media-node``."""
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     try:
+        check_environment(os.environ)
         settings = settings_from_args(args)
         settings.jwks_text()
+    except UnknownSettings as exc:
+        print(f"parley media-node: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        print(f"parley media-node: {first['loc'][0]}: {first['msg']}", file=sys.stderr)
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            print(f"parley media-node: {where}: {error['msg']}", file=sys.stderr)
         raise SystemExit(2) from exc
     except (ValueError, OSError) as exc:
         print(f"parley media-node: {exc}", file=sys.stderr)
