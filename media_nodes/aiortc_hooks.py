@@ -41,6 +41,7 @@ from typing import ClassVar
 import aioice
 import aioice.candidate
 import aioice.ice
+import aioice.mdns
 import aioice.stun
 import aioice.turn
 import aiortc
@@ -149,6 +150,10 @@ def check_internals() -> None:
         aioice.ice.Connection._pair_remote_candidate
     ):
         problems.append("aioice no longer pairs remote candidates with Connection._protocols")
+    if list(inspect.signature(aioice.ice.Connection.check_start).parameters) != ["self", "pair"]:
+        problems.append("aioice Connection.check_start(pair) changed")
+    if not all(hasattr(aioice.ice.Connection, m) for m in ("check_state", "check_complete")):
+        problems.append("aioice Connection.check_state/check_complete moved")
     if list(inspect.signature(aioice.ice.Connection.add_remote_candidate).parameters) != [
         "self",
         "remote_candidate",
@@ -296,10 +301,19 @@ class NodeIceConnection(aioice.Connection):
         if (
             remote_candidate is not None
             and self.policy.loopback_only
-            and not _is_loopback(remote_candidate.host)
+            and aioice.mdns.is_mdns_hostname(remote_candidate.host)
         ):
-            return  # never probe, nor resolve (mDNS), an address off the loopback interface
+            return  # resolving it would ask the local network (multicast)
         await super().add_remote_candidate(remote_candidate)
+
+    async def check_start(self, pair: aioice.ice.CandidatePair) -> None:
+        # A remote candidate off the loopback interface stays on the list (aioice drops a
+        # component left without any, and gathers nothing for it), but is never probed.
+        if self.policy.loopback_only and not _is_loopback(pair.remote_candidate.host):
+            self.check_state(pair, aioice.ice.CandidatePair.State.FAILED)
+            self.check_complete(pair)
+            return
+        await super().check_start(pair)
 
 
 def _is_loopback(host: str) -> bool:
