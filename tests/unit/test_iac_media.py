@@ -1,15 +1,16 @@
 """iac/media and iac/k8s: the media tier's stack, image and manifests mean what they say.
 
 cfn-lint and hadolint judge the files' form; kubernetes-validate checks each manifest against
-the Kubernetes API schema. The rest checks what those tools cannot: that the pieces agree with
-each other (ports, drain time, the node's command) and that the node's role grants only the
-registry writes, its DNS name and its key.
+the Kubernetes API schema. The rest checks what those tools cannot: that every PARLEY_* name the
+files give a node is a setting the node reads, that the pieces agree with each other (ports,
+drain time, the node's command) and that the node's role grants only the registry writes, its
+DNS name and its voice key. tests/integration/test_media_iac_env.py starts a node with that
+environment.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,8 @@ from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode_str
 from kubernetes_validate.utils import latest_version
 
+from media_nodes.config import ENV_PREFIX, SHARED_NAMES, MediaNodeSettings, unknown_names
+from tests import media_iac
 from tests.conftest import REPO_ROOT
 
 MEDIA = REPO_ROOT / "iac" / "media"
@@ -128,31 +131,8 @@ def test_dns_changes_are_limited_to_the_nodes_own_names() -> None:
     assert names == [{"Fn::Sub": "i-*.${MediaDomain}"}]
 
 
-SAMPLE = {
-    "AWS::Region": "us-east-1",
-    "AWS::StackName": "parley-media",
-    "TableName": "parley-Table-1ABC",
-    "ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/parley-media-node:0.1.0",
-    "MediaDomain": "media.example.com",
-    "HostedZoneId": "Z0123456789",
-    "AcmeEmail": "ops@example.com",
-    "SigningKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:voice-AbC",
-    "VoiceRegion": "default",
-    "RtpPortMin": "40000",
-    "RtpPortMax": "40999",
-    "DrainSeconds": "30",
-    "NodeLogGroup": "/parley/parley-media/media-nodes",
-}
-
-
 def _user_data() -> str:
-    data = _stack()["Resources"]["NodeLaunchTemplate"]["Properties"]["LaunchTemplateData"]
-    text: str = data["UserData"]["Fn::Base64"]["Fn::Sub"]
-    names = set(re.findall(r"\$\{([A-Za-z:]+)\}", text))
-    assert names <= set(SAMPLE), f"user data uses {names - set(SAMPLE)}: add them to SAMPLE"
-    for name, value in SAMPLE.items():
-        text = text.replace("${" + name + "}", value)
-    return text.replace("${!", "${")
+    return media_iac.user_data(media_iac.parameter_values())
 
 
 def test_user_data_is_valid_bash_and_starts_the_node_container(tmp_path: Path) -> None:
@@ -162,12 +142,34 @@ def test_user_data_is_valid_bash_and_starts_the_node_container(tmp_path: Path) -
     assert bash is not None
     result = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    text = script.read_text()
-    assert re.search(r"docker run -d --name media-node .*--network host", text)
-    assert '"$IMAGE" --port 7000' in text
-    assert '--stop-timeout "30"' in text
-    assert 'PARLEY_MEDIA_RTP_PORTS="40000-40999"' in text
-    assert "reverse_proxy 127.0.0.1:7000" in text  # Caddy: wss:// with a Let's Encrypt cert
+    run = media_iac.node_docker_run(script.read_text())
+    assert run[run.index("--network") + 1] == "host"
+    assert run[run.index("--stop-timeout") + 1] == "$((30 + 10))"  # the drain, and 10 s to exit
+    assert run[run.index("--env-file") + 1] == media_iac.ENV_FILE
+    assert run[-1] == "$IMAGE"  # no arguments: the env file is the whole configuration
+    assert "reverse_proxy 127.0.0.1:7000" in script.read_text()  # Caddy: wss:// (Let's Encrypt)
+
+
+def test_every_parley_name_the_iac_sets_is_a_setting_the_node_reads() -> None:
+    known = {ENV_PREFIX + name.upper() for name in MediaNodeSettings.model_fields} | SHARED_NAMES
+    ec2 = media_iac.ec2_env_names()
+    k8s = set(
+        media_iac.k8s_launch(
+            {"status.podIP": "10.0.0.5", "spec.nodeName": "n", "metadata.name": "p"}
+        ).env
+    )
+    for names in (ec2, k8s):
+        parley = {n for n in names if n.startswith("PARLEY_")}
+        assert parley, names
+        assert parley <= known, parley - known
+        assert unknown_names(dict.fromkeys(names, "")) == []
+    # Besides its own: the SDK's region, and the values the manifest composes its own from.
+    assert ec2 - known == {"AWS_REGION"}
+    assert k8s - known == {"AWS_REGION", "POD_IP", "NODE_NAME", "MEDIA_DOMAIN"}
+
+
+def test_the_name_check_does_catch_a_stale_name() -> None:
+    assert unknown_names({"PARLEY_MEDIA_DRAIN_SECONDS": "30"}) == ["PARLEY_MEDIA_DRAIN_SECONDS"]
 
 
 def test_user_data_syntax_check_can_fail(tmp_path: Path) -> None:
@@ -220,13 +222,17 @@ def test_hadolint_does_catch_a_bad_dockerfile(tmp_path: Path) -> None:
 
 def test_the_image_runs_parley_media_node_as_a_user() -> None:
     instructions = dict(_instructions())
-    assert json.loads(instructions["ENTRYPOINT"]) == ["parley", "media-node"]
-    assert json.loads(instructions["CMD"]) == ["--port", "7000"]
+    assert json.loads(instructions["ENTRYPOINT"]) == ["python", "-m", "media_nodes"]
+    assert "CMD" not in instructions  # the environment configures the node
     assert instructions["USER"] not in ("root", "0")
     assert instructions["EXPOSE"].split() == ["7000/tcp", "40000-40999/udp"]
-    assert "/health" in instructions["HEALTHCHECK"]
+    assert instructions["HEALTHCHECK"].endswith('CMD ["python", "-m", "media_nodes.health"]')
     runs = [rest for key, rest in _instructions() if key == "RUN"]
-    assert any("uv sync --frozen --no-dev" in run for run in runs)
+    assert sum("uv sync --frozen ${UV_GROUPS}" in run for run in runs) == 2
+    # pyproject's default-groups (dev, desktop: PySide6, playwright) are left out by name;
+    # tests/integration/test_media_iac_env.py syncs with these flags and looks.
+    args = [rest for key, rest in _instructions() if key == "ARG"]
+    assert 'UV_GROUPS="--no-default-groups --group media"' in args
 
 
 def test_everything_the_image_copies_exists_and_is_in_its_context() -> None:
@@ -278,23 +284,46 @@ def test_the_daemonset_uses_the_hosts_network_probes_health_and_waits_for_the_dr
     assert spec["hostNetwork"] is True
     assert spec["dnsPolicy"] == "ClusterFirstWithHostNet"
     node = next(c for c in spec["containers"] if c["name"] == "media-node")
-    assert node["args"] == ["--port", "7000"]
-    assert node["readinessProbe"]["httpGet"] == {"path": "/health", "port": 7000}
-    drain = int(config["PARLEY_MEDIA_DRAIN_SECONDS"])
+    assert "args" not in node
+    port = int(config["PARLEY_MEDIA_PORT"])
+    for probe in ("readinessProbe", "livenessProbe"):
+        # No host: the kubelet asks the pod's IP, where the node listens (PARLEY_MEDIA_HOST).
+        assert node[probe]["httpGet"] == {"path": "/health", "port": port}
+    env = media_iac.k8s_launch(
+        {"status.podIP": "10.0.0.5", "spec.nodeName": "n", "metadata.name": "p"}
+    ).env
+    assert env["PARLEY_MEDIA_HOST"] == "10.0.0.5"
+    assert json.loads(env["PARLEY_MEDIA_ICE_HOST_ADDRESSES"]) == ["10.0.0.5"]
+    service = manifests["service.yaml"]["spec"]["ports"]
+    assert [p["targetPort"] for p in service] == [port]
+    drain = float(config["PARLEY_MEDIA_DRAIN_GRACE_S"])
     assert spec["terminationGracePeriodSeconds"] == drain + 10
     assert config["PARLEY_MEDIA_RTP_PORTS"] == "40000-40999"
     assert node["securityContext"]["runAsUser"] == 10001
     assert node["resources"]["limits"]["cpu"] == "1"
 
 
-def test_the_signing_key_comes_from_the_secret() -> None:
+def test_the_voice_jwks_comes_from_the_secret() -> None:
     manifests = _manifests()
     secret = manifests["secret.yaml"]
     spec = manifests["daemonset.yaml"]["spec"]["template"]["spec"]
-    (volume,) = [v for v in spec["volumes"] if v["name"] == "signing-key"]
+    (volume,) = [v for v in spec["volumes"] if v["name"] == "voice-jwks"]
     assert volume["secret"]["secretName"] == secret["metadata"]["name"]
-    assert "voice-signing-key" in secret["stringData"]
     node = next(c for c in spec["containers"] if c["name"] == "media-node")
-    env = {e["name"]: e.get("value") for e in node["env"]}
-    (mount,) = [m for m in node["volumeMounts"] if m["name"] == "signing-key"]
-    assert env["PARLEY_VOICE_SIGNING_KEY_FILE"] == f"{mount['mountPath']}/voice-signing-key"
+    (mount,) = [m for m in node["volumeMounts"] if m["name"] == "voice-jwks"]
+    path = manifests["configmap.yaml"]["data"]["PARLEY_MEDIA_VOICE_JWKS_FILE"]
+    directory, _, key = path.rpartition("/")
+    assert directory == mount["mountPath"]
+    assert key in secret["stringData"]
+    json.loads(secret["stringData"][key])  # a JWKS document, public keys only
+
+
+def test_the_tls_proxy_reaches_the_node_where_it_listens() -> None:
+    manifests = _manifests()
+    caddyfile = manifests["configmap-tls.yaml"]["data"]["Caddyfile"]
+    port = manifests["configmap.yaml"]["data"]["PARLEY_MEDIA_PORT"]
+    assert f"reverse_proxy {{$POD_IP}}:{port}" in caddyfile
+    spec = manifests["daemonset.yaml"]["spec"]["template"]["spec"]
+    tls = next(c for c in spec["containers"] if c["name"] == "tls")
+    pod_ip = next(e for e in tls["env"] if e["name"] == "POD_IP")
+    assert pod_ip["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
