@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 from aiortc.rtp import RtpPacket
@@ -47,9 +47,9 @@ from shared.errors import (
     status_for,
 )
 from shared.voice_nodes import NodeRecord
-from shared.voice_tokens import VoiceTokenVerifier
+from shared.voice_tokens import VoiceGrant
 
-__all__ = ["DrainHook", "MediaNode", "RoomSnapshot", "SpeakingHook"]
+__all__ = ["DrainHook", "MediaNode", "RoomSnapshot", "SpeakingHook", "TokenVerifier"]
 
 log = logging.getLogger("parley.media.node")
 
@@ -69,6 +69,14 @@ class RoomSnapshot:
     guild_id: str
     channel_id: str
     user_ids: tuple[str, ...]
+
+
+class TokenVerifier(Protocol):
+    """What the node asks of its token checker (``shared.voice_tokens.VoiceTokenVerifier``)."""
+
+    def verify(self, token: str, now: float | None = None) -> VoiceGrant: ...
+
+    def verify_control(self, token: str, now: float | None = None) -> None: ...
 
 
 DrainHook = Callable[[list[RoomSnapshot]], Awaitable[None]]
@@ -91,7 +99,7 @@ class MediaNode:
         self,
         settings: MediaNodeSettings,
         *,
-        verifier: VoiceTokenVerifier,
+        verifier: TokenVerifier,
         registry: NodeRegistry | None = None,
         session_class: type[Session] = Session,
     ) -> None:

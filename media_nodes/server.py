@@ -69,9 +69,10 @@ async def run(settings: MediaNodeSettings) -> int:
     """Serve until SIGINT (stop at once) or SIGTERM (drain first)."""
     # Imported here, not at the top: `parley dev` builds this subcommand's parser too, and
     # should not pay for importing aiortc and PyAV when it never runs a node.
-    from media_nodes.node import MediaNode
+    from media_nodes.node import MediaNode, TokenVerifier
     from media_nodes.public_address import MetadataUnavailable, resolve_public_ip
     from media_nodes.registry import StoreRegistry
+    from media_nodes.voice_keys import FollowedVerifier
     from shared.voice_tokens import VoiceTokenVerifier
 
     try:
@@ -79,7 +80,11 @@ async def run(settings: MediaNodeSettings) -> int:
     except MetadataUnavailable as exc:
         print(f"parley media-node: public_ip: {exc}", file=sys.stderr)
         return 2
-    verifier = VoiceTokenVerifier(settings.jwks_text(), node_id=settings.node_id)
+    verifier: TokenVerifier
+    if settings.voice_jwks_file is not None and not settings.voice_jwks:
+        verifier = FollowedVerifier(settings.voice_jwks_file, settings.node_id)
+    else:
+        verifier = VoiceTokenVerifier(settings.jwks_text(), node_id=settings.node_id)
     node = MediaNode(
         settings, verifier=verifier, registry=StoreRegistry() if settings.registry else None
     )

@@ -225,9 +225,10 @@ def _place_mounts(launch: media_iac.NodeLaunch, workdir: Path) -> dict[str, str]
     env = dict(launch.env)
     for index, (container_path, content) in enumerate(launch.mounts.items()):
         local = workdir / f"mount-{index}"
-        if isinstance(content, dict):
+        inside = [v for v in env.values() if v.startswith(container_path + "/")]
+        if isinstance(content, dict) or inside:  # a directory
             local.mkdir()
-            for name, text in content.items():
+            for name, text in (content if isinstance(content, dict) else {}).items():
                 (local / name).write_text(text)
         else:
             local.write_text("")
