@@ -158,7 +158,9 @@ def test_every_parley_name_the_iac_sets_is_a_setting_the_node_reads() -> None:
             {"status.podIP": "10.0.0.5", "spec.nodeName": "n", "metadata.name": "p"}
         ).env
     )
-    for names in (ec2, k8s):
+    compose = yaml.safe_load((REPO_ROOT / "iac" / "localstack" / "docker-compose.yml").read_text())
+    local = set(compose["services"]["media-node"]["environment"])
+    for names in (ec2, k8s, local):
         parley = {n for n in names if n.startswith("PARLEY_")}
         assert parley, names
         assert parley <= known, parley - known
