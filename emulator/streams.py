@@ -108,13 +108,17 @@ class StreamPump:
         if not self._mappings:
             self._ready.set()
             return
+        await self.prepare_destinations()
+        self._pending_ready = len(self._mappings)
+        self._tasks = [asyncio.create_task(self._run_mapping(m)) for m in self._mappings]
+        await self._ready.wait()
+
+    async def prepare_destinations(self) -> None:
+        """Create the mappings' on-failure queues that do not exist yet, and find their URLs."""
         queues = {m.on_failure.logical_id: m.on_failure for m in self._mappings if m.on_failure}
         self._queue_urls = await asyncio.to_thread(
             ensure_queues, self._endpoint, self._region, list(queues.values())
         )
-        self._pending_ready = len(self._mappings)
-        self._tasks = [asyncio.create_task(self._run_mapping(m)) for m in self._mappings]
-        await self._ready.wait()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -232,7 +236,7 @@ class StreamPump:
                 continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             try:
-                await self._deliver(mapping, batch, shard_id)
+                await self.deliver(mapping, batch, shard_id)
             except Exception:
                 # A bug here must not silently stop the shard: say so, keep the order, retry.
                 log.exception("%s: delivering a batch failed; retrying it", mapping.function_id)
@@ -251,7 +255,7 @@ class StreamPump:
                 log.warning("GetShardIterator failed on %s: %s", shard_id, exc)
                 await asyncio.sleep(1.0)
 
-    async def _deliver(
+    async def deliver(
         self, mapping: StreamMapping, batch: list[dict[str, Any]], shard_id: str
     ) -> None:
         """Invoke until the batch is done or given up on, in order; records after a failure
