@@ -132,7 +132,7 @@ def test_success_on_the_last_allowed_retry_is_delivered(aws: None) -> None:
 
 def test_zero_retries_gives_up_at_the_first_failure(aws: None) -> None:
     runtimes = FakeRuntimes(fails_on_poison)
-    pump, messages = run(runtimes, mapping(maximum_retry_attempts=0), [record(1, poison=True)])
+    _pump, messages = run(runtimes, mapping(maximum_retry_attempts=0), [record(1, poison=True)])
     assert len(runtimes.calls) == 1
     assert messages[0]["requestContext"]["approximateInvokeCount"] == 1
 
@@ -183,7 +183,7 @@ def test_item_failures_are_ignored_unless_the_mapping_asks_for_them(aws: None) -
 def test_records_older_than_the_maximum_age_are_not_delivered(aws: None) -> None:
     runtimes = FakeRuntimes(lambda records, call: None)
     batch = [record(1, age_s=61), record(2, age_s=60), record(3, age_s=5)]
-    pump, messages = run(runtimes, mapping(maximum_record_age_s=60), batch)
+    _pump, messages = run(runtimes, mapping(maximum_record_age_s=60), batch)
     assert runtimes.calls == [["1002", "1003"]]  # exactly 60 s old is not older than 60 s
     (message,) = messages
     assert message["requestContext"]["condition"] == "RecordAgeExceeded"
@@ -229,7 +229,7 @@ def test_a_retried_record_that_ages_past_the_maximum_goes_to_the_destination(
 def test_without_a_destination_what_is_given_up_on_is_counted_dropped() -> None:
     runtimes = FakeRuntimes(fails_on_poison)
     no_destination = StreamMapping(table_id="T", function_id="F", maximum_retry_attempts=1)
-    pump, messages = run(runtimes, no_destination, [record(1, poison=True), record(2)])
+    pump, _messages = run(runtimes, no_destination, [record(1, poison=True), record(2)])
     assert (pump.stats.dropped, pump.stats.to_destination, pump.stats.records) == (2, 0, 0)
 
 
@@ -265,5 +265,5 @@ Resources:
     assert mapping_.on_failure == QueueSpec("Failures", "s-Failures")
     assert (mapping_.maximum_retry_attempts, mapping_.maximum_record_age_s) == (4, 120)
     path.write_text(path.read_text().replace("!GetAtt Failures.Arn", "!GetAtt Table.Arn"))
-    with pytest.raises(TemplateError, match="Consumer.S: DestinationConfig.OnFailure"):
+    with pytest.raises(TemplateError, match=r"Consumer\.S: DestinationConfig\.OnFailure"):
         load_template(path, stack_name="s")
