@@ -1,4 +1,5 @@
-"""The ``parley`` command: ``parley dev`` runs the whole stack locally."""
+"""The ``parley`` command: ``parley dev`` runs the whole stack locally;
+``parley replay-stream-failures`` replays what a stream consumer's failure queue holds."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import uvloop
 from pydantic import ValidationError
 
 from emulator.config import DevSettings
+from emulator.replay import add_parser as replay_parser
+from emulator.replay import main_from_args as replay_main
 from emulator.stack import PortInUse, Stack
 from emulator.store import StoreError
 from emulator.template import TemplateError
@@ -112,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
 
     _desktop_parser(sub)
     media_node_parser(sub)
+    replay_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "desktop":
         from desktop.cli import main as desktop_main
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "media-node":
         media_node_main(args)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "replay-stream-failures":
+        raise SystemExit(replay_main(args))
     if args.command == "dev":
         overrides = {
             k: v

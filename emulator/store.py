@@ -13,7 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulator.template import BucketSpec, TableSpec
+from emulator.template import BucketSpec, QueueSpec, TableSpec
 
 __all__ = [
     "DATA_RESOURCE_TYPES",
@@ -22,7 +22,9 @@ __all__ = [
     "deployed_names",
     "dynamodb_client",
     "ensure_buckets",
+    "ensure_queues",
     "ensure_tables",
+    "sqs_client",
 ]
 
 log = logging.getLogger("parley.store")
@@ -215,6 +217,43 @@ def ensure_buckets(endpoint_url: str | None, region: str, buckets: list[BucketSp
         if rules:
             client.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": rules})
     return created
+
+
+def sqs_client(endpoint_url: str | None, region: str) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}, read_timeout=15),
+    )
+
+
+#: What the template's failure queues keep (14 days, SQS's longest), locally as on AWS.
+_QUEUE_ATTRIBUTES = {"MessageRetentionPeriod": "1209600"}
+
+
+def ensure_queues(endpoint_url: str | None, region: str, queues: list[QueueSpec]) -> dict[str, str]:
+    """Create the template's queues that do not exist yet (the stream mappings' on-failure
+    destinations); every queue's URL, by logical id."""
+    client = sqs_client(endpoint_url, region)
+    urls: dict[str, str] = {}
+    for queue in queues:
+        try:
+            urls[queue.logical_id] = client.get_queue_url(QueueName=queue.name)["QueueUrl"]
+            continue
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in (
+                "AWS.SimpleQueueService.NonExistentQueue",
+                "QueueDoesNotExist",
+            ):
+                raise StoreError(f"cannot look up queue {queue.name}: {exc}") from exc
+        try:
+            answer = client.create_queue(QueueName=queue.name, Attributes=_QUEUE_ATTRIBUTES)
+        except ClientError as exc:
+            raise StoreError(f"cannot create queue {queue.name}: {exc}") from exc
+        log.info("created queue %s", queue.name)
+        urls[queue.logical_id] = answer["QueueUrl"]
+    return urls
 
 
 #: The resources a store behind ``AWS_ENDPOINT_URL`` can hold for the emulator: the emulator

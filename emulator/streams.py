@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -25,11 +26,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from emulator.intrinsics import ACCOUNT_ID
 from emulator.runtime import FunctionError, Runtimes
-from emulator.store import dynamodb_client
+from emulator.store import dynamodb_client, ensure_queues, sqs_client
+from emulator.stream_failures import AGE_EXCEEDED, RETRIES_EXHAUSTED, failure_record
 from emulator.template import StreamMapping, TableSpec
 
-__all__ = ["StreamPump", "lambda_record"]
+__all__ = ["StreamPump", "item_failures", "lambda_record"]
 
 log = logging.getLogger("parley.streams")
 
@@ -57,10 +60,17 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
 
 @dataclass
 class _Stats:
+    #: Batches (or pieces of one) the function finished.
     batches: int = 0
+    #: Records the function finished.
     records: int = 0
+    #: Invocations that were retries of a failed batch (splitting one is not a retry).
     retries: int = 0
+    #: Records given up on and lost: their mapping has no on-failure destination.
     dropped: int = 0
+    #: Records given up on and reported to the on-failure destination, in how many messages.
+    to_destination: int = 0
+    failure_messages: int = 0
 
 
 class StreamPump:
@@ -75,6 +85,8 @@ class StreamPump:
         endpoint_url: str | None,
         region: str,
         poll_interval_s: float = 0.25,
+        retry_backoff_s: float = 0.05,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._mappings = mappings
         self._tables = tables
@@ -82,6 +94,10 @@ class StreamPump:
         self._endpoint = endpoint_url
         self._region = region
         self._poll = poll_interval_s
+        self._backoff_s = retry_backoff_s
+        self._clock = clock
+        self._sqs = sqs_client(endpoint_url, region)
+        self._queue_urls: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.stats = _Stats()
         self._ready = asyncio.Event()
@@ -92,9 +108,17 @@ class StreamPump:
         if not self._mappings:
             self._ready.set()
             return
+        await self.prepare_destinations()
         self._pending_ready = len(self._mappings)
         self._tasks = [asyncio.create_task(self._run_mapping(m)) for m in self._mappings]
         await self._ready.wait()
+
+    async def prepare_destinations(self) -> None:
+        """Create the mappings' on-failure queues that do not exist yet, and find their URLs."""
+        queues = {m.on_failure.logical_id: m.on_failure for m in self._mappings if m.on_failure}
+        self._queue_urls = await asyncio.to_thread(
+            ensure_queues, self._endpoint, self._region, list(queues.values())
+        )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -212,7 +236,7 @@ class StreamPump:
                 continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             try:
-                await self._deliver(mapping, batch)
+                await self.deliver(mapping, batch, shard_id)
             except Exception:
                 # A bug here must not silently stop the shard: say so, keep the order, retry.
                 log.exception("%s: delivering a batch failed; retrying it", mapping.function_id)
@@ -231,57 +255,137 @@ class StreamPump:
                 log.warning("GetShardIterator failed on %s: %s", shard_id, exc)
                 await asyncio.sleep(1.0)
 
-    async def _deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:
-        """Invoke until the batch is done, in order; records after a failure wait for it."""
-        attempts = 0
-        queue = [batch]
+    async def deliver(
+        self, mapping: StreamMapping, batch: list[dict[str, Any]], shard_id: str
+    ) -> None:
+        """Invoke until the batch is done or given up on, in order; records after a failure
+        wait for it.
+
+        Each piece of the batch counts its own retries: a function error splits it in halves
+        with ``BisectBatchOnFunctionError`` (splitting costs no retry, as on AWS); reported
+        item failures retry it from the first failed record; past ``MaximumRetryAttempts``
+        retries, or once its first records are older than ``MaximumRecordAgeInSeconds``,
+        what is left goes to the on-failure destination (or is dropped without one).
+        """
+        queue: list[tuple[list[dict[str, Any]], int]] = [(batch, 0)]
         while queue:
-            records = queue[0]
-            failed_from = await self._invoke(mapping, records)
+            records, retries = queue[0]
+            expired = self._expired(mapping, records)
+            if expired:
+                await self._give_up(mapping, shard_id, records[:expired], AGE_EXCEEDED, retries)
+                records = records[expired:]
+                if not records:
+                    queue.pop(0)
+                    continue
+                queue[0] = (records, retries)
+            failed_from, error = await self._invoke(mapping, records)
             if failed_from is None:
                 queue.pop(0)
                 self.stats.batches += 1
                 self.stats.records += len(records)
-                attempts = 0
                 continue
-            attempts += 1
-            if 0 <= mapping.maximum_retry_attempts < attempts:
-                log.error(
-                    "%s: giving up on %d records after %d retries",
-                    mapping.function_id,
-                    len(records) - failed_from,
-                    attempts - 1,
-                )
-                self.stats.dropped += len(records) - failed_from
+            self.stats.records += failed_from  # those before the first failure are done
+            rest = records[failed_from:]
+            if error is not None and mapping.bisect_on_error and len(rest) > 1:
+                half = len(rest) // 2
+                queue[0:1] = [(rest[:half], retries), (rest[half:], retries)]
+                continue
+            if 0 <= mapping.maximum_retry_attempts <= retries:
+                await self._give_up(mapping, shard_id, rest, RETRIES_EXHAUSTED, retries + 1, error)
                 queue.pop(0)
-                attempts = 0
                 continue
             self.stats.retries += 1
-            rest = records[failed_from:]
-            if mapping.bisect_on_error and failed_from == 0 and len(rest) > 1:
-                half = len(rest) // 2
-                queue[0:1] = [rest[:half], rest[half:]]
-            else:
-                queue[0] = rest
-            await asyncio.sleep(min(2.0, 0.05 * 2**attempts))
+            queue[0] = (rest, retries + 1)
+            await asyncio.sleep(min(2.0, self._backoff_s * 2 ** (retries + 1)))
 
-    async def _invoke(self, mapping: StreamMapping, records: list[dict[str, Any]]) -> int | None:
-        """None when the batch succeeded; else the index of the first record to retry."""
+    def _expired(self, mapping: StreamMapping, records: list[dict[str, Any]]) -> int:
+        """How many of the first records are older than the mapping's maximum age."""
+        if mapping.maximum_record_age_s < 0:
+            return 0
+        oldest = self._clock() - mapping.maximum_record_age_s
+        count = 0
+        for record in records:
+            created = record["dynamodb"].get("ApproximateCreationDateTime")
+            if created is None or float(created) >= oldest:
+                break
+            count += 1
+        return count
+
+    async def _give_up(
+        self,
+        mapping: StreamMapping,
+        shard_id: str,
+        records: list[dict[str, Any]],
+        condition: str,
+        invoke_count: int,
+        function_error: str | None = None,
+    ) -> None:
+        """Report records the mapping gives up on to its destination (or drop them)."""
+        log.error(
+            "%s: giving up on %d records (%s, %d invocations)%s",
+            mapping.function_id,
+            len(records),
+            condition,
+            invoke_count,
+            "" if mapping.on_failure else "; no on-failure destination: dropped",
+        )
+        if mapping.on_failure is None:
+            self.stats.dropped += len(records)
+            return
+        message = failure_record(
+            function_arn=(
+                f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{mapping.function_id}"
+            ),
+            condition=condition,
+            invoke_count=invoke_count,
+            function_error=function_error,
+            shard_id=shard_id,
+            records=records,
+            now=self._clock(),
+        )
+        while True:
+            try:
+                await asyncio.to_thread(
+                    self._sqs.send_message,
+                    QueueUrl=self._queue_urls[mapping.on_failure.logical_id],
+                    MessageBody=json.dumps(message),
+                )
+                break
+            except (ClientError, BotoCoreError) as exc:
+                # Lambda retries a destination it cannot reach: the shard waits, nothing is lost.
+                log.warning("%s: on-failure destination failed: %s", mapping.function_id, exc)
+                await asyncio.sleep(1.0)
+        self.stats.to_destination += len(records)
+        self.stats.failure_messages += 1
+
+    async def _invoke(
+        self, mapping: StreamMapping, records: list[dict[str, Any]]
+    ) -> tuple[int | None, str | None]:
+        """(None, None) when the batch succeeded; else the index of the first record to retry
+        and, when the function failed as a whole, its error ("Unhandled")."""
         try:
             invocation = await self._runtimes.invoke(mapping.function_id, {"Records": records})
         except FunctionError as exc:
             log.warning("%s failed on a batch of %d: %s", mapping.function_id, len(records), exc)
-            return 0
-        result = invocation.result
-        if not mapping.report_item_failures or not isinstance(result, dict):
-            return None
-        failures = result.get("batchItemFailures") or []
-        if not failures:
-            return None
-        sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
-        indexes = [
-            sequence_numbers.index(f.get("itemIdentifier"))
-            for f in failures
-            if f.get("itemIdentifier") in sequence_numbers
-        ]
-        return min(indexes) if len(indexes) == len(failures) else 0
+            return 0, "Unhandled"
+        failed_from = item_failures(mapping, records, invocation.result)
+        return failed_from, None
+
+
+def item_failures(mapping: StreamMapping, records: list[dict[str, Any]], result: Any) -> int | None:
+    """The index of the first record a function's answer reports failed (None: all done).
+
+    Only with ``ReportBatchItemFailures``; an answer naming a record not in the batch fails it
+    all, as on AWS."""
+    if not mapping.report_item_failures or not isinstance(result, dict):
+        return None
+    failures = result.get("batchItemFailures") or []
+    if not failures:
+        return None
+    sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+    indexes = [
+        sequence_numbers.index(f.get("itemIdentifier"))
+        for f in failures
+        if isinstance(f, dict) and f.get("itemIdentifier") in sequence_numbers
+    ]
+    return min(indexes) if len(indexes) == len(failures) else 0

@@ -24,6 +24,7 @@ __all__ = [
     "FunctionSpec",
     "HttpRoute",
     "JwtAuthorizerSpec",
+    "QueueSpec",
     "ScheduleSpec",
     "StreamMapping",
     "TableSpec",
@@ -36,6 +37,7 @@ __all__ = [
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 DYNAMODB_TABLE = "AWS::DynamoDB::Table"
 S3_BUCKET = "AWS::S3::Bucket"
+SQS_QUEUE = "AWS::SQS::Queue"
 
 
 class TemplateError(Exception):
@@ -141,15 +143,29 @@ def _rate_seconds(expression: str) -> float:
 
 
 @dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue of the template (a stream mapping's on-failure destination, locally)."""
+
+    logical_id: str
+    #: The queue's name (a deployed stack's physical id of a queue is its URL: its last part).
+    name: str
+
+
+@dataclass(frozen=True)
 class StreamMapping:
     table_id: str
     function_id: str
     batch_size: int = 100
     starting_position: str = "LATEST"
+    #: How many times a failed batch is retried (-1: until it works or its records expire).
     maximum_retry_attempts: int = -1
+    #: Records older than this are not delivered (-1: as old as the stream keeps them).
+    maximum_record_age_s: int = -1
     bisect_on_error: bool = False
     report_item_failures: bool = False
     maximum_batching_window_s: float = 0.0
+    #: ``DestinationConfig.OnFailure``: where what is given up on is reported (None: dropped).
+    on_failure: QueueSpec | None = None
     #: ``FilterCriteria``: a record is delivered if it matches any of them (none: every record).
     filters: tuple[RecordFilter, ...] = ()
 
@@ -169,6 +185,7 @@ class Template:
     tables: dict[str, TableSpec] = field(default_factory=dict)
     buckets: dict[str, BucketSpec] = field(default_factory=dict)
     stream_mappings: list[StreamMapping] = field(default_factory=list)
+    queues: dict[str, QueueSpec] = field(default_factory=dict)
     http_stage_variables: dict[str, str] = field(default_factory=dict)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     http_authorizers: dict[str, JwtAuthorizerSpec] = field(default_factory=dict)
@@ -251,6 +268,9 @@ def load_template(
                 name=resolver.physical_name(logical_id),
                 properties=resolver.resolve(resource.get("Properties") or {}),
             )
+        if resource.get("Type") == SQS_QUEUE and "Condition" not in resource:
+            name = resolver.physical_name(logical_id)
+            template.queues[logical_id] = QueueSpec(logical_id, name.rstrip("/").rsplit("/")[-1])
         # A conditional bucket (the log shipping's backup) exists only on AWS, when enabled.
         if resource.get("Type") == S3_BUCKET and "Condition" not in resource:
             template.buckets[logical_id] = BucketSpec(
@@ -315,16 +335,36 @@ def load_template(
                         batch_size=int(eprops.get("BatchSize", 100)),
                         starting_position=str(eprops.get("StartingPosition", "LATEST")),
                         maximum_retry_attempts=int(eprops.get("MaximumRetryAttempts", -1)),
+                        maximum_record_age_s=int(eprops.get("MaximumRecordAgeInSeconds", -1)),
                         bisect_on_error=bool(eprops.get("BisectBatchOnFunctionError", False)),
                         report_item_failures="ReportBatchItemFailures"
                         in (eprops.get("FunctionResponseTypes") or []),
                         maximum_batching_window_s=window,
                         filters=_filters(f"{logical_id}.{event_id}", eprops.get("FilterCriteria")),
+                        on_failure=_on_failure(
+                            f"{logical_id}.{event_id}", eprops, template.queues, resolver
+                        ),
                     )
                 )
 
     template.websocket = _websocket_api(resources, resolver)
     return template
+
+
+def _on_failure(
+    where: str, eprops: dict[str, Any], queues: dict[str, QueueSpec], resolver: Resolver
+) -> QueueSpec | None:
+    """A stream mapping's on-failure destination: one of the template's queues (the emulator
+    sends there what AWS would; it has no SNS topics or S3 destinations)."""
+    destination = ((eprops.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+        "Destination"
+    )
+    if destination is None:
+        return None
+    queue_id = resolver.referenced_resource(destination)
+    if queue_id not in queues:
+        raise TemplateError(f"{where}: DestinationConfig.OnFailure must be a queue's Arn")
+    return queues[queue_id]
 
 
 def _filters(where: str, criteria: Any) -> tuple[RecordFilter, ...]:

@@ -1,4 +1,8 @@
-"""Lambda entry point of the fan-out: the table stream's consumer for gateway events."""
+"""Lambda entry point of the fan-out: the table stream's consumer for gateway events.
+
+It answers with the records it could not read (``batchItemFailures``; the event source
+mapping has ReportBatchItemFailures): the mapping retries from the first of them, then sends
+it to the fan-out's failure queue, and every other record goes on."""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 "delivered": report.delivered,
                 "gone": len(report.gone),
                 "failed": report.failed,
+                "unreadable": len(report.failures),
             },
         )
-    return {}
+    return report.batch_item_failures()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.config import get_settings
 from shared.gateway.directory import get_directory
@@ -30,6 +30,8 @@ from shared.storage.outbox import pending_from_record
 
 __all__ = ["FanoutReport", "handle_records"]
 
+T = TypeVar("T")
+
 #: The container's answers to who may see a channel (kept while its log shows no change).
 VIEWS = ViewCache()
 
@@ -40,6 +42,12 @@ class FanoutReport:
     delivered: int = 0
     gone: list[str] = field(default_factory=list)
     failed: int = 0
+    #: The sequence numbers of the records that could not be read (reported to the mapping).
+    failures: list[str] = field(default_factory=list)
+
+    def batch_item_failures(self) -> dict[str, list[dict[str, str]]]:
+        """The answer that tells the event source mapping which records to retry."""
+        return {"batchItemFailures": [{"itemIdentifier": s} for s in self.failures]}
 
 
 def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
@@ -204,8 +212,30 @@ def _apply_leaves(
                 sessions.unsubscribe(session, scope)
 
 
+def _readable(
+    records: Iterable[dict[str, Any]],
+    read: Callable[[dict[str, Any]], T | None],
+    report: FanoutReport,
+) -> list[tuple[dict[str, Any], T]]:
+    """What ``read`` makes of each record, in order; a record it cannot read (an event of a
+    kind this code does not know, written by a newer deployment; a damaged item) is reported
+    failed, and the others go on without it. Reading is pure: any error is the record's own."""
+    found = []
+    for record in records:
+        try:
+            value = read(record)
+        except Exception:
+            sequence_number = str(record.get("dynamodb", {}).get("SequenceNumber"))
+            logger.exception("unreadable stream record", extra={"sequence": sequence_number})
+            report.failures.append(sequence_number)
+            continue
+        if value is not None:
+            found.append((record, value))
+    return found
+
+
 def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:
-    pending = [p for r in records if (p := pending_from_record(r)) is not None]
+    pending = [p for _, p in _readable(records, pending_from_record, report)]
     if not pending:
         return
     settings = get_settings()
@@ -214,17 +244,28 @@ def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:
         report.sequenced += len(gateway_log.append(shard, pending, ttl))
 
 
+def _log_entry(record: dict[str, Any]) -> tuple[int, LogEntry] | None:
+    image = record.get("dynamodb", {}).get("NewImage") or {}
+    entry = entry_from_image(image)
+    return None if entry is None else (int(image["PK"]["S"].removeprefix("GWLOG#")), entry)
+
+
 def handle_records(records: Sequence[dict[str, Any]]) -> FanoutReport:
-    """Process one stream batch: sequence its outbox events, deliver its log events."""
+    """Process one stream batch: sequence its outbox events, deliver its log events.
+
+    A record that cannot be read is left out and reported (:attr:`FanoutReport.failures`);
+    the records after it are processed. The event source mapping then retries from the failed
+    record, so what follows it runs again, which is safe: an event already appended to a shard's
+    log is not appended again (its outbox item is marked in the append's transaction), and a
+    frame delivered again carries an ``s`` the client already has, which it drops. Any other
+    error (the store) fails the whole batch, retried the same way.
+    """
     report = FanoutReport()
     inserts = [r for r in records if r.get("eventName") == "INSERT"]
     _sequence(inserts, report)
     entries_by_shard: dict[int, list[LogEntry]] = defaultdict(list)
-    for record in inserts:
-        image = record.get("dynamodb", {}).get("NewImage") or {}
-        entry = entry_from_image(image)
-        if entry is not None:
-            entries_by_shard[int(image["PK"]["S"].removeprefix("GWLOG#"))].append(entry)
+    for _, (shard, entry) in _readable(inserts, _log_entry, report):
+        entries_by_shard[shard].append(entry)
     if not entries_by_shard:
         return report
     deliveries = [d for shard, es in entries_by_shard.items() for d in _deliveries(es, shard)]

@@ -495,10 +495,13 @@ def test_project_table(project: Any) -> None:
     assert "LocalSecondaryIndexes" not in props
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    # The fan-out reads the whole stream from its start, in order (no bisecting, no parallelism).
+    # The fan-out reads the whole stream from its start, in order (no parallelism); a record it
+    # cannot read is retried alone, a bounded number of times, then goes to its failure queue.
     (fanout,) = [m for m in project.stream_mappings if m.function_id == "FanoutFunction"]
     assert (fanout.table_id, fanout.starting_position) == ("Table", "TRIM_HORIZON")
-    assert not fanout.bisect_on_error
+    assert fanout.bisect_on_error and fanout.report_item_failures
+    assert fanout.on_failure is not None
+    assert fanout.on_failure == project.queues["FanoutFailuresQueue"]
     # Every stream consumer reads the template's one table.
     assert project.stream_mappings
     assert {m.table_id for m in project.stream_mappings} == {"Table"}

@@ -107,3 +107,21 @@ def record_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 raise RuntimeError("failing on purpose")
     _record("stream", event)
     return {}
+
+
+def record_poison(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # An item with "poison" fails (reported alone) until the test repairs what it needs: a file
+    # "repaired-<PK>" (the fix a deploy would bring). The others are recorded as done.
+    folder = Path(os.environ["FIXTURE_RECORD_DIR"])
+    done, failed = [], []
+    for record in event["Records"]:
+        image = record["dynamodb"].get("NewImage") or {}
+        pk = record["dynamodb"]["Keys"]["PK"]["S"]
+        if "poison" in image and not (folder / f"repaired-{pk}").exists():
+            failed.append({"itemIdentifier": record["dynamodb"]["SequenceNumber"]})
+        else:
+            done.append(record)
+    _record("poison-attempts", event)
+    if done:
+        _record("poison-done", {"Records": done})
+    return {"batchItemFailures": failed}
