@@ -355,7 +355,7 @@ class Stack:
             st = self.pump.stats
             lines.append(
                 f"stream batches {st.batches} ({st.records} records, {st.retries} retries, "
-                f"{st.dropped} dropped)"
+                f"{st.to_destination} to failure queues, {st.dropped} dropped)"
             )
         if self.runtimes is not None:
             calls = sum(rt.invocations for rt in self.runtimes)
