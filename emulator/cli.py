@@ -13,6 +13,7 @@ from typing import Any
 import uvloop
 from pydantic import ValidationError
 
+from emulator import keys_cli
 from emulator.config import DevSettings
 from emulator.stack import PortInUse, Stack
 from emulator.store import StoreError
@@ -112,7 +113,10 @@ def main(argv: list[str] | None = None) -> None:
 
     _desktop_parser(sub)
     media_node_parser(sub)
+    keys_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "rotate-keys":
+        raise SystemExit(keys_cli.main_from_args(args))
     if args.command == "desktop":
         from desktop.cli import main as desktop_main
 

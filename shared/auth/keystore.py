@@ -32,6 +32,7 @@ __all__ = [
     "Provisioned",
     "provision",
     "publish",
+    "publish_jwks",
     "rotate",
     "unpublish",
 ]
@@ -114,16 +115,18 @@ def _put_json(s3: Any, bucket: str, key: str, document: dict[str, Any]) -> None:
     )
 
 
-def publish(
-    s3: Any, *, bucket: str, issuer: str, signing_keys: str, voice_keys: str | None
-) -> None:
-    """The issuer's discovery document and JWKS (and the voice JWKS) into ``bucket``.
+def publish_jwks(s3: Any, *, bucket: str, signing_keys: str) -> None:
+    """The public half of the signing key set (every key of it) as the issuer's JWKS."""
+    _put_json(s3, bucket, JWKS_PATH, KeyRing.from_json(signing_keys).jwks())
+
+
+def publish(s3: Any, *, bucket: str, issuer: str, signing_keys: str, voice_keys: str) -> None:
+    """The issuer's discovery document and JWKS, and the voice JWKS, into ``bucket``.
 
     The JWKS goes first: a discovery document never names a key set that is not there yet.
     """
-    _put_json(s3, bucket, JWKS_PATH, KeyRing.from_json(signing_keys).jwks())
-    if voice_keys is not None:
-        _put_json(s3, bucket, VOICE_JWKS_PATH, parse_voice_keys(voice_keys).jwks)
+    publish_jwks(s3, bucket=bucket, signing_keys=signing_keys)
+    _put_json(s3, bucket, VOICE_JWKS_PATH, parse_voice_keys(voice_keys).jwks)
     _put_json(s3, bucket, OPENID_CONFIGURATION_PATH, discovery_document(issuer))
 
 
@@ -141,26 +144,24 @@ def unpublish(s3: Any, *, bucket: str) -> None:
 
 def rotate(
     ssm: Any,
-    s3: Any | None,
+    s3: Any,
     *,
     signing_parameter: str,
-    bucket: str | None = None,
-    issuer: str | None = None,
+    bucket: str,
     now: float | None = None,
     lead_s: int = PUBLISH_LEAD_S,
 ) -> KeyRing:
     """A pending key added to the signing set and published; it signs ``lead_s`` from now.
 
-    The JWKS is published before the parameter is written: the functions start signing with the
-    new key only once it is in the JWKS, whatever happens between the two writes.
+    The JWKS is published before the parameter is written: a function can only ever sign with a
+    key that is already in the JWKS, whatever happens between the two writes.
     """
     current = _read(ssm, signing_parameter)
     try:
         rotated = KeyRing.rotated_set_json(current, now=now, lead_s=lead_s)
     except KeyRingError as exc:
         raise KeyStoreError(f"{signing_parameter} holds no usable key set: {exc}") from exc
-    if s3 is not None and bucket and issuer:
-        publish(s3, bucket=bucket, issuer=issuer, signing_keys=rotated, voice_keys=None)
+    publish_jwks(s3, bucket=bucket, signing_keys=rotated)
     ssm.put_parameter(
         Name=signing_parameter,
         Value=rotated,
