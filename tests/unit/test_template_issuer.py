@@ -88,6 +88,8 @@ def test_tokens_carry_the_issuer_the_authorizer_trusts(transformed: dict[str, An
     functions = _functions(transformed)
     for function_id, props in functions.items():
         assert _environment(props).get("PARLEY_TOKEN_ISSUER") == issuer, function_id
+    # The authorizer is made once the issuer's documents are published.
+    assert transformed["Resources"]["HttpApi"]["DependsOn"] == "IssuerKeys"
     published = transformed["Resources"]["IssuerKeys"]["Properties"]["Issuer"]
     assert published == issuer
     assert SOURCE["Outputs"]["IssuerUrl"]["Value"] == {"Fn::GetAtt": ["IssuerKeys", "Issuer"]}
