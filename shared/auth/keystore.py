@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from shared.auth.discovery import JWKS_PATH, OPENID_CONFIGURATION_PATH, discovery_document
 from shared.auth.keyring import PUBLISH_LEAD_S, KeyRing, KeyRingError
+from shared.errors import Unavailable
 from shared.voice_keys import new_voice_keys_json, parse_voice_keys
 
 __all__ = [
@@ -100,7 +101,7 @@ def provision(ssm: Any, *, signing_parameter: str, voice_parameter: str) -> Prov
         raise KeyStoreError(f"{signing_parameter} holds no usable key set: {exc}") from exc
     try:
         parse_voice_keys(voice)
-    except Exception as exc:
+    except Unavailable as exc:
         raise KeyStoreError(f"{voice_parameter} holds no usable voice key") from exc
     return Provisioned(signing_created, voice_created, signing, voice)
 
