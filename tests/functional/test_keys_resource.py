@@ -234,18 +234,19 @@ def test_delete_removes_the_documents_and_leaves_the_keys(
     assert _parameter(VOICE)["Value"]
 
 
-def test_an_unusable_existing_key_set_fails_the_deploy_with_a_reason(
-    app: ModuleType, response_url: ResponseUrl
+@pytest.mark.parametrize("parameter", [SIGNING, VOICE])
+def test_an_unusable_existing_key_fails_the_deploy_with_a_reason(
+    app: ModuleType, response_url: ResponseUrl, parameter: str
 ) -> None:
     ssm = boto3.client("ssm", region_name="us-east-1")
-    ssm.put_parameter(Name=SIGNING, Value="random base64 from an old guide", Type="SecureString")
+    ssm.put_parameter(Name=parameter, Value="random base64 from an old guide", Type="SecureString")
 
     app.lambda_handler(_event("Create", response_url.url), FakeLambdaContext())
 
     answer = response_url.last(1)
     assert answer["Status"] == "FAILED"
-    assert SIGNING in answer["Reason"] and "usable" in answer["Reason"]
-    assert _parameter(SIGNING)["Value"] == "random base64 from an old guide"
+    assert parameter in answer["Reason"] and "usable" in answer["Reason"]
+    assert _parameter(parameter)["Value"] == "random base64 from an old guide"
     listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=BUCKET)
     assert listed.get("KeyCount") == 0
 
