@@ -8,6 +8,8 @@ stack's name and ``AWS_ENDPOINT_URL``, and must publish the new key before it si
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -19,8 +21,10 @@ from typing import Any
 
 import boto3
 import pytest
+from aiohttp import web
 from samtranslator.translator.transform import transform
 
+from emulator.jwt_authorizer import REFETCH_INTERVAL_S
 from emulator.store import EmbeddedStore
 from shared.auth import keystore
 from shared.auth.keyring import PUBLISH_LEAD_S, KeyRing
@@ -131,3 +135,83 @@ def test_rotate_keys_on_the_local_stacks_key_file(tmp_path: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     done = _run("--data-dir", str(tmp_path / "empty"), env=env)
     assert done.returncode == 2 and "parley dev" in done.stdout
+
+
+@contextlib.asynccontextmanager
+async def public_reads(s3: Any, bucket: str) -> AsyncIterator[str]:
+    """The bucket's anonymous HTTPS reads, played over HTTP on loopback: each GET is the object
+    of that key, read through the S3 API (moto's server routes ``/<name>/.well-known/jwks.json``
+    to its own Cognito, so its path-style URLs cannot stand in for S3's)."""
+
+    async def get(request: web.Request) -> web.Response:
+        try:
+            got = await asyncio.to_thread(
+                s3.get_object, Bucket=bucket, Key=request.match_info["key"]
+            )
+        except s3.exceptions.NoSuchKey:
+            return web.Response(status=404)
+        return web.Response(body=got["Body"].read(), content_type=got["ContentType"])
+
+    app = web.Application()
+    app.router.add_get("/{key:.+}", get)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_published_documents_serve_a_jwt_authorizer_across_a_rotation(
+    moto_server: str,
+) -> None:
+    """API Gateway's authorizer logic (the emulator's) reading the documents the stack publishes
+    over HTTP: tokens of the first key, then of a rotated key, are accepted."""
+    from emulator.jwt_authorizer import Allowed, JwtAuthorizer
+    from emulator.template import JwtAuthorizerSpec
+    from shared.auth.tokens import issue_access_token
+
+    ssm, s3 = _clients(moto_server)
+    s3.create_bucket(Bucket="issuer")
+    async with public_reads(s3, "issuer") as issuer:
+        made = keystore.provision(ssm, signing_parameter="/t/signing", voice_parameter="/t/voice")
+        keystore.publish(
+            s3,
+            bucket="issuer",
+            issuer=issuer,
+            signing_keys=made.signing_keys,
+            voice_keys=made.voice_keys,
+        )
+        spec = JwtAuthorizerSpec(name="ParleyJwt", issuer=issuer, audience=("parley",))
+        authorizer = JwtAuthorizer(spec)
+
+        def bearer(ring: KeyRing) -> str:
+            minted = issue_access_token(
+                ring, user_id=42, issuer=issuer, audience="parley", ttl_s=300
+            )
+            return f"Bearer {minted.token}"
+
+        first = KeyRing.from_json(made.signing_keys)
+        old_token = bearer(first)
+        allowed = await authorizer.check(old_token)
+        assert isinstance(allowed, Allowed), allowed
+        assert allowed.claims["iss"] == issuer
+
+        # A rotation whose key is due at once (lead 0, only here): its tokens name a kid the
+        # cached JWKS lacks, so the authorizer refetches the republished set; both keys pass.
+        rotated = keystore.rotate(
+            ssm, s3, signing_parameter="/t/signing", bucket="issuer", lead_s=0
+        )
+        assert rotated.signer.kid != first.signer.kid
+        # The authorizer refetches at most every REFETCH_INTERVAL_S: wait for it, bounded.
+        new_token = bearer(rotated)
+        deadline = time.monotonic() + REFETCH_INTERVAL_S + 10
+        fresh = await authorizer.check(new_token)
+        while not isinstance(fresh, Allowed) and time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            fresh = await authorizer.check(new_token)
+        assert isinstance(fresh, Allowed), fresh
+        assert isinstance(await authorizer.check(old_token), Allowed)
