@@ -1,5 +1,6 @@
 """The ``parley`` command: ``parley dev`` runs the whole stack locally;
-``parley replay-stream-failures`` replays what a stream consumer's failure queue holds."""
+``parley replay-stream-failures`` replays what a stream consumer's failure queue holds;
+``parley rotate-keys`` adds a signing key that signs two hours after it is published."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import uvloop
 from pydantic import ValidationError
 
+from emulator import keys_cli
 from emulator.config import DevSettings
 from emulator.replay import add_parser as replay_parser
 from emulator.replay import main_from_args as replay_main
@@ -116,7 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     _desktop_parser(sub)
     media_node_parser(sub)
     replay_parser(sub)
+    keys_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "rotate-keys":
+        raise SystemExit(keys_cli.main_from_args(args))
     if args.command == "desktop":
         from desktop.cli import main as desktop_main
 

@@ -1,7 +1,9 @@
 """CloudFormation's intrinsic functions, resolved for the local stack.
 
 Only what a template's environment variables, stage names and route targets use: ``Ref``,
-``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join`` and ``Fn::Select``, with the pseudo parameters.
+``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Select`` and ``Fn::If`` (its condition read from
+the template's ``Conditions``: ``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``,
+``Condition``), with the pseudo parameters.
 Resources resolve to local names (``<stack>-<LogicalId>`` for tables and functions), or to the
 names CloudFormation gave them when the stack's data resources are deployed (``deployed``).
 """
@@ -31,6 +33,7 @@ class Resolver:
         deployed: Mapping[str, str] | None = None,
     ) -> None:
         self._resources: dict[str, Any] = doc.get("Resources") or {}
+        self._conditions: dict[str, Any] = doc.get("Conditions") or {}
         self._deployed = dict(deployed or {})
         self._stack = stack_name
         self._region = region
@@ -108,7 +111,31 @@ class Resolver:
             if key == "Fn::Select":
                 index, items = arg
                 return self.resolve(items)[int(index)]
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(str(name)) else when_false)
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def condition(self, name: str) -> bool:
+        """The value of one of the template's ``Conditions``."""
+        if name not in self._conditions:
+            raise KeyError(f"unknown condition {name!r}")
+        return self._truth(self._conditions[name])
+
+    def _truth(self, value: Any) -> bool:
+        ((key, arg),) = value.items()
+        if key == "Condition":
+            return self.condition(str(arg))
+        if key == "Fn::Equals":
+            left, right = (self.resolve(item) for item in arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(item) for item in arg)
+        if key == "Fn::Or":
+            return any(self._truth(item) for item in arg)
+        raise KeyError(f"unsupported condition function {key!r}")
 
     def _sub(self, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])

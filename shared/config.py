@@ -69,9 +69,13 @@ class Settings(BaseSettings):
     fanout_concurrency: int = Field(default=64, ge=1, le=1024)
 
     # ---------------------------------------------------------------- auth (docs/auth.md)
-    # The public base URL of the HTTP API (no /api/v1): the token issuer is `<public_url>/api/v1`.
-    # The template passes its ApiBaseUrl parameter; `parley dev` fills that in with its own URL.
+    # The public base URL of the HTTP API (no /api/v1), for OpenID redirect URIs: the custom
+    # domain or ApiBaseUrl on AWS; empty - the domain each request came in on (auth function).
     public_url: str = "http://127.0.0.1:3000"
+    # The `iss` of access tokens, which the JWT authorizer trusts (the template gives both the
+    # same expression: the stack's issuer bucket on AWS, `<ApiBaseUrl>/api/v1` under `parley
+    # dev`). Empty - `<public_url>/api/v1`.
+    token_issuer: str = Field(default="", pattern=r"^$|^https?://[^/]+(/.*)?$")
     jwt_audience: str = "parley"
     access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=3_600, le=365 * 86_400)
@@ -142,6 +146,8 @@ class Settings(BaseSettings):
     @property
     def jwt_issuer(self) -> str:
         """The ``iss`` of Parley's access tokens; its discovery document lives under it."""
+        if self.token_issuer:
+            return self.token_issuer.rstrip("/")
         return f"{self.public_url.rstrip('/')}/api/v1"
 
 

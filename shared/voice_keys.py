@@ -1,11 +1,12 @@
-"""Where the voice token signing key comes from: a local file in development, a secret on AWS.
+"""Where the voice token signing key comes from: a local file in development, SSM on AWS.
 
 The same pattern as the access tokens' keys (``shared/auth/keysource.py``):
 
 - ``PARLEY_DATA_DIR`` (``parley dev`` and tests): ``<data_dir>/keys/voice-keys.json``, generated
   once, atomically (several worker processes may start together), with its public half beside it
   in ``voice-jwks.json`` — the file ``parley dev`` hands its media node (``--jwks-file``);
-- ``PARLEY_VOICE_KEYS_PARAMETER``: an SSM SecureString holding the same JSON;
+- ``PARLEY_VOICE_KEYS_PARAMETER``: an SSM SecureString holding the same JSON, created by the
+  stack on its first deploy (``shared/auth/keystore.py``);
 - ``PARLEY_VOICE_KEYS_SECRET``: the same in Secrets Manager.
 
 The JSON is ``{"kid", "private_pem", "jwks"}`` (``shared.voice_tokens.VoiceKeyPair``); the nodes
@@ -26,7 +27,13 @@ from shared.config import Settings
 from shared.errors import Unavailable
 from shared.voice_tokens import VoiceKeyPair, generate_voice_keys
 
-__all__ = ["ensure_local_voice_keys", "load_voice_keys", "local_voice_jwks_file"]
+__all__ = [
+    "ensure_local_voice_keys",
+    "load_voice_keys",
+    "local_voice_jwks_file",
+    "new_voice_keys_json",
+    "parse_voice_keys",
+]
 
 _cache: dict[str, tuple[str, VoiceKeyPair]] = {}
 
@@ -58,19 +65,22 @@ def _write_once(path: Path, text: str) -> None:
             scratch.unlink()
 
 
+def new_voice_keys_json() -> str:
+    """A fresh voice key as the JSON every source holds (the stack's first deploy writes it)."""
+    keys = generate_voice_keys()
+    return json.dumps({"kid": keys.kid, "private_pem": keys.private_pem, "jwks": keys.jwks})
+
+
 def ensure_local_voice_keys(data_dir: Path) -> Path:
     """Generate the local voice key once; the path of its public JWKS file."""
-    keys = generate_voice_keys()
-    _write_once(
-        _local_key_file(data_dir),
-        json.dumps({"kid": keys.kid, "private_pem": keys.private_pem, "jwks": keys.jwks}),
-    )
-    pair = _parse(_local_key_file(data_dir).read_text())
+    _write_once(_local_key_file(data_dir), new_voice_keys_json())
+    pair = parse_voice_keys(_local_key_file(data_dir).read_text())
     _write_once(local_voice_jwks_file(data_dir), pair.jwks_json())
     return local_voice_jwks_file(data_dir)
 
 
-def _parse(text: str) -> VoiceKeyPair:
+def parse_voice_keys(text: str) -> VoiceKeyPair:
+    """The voice key of a source's JSON; 503 ``voice_keys`` when it is not one."""
     try:
         raw = json.loads(text)
         return VoiceKeyPair(
@@ -102,6 +112,6 @@ def load_voice_keys(settings: Settings) -> VoiceKeyPair:
     cached = _cache.get("keys")
     if cached is not None and cached[0] == text:
         return cached[1]
-    pair = _parse(text)
+    pair = parse_voice_keys(text)
     _cache["keys"] = (text, pair)
     return pair

@@ -15,7 +15,7 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel, Field
 
 from shared.auth import accounts, oidc, sessions
-from shared.auth.keyring import ALGORITHM
+from shared.auth.discovery import discovery_document
 from shared.auth.keysource import load_keyring
 from shared.config import get_settings
 from shared.limits.bucket import Rate
@@ -96,6 +96,13 @@ def logout(body: RefreshBody) -> Response[Any]:
     return Response(status_code=204, headers=NO_STORE)
 
 
+def _public_url() -> str:
+    """The API's URL: the configured one, else (no custom domain on AWS) the HTTPS host this
+    request came in on, which API Gateway sets."""
+    configured = get_settings().public_url
+    return configured or f"https://{router.current_event.request_context.domain_name}"
+
+
 def _state_cookie(value: str, max_age: int) -> Cookie:
     return Cookie(
         name=oidc.STATE_COOKIE,
@@ -103,7 +110,7 @@ def _state_cookie(value: str, max_age: int) -> Cookie:
         path="/api/v1/auth/oidc",
         max_age=max_age,
         http_only=True,
-        secure=get_settings().public_url.startswith("https://"),
+        secure=_public_url().startswith("https://"),
         same_site=SameSite.LAX_MODE,
     )
 
@@ -114,7 +121,7 @@ def oidc_start(
 ) -> Response[Any]:
     """Send the browser to the provider's sign-in page (302), remembering the state, and
     (``redirect_uri``) the page to come back to with the tokens."""
-    redirect = oidc.start(provider, redirect_uri)
+    redirect = oidc.start(provider, redirect_uri, public_url=_public_url())
     return Response(
         status_code=302,
         headers={"Location": redirect.location, **NO_STORE},
@@ -172,13 +179,5 @@ def jwks() -> Response[Any]:
 @router.get("/.well-known/openid-configuration")
 def openid_configuration() -> Response[Any]:
     """The discovery document of Parley's token issuer (its ``jwks_uri`` above all)."""
-    issuer = get_settings().jwt_issuer
-    document = {
-        "issuer": issuer,
-        "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "response_types_supported": ["token"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [ALGORITHM],
-        "token_endpoint": f"{issuer}/auth/login",
-    }
+    document = discovery_document(get_settings().jwt_issuer)
     return _json(200, document, {"Cache-Control": "public, max-age=300"})

@@ -3,6 +3,9 @@
 API Gateway turns an authorizer that fails with the message ``Unauthorized`` into a 401 for the
 handshake, and an Allow policy into a connection whose every route gets the policy's context in
 ``requestContext.authorizer``.
+
+It verifies with the issuer's published JWKS (``shared/auth/jwks.py``), as API Gateway's JWT
+authorizer does, so its function holds no private key and needs no grant on the key parameter.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponseWebSocket,
 )
 
-from shared.auth.keysource import load_keyring
+from shared.auth.jwks import issuer_keys
 from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
 from shared.errors import Unauthorized
@@ -35,7 +38,7 @@ def authorize_connection(event: dict[str, Any]) -> dict[str, Any]:
     token = (event.get("queryStringParameters") or {}).get("token") or ""
     try:
         claims = verify_access_token(
-            load_keyring(settings),
+            issuer_keys(),
             token,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,

@@ -119,13 +119,13 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-def _checked_return(url: str | None) -> str | None:
+def _checked_return(url: str | None, public_url: str) -> str | None:
     """The page a login may return to, or :class:`Invalid` (400) if it may not."""
     if url is None:
         return None
     origin = _origin(url)
     settings = get_settings()
-    allowed = {_origin(settings.public_url)} | {_origin(o) for o in settings.oidc_return_origins}
+    allowed = {_origin(public_url)} | {_origin(o) for o in settings.oidc_return_origins}
     if origin is None or urlsplit(url).fragment or not (origin in allowed or _is_loopback(url)):
         raise Invalid(
             "The sign-in cannot return to that address.",
@@ -190,16 +190,18 @@ def _client(name: str) -> _OidcClient:
     )
 
 
-def _redirect_uri(name: str) -> str:
-    return f"{get_settings().public_url.rstrip('/')}/api/v1/auth/oidc/{name}/callback"
+def _redirect_uri(name: str, public_url: str) -> str:
+    return f"{public_url.rstrip('/')}/api/v1/auth/oidc/{name}/callback"
 
 
-def start(name: str, return_to: str | None = None) -> Redirect:
+def start(name: str, return_to: str | None = None, *, public_url: str | None = None) -> Redirect:
     """Where to send the browser to sign in with a provider, and the state cookie to set.
-    ``return_to``: the page the callback sends the browser back to (see the module's doc)."""
-    return_to = _checked_return(return_to)
+    ``return_to``: the page the callback sends the browser back to (see the module's doc);
+    ``public_url``: the API's URL the provider returns to (default: the settings')."""
+    base = public_url or get_settings().public_url
+    return_to = _checked_return(return_to, base)
     client = _client(name)
-    redirect_uri = _redirect_uri(name)
+    redirect_uri = _redirect_uri(name, base)
     try:
         made = client.create_authorization_url(redirect_uri)
     except (requests.RequestException, AuthlibBaseError, ValueError, KeyError) as exc:

@@ -66,7 +66,7 @@ def issue_access_token(
         "jti": jti,
         "scope": "parley",
     }
-    signer = ring.signer
+    signer = ring.signer_at(issued)
     token = jwt.encode(
         claims, signer.private_key, algorithm=ALGORITHM, headers={"kid": signer.kid, "typ": "JWT"}
     )

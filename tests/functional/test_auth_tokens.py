@@ -148,8 +148,16 @@ def _connect_event(token: str | None) -> dict:
     }
 
 
+@pytest.fixture
+def published_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The authorizer's issuer JWKS: here the ring itself (the stack serves it over HTTP)."""
+    from shared.auth import gateway
+
+    monkeypatch.setattr(gateway, "issuer_keys", lambda: load_keyring(get_settings()))
+
+
 def test_gateway_authorizer_allows_a_valid_token_with_the_user_in_context(
-    aws: None, session: dict
+    aws: None, session: dict, published_keys: None
 ) -> None:
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler
@@ -163,7 +171,9 @@ def test_gateway_authorizer_allows_a_valid_token_with_the_user_in_context(
 
 
 @pytest.mark.parametrize("token", ["", "nope", None])
-def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(aws: None, token) -> None:
+def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(
+    aws: None, token, published_keys: None
+) -> None:
     from shared.auth.gateway import ConnectionRefused
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler

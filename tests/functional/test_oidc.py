@@ -365,3 +365,28 @@ def test_a_missing_secret_is_a_503(
     get_settings.cache_clear()
     reply = api.request("GET", "/api/v1/auth/oidc/local/start")
     assert reply.status == 503 and reply.json()["code"] == "oidc_unavailable"
+
+
+def test_without_a_public_url_the_redirect_uri_is_the_host_the_request_came_in_on(
+    oidc_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On AWS without a custom domain the template leaves PARLEY_PUBLIC_URL empty: the callback
+    is on the HTTPS host API Gateway received the start on (the harness's is parley.test)."""
+    monkeypatch.setenv("PARLEY_PUBLIC_URL", "")
+    get_settings.cache_clear()
+    start = oidc_api.request(
+        "GET",
+        "/api/v1/auth/oidc/local/start",
+        query={"redirect_uri": "https://parley.test/app/"},
+    )
+    assert start.status == 302, start.body
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    assert query["redirect_uri"] == ["https://parley.test/api/v1/auth/oidc/local/callback"]
+    cookie = next(c for c in start.cookies if c.startswith("parley_oidc_state="))
+    assert "Secure" in cookie
+    # Another origin than the request's own is still refused.
+    refused = oidc_api.request(
+        "GET", "/api/v1/auth/oidc/local/start", query={"redirect_uri": "https://evil.example.com/"}
+    )
+    assert refused.status == 400
+    assert refused.body["code"] == "invalid_return"

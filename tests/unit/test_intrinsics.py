@@ -124,3 +124,44 @@ def test_physical_names_and_arns(resolver: Resolver) -> None:
 )
 def test_referenced_resource(resolver: Resolver, value: Any, logical_id: str | None) -> None:
     assert resolver.referenced_resource(value) == logical_id
+
+
+CONDITIONED: dict[str, Any] = {
+    "Parameters": {
+        "Url": {"Type": "String", "Default": ""},
+        "Domain": {"Type": "String", "Default": "example.com"},
+    },
+    "Conditions": {
+        "HasUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Url"}, ""]}]},
+        "HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Domain"}, ""]}]},
+        "Both": {"Fn::And": [{"Condition": "HasUrl"}, {"Condition": "HasDomain"}]},
+        "Either": {"Fn::Or": [{"Condition": "HasUrl"}, {"Condition": "HasDomain"}]},
+    },
+    "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
+}
+PICK = {"Fn::If": ["HasUrl", {"Fn::Sub": "${Url}/api/v1"}, {"Fn::GetAtt": ["Nope", "Arn"]}]}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "conditions"),
+    [
+        ({}, {"HasUrl": False, "HasDomain": True, "Both": False, "Either": True}),
+        ({"Url": "http://h:1"}, {"HasUrl": True, "HasDomain": True, "Both": True, "Either": True}),
+        ({"Domain": ""}, {"HasUrl": False, "HasDomain": False, "Both": False, "Either": False}),
+    ],
+)
+def test_conditions_follow_the_parameters(
+    parameters: dict[str, str], conditions: dict[str, bool]
+) -> None:
+    resolver = Resolver(CONDITIONED, stack_name="s", region="r", parameters=parameters)
+    assert {name: resolver.condition(name) for name in conditions} == conditions
+
+
+def test_if_resolves_only_the_branch_its_condition_picks() -> None:
+    chosen = Resolver(CONDITIONED, stack_name="s", region="r", parameters={"Url": "http://h:1"})
+    assert chosen.resolve({"Env": PICK}) == {"Env": "http://h:1/api/v1"}
+    other = Resolver(CONDITIONED, stack_name="s", region="r", parameters={})
+    with pytest.raises(KeyError, match="Nope"):  # the other branch is the one resolved
+        other.resolve(PICK)
+    with pytest.raises(KeyError, match="unknown condition"):
+        other.resolve({"Fn::If": ["Missing", "a", "b"]})

@@ -12,7 +12,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from shared.auth.keyring import KeyRing, KeyRingError
+from shared.auth.keyring import PUBLISH_LEAD_S, KeyRing, KeyRingError
 from shared.auth.tokens import (
     issue_access_token,
     new_refresh_token,
@@ -99,13 +99,15 @@ def test_a_key_outside_the_ring_is_refused(ring: KeyRing) -> None:
 def test_rotation_keeps_the_previous_key_verifying(ring: KeyRing) -> None:
     first = KeyRing.new_set_json()
     old_ring = KeyRing.from_json(first)
-    new_ring = KeyRing.from_json(KeyRing.new_set_json(first))
-    assert new_ring.signer.kid != old_ring.signer.kid
+    rotated_at = time.time()
+    new_ring = KeyRing.from_json(KeyRing.rotated_set_json(first, now=rotated_at))
+    later = new_ring.signer_at(rotated_at + PUBLISH_LEAD_S)
+    assert later.kid != old_ring.signer.kid
     assert [k.kid for k in new_ring.keys][1] == old_ring.signer.kid
     old_token = issue_access_token(old_ring, user_id=7, issuer=ISS, audience=AUD, ttl_s=60)
     assert verify_access_token(new_ring, old_token.token, issuer=ISS, audience=AUD)["sub"] == "7"
     assert {k["kid"] for k in new_ring.jwks()["keys"]} == {k.kid for k in new_ring.keys}
-    assert all("d" not in k for k in new_ring.jwks()["keys"])
+    assert all("d" not in k and "activates_at" not in k for k in new_ring.jwks()["keys"])
 
 
 @pytest.mark.parametrize("text", ["", "{}", '{"keys": []}', '{"keys": [{"kty": "RSA"}]}'])
