@@ -1,9 +1,11 @@
 """CloudFormation's intrinsic functions, resolved for the local stack.
 
-Only what a template's environment variables, stage names and route targets use: ``Ref``,
-``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join`` and ``Fn::Select``, with the pseudo parameters.
-Resources resolve to local names (``<stack>-<LogicalId>`` for tables and functions), or to the
-names CloudFormation gave them when the stack's data resources are deployed (``deployed``).
+What a template's environment variables, stage names, route targets and integration URIs use:
+``Ref`` (parameters with their defaults or given values, resources, the pseudo parameters),
+``Fn::Sub`` (both forms), ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Select``, ``Fn::Split`` and
+``Fn::FindInMap``. A resource resolves to the name its template gives it (``TableName``,
+``BucketName``, ``FunctionName``), to the name CloudFormation gave it when the stack's data
+resources are deployed (``deployed``), or else to a local name, ``<stack>-<LogicalId>``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ __all__ = ["Resolver"]
 
 ACCOUNT_ID = "000000000000"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+#: The property in which a template names a resource itself (CloudFormation then uses it).
+_NAME_PROPERTY = {
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::Serverless::Function": "FunctionName",
+    "AWS::Lambda::Function": "FunctionName",
+}
 
 
 class Resolver:
@@ -31,6 +40,7 @@ class Resolver:
         deployed: Mapping[str, str] | None = None,
     ) -> None:
         self._resources: dict[str, Any] = doc.get("Resources") or {}
+        self._mappings: dict[str, Any] = doc.get("Mappings") or {}
         self._deployed = dict(deployed or {})
         self._stack = stack_name
         self._region = region
@@ -50,15 +60,21 @@ class Resolver:
         }
 
     def physical_name(self, logical_id: str) -> str:
-        """The name of a resource: CloudFormation's if deployed, else the local one (lower
-        case for a bucket, as S3 requires, the way CloudFormation names buckets)."""
+        """The name of a resource: CloudFormation's if deployed, else the one its template
+        gives it, else the local one (lower case for a bucket, as S3 requires, the way
+        CloudFormation names buckets)."""
         deployed = self._deployed.get(logical_id)
         if deployed:
             return deployed
+        resource = self._resources.get(logical_id) or {}
+        kind = str(resource.get("Type", ""))
+        named = (resource.get("Properties") or {}).get(_NAME_PROPERTY.get(kind, ""))
+        if named is not None:
+            given = self.resolve(named)
+            if isinstance(given, str) and given:
+                return given
         name = f"{self._stack}-{logical_id}"
-        if self._resources.get(logical_id, {}).get("Type") == "AWS::S3::Bucket":
-            return name.lower()
-        return name
+        return name.lower() if kind == "AWS::S3::Bucket" else name
 
     def arn(self, logical_id: str) -> str:
         kind = self._resources.get(logical_id, {}).get("Type", "")
@@ -107,7 +123,16 @@ class Resolver:
                 return str(delimiter).join(str(self.resolve(i)) for i in self.resolve(items))
             if key == "Fn::Select":
                 index, items = arg
-                return self.resolve(items)[int(index)]
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::Split":
+                delimiter, source = arg
+                return str(self.resolve(source)).split(str(delimiter))
+            if key == "Fn::FindInMap":
+                name, top, second = (str(self.resolve(part)) for part in arg)
+                try:
+                    return self.resolve(self._mappings[name][top][second])
+                except KeyError:
+                    raise KeyError(f"FindInMap of unknown entry {name}/{top}/{second}") from None
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub(self, arg: Any) -> str:
