@@ -28,7 +28,7 @@ def handler(event, context):
     try:
         data = json.loads(event["body"])["data"]
     except (ValueError, KeyError, TypeError):
-        return {"statusCode": 400, "body": "Send {\"action\": \"sendmessage\", \"data\": ...}."}
+        return {"statusCode": 400, "body": 'Send {"action": "sendmessage", "data": ...}.'}
     api = boto3.client(
         "apigatewaymanagementapi", endpoint_url=f"https://{ctx['domainName']}/{ctx['stage']}"
     )
