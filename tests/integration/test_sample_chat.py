@@ -48,8 +48,8 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield client
 
 
-async def next_text(ws: aiohttp.ClientWebSocketResponse, timeout: float = 20) -> str:
-    msg = await ws.receive(timeout=timeout)
+async def next_text(ws: aiohttp.ClientWebSocketResponse) -> str:
+    msg = await ws.receive(timeout=20)
     assert msg.type == aiohttp.WSMsgType.TEXT, msg
     return str(msg.data)
 
