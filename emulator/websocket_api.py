@@ -2,9 +2,12 @@
 
 A client connects to ``/`` (or ``/<stage>``); ``$connect`` (after the REQUEST authorizer, when
 the template declares one) decides whether the handshake succeeds. Each data message is routed by
-the API's route selection expression and handed to its function as a MESSAGE event; replies go
-back only through the management API, ``/<stage>/@connections/{id}``, which this server answers
-on the same port with AWS's status codes (410 GoneException for a closed connection).
+the API's route selection expression and handed to its function as a MESSAGE event (a message no
+route takes, without ``$default``, is answered "Forbidden"); replies go back only through the
+management API, ``/<stage>/@connections/{id}``, which this application answers with AWS's status
+codes (410 GoneException for a closed connection). The stack serves it on the WebSocket port and
+over TLS on the port the events' ``domainName`` names (``emulator/tls.py``), where handlers
+written for AWS post: ``https://{domainName}/{stage}``.
 """
 
 from __future__ import annotations
