@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Resolver"]
+__all__ = ["Resolver", "Unresolvable"]
 
 ACCOUNT_ID = "000000000000"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -25,6 +25,10 @@ _NAME_PROPERTY = {
     "AWS::Serverless::Function": "FunctionName",
     "AWS::Lambda::Function": "FunctionName",
 }
+
+
+class Unresolvable(KeyError):
+    """A name the template uses but does not declare (a ``KeyError``, as a lookup's)."""
 
 
 class Resolver:
@@ -50,13 +54,14 @@ class Resolver:
             if isinstance(spec, dict)
         }
         self._params.update(parameters)
-        self._pseudo = {
+        self._pseudo: dict[str, Any] = {
             "AWS::StackName": stack_name,
             "AWS::Region": region,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": None,
+            "AWS::NotificationARNs": [],
         }
 
     def physical_name(self, logical_id: str) -> str:
@@ -92,11 +97,11 @@ class Resolver:
             return self._params[name]
         if name in self._resources:
             return self.physical_name(name)
-        raise KeyError(f"Ref to unknown name {name!r}")
+        raise Unresolvable(f"Ref to unknown name {name!r}")
 
     def _get_att(self, logical_id: str, attribute: str) -> str:
         if logical_id not in self._resources:
-            raise KeyError(f"GetAtt of unknown resource {logical_id!r}")
+            raise Unresolvable(f"GetAtt of unknown resource {logical_id!r}")
         if attribute == "Arn":
             return self.arn(logical_id)
         if attribute == "StreamArn":
@@ -132,7 +137,9 @@ class Resolver:
                 try:
                     return self.resolve(self._mappings[name][top][second])
                 except KeyError:
-                    raise KeyError(f"FindInMap of unknown entry {name}/{top}/{second}") from None
+                    raise Unresolvable(
+                        f"FindInMap of unknown entry {name}/{top}/{second}"
+                    ) from None
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub(self, arg: Any) -> str:

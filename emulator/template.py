@@ -18,7 +18,7 @@ from typing import Any
 from cfnlint.decode import decode_str
 
 from emulator.filters import RecordFilter
-from emulator.intrinsics import Resolver
+from emulator.intrinsics import Resolver, Unresolvable
 
 __all__ = [
     "BucketSpec",
@@ -265,6 +265,22 @@ def load_template(
     ``deployed`` maps logical ids to the names CloudFormation gave them (see
     :func:`emulator.store.deployed_names`); those resources are used under those names.
     """
+    try:
+        return _load(
+            path, stack_name=stack_name, region=region, parameters=parameters, deployed=deployed
+        )
+    except Unresolvable as exc:
+        raise TemplateError(f"{path.name}: {exc.args[0]}") from exc
+
+
+def _load(
+    path: Path,
+    *,
+    stack_name: str,
+    region: str,
+    parameters: dict[str, str] | None,
+    deployed: Mapping[str, str] | None,
+) -> Template:
     try:
         text = path.read_text()
     except OSError as exc:

@@ -553,6 +553,21 @@ def test_templates_the_emulator_cannot_serve(
         load_template(write(tmp_path, doc))
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"Ref": "Undeclared"}, "template.yaml: Ref to unknown name 'Undeclared'"),
+        ({"Fn::GetAtt": ["Nowhere", "Arn"]}, "template.yaml: GetAtt of unknown resource 'Nowhere'"),
+        ({"Fn::Sub": "${Undeclared}-x"}, "template.yaml: Ref to unknown name 'Undeclared'"),
+    ],
+)
+def test_an_undeclared_name_is_a_template_error(tmp_path: Path, value: Any, message: str) -> None:
+    doc = base_doc()
+    doc["Resources"]["Api"]["Properties"]["Environment"]["Variables"]["BAD"] = value
+    with pytest.raises(TemplateError, match=message):
+        load_template(write(tmp_path, doc))
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match=r"cannot read .*nope\.yaml"):
         load_template(tmp_path / "nope.yaml")
