@@ -33,6 +33,11 @@ def _dev_parser(sub: Any) -> None:
     dev.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     dev.add_argument("--http-port", type=int, help="HTTP API and UI port (default 3000)")
     dev.add_argument("--ws-port", type=int, help="WebSocket API port (default 3001)")
+    dev.add_argument(
+        "--connections-port",
+        type=int,
+        help="@connections over TLS, the events' domainName (default: the WebSocket port + 1)",
+    )
     dev.add_argument("--store-port", type=int, help="embedded store port (default 4566)")
     dev.add_argument("--template", type=Path, help="SAM template (default ./template.yaml)")
     dev.add_argument(

@@ -20,6 +20,9 @@ class DevSettings(BaseSettings):
     host: str = "127.0.0.1"
     http_port: int = Field(default=3000, ge=0, le=65535)
     ws_port: int = Field(default=3001, ge=0, le=65535)
+    # The @connections endpoint (and wss://) over TLS, the host:port the WebSocket events name
+    # as their domainName; unset: the WebSocket port + 1, or any free port beside port 0.
+    connections_port: int | None = Field(default=None, ge=0, le=65535)
     store_port: int = Field(default=4566, ge=0, le=65535)
     template: Path = REPO_ROOT / "template.yaml"
     stack_name: str = "parley-local"

@@ -1,11 +1,13 @@
 """CloudFormation's intrinsic functions, resolved for the local stack.
 
-Only what a template's environment variables, stage names and route targets use: ``Ref``,
-``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Select`` and ``Fn::If`` (its condition read from
-the template's ``Conditions``: ``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``,
-``Condition``), with the pseudo parameters.
-Resources resolve to local names (``<stack>-<LogicalId>`` for tables and functions), or to the
-names CloudFormation gave them when the stack's data resources are deployed (``deployed``).
+What a template's environment variables, stage names, route targets and integration URIs use:
+``Ref`` (parameters with their defaults or given values, resources, the pseudo parameters),
+``Fn::Sub`` (both forms), ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Select``, ``Fn::Split``,
+``Fn::FindInMap`` and ``Fn::If`` (its condition read from the template's ``Conditions``:
+``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Condition``). A resource resolves to the
+name its template gives it (``TableName``, ``BucketName``, ``FunctionName``), to the name
+CloudFormation gave it when the stack's data resources are deployed (``deployed``), or else to a
+local name, ``<stack>-<LogicalId>``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Resolver"]
+__all__ = ["Resolver", "Unresolvable"]
 
 ACCOUNT_ID = "000000000000"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+#: The property in which a template names a resource itself (CloudFormation then uses it).
+_NAME_PROPERTY = {
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::Serverless::Function": "FunctionName",
+    "AWS::Lambda::Function": "FunctionName",
+}
+
+
+class Unresolvable(KeyError):
+    """A name the template uses but does not declare (a ``KeyError``, as a lookup's)."""
 
 
 class Resolver:
@@ -34,6 +47,7 @@ class Resolver:
     ) -> None:
         self._resources: dict[str, Any] = doc.get("Resources") or {}
         self._conditions: dict[str, Any] = doc.get("Conditions") or {}
+        self._mappings: dict[str, Any] = doc.get("Mappings") or {}
         self._deployed = dict(deployed or {})
         self._stack = stack_name
         self._region = region
@@ -43,25 +57,32 @@ class Resolver:
             if isinstance(spec, dict)
         }
         self._params.update(parameters)
-        self._pseudo = {
+        self._pseudo: dict[str, Any] = {
             "AWS::StackName": stack_name,
             "AWS::Region": region,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": None,
+            "AWS::NotificationARNs": [],
         }
 
     def physical_name(self, logical_id: str) -> str:
-        """The name of a resource: CloudFormation's if deployed, else the local one (lower
-        case for a bucket, as S3 requires, the way CloudFormation names buckets)."""
+        """The name of a resource: CloudFormation's if deployed, else the one its template
+        gives it, else the local one (lower case for a bucket, as S3 requires, the way
+        CloudFormation names buckets)."""
         deployed = self._deployed.get(logical_id)
         if deployed:
             return deployed
+        resource = self._resources.get(logical_id) or {}
+        kind = str(resource.get("Type", ""))
+        named = (resource.get("Properties") or {}).get(_NAME_PROPERTY.get(kind, ""))
+        if named is not None:
+            given = self.resolve(named)
+            if isinstance(given, str) and given:
+                return given
         name = f"{self._stack}-{logical_id}"
-        if self._resources.get(logical_id, {}).get("Type") == "AWS::S3::Bucket":
-            return name.lower()
-        return name
+        return name.lower() if kind == "AWS::S3::Bucket" else name
 
     def arn(self, logical_id: str) -> str:
         kind = self._resources.get(logical_id, {}).get("Type", "")
@@ -79,11 +100,11 @@ class Resolver:
             return self._params[name]
         if name in self._resources:
             return self.physical_name(name)
-        raise KeyError(f"Ref to unknown name {name!r}")
+        raise Unresolvable(f"Ref to unknown name {name!r}")
 
     def _get_att(self, logical_id: str, attribute: str) -> str:
         if logical_id not in self._resources:
-            raise KeyError(f"GetAtt of unknown resource {logical_id!r}")
+            raise Unresolvable(f"GetAtt of unknown resource {logical_id!r}")
         if attribute == "Arn":
             return self.arn(logical_id)
         if attribute == "StreamArn":
@@ -110,7 +131,18 @@ class Resolver:
                 return str(delimiter).join(str(self.resolve(i)) for i in self.resolve(items))
             if key == "Fn::Select":
                 index, items = arg
-                return self.resolve(items)[int(index)]
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::Split":
+                delimiter, source = arg
+                return str(self.resolve(source)).split(str(delimiter))
+            if key == "Fn::FindInMap":
+                name, top, second = (str(self.resolve(part)) for part in arg)
+                try:
+                    return self.resolve(self._mappings[name][top][second])
+                except KeyError:
+                    raise Unresolvable(
+                        f"FindInMap of unknown entry {name}/{top}/{second}"
+                    ) from None
             if key == "Fn::If":
                 name, when_true, when_false = arg
                 return self.resolve(when_true if self.condition(str(name)) else when_false)

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from emulator.store import (
 )
 from emulator.streams import StreamPump
 from emulator.template import Template, load_template
+from emulator.tls import local_tls
 from emulator.websocket_api import Limits, WebSocketGateway
 
 __all__ = ["PUBLIC_URL_PARAMETER", "PortInUse", "Stack", "StackInfo"]
@@ -92,10 +94,13 @@ def _check_free(what: str, host: str, port: int, flag: str) -> None:
 class StackInfo:
     http_url: str
     ws_url: str
+    #: https://<domainName>/<stage>/@connections, as on AWS (also served on ws_url over http).
     connections_url: str
     store_url: str
     stage: str
     embedded_store: bool
+    #: The CA bundle that trusts connections_url's certificate (the workers are given it).
+    ca_bundle: str
     #: The local media node's ready info (node_id, endpoint, http_url, pid); {} without one.
     media_node: dict[str, Any] = field(default_factory=dict)
 
@@ -121,6 +126,7 @@ class Stack:
         self._runners: list[web.AppRunner] = []
         self._http_socket: socket.socket | None = None
         self._ws_socket: socket.socket | None = None
+        self._tls_socket: socket.socket | None = None
         self._stop_reload = asyncio.Event()
         self._reload_task: asyncio.Task[None] | None = None
         self.info: StackInfo | None = None
@@ -143,7 +149,18 @@ class Stack:
             raise ValueError(f"{s.template.name} declares no WebSocket API")
         # Taken now, like the HTTP port, so the functions can be told the gateway's URL.
         self._ws_socket = _bind("WebSocket API", s.host, s.ws_port, "--ws-port")
-        gateway_url = f"ws://{_public_host(s.host)}:{int(self._ws_socket.getsockname()[1])}/"
+        ws_port = int(self._ws_socket.getsockname()[1])
+        gateway_url = f"ws://{_public_host(s.host)}:{ws_port}/"
+        # @connections over TLS, where the events' domainName points (handlers post to
+        # https://{domainName}/{stage} as on AWS); its own port, clients keep ws:// above.
+        tls_port = s.connections_port
+        if tls_port is None:
+            tls_port = ws_port + 1 if s.ws_port and ws_port < 65535 else 0
+        self._tls_socket = _bind("@connections over TLS", s.host, tls_port, "--connections-port")
+        domain_name = f"{_public_host(s.host)}:{int(self._tls_socket.getsockname()[1])}"
+        tls = await asyncio.to_thread(
+            local_tls, s.data_dir, [s.host, _public_host(s.host)], os.environ
+        )
         endpoint = s.aws_endpoint_url
         if endpoint is None:
             _check_free("embedded store", s.host, s.store_port, "--store-port")
@@ -173,13 +190,14 @@ class Stack:
                 "AWS_ENDPOINT_URL": endpoint,
                 "AWS_REGION": s.region,
                 "AWS_DEFAULT_REGION": s.region,
-                "PARLEY_CONNECTIONS_SCHEME": "http",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 # On: the workers print EMF lines, summed for the exit summary (emulator.metrics).
                 "POWERTOOLS_METRICS_DISABLED": "false",
                 "PARLEY_DATA_DIR": str(s.data_dir),
             }
         )
+        # The workers trust the local CA (and what this process trusts) through their env alone.
+        base_env.update(tls.trust_env())
         base_env.setdefault("PARLEY_PUBLIC_URL", public_url)
         base_env.setdefault("AWS_ACCESS_KEY_ID", "test")
         base_env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -212,10 +230,15 @@ class Stack:
             Limits(idle_timeout_s=s.idle_timeout_s, max_connection_s=s.max_connection_s),
         )
         ws_socket, self._ws_socket = self._ws_socket, None
+        tls_socket, self._tls_socket = self._tls_socket, None
         ws_port = await self._serve(
-            self.gateway.application(), s.ws_port, "WebSocket API", sock=ws_socket
+            self.gateway.application(),
+            s.ws_port,
+            "WebSocket API",
+            sock=ws_socket,
+            tls=(tls_socket, tls.server),
         )
-        self.gateway.domain_name = f"{s.host}:{ws_port}"
+        self.gateway.domain_name = domain_name
         self.http = HttpApi(
             template.http_routes,
             self.runtimes,
@@ -256,10 +279,11 @@ class Stack:
         self.info = StackInfo(
             http_url=f"http://{s.host}:{http_port}",
             ws_url=f"ws://{s.host}:{ws_port}/",
-            connections_url=f"http://{s.host}:{ws_port}/{stage}/@connections",
+            connections_url=f"https://{domain_name}/{stage}/@connections",
             store_url=endpoint,
             stage=stage,
             embedded_store=self.store is not None,
+            ca_bundle=str(tls.ca_bundle),
             media_node=media_info,
         )
         if s.ready_file:
@@ -288,8 +312,14 @@ class Stack:
         return names
 
     async def _serve(
-        self, app: web.Application, port: int, what: str, sock: socket.socket | None = None
+        self,
+        app: web.Application,
+        port: int,
+        what: str,
+        sock: socket.socket | None = None,
+        tls: tuple[socket.socket, ssl.SSLContext] | None = None,
     ) -> int:
+        """Serve ``app``; also over TLS on ``tls``'s socket when given."""
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
         await runner.setup()
         self._runners.append(runner)
@@ -305,7 +335,10 @@ class Stack:
                 flag = "--http-port" if what == "HTTP API" else "--ws-port"
                 raise PortInUse(what, self.settings.host, port, flag) from exc
             raise
-        return int(runner.addresses[0][1])  # (host, port) of the socket the site bound
+        served = int(runner.addresses[0][1])  # (host, port) of the socket the site bound
+        if tls is not None:
+            await web.SockSite(runner, tls[0], ssl_context=tls[1]).start()
+        return served
 
     async def stop(self) -> None:
         """Close every port and child process; safe to call after a failed start."""
@@ -313,9 +346,10 @@ class Stack:
         if self._http_socket is not None:
             self._http_socket.close()
             self._http_socket = None
-        if self._ws_socket is not None:
-            self._ws_socket.close()
-            self._ws_socket = None
+        for held in (self._ws_socket, self._tls_socket):
+            if held is not None:
+                held.close()
+        self._ws_socket = self._tls_socket = None
         if self._reload_task is not None:
             with contextlib.suppress(Exception):
                 await self._reload_task

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from cfnlint.decode import decode_str
 
 from emulator.filters import RecordFilter
-from emulator.intrinsics import Resolver
+from emulator.intrinsics import Resolver, Unresolvable
 
 __all__ = [
     "BucketSpec",
@@ -31,6 +32,7 @@ __all__ = [
     "Template",
     "TemplateError",
     "WebSocketApiSpec",
+    "body_path",
     "load_template",
 ]
 
@@ -208,15 +210,63 @@ def _plain(node: Any) -> Any:
     return json.loads(json.dumps(node))
 
 
-def _target_function(resources: dict[str, Any], target: Any, resolver: Resolver) -> str:
-    """The function logical id behind a WebSocket route's ``integrations/${X}`` target."""
-    integration_id = resolver.referenced_resource(target)
-    integration = resources.get(integration_id or "", {})
-    uri = integration.get("Properties", {}).get("IntegrationUri")
-    function_id = resolver.referenced_resource(uri)
-    if function_id is None or resources.get(function_id, {}).get("Type") != SERVERLESS_FUNCTION:
-        raise TemplateError(f"route target {target!r} does not lead to a function")
-    return function_id
+#: An integration's (or authorizer's) URI for a Lambda function, as API Gateway documents it.
+_INVOKE_URI = re.compile(
+    r"^arn:[\w-]+:apigateway:[\w-]+:lambda:path/[\d-]+/functions/(?P<arn>.+)/invocations$"
+)
+#: A Lambda function's ARN, with an optional version or alias.
+_FUNCTION_ARN = re.compile(r"^arn:[\w-]+:lambda:[\w-]+:\d*:function:(?P<name>[^:/]+)(:[^:/]+)?$")
+_ROUTE_TARGET = re.compile(r"^integrations/(?P<id>[^/]+)$")
+
+
+class _Targets:
+    """Resolves routes to their integrations and integration URIs to their functions, by the
+    values CloudFormation would give them (so any intrinsic that yields the right string works:
+    ``!Sub integrations/${X}``, ``!Join ['/', [integrations, !Ref X]]``, a literal ARN, …)."""
+
+    def __init__(self, resources: dict[str, Any], resolver: Resolver) -> None:
+        self._resolver = resolver
+        self._integrations = {
+            str(resolver.resolve({"Ref": logical_id})): logical_id
+            for logical_id, r in resources.items()
+            if r.get("Type") == "AWS::ApiGatewayV2::Integration"
+        }
+        self._functions = {
+            resolver.physical_name(logical_id): logical_id
+            for logical_id, r in resources.items()
+            if r.get("Type") == SERVERLESS_FUNCTION
+        }
+        self._resources = resources
+
+    def _string(self, value: Any) -> str | None:
+        try:
+            resolved = self._resolver.resolve(value)
+        except (KeyError, ValueError, TypeError, IndexError):
+            return None
+        return resolved if isinstance(resolved, str) else None
+
+    def function_of_uri(self, uri: Any) -> str | None:
+        """The function an ``IntegrationUri`` or ``AuthorizerUri`` invokes, if it is one of the
+        template's: the ``…:lambda:path/…/functions/<arn>/invocations`` form or a plain ARN."""
+        text = self._string(uri)
+        if text is None:
+            return None
+        invoke = _INVOKE_URI.match(text)
+        arn = _FUNCTION_ARN.match(invoke.group("arn") if invoke else text)
+        return self._functions.get(arn.group("name")) if arn else None
+
+    def function_of_target(self, target: Any) -> str:
+        """The function behind a route's ``Target`` (``integrations/<integration id>``)."""
+        text = self._string(target)
+        found = _ROUTE_TARGET.match(text) if text is not None else None
+        integration_id = self._integrations.get(found.group("id")) if found else None
+        if integration_id is not None:
+            props = self._resources[integration_id].get("Properties") or {}
+            function_id = self.function_of_uri(props.get("IntegrationUri"))
+            if function_id is not None:
+                return function_id
+        shown = text if text is not None else json.dumps(target)
+        raise TemplateError(f"route target {shown!r} does not lead to a function")
 
 
 def load_template(
@@ -232,6 +282,22 @@ def load_template(
     ``deployed`` maps logical ids to the names CloudFormation gave them (see
     :func:`emulator.store.deployed_names`); those resources are used under those names.
     """
+    try:
+        return _load(
+            path, stack_name=stack_name, region=region, parameters=parameters, deployed=deployed
+        )
+    except Unresolvable as exc:
+        raise TemplateError(f"{path.name}: {exc.args[0]}") from exc
+
+
+def _load(
+    path: Path,
+    *,
+    stack_name: str,
+    region: str,
+    parameters: dict[str, str] | None,
+    deployed: Mapping[str, str] | None,
+) -> Template:
     try:
         text = path.read_text()
     except OSError as exc:
@@ -421,8 +487,9 @@ def _websocket_api(resources: dict[str, Any], resolver: Resolver) -> WebSocketAp
         raise TemplateError("the emulator serves one WebSocket API per template")
     api_id, api = apis[0]
     expression = str(api["Properties"].get("RouteSelectionExpression", ""))
-    if not expression.startswith("$request.body."):
+    if body_path(expression) is None:
         raise TemplateError(f"{api_id}: RouteSelectionExpression must be $request.body.<field>")
+    targets = _Targets(resources, resolver)
     routes: dict[str, str] = {}
     authorizer_function: str | None = None
     identity_sources: tuple[str, ...] = ()
@@ -434,21 +501,18 @@ def _websocket_api(resources: dict[str, Any], resolver: Resolver) -> WebSocketAp
         kind = resource.get("Type")
         if kind == "AWS::ApiGatewayV2::Route":
             key = str(props.get("RouteKey"))
-            routes[key] = _target_function(resources, props.get("Target"), resolver)
+            routes[key] = targets.function_of_target(props.get("Target"))
             if key == "$connect" and props.get("AuthorizationType") == "CUSTOM":
-                authorizer = resources.get(
-                    resolver.referenced_resource(props.get("AuthorizerId")) or "", {}
-                )
-                aprops = authorizer.get("Properties") or {}
-                authorizer_function = resolver.referenced_resource(aprops.get("AuthorizerUri"))
+                authorizer_id = resolver.referenced_resource(props.get("AuthorizerId")) or ""
+                aprops = resources.get(authorizer_id, {}).get("Properties") or {}
+                authorizer_function = targets.function_of_uri(aprops.get("AuthorizerUri"))
+                if authorizer_function is None:
+                    raise TemplateError(f"{api_id}: the $connect authorizer is not a function")
                 identity_sources = tuple(aprops.get("IdentitySource") or ())
         elif kind == "AWS::ApiGatewayV2::Stage":
             stage = str(resolver.resolve(props.get("StageName")))
     if stage is None:
         raise TemplateError(f"{api_id}: the WebSocket API has no Stage")
-    for required in ("$connect", "$disconnect", "$default"):
-        if required not in routes:
-            raise TemplateError(f"{api_id}: the WebSocket API has no {required} route")
     return WebSocketApiSpec(
         logical_id=api_id,
         route_selection_expression=expression,
@@ -457,3 +521,14 @@ def _websocket_api(resources: dict[str, Any], resolver: Resolver) -> WebSocketAp
         authorizer_function_id=authorizer_function,
         identity_sources=identity_sources,
     )
+
+
+def body_path(expression: str) -> tuple[str, ...] | None:
+    """The JSON path a route selection expression reads from a message body
+    (``$request.body.action`` or ``${request.body.action}``); None for any other expression."""
+    if expression.startswith("${") and expression.endswith("}"):
+        expression = "$" + expression[2:-1]
+    path = expression.removeprefix("$request.body.")
+    if path == expression or not path or "" in path.split("."):
+        return None
+    return tuple(path.split("."))

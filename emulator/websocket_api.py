@@ -2,9 +2,12 @@
 
 A client connects to ``/`` (or ``/<stage>``); ``$connect`` (after the REQUEST authorizer, when
 the template declares one) decides whether the handshake succeeds. Each data message is routed by
-the API's route selection expression and handed to its function as a MESSAGE event; replies go
-back only through the management API, ``/<stage>/@connections/{id}``, which this server answers
-on the same port with AWS's status codes (410 GoneException for a closed connection).
+the API's route selection expression and handed to its function as a MESSAGE event (a message no
+route takes, without ``$default``, is answered "Forbidden"); replies go back only through the
+management API, ``/<stage>/@connections/{id}``, which this application answers with AWS's status
+codes (410 GoneException for a closed connection). The stack serves it on the WebSocket port and
+over TLS on the port the events' ``domainName`` names (``emulator/tls.py``), where handlers
+written for AWS post: ``https://{domainName}/{stage}``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from emulator.events import (
 )
 from emulator.frames import GuardedParser, guard_connection
 from emulator.runtime import FunctionError, Runtimes
-from emulator.template import WebSocketApiSpec
+from emulator.template import WebSocketApiSpec, body_path
 
 __all__ = ["Limits", "WebSocketGateway"]
 
@@ -84,20 +87,23 @@ def _gone(connection_id: str) -> web.Response:
     )
 
 
-def select_route(expression: str, data: str | bytes, routes: dict[str, str]) -> str:
-    """The route key ``$request.body.<field>`` picks for a message, or ``$default``."""
-    field_path = expression.removeprefix("$request.body.").split(".")
+def select_route(expression: str, data: str | bytes, routes: dict[str, str]) -> str | None:
+    """The route key the selection expression picks for a message: the value at the
+    expression's ``$request.body.<path>`` when it names a route, else ``$default``; None when
+    there is no ``$default`` route either (API Gateway then answers "Forbidden")."""
+    fallback = "$default" if "$default" in routes else None
+    field_path = body_path(expression)
     try:
         value: Any = json.loads(data)
     except (ValueError, RecursionError):
-        return "$default"
-    for part in field_path:
+        return fallback
+    for part in field_path or ():
         value = value.get(part) if isinstance(value, dict) else None
-    if value is None or isinstance(value, dict | list):
-        return "$default"
+    if field_path is None or value is None or isinstance(value, dict | list):
+        return fallback
     key = json.dumps(value) if isinstance(value, bool) else str(value)
     # Messages reach custom routes or $default only, never $connect / $disconnect.
-    return key if key in routes and not key.startswith("$") else "$default"
+    return key if key in routes and not key.startswith("$") else fallback
 
 
 class WebSocketGateway:
@@ -181,12 +187,15 @@ class WebSocketGateway:
             if isinstance(outcome, web.Response):
                 return outcome
             facts = WsFacts(**{**facts.__dict__, "authorizer": outcome})
+        connect = self.spec.routes.get("$connect")
         try:
             result = (
-                await self.runtimes.invoke(
-                    self.spec.routes["$connect"], ws_connect_event(facts, headers, query)
-                )
-            ).result
+                None
+                if connect is None  # without a $connect route, API Gateway lets everyone in
+                else (
+                    await self.runtimes.invoke(connect, ws_connect_event(facts, headers, query))
+                ).result
+            )
         except FunctionError as exc:
             log.warning("$connect failed: %s", exc)
             return web.json_response({"message": "Internal Server Error"}, status=500)
@@ -277,25 +286,33 @@ class WebSocketGateway:
 
     async def _route(self, connection: Connection, data: str | bytes) -> None:
         route_key = select_route(self.spec.route_selection_expression, data, self.spec.routes)
-        function_id = self.spec.routes[route_key]
+        if route_key is None:
+            # No route for the message and no $default: API Gateway tells the sender so.
+            await self._tell(connection, "Forbidden")
+            return
         try:
             await self.runtimes.invoke(
-                function_id, ws_message_event(connection.facts, route_key, data)
+                self.spec.routes[route_key], ws_message_event(connection.facts, route_key, data)
             )
         except FunctionError as exc:
             # AWS answers a failed integration with an error message to the sender.
             log.warning("%s failed: %s", route_key, exc)
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                if not connection.ws.closed:
-                    await connection.ws.send_str(
-                        json.dumps(
-                            {
-                                "message": "Internal server error",
-                                "connectionId": connection.facts.connection_id,
-                                "requestId": aws_request_id(),
-                            }
-                        )
+            await self._tell(connection, "Internal server error")
+
+    @staticmethod
+    async def _tell(connection: Connection, message: str) -> None:
+        """An error message to the sender, shaped as API Gateway's."""
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            if not connection.ws.closed:
+                await connection.ws.send_str(
+                    json.dumps(
+                        {
+                            "message": message,
+                            "connectionId": connection.facts.connection_id,
+                            "requestId": aws_request_id(),
+                        }
                     )
+                )
 
     async def _finish(self, connection: Connection) -> None:
         """Forget the connection and tell ``$disconnect``, as API Gateway does (best effort)."""
@@ -306,14 +323,17 @@ class WebSocketGateway:
             connection.ws.close_code or 1006,
             "Connection closed abnormally",
         )
+        disconnect = self.spec.routes.get("$disconnect")
+        if disconnect is None:
+            return
         event = ws_disconnect_event(connection.facts, int(code), reason, connection.headers)
-        task = asyncio.create_task(self._disconnect(event))
+        task = asyncio.create_task(self._disconnect(disconnect, event))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _disconnect(self, event: dict[str, Any]) -> None:
+    async def _disconnect(self, function_id: str, event: dict[str, Any]) -> None:
         try:
-            await self.runtimes.invoke(self.spec.routes["$disconnect"], event)
+            await self.runtimes.invoke(function_id, event)
         except FunctionError as exc:
             log.warning("$disconnect failed: %s", exc)
 

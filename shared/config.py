@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,8 +48,6 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = Field(
         default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL", "PARLEY_AWS_ENDPOINT_URL")
     )
-    # API Gateway's @connections endpoint is https on AWS; the local emulator serves plain http.
-    connections_scheme: Literal["http", "https"] = "https"
     # Milliseconds between the heartbeats a gateway client must send.
     heartbeat_interval_ms: int = Field(default=41_250, ge=1_000, le=600_000)
     # How long a disconnected session can be resumed, and so how long the log keeps events.

@@ -1,8 +1,10 @@
 """Posting to gateway connections through API Gateway's @connections management API.
 
 Handlers use the ordinary boto3 ``apigatewaymanagementapi`` client whose endpoint is built from
-the event's domain and stage, exactly as on AWS; the local emulator serves the same API. Runs of
-frames to one connection go through the fan-out's kept poster instead (same wire requests).
+the event's domain and stage, ``https://{domainName}/{stage}``, exactly as on AWS; the local
+emulator serves the same API over TLS, with a certificate the functions' environment trusts
+(``AWS_CA_BUNDLE``). Runs of frames to one connection go through the fan-out's kept poster
+instead (same wire requests).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from shared.config import get_settings
-from shared.gateway.poster import Delivery, deliver
+from shared.gateway.poster import Delivery, deliver, endpoint
 from shared.gateway.protocol import Frame, encode
 
 __all__ = ["ConnectionGone", "management_client", "post_frame", "post_frames"]
@@ -39,10 +41,9 @@ class ConnectionGone(Exception):
 @cache
 def management_client(domain_name: str, stage: str) -> Any:
     """The @connections client for one API's domain and stage, created once per container."""
-    scheme = get_settings().connections_scheme
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=f"{scheme}://{domain_name}/{stage}",
+        endpoint_url=endpoint(domain_name, stage),
         region_name=get_settings().aws_region,
         config=_CLIENT_CONFIG,
     )
@@ -68,11 +69,8 @@ def post_frames(domain_name: str, stage: str, connection_id: str, frames: Sequen
     """
     if not frames:
         return True
-    settings = get_settings()
     delivery = Delivery(
-        connection_id,
-        f"{settings.connections_scheme}://{domain_name}/{stage}",
-        [encode(frame) for frame in frames],
+        connection_id, endpoint(domain_name, stage), [encode(frame) for frame in frames]
     )
     [result] = deliver([delivery])
     if result.failed:

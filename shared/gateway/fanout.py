@@ -19,7 +19,7 @@ from shared.config import get_settings
 from shared.gateway.directory import get_directory
 from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.lifecycle import disconnected
-from shared.gateway.poster import Delivery, deliver
+from shared.gateway.poster import Delivery, deliver, endpoint
 from shared.gateway.protocol import dispatch_parts
 from shared.gateway.session import PAUSED
 from shared.gateway.view_cache import ViewCache, viewers_of
@@ -52,7 +52,6 @@ class FanoutReport:
 
 def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     """Who gets which of these log entries, in order, per live connection."""
-    settings = get_settings()
     directory = get_directory()
     VIEWS.observe(shard, entries)
     joined = _apply_joins(entries, shard)
@@ -116,9 +115,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 for session in sessions_told:
                     connection = str(session.connection_id)
                     frames[connection] += ((entry.position, i, b) for i, b in enumerate(bodies))
-                    endpoints[connection] = (
-                        f"{settings.connections_scheme}://{session.domain_name}/{session.stage}"
-                    )
+                    endpoints[connection] = endpoint(str(session.domain_name), str(session.stage))
     _apply_leaves(left, joined, shard)
     return [
         Delivery(conn, endpoints[conn], [body for *_, body in sorted(items)])

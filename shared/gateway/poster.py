@@ -48,7 +48,7 @@ from shared.config import get_settings
 from shared.gateway.signing import ConnectionsSigner, host_header
 from shared.observability import logger
 
-__all__ = ["Delivery", "PostResult", "Poster", "deliver"]
+__all__ = ["Delivery", "PostResult", "Poster", "deliver", "endpoint"]
 
 
 _RETRYABLE = frozenset({429, 500, 502, 503, 504})
@@ -58,6 +58,12 @@ _FIRST_PAUSE_S = 0.05
 #: A kept connection idle longer than this is closed rather than reused.
 _IDLE_S = 30.0
 _CONNECT_TIMEOUT_MS = 3000
+
+
+def endpoint(domain_name: str, stage: str) -> str:
+    """The @connections endpoint of an API's domain and stage (a WebSocket event's
+    ``domainName`` and ``stage``): https, on AWS as in the emulator."""
+    return f"https://{domain_name}/{stage}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +237,9 @@ class Poster:
     It keeps its HTTP connections (idle ones, per origin) until :meth:`close`. :meth:`send`
     blocks its caller, ``deadline_s`` at most (retries included): then it closes the
     connections it is still waiting on, and what they carried fails. One send at a time.
+    ``https`` endpoints are verified against ``trust_store`` (a CA file), else against the CAs
+    botocore is told to trust (``AWS_CA_BUNDLE``: the emulator gives its functions its local
+    CA that way), else against the system's store.
     """
 
     def __init__(
@@ -241,7 +250,8 @@ class Poster:
         deadline_s: float = 25.0,
         trust_store: str | None = None,
     ) -> None:
-        credentials = botocore.session.get_session().get_credentials()
+        session = botocore.session.get_session()
+        credentials = session.get_credentials()
         if credentials is None:
             raise RuntimeError("no AWS credentials to sign @connections requests with")
         self._credentials = credentials  # refreshable: frozen afresh for each pass
@@ -252,7 +262,9 @@ class Poster:
         self._bootstrap = io.ClientBootstrap(self._loops, io.DefaultHostResolver(self._loops))
         self._socket = io.SocketOptions()
         self._socket.connect_timeout_ms = _CONNECT_TIMEOUT_MS
-        self._trust_store = trust_store
+        # The CAs boto3 trusts (AWS_CA_BUNDLE, a profile's ca_bundle: the emulator's local CA);
+        # without one, the system's store, as on Lambda.
+        self._trust_store = trust_store or session.get_config_variable("ca_bundle")
         self._tls: io.ClientTlsContext | None = None
         self._idle: dict[_Origin, deque[_Kept]] = defaultdict(deque)
 

@@ -40,7 +40,12 @@ def by_connection(stack: StackProcess, kind: str, connection_id: str) -> dict[st
 
 def connections_client(stack: StackProcess) -> Any:
     base = stack.info["connections_url"].removesuffix("/@connections")
-    return boto3.client("apigatewaymanagementapi", endpoint_url=base, region_name="us-east-1")
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=base,
+        region_name="us-east-1",
+        verify=stack.info["ca_bundle"],
+    )
 
 
 @pytest.fixture

@@ -275,3 +275,19 @@ async def test_posts_over_tls_are_verified_and_delivered(tmp_path) -> None:
             )
         assert [r.sent for r in results] == [2, 1]
         assert recorder.received["Lx3=ab"] == [b"1", b"2"]
+
+
+async def test_posts_over_tls_trust_the_ca_botocore_is_told_of(tmp_path, monkeypatch) -> None:
+    """Without a trust store of its own, the poster trusts what AWS_CA_BUNDLE names, as boto3
+    does: how the emulator's functions trust its local @connections certificate."""
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    trusted = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(trusted))
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(trusted))
+    async with serving(context) as (recorder, endpoint):
+        async with opened(2) as poster:
+            (result,) = await poster.send([Delivery("tls-1", endpoint, [b"1", b"2"])])
+        assert (result.sent, result.failed) == (2, False)
+        assert recorder.received["tls-1"] == [b"1", b"2"]

@@ -14,10 +14,21 @@ DOC: dict[str, Any] = {
         "Level": {"Type": "String", "Default": "INFO"},
         "NoDefault": {"Type": "String"},
     },
+    "Mappings": {"Sizes": {"eu-west-1": {"Memory": 512}}},
     "Resources": {
         "Table": {"Type": "AWS::DynamoDB::Table"},
         "Fn": {"Type": "AWS::Serverless::Function"},
         "Api": {"Type": "AWS::ApiGatewayV2::Api"},
+        # Resources the template names itself (CloudFormation then uses that name).
+        "Named": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {"TableName": {"Fn::Sub": "${Stage}_connections"}},
+        },
+        "NamedFn": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"FunctionName": "chat-send"},
+        },
+        "NamedBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "My-Bucket"}},
     },
 }
 
@@ -61,6 +72,39 @@ FN_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT_ID}:function:stk-Fn"
         ({"Fn::Join": ["", []]}, ""),
         ({"Fn::Select": [1, ["x", {"Ref": "Stage"}]]}, "v1"),
         ({"Fn::Select": ["0", ["x", "y"]]}, "x"),
+        ({"Fn::Select": [{"Fn::Select": [0, ["1"]]}, ["x", "y"]]}, "y"),
+        ({"Fn::Split": [",", "a,b,,c"]}, ["a", "b", "", "c"]),
+        ({"Fn::Split": ["-", {"Fn::Sub": "${AWS::StackName}-${Stage}"}]}, ["stk", "v1"]),
+        ({"Fn::Select": [1, {"Fn::Split": ["/", "integrations/abc"]}]}, "abc"),
+        ({"Fn::FindInMap": ["Sizes", {"Ref": "AWS::Region"}, "Memory"]}, 512),
+        # What API Gateway's integrations are written with.
+        (
+            {"Fn::Join": ["/", ["integrations", {"Ref": "Api"}]]},
+            "integrations/stk-Api",
+        ),
+        (
+            {
+                "Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
+                "functions/${Fn.Arn}/invocations"
+            },
+            f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{FN_ARN}/invocations",
+        ),
+        (
+            {"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"},
+            f"arn:aws:execute-api:eu-west-1:{ACCOUNT_ID}:stk-Api/*",
+        ),
+        ({"Fn::Sub": "${AWS::Partition}.${AWS::URLSuffix}"}, "aws.amazonaws.com"),
+        # Resources named by their template.
+        ({"Ref": "Named"}, "v1_connections"),
+        (
+            {"Fn::GetAtt": ["Named", "Arn"]},
+            f"arn:aws:dynamodb:eu-west-1:{ACCOUNT_ID}:table/v1_connections",
+        ),
+        (
+            {"Fn::Sub": "${NamedFn.Arn}"},
+            f"arn:aws:lambda:eu-west-1:{ACCOUNT_ID}:function:chat-send",
+        ),
+        ({"Ref": "NamedBucket"}, "My-Bucket"),
         # Nested structures are resolved all the way down.
         (
             {"Variables": {"T": {"Ref": "Table"}, "L": [{"Ref": "Stage"}, 1]}},
@@ -81,6 +125,7 @@ def test_resolve(resolver: Resolver, value: Any, expected: Any) -> None:
         ({"Ref": "Nope"}, "Ref to unknown name 'Nope'"),
         ({"Fn::GetAtt": ["Nope", "Arn"]}, "GetAtt of unknown resource 'Nope'"),
         ({"Fn::Sub": "${Nope}"}, "Ref to unknown name 'Nope'"),
+        ({"Fn::FindInMap": ["Sizes", "us-east-1", "Memory"]}, "FindInMap of unknown entry"),
     ],
 )
 def test_unknown_names_are_key_errors(resolver: Resolver, value: Any, message: str) -> None:

@@ -77,3 +77,33 @@ def test_reserved_routes_are_never_selected_by_a_message(reserved: str) -> None:
 )
 def test_missing_field_selects_default(expression: str, data: str) -> None:
     assert select_route(expression, data, ROUTES) == "$default"
+
+
+ACTION_ROUTES = {"$connect": "C", "$disconnect": "D", "sendmessage": "Send", "42": "Answer"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "data", "route"),
+    [
+        ("$request.body.action", '{"action":"sendmessage","data":"hi"}', "sendmessage"),
+        ("${request.body.action}", '{"action":"sendmessage"}', "sendmessage"),  # AWS's other form
+        ("$request.body.action", '{"action":42}', "42"),
+        ("$request.body.msg.kind", '{"msg":{"kind":"sendmessage"}}', "sendmessage"),
+    ],
+)
+def test_any_body_path_selects_its_route(expression: str, data: str, route: str) -> None:
+    assert select_route(expression, data, ACTION_ROUTES) == route
+
+
+@pytest.mark.parametrize(
+    "data",
+    ['{"action":"shout"}', '{"data":"hi"}', "not json", '{"action":"$connect"}', "[]"],
+)
+def test_without_a_default_route_nothing_is_selected(data: str) -> None:
+    """API Gateway answers such a message with "Forbidden" (websocket_api sends it)."""
+    assert select_route("$request.body.action", data, ACTION_ROUTES) is None
+
+
+@pytest.mark.parametrize("expression", ["$request.header.x", "$request.body.", "action", ""])
+def test_an_expression_that_reads_no_body_field_selects_default(expression: str) -> None:
+    assert select_route(expression, '{"op":1}', ROUTES) == "$default"

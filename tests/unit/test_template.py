@@ -282,6 +282,149 @@ def test_connect_authorizer(tmp_path: Path) -> None:
     assert spec.identity_sources == ("route.request.querystring.token",)
 
 
+INVOKE = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+DEFAULT_ARN = "arn:aws:lambda:us-east-1:000000000000:function:parley-local-Default"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"Fn::Sub": "integrations/${DefaultIntegration}"},
+        {"Fn::Join": ["/", ["integrations", {"Ref": "DefaultIntegration"}]]},
+        {"Fn::Join": ["", ["integrations/", {"Ref": "DefaultIntegration"}]]},
+        {"Fn::Sub": ["integrations/${Id}", {"Id": {"Ref": "DefaultIntegration"}}]},
+        "integrations/parley-local-DefaultIntegration",  # the integration's id, written out
+    ],
+)
+def test_route_targets_in_every_form_lead_to_their_integration(tmp_path: Path, target: Any) -> None:
+    doc = base_doc()
+    doc["Resources"]["DefaultRoute"]["Properties"]["Target"] = target
+    spec = load_template(write(tmp_path, doc)).websocket
+    assert spec is not None
+    assert spec.routes["$default"] == "Default"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        {
+            "Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+            "${Default.Arn}/invocations"
+        },
+        {
+            "Fn::Sub": [
+                "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
+                "functions/${Fn}/invocations",
+                {"Fn": {"Fn::GetAtt": ["Default", "Arn"]}},
+            ]
+        },
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:aws:apigateway:",
+                    {"Ref": "AWS::Region"},
+                    ":lambda:path/2015-03-31/functions/",
+                    {"Fn::GetAtt": "Default.Arn"},
+                    "/invocations",
+                ],
+            ]
+        },
+        INVOKE.format(DEFAULT_ARN),
+        INVOKE.format(f"{DEFAULT_ARN}:live"),  # an alias of the function
+        {"Fn::GetAtt": ["Default", "Arn"]},  # a plain function ARN
+        {"Fn::Sub": "${Default.Arn}"},
+        DEFAULT_ARN,
+    ],
+)
+def test_integration_uris_in_every_form_lead_to_their_function(tmp_path: Path, uri: Any) -> None:
+    doc = base_doc()
+    doc["Resources"]["DefaultIntegration"]["Properties"]["IntegrationUri"] = uri
+    spec = load_template(write(tmp_path, doc)).websocket
+    assert spec is not None
+    assert spec.routes["$default"] == "Default"
+
+
+def test_a_function_named_by_the_template_is_found_by_its_arn(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["Parameters"]["FnName"] = {"Type": "String", "Default": "chat-default"}
+    doc["Resources"]["Default"]["Properties"]["FunctionName"] = {"Ref": "FnName"}
+    doc["Resources"]["DefaultIntegration"]["Properties"]["IntegrationUri"] = INVOKE.format(
+        "arn:aws:lambda:us-east-1:123456789012:function:chat-default"
+    )
+    spec = load_template(write(tmp_path, doc)).websocket
+    assert spec is not None
+    assert spec.routes["$default"] == "Default"
+
+
+def test_routes_are_the_templates_own(tmp_path: Path) -> None:
+    """API Gateway needs none of $connect, $disconnect, $default: the emulator neither."""
+    doc = base_doc()
+    _without("DefaultRoute", "ConnectRoute")(doc)
+    _ws_route(doc["Resources"], "Send", "sendmessage", "Default")
+    spec = load_template(write(tmp_path, doc)).websocket
+    assert spec is not None
+    assert spec.routes == {"$disconnect": "Disconnect", "sendmessage": "Default"}
+
+
+def test_a_table_named_by_a_parameter(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["Parameters"]["TableName"] = {"Type": "String", "Default": "chat_connections"}
+    doc["Resources"]["Table"]["Properties"]["TableName"] = {"Ref": "TableName"}
+    doc["Resources"]["Api"]["Properties"]["Environment"]["Variables"]["ARN"] = {
+        "Fn::GetAtt": ["Table", "Arn"]
+    }
+    path = write(tmp_path, doc)
+
+    template = load_template(path)
+    assert template.tables["Table"].name == "chat_connections"
+    env = template.functions["Api"].environment
+    assert env["TABLE"] == "chat_connections"
+    assert env["ARN"] == "arn:aws:dynamodb:us-east-1:000000000000:table/chat_connections"
+
+    given = load_template(path, parameters={"TableName": "other"})
+    assert given.tables["Table"].name == "other"
+    assert given.functions["Api"].environment["TABLE"] == "other"
+
+
+def test_an_authorizer_that_is_not_a_function_is_refused(tmp_path: Path) -> None:
+    doc = base_doc()
+    resources = doc["Resources"]
+    resources["Authorizer"] = {
+        "Type": "AWS::ApiGatewayV2::Authorizer",
+        "Properties": {
+            "ApiId": {"Ref": "Ws"},
+            "AuthorizerType": "REQUEST",
+            "AuthorizerUri": INVOKE.format("arn:aws:lambda:us-east-1:1:function:elsewhere"),
+        },
+    }
+    route = resources["ConnectRoute"]["Properties"]
+    route["AuthorizationType"] = "CUSTOM"
+    route["AuthorizerId"] = {"Ref": "Authorizer"}
+    with pytest.raises(TemplateError, match=r"Ws: the \$connect authorizer is not a function"):
+        load_template(write(tmp_path, doc))
+
+
+def test_the_aws_sample_shaped_app() -> None:
+    """tests/integration/sample_chat: written as AWS's WebSocket chat sample is."""
+    path = REPO_ROOT / "tests" / "integration" / "sample_chat" / "template.yaml"
+    template = load_template(path, region="eu-west-1")
+    spec = template.websocket
+    assert spec is not None
+    assert spec.route_selection_expression == "$request.body.action"
+    assert spec.stage == "Prod"
+    assert spec.routes == {
+        "$connect": "OnConnectFunction",
+        "$disconnect": "OnDisconnectFunction",
+        "sendmessage": "SendMessageFunction",
+    }
+    assert template.tables["ConnectionsTable"].name == "sample_chat_connections"
+    send = template.functions["SendMessageFunction"]
+    assert send.environment == {"TABLE_NAME": "sample_chat_connections"}
+    assert send.code_dir == path.parent / "sendmessage"
+    assert send.module == "app"
+
+
 def test_no_websocket_api_is_fine(tmp_path: Path) -> None:
     doc = base_doc()
     resources = doc["Resources"]
@@ -361,9 +504,6 @@ def _no_resources_key(doc: dict[str, Any]) -> None:
         ),
         (_set(("Resources", "Api", "Properties", "Handler"), 42), "Api: Handler must be"),
         (_set(("Resources", "Connect", "Properties"), {}), "Connect: Handler must be"),
-        (_without("DefaultRoute"), "Ws: the WebSocket API has no $default route"),
-        (_without("ConnectRoute"), "Ws: the WebSocket API has no $connect route"),
-        (_without("DisconnectRoute"), "Ws: the WebSocket API has no $disconnect route"),
         (_without("Stage"), "Ws: the WebSocket API has no Stage"),
         (
             _set(("Resources", "Ws", "Properties", "RouteSelectionExpression"), "${request.op}"),
@@ -372,7 +512,28 @@ def _no_resources_key(doc: dict[str, Any]) -> None:
         (_second_ws_api, "one WebSocket API per template"),
         (
             _set(("Resources", "DefaultIntegration", "Properties", "IntegrationUri"), "arn:x"),
+            "route target 'integrations/parley-local-DefaultIntegration' does not lead to a "
+            "function",
+        ),
+        (
+            _set(("Resources", "DefaultRoute", "Properties", "Target"), "integrations/nope"),
+            "route target 'integrations/nope' does not lead to a function",
+        ),
+        (
+            _set(("Resources", "DefaultRoute", "Properties", "Target"), {"Ref": "Nope"}),
+            'route target \'{"Ref": "Nope"}\' does not lead to a function',
+        ),
+        (
+            # An ARN of a function this template does not declare.
+            _set(
+                ("Resources", "DefaultIntegration", "Properties", "IntegrationUri"),
+                "arn:aws:lambda:us-east-1:000000000000:function:elsewhere",
+            ),
             "does not lead to a function",
+        ),
+        (
+            _set(("Resources", "Ws", "Properties", "RouteSelectionExpression"), "$request.body."),
+            "Ws: RouteSelectionExpression must be $request.body.<field>",
         ),
         (
             _set(
@@ -389,6 +550,21 @@ def test_templates_the_emulator_cannot_serve(
     doc = base_doc()
     edit(doc)
     with pytest.raises(TemplateError, match=message.replace("$", r"\$").replace("(", r"\(")):
+        load_template(write(tmp_path, doc))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"Ref": "Undeclared"}, "template.yaml: Ref to unknown name 'Undeclared'"),
+        ({"Fn::GetAtt": ["Nowhere", "Arn"]}, "template.yaml: GetAtt of unknown resource 'Nowhere'"),
+        ({"Fn::Sub": "${Undeclared}-x"}, "template.yaml: Ref to unknown name 'Undeclared'"),
+    ],
+)
+def test_an_undeclared_name_is_a_template_error(tmp_path: Path, value: Any, message: str) -> None:
+    doc = base_doc()
+    doc["Resources"]["Api"]["Properties"]["Environment"]["Variables"]["BAD"] = value
+    with pytest.raises(TemplateError, match=message):
         load_template(write(tmp_path, doc))
 
 

@@ -77,7 +77,7 @@ def _reply(event: dict[str, Any], data: dict[str, Any]) -> None:
     ctx = event["requestContext"]
     client = boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=f"http://{ctx['domainName']}/{ctx['stage']}",
+        endpoint_url=f"https://{ctx['domainName']}/{ctx['stage']}",
         region_name=os.environ.get("AWS_REGION", "us-east-1"),
     )
     client.post_to_connection(ConnectionId=ctx["connectionId"], Data=json.dumps(data).encode())
