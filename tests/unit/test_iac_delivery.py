@@ -39,7 +39,9 @@ def test_the_compose_media_node_is_built_from_the_repository_and_uses_localstack
     low, high = env["PARLEY_MEDIA_RTP_PORTS"].split("-")
     assert f"{low}-{high}:{low}-{high}/udp" in node["ports"]
     assert node["depends_on"]["localstack"]["condition"] == "service_healthy"
-    assert "voice-signing-key" in _compose()["secrets"]
+    assert env["PARLEY_MEDIA_VOICE_JWKS_FILE"] == "/run/secrets/voice-jwks"
+    assert node["secrets"] == ["voice-jwks"]
+    assert _compose()["secrets"]["voice-jwks"]["file"].endswith("/.parley/keys/voice-jwks.json")
 
 
 def _workflow() -> dict[str, Any]:
