@@ -247,7 +247,6 @@ async def _run(args: argparse.Namespace) -> int:
             {
                 "AWS_REGION": region,
                 "AWS_DEFAULT_REGION": region,
-                "PARLEY_CONNECTIONS_SCHEME": "http",
                 "POWERTOOLS_TRACE_DISABLED": "true",
             }
         )
