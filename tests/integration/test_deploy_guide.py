@@ -185,6 +185,7 @@ class _AnyTagLoader(yaml.SafeLoader):
 _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
+@pytest.mark.timeout(900)  # a stack, a dozen AWS CLI starts, CloudFormation in moto
 async def test_the_guide_deploys_checks_and_tears_down(store: str, tmp_path: Path) -> None:
     http_port, ws_port = _free_port(), _free_port()
     http_url, websocket_url = f"http://127.0.0.1:{http_port}", f"ws://127.0.0.1:{ws_port}/v1"
