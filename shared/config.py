@@ -125,9 +125,9 @@ class Settings(BaseSettings):
     voice_token_ttl_s: int = Field(default=60, ge=5, le=300)
     # A disconnected session leaves voice after this long (it may resume meanwhile).
     voice_disconnect_grace_s: float = Field(default=15.0, ge=0, le=600)
-    # The voice watcher (a scheduled function): how long one invocation keeps watching, and how
-    # often it checks. EventBridge runs it once a minute; watching for 55 s checking every 2 s is
-    # what lets a dead node's rooms move within 10 s. 0 = one pass per invocation.
+    # The voice watcher (a scheduled function, once a minute): while a room is occupied, how long
+    # one invocation keeps watching and how often it checks (55 s, every 2 s: a dead node's rooms
+    # move within 10 s). At rest an invocation is one pass. 0 = always one pass per invocation.
     voice_watch_span_s: float = Field(default=55.0, ge=0, le=840)
     voice_watch_period_s: float = Field(default=2.0, gt=0, le=60)
     # Calls to a media node's control API: timeout, attempts, and the circuit breaker per node.

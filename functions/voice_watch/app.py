@@ -1,8 +1,9 @@
 """Lambda entry point of the voice watcher (a scheduled function, docs/voice.md).
 
-Each invocation watches for ``voice_watch_span_s``: rooms of media nodes that stopped
-heartbeating move to a live node (their participants get a new ``VOICE_SERVER_UPDATE``), and
-members whose gateway session went away leave voice after the grace period.
+Each invocation makes one pass, and keeps watching (for up to ``voice_watch_span_s``) only while
+a room is occupied: rooms of media nodes that stopped heartbeating move to a live node (their
+participants get a new ``VOICE_SERVER_UPDATE``), and members whose gateway session went away
+leave voice after the grace period.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def update_voice_state(
         state = state.with_(speaking=current.speaking)  # flags change; speaking is the node's
         if state != current:
             store.update_state(state, current=current, actor_id=user_id, now=now)
-        return None
+        return _regrant_if_node_died(state, now)
     nodes = list_nodes()
     seconds = now.timestamp()
     room = store.get_room(channel.id)
@@ -171,6 +171,24 @@ def update_voice_state(
     if current is not None and current.channel_id != state.channel_id:
         _disconnect(current, now)  # moved: the old room lets go of them now
     return _grant(node, state)
+
+
+def _regrant_if_node_died(state: VoiceState, now: datetime) -> dict[str, Any] | None:
+    """The same channel again from the same session: a client whose media connection failed
+    asks again. If the room's node stopped heartbeating, the room moves now (the others are
+    told) and this session gets a token for the new node; otherwise only the flags changed."""
+    nodes = list_nodes()
+    seconds = now.timestamp()
+    room = store.get_room(state.channel_id)
+    if room is None or _node_of(room, live_nodes(nodes, seconds)) is not None:
+        return None
+    if not _relocate(room, nodes, seconds, skip_user_id=state.user_id):
+        moved = store.get_room(state.channel_id)
+        if moved is None or moved.node_id == room.node_id:
+            raise Unavailable("No voice server is available; try again.", code="no_voice_server")
+        return None  # moved meanwhile by another: its mover told every session, this one too
+    node = _node_of(store.get_room(state.channel_id), nodes)
+    return None if node is None else _grant(node, state)
 
 
 def guild_voice_states(guild_id: int) -> list[dict[str, Any]]:
@@ -276,9 +294,15 @@ class WatchReport:
 
 
 def _relocate(
-    room: Room, nodes: list[NodeRecord], now: float, report: WatchReport | None = None
+    room: Room,
+    nodes: list[NodeRecord],
+    now: float,
+    report: WatchReport | None = None,
+    skip_user_id: int | None = None,
 ) -> bool:
-    """Move a dead node's room to the least loaded live node; tell each participant's session."""
+    """Move a dead node's room to the least loaded live node; tell each participant's session
+    (but ``skip_user_id``'s, which the caller answers itself). False if no live node has room,
+    or the room moved meanwhile: the move is conditional, so two movers never both move it."""
     node = pick_node(nodes, now=now)
     if node is None:
         logger.warning("no live media node to move a room to", extra={"room": room.channel_id})
@@ -290,7 +314,8 @@ def _relocate(
     )
     told = 0
     for state in store.states_in(store.guild_states(room.guild_id), room.channel_id):
-        told += _tell_session(state, _grant(node, state))
+        if state.user_id != skip_user_id:
+            told += _tell_session(state, _grant(node, state))
     if report is not None:
         report.moved += 1
         report.told += told
@@ -347,7 +372,11 @@ def watch_once(now: float | None = None) -> WatchReport:
 
 
 def watch() -> WatchReport:
-    """Watch for ``voice_watch_span_s``, a pass every ``voice_watch_period_s`` (at least one)."""
+    """One pass; then, while a room is occupied, a pass every ``voice_watch_period_s`` until
+    ``voice_watch_span_s`` has passed. At rest (no occupied room) an invocation is one short
+    pass: the schedule costs next to nothing, and the watching is paid for only while voice is
+    in use. Overlapping invocations are safe: every move and every leave is a conditional write.
+    """
     settings = get_settings()
     deadline = time.monotonic() + settings.voice_watch_span_s
     total = WatchReport()
@@ -359,7 +388,7 @@ def watch() -> WatchReport:
         total.told += report.told
         total.left += report.left
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if report.rooms == 0 or remaining <= 0:
             return total
         time.sleep(
             max(0.0, min(remaining, settings.voice_watch_period_s - (time.monotonic() - started)))

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.config import get_settings
 from shared.errors import Unavailable
+from shared.observability import logger
 
 __all__ = ["PresignedPost", "client", "copy", "download_url", "presign_upload", "size_of"]
 
@@ -74,11 +75,26 @@ def presign_upload(key: str, content_type: str, size: int, expires_s: int) -> Pr
 
 def size_of(key: str) -> int | None:
     """The size of an uploaded object; None when nothing was uploaded under ``key``."""
+    bucket = get_settings().attachments_bucket
     try:
-        head = client().head_object(Bucket=get_settings().attachments_bucket, Key=key)
+        head = client().head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        code = exc.response.get("Error", {}).get("Code")
+        if code in ("404", "NoSuchKey", "NotFound"):
             return None
+        if code in ("403", "AccessDenied", "Forbidden"):
+            # S3 hides a missing key behind 403 from a role that may not list the bucket: the
+            # deployment is wrong (the template grants s3:ListBucket on pending/), not the
+            # request, so the client is not told its upload is missing when it may not be.
+            logger.error(
+                "the attachments bucket refused HeadObject: the role needs s3:GetObject on the"
+                " key and s3:ListBucket on the bucket",
+                extra={"bucket": bucket, "key": key},
+            )
+            raise Unavailable(
+                "Attachments cannot be checked now; try again later.",
+                code="attachments_unavailable",
+            ) from exc
         raise Unavailable("The attachments store cannot be reached; try again.") from exc
     except BotoCoreError as exc:
         raise Unavailable("The attachments store cannot be reached; try again.") from exc

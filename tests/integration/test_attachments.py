@@ -133,3 +133,29 @@ async def test_the_store_itself_refuses_a_body_larger_than_the_signed_size(
         {"filename": "big.zip", "content_type": "application/zip", "size": 25 * 1024 * 1024 + 1},
     )
     assert over["code"] == "attachment_too_large"
+
+
+async def test_a_message_naming_an_upload_that_was_never_made_is_a_400(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice = User.register(parley_stack, http)
+    guild = await guild_with(alice)
+    channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    grant = await alice.call(
+        "POST",
+        f"/channels/{channel}/attachments",
+        {"filename": "later.png", "content_type": "image/png", "size": 10},
+        expect=201,
+    )
+    attachment_id = grant["attachment"]["id"]
+
+    refused = await alice.call(  # nothing was ever POSTed to the store
+        "POST",
+        f"/channels/{channel}/messages",
+        {"content": "see", "attachments": [attachment_id]},
+        expect=400,
+    )
+
+    assert refused["code"] == "attachment_not_uploaded"
+    assert isinstance(refused["message"], str) and refused["message"]
+    assert attachment_id in refused["errors"]["attachments"]

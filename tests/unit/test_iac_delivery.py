@@ -69,8 +69,13 @@ def test_ci_runs_make_test_and_deploys_tags_with_oidc() -> None:
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert "aws-access-key-id" not in credentials["with"]
     runs = _runs(deploy)
-    assert runs[0] == "sam build"
-    assert runs[1].startswith("sam deploy")
+    build = runs.index("sam build")
+    assert runs[build + 1].startswith("sam deploy")
+    # One deploy: no URL of the stack is passed in, and the guide's smoke check runs after it.
+    assert "ApiBaseUrl" not in runs[build + 1]
+    assert "tools/smoke_check.py" in runs[build + 2]
+    # No Docker and no Python 3.12: uv and the SAM CLI build the artifacts.
+    assert not [s for s in deploy["steps"] if "setup-python" in str(s.get("uses", ""))]
 
 
 def test_samconfig_deploys_with_iam_capability_only() -> None:
