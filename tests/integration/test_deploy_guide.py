@@ -30,7 +30,6 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from samtranslator.translator.transform import transform
 
 from emulator.store import EmbeddedStore
@@ -51,8 +50,6 @@ READ_INTO = re.compile(r"\bread\s+-r\s+([A-Z][A-Z0-9_ ]*?)\s*<")
 FUNCTION = re.compile(r"^([a-z_][a-z0-9_]*)\(\)\s*\{", re.M)
 #: Blocks that need what other parts of the deployment bring: the stream failure queues in
 #: template.yaml, and a media tier that reads its voice keys from the stack's SSM parameter.
-NEEDS_QUEUES = "FanoutFailuresQueue"
-NEEDS_SSM_MEDIA_TIER = "iac/media/media-tier.yaml"
 
 
 @dataclass(frozen=True)
@@ -171,20 +168,6 @@ def _run_blocks(
     return ran
 
 
-def _merged() -> bool:
-    """Whether the parts the guide describes beside this one are in the tree."""
-    template = (REPO_ROOT / "template.yaml").read_text()
-    media = yaml.load((REPO_ROOT / NEEDS_SSM_MEDIA_TIER).read_text(), Loader=_AnyTagLoader)
-    return NEEDS_QUEUES in template and "SigningKeySecretArn" not in media["Parameters"]
-
-
-class _AnyTagLoader(yaml.SafeLoader):
-    """CloudFormation's short tags (!Ref, !Sub, ...) read as plain values."""
-
-
-_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 @pytest.mark.timeout(900)  # a stack, a dozen AWS CLI starts, CloudFormation in moto
 async def test_the_guide_deploys_checks_and_tears_down(store: str, tmp_path: Path) -> None:
     http_port, ws_port = _free_port(), _free_port()
@@ -219,11 +202,6 @@ async def test_the_guide_deploys_checks_and_tears_down(store: str, tmp_path: Pat
         assert await asyncio.to_thread(stack.stop) == 0
 
     failed = [(b, done) for b, done in ran if done.returncode != 0]
-    waiting = [
-        (b, d) for b, d in failed if NEEDS_QUEUES in b.body or NEEDS_SSM_MEDIA_TIER in b.body
-    ]
-    if failed and failed == waiting and not _merged():
-        pytest.xfail("the stream failure queues and the SSM-reading media tier are not merged")
     assert failed == [], "\n\n".join(f"{b.body}\n--- {d.stdout}\n{d.stderr}" for b, d in failed)
     outputs = "".join(done.stdout for _, done in ran)
     assert '"status"' in outputs  # curl's health answer
