@@ -13,6 +13,7 @@ from typing import Any
 import uvloop
 from pydantic import ValidationError
 
+from emulator.artifacts import BuildError
 from emulator.config import DevSettings
 from emulator.stack import PortInUse, Stack
 from emulator.store import StoreError
@@ -73,7 +74,7 @@ async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         info = await stack.start()
-    except (TemplateError, PortInUse, StoreError, ValueError) as exc:
+    except (TemplateError, PortInUse, StoreError, BuildError, ValueError) as exc:
         await stack.stop()
         print(f"parley dev: {exc}", file=sys.stderr, flush=True)
         return 2
