@@ -34,7 +34,14 @@ from pathlib import Path
 
 from emulator.template import FunctionSpec, LayerSpec
 
-__all__ = ["ArtifactBuilder", "BuildError", "FunctionCode", "find_uv"]
+__all__ = [
+    "ArtifactBuilder",
+    "BuildError",
+    "FunctionCode",
+    "find_uv",
+    "runtime_pins",
+    "tree_digest",
+]
 
 #: What ``sam build`` leaves out when it copies a CodeUri folder (aws-lambda-builders' python
 #: workflow), and what a checkout holds that no function ships.
@@ -267,7 +274,7 @@ class ArtifactBuilder:
                         f"{spec.logical_id}: cannot build BuildMethod {spec.build_method} "
                         f"for {spec.runtime} locally"
                     )
-            digest = await asyncio.to_thread(_tree_digest, stage)
+            digest = await asyncio.to_thread(tree_digest, stage)
             final = self.build_dir / "artifacts" / digest
             async with self._publishing.setdefault(digest, asyncio.Lock()):
                 fresh = not await asyncio.to_thread(final.is_dir)
@@ -409,7 +416,7 @@ def _fresh_folder(path: Path) -> None:
     path.mkdir(parents=True)
 
 
-def _tree_digest(root: Path) -> str:
+def tree_digest(root: Path) -> str:
     """A folder's files (names and contents) as one digest; compiled bytecode left out."""
     sha = hashlib.sha256()
     for path in sorted(root.rglob("*")):
