@@ -240,8 +240,8 @@ class ArtifactBuilder:
         return FunctionCode(task_root, layer_paths, self._runtime_dir)
 
     def _collect_garbage(self) -> None:
-        """Remove what stacks that are gone left: their run folders (when killed), and the
-        artifacts no running stack links to that nobody built or used for a day."""
+        """Remove what stacks that are gone left: their run folders and half-made layers (when
+        killed), and the artifacts no running stack links to that nobody used for a day."""
         self.build_dir.mkdir(parents=True, exist_ok=True)
         in_use: set[str] = set()
         for run in self.build_dir.glob("run-*"):
@@ -250,6 +250,10 @@ class ArtifactBuilder:
                 shutil.rmtree(run, ignore_errors=True)
             else:
                 in_use.update(link.name for link in (run / "uses").glob("*"))
+        for partial in self.build_dir.glob("*/*.partial-*"):  # a layer install cut short
+            pid = partial.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(partial, ignore_errors=True)
         cutoff = time.time() - self.KEEP_UNUSED_S
         for artifact in (self.build_dir / "artifacts").glob("*"):
             with contextlib.suppress(OSError):

@@ -76,8 +76,8 @@ def _error(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, Any]:
-    """An init failure as Lambda's Python runtime names it."""
+def _init_error(exc: BaseException, module: str) -> dict[str, Any]:
+    """A failed import of the handler's module, as Lambda's Python runtime names it."""
     reply = {**_error(exc), "phase": "init"}
     if isinstance(exc, ImportError):
         reply["errorType"] = "Runtime.ImportModuleError"
@@ -85,9 +85,6 @@ def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, An
     elif isinstance(exc, SyntaxError):
         reply["errorType"] = "Runtime.UserCodeSyntaxError"
         reply["errorMessage"] = f"Syntax error in module '{module}': {exc}"
-    elif isinstance(exc, AttributeError):
-        reply["errorType"] = "Runtime.HandlerNotFound"
-        reply["errorMessage"] = f"Handler '{attribute}' missing on module '{module}'"
     return reply
 
 
@@ -106,10 +103,18 @@ def main(argv: list[str] | None = None) -> None:
     memory = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
     arn = os.environ.get("PARLEY_FUNCTION_ARN", function_name)
     try:
-        handler = getattr(importlib.import_module(module_name), attribute)
+        module = importlib.import_module(module_name)
     except Exception as exc:  # reported as Lambda reports an init error, e.g. ImportModuleError
         traceback.print_exc()
-        wire.write_message(protocol_out, _init_error(exc, module_name, attribute))
+        wire.write_message(protocol_out, _init_error(exc, module_name))
+        return
+    handler = getattr(module, attribute, None)
+    if not callable(handler):
+        message = f"Handler '{attribute}' missing on module '{module_name}'"
+        wire.write_message(
+            protocol_out,
+            {"ok": False, "errorType": "Runtime.HandlerNotFound", "errorMessage": message},
+        )
         return
     wire.write_message(protocol_out, {"ok": True, "phase": "init"})
     while (request := wire.read_message(protocol_in)) is not None:
