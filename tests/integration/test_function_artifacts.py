@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import requests
 
+from emulator.artifacts import ArtifactBuilder, FunctionCode, find_uv
+from emulator.template import load_template
 from tests.integration.stackproc import REPO_ROOT, StackProcess, wait_for
 
 pytestmark = pytest.mark.integration
@@ -122,3 +124,51 @@ def test_a_python_functions_requirements_are_installed_into_its_artifact(
     assert Path(copied["file"]).is_relative_to(Path(copied["cwd"]))
     # The Makefile's rule installs nothing: the made function has no PyYAML.
     assert probe(stack, "made", "yaml")["imported"] is False
+
+
+async def test_a_layer_is_installed_once_per_requirements_and_again_when_they_change(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    (layer / "requirements.txt").write_text("six==1.17.0\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Deps: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: layer/}}\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: app.handler, CodeUri: src/, Runtime: python3.12,\n"
+        "                 Layers: [!Ref Deps]}\n"
+    )
+    said: list[str] = []
+
+    async def build() -> FunctionCode:
+        builder = ArtifactBuilder(
+            load_template(template).functions,
+            tmp_path / "build",
+            lock_file=REPO_ROOT / "uv.lock",
+            uv=find_uv(REPO_ROOT),
+            progress=said.append,
+        )
+        try:
+            return (await builder.prepare())["Fn"]
+        finally:
+            builder.close()
+
+    installed = "layer Deps (layer/requirements.txt): installed"
+    first = await build()
+    assert (first.layer_paths[0] / "six.py").is_file()
+    assert any(line.startswith(f"{installed} 1 ") for line in said)
+    said.clear()
+    assert await build() == first
+    assert "layer Deps (layer/requirements.txt): up to date" in " ".join(said)
+    # Pins uv.lock holds, so uv's cache has their wheels.
+    (layer / "requirements.txt").write_text("six==1.17.0\njmespath==1.1.0\n")
+    said.clear()
+    changed = await build()
+    assert changed.layer_paths != first.layer_paths
+    assert any(line.startswith(f"{installed} 2 ") for line in said)
+    assert (changed.layer_paths[0] / "jmespath" / "__init__.py").is_file()
