@@ -187,6 +187,13 @@ class ArtifactBuilder:
     async def prepare(self) -> dict[str, FunctionCode]:
         """Layers, the runtime's boto3 and every artifact, for the first workers."""
         await asyncio.to_thread(self._collect_garbage)
+        declared = sorted({spec.runtime for spec in self.functions.values()})
+        here = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        if declared != [here]:
+            self.progress(
+                f"the functions run on this machine's {here} ({sys.executable}); "
+                f"the template names {', '.join(declared)}"
+            )
         self._runtime_dir = await self._runtime()
         for spec in self.functions.values():
             for layer in spec.layers:
@@ -362,7 +369,13 @@ class ArtifactBuilder:
             opt = layer.content_dir  # a layer shipped as is: its python/ folder is the layer
         python = opt / "python"
         site = python / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        return tuple(p for p in (python, site / "site-packages") if p.is_dir())
+        found = tuple(p for p in (python, site / "site-packages") if p.is_dir())
+        if not found:
+            raise BuildError(
+                f"layer {layer.name}: its ContentUri {layer.content_dir} holds neither a "
+                "requirements.txt to install nor a python/ folder"
+            )
+        return found
 
     async def _runtime(self) -> Path:
         pins = runtime_pins(self.lock_file)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.artifacts import ArtifactBuilder, FunctionCode, find_uv
+from emulator.artifacts import ArtifactBuilder, BuildError, FunctionCode, find_uv
 from emulator.template import load_template
 from tests.integration.stackproc import REPO_ROOT, StackProcess, wait_for
 
@@ -172,3 +172,26 @@ async def test_a_layer_is_installed_once_per_requirements_and_again_when_they_ch
     assert changed.layer_paths != first.layer_paths
     assert any(line.startswith(f"{installed} 2 ") for line in said)
     assert (changed.layer_paths[0] / "jmespath" / "__init__.py").is_file()
+
+
+async def test_a_layer_folder_with_nothing_to_load_is_a_build_error(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "layer").mkdir()  # no requirements.txt, no python/
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Deps: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: layer/}}\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: app.handler, CodeUri: src/, Runtime: python3.12,\n"
+        "                 Layers: [!Ref Deps]}\n"
+    )
+    builder = ArtifactBuilder(
+        load_template(template).functions,
+        tmp_path / "build",
+        lock_file=REPO_ROOT / "uv.lock",
+        uv=find_uv(REPO_ROOT),
+        progress=lambda _: None,
+    )
+    with pytest.raises(BuildError, match=r"layer Deps: its ContentUri .* holds neither"):
+        await builder.prepare()
