@@ -16,6 +16,7 @@ import uvloop
 from pydantic import ValidationError
 
 from emulator import keys_cli
+from emulator.artifacts import BuildError
 from emulator.config import DevSettings
 from emulator.replay import add_parser as replay_parser
 from emulator.replay import main_from_args as replay_main
@@ -83,7 +84,7 @@ async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         info = await stack.start()
-    except (TemplateError, PortInUse, StoreError, ValueError) as exc:
+    except (TemplateError, PortInUse, StoreError, BuildError, ValueError) as exc:
         await stack.stop()
         print(f"parley dev: {exc}", file=sys.stderr, flush=True)
         return 2

@@ -49,3 +49,5 @@ class DevSettings(BaseSettings):
     media_port: int = Field(default=7000, ge=0, le=65535)
     # The local data folder (signing keys, ...); functions get it as PARLEY_DATA_DIR.
     data_dir: Path = REPO_ROOT / ".parley"
+    # The functions' builds: artifacts per stack, layers cached per requirements and Python.
+    build_dir: Path = REPO_ROOT / ".parley" / "build"

@@ -17,6 +17,7 @@ emulator's runtime, the template's environment, the same store).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -29,11 +30,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from emulator.artifacts import ArtifactBuilder, find_uv
+from emulator.config import REPO_ROOT, DevSettings
 from emulator.runtime import FunctionError, Runtimes
 from emulator.store import sqs_client
 from emulator.stream_failures import BatchInfo, NotABatchFailure
 from emulator.streams import item_failures, lambda_record
-from emulator.template import StreamMapping, TemplateError, load_template
+from emulator.template import StreamMapping, Template, TemplateError, load_template
+from emulator.tls import local_tls
 
 __all__ = ["ReplayReport", "add_parser", "main_from_args", "read_range", "replay_queue"]
 
@@ -209,6 +213,37 @@ def add_parser(sub: Any) -> None:
     )
 
 
+async def _local_runtimes(
+    template: Template, function_id: str, region: str
+) -> tuple[Runtimes, ArtifactBuilder]:
+    """The function as the local stack runs it: its artifact and layers, the stack's settings
+    and data folder, and trust in the local CA its ``@connections`` endpoint serves with."""
+    settings = DevSettings()
+    functions = {function_id: template.functions[function_id]}
+    builder = ArtifactBuilder(
+        functions,
+        settings.build_dir,
+        lock_file=REPO_ROOT / "uv.lock",
+        uv=find_uv(REPO_ROOT),
+        progress=lambda line: print(f"parley replay-stream-failures: {line}", file=sys.stderr),
+    )
+    codes = await builder.prepare()
+    env = dict(os.environ)
+    env.update(
+        {
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PARLEY_DATA_DIR": str(settings.data_dir),
+        }
+    )
+    tls = await asyncio.to_thread(local_tls, settings.data_dir, [settings.host], os.environ)
+    env.update(tls.trust_env())
+    env.setdefault("AWS_ACCESS_KEY_ID", "test")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    return Runtimes(functions, codes, env, max_workers=1), builder
+
+
 async def _run(args: argparse.Namespace) -> int:
     region = args.region or os.environ.get("AWS_REGION") or "us-east-1"
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
@@ -238,21 +273,12 @@ async def _run(args: argparse.Namespace) -> int:
         queue_url = sqs.get_queue_url(QueueName=args.queue)["QueueUrl"]
     streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=region)
     runtimes: Runtimes | None = None
+    builder: ArtifactBuilder | None = None
     invoker: Invoker
     if args.function_name:
         invoker = LambdaInvoker(args.function_name, region)
     else:
-        env = dict(os.environ)
-        env.update(
-            {
-                "AWS_REGION": region,
-                "AWS_DEFAULT_REGION": region,
-                "POWERTOOLS_TRACE_DISABLED": "true",
-            }
-        )
-        env.setdefault("AWS_ACCESS_KEY_ID", "test")
-        env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        runtimes = Runtimes({args.function: template.functions[args.function]}, env, max_workers=1)
+        runtimes, builder = await _local_runtimes(template, args.function, region)
         invoker = LocalInvoker(runtimes, args.function)
     try:
         report = await replay_queue(
@@ -266,6 +292,8 @@ async def _run(args: argparse.Namespace) -> int:
     finally:
         if runtimes is not None:
             await runtimes.close()
+        if builder is not None:
+            builder.close()
     print(
         f"parley replay-stream-failures: {report.replayed} batches replayed "
         f"({report.records} records), {len(report.failed)} left in the queue",
@@ -275,6 +303,4 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main_from_args(args: argparse.Namespace) -> int:
-    import asyncio
-
     return asyncio.run(_run(args))

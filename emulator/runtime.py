@@ -4,6 +4,9 @@ Like Lambda, a function scales out by starting more workers ("containers") up to
 them warm between events, stops an invocation that runs past the function's timeout (the
 worker is killed, as Lambda ends the sandbox), and after a code change starts fresh workers
 while the old ones finish what they are doing.
+
+A worker loads the function from its built artifact and layers (:mod:`emulator.artifacts`), in
+an interpreter that sees neither the development virtualenv nor the repository.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from emulator.artifacts import FunctionCode
 from emulator.metrics import MetricsTally
 from emulator.template import FunctionSpec
 from emulator.wire import MAX_LINE, decode, encode
@@ -26,6 +30,12 @@ from emulator.wire import MAX_LINE, decode, encode
 __all__ = ["FunctionError", "FunctionRuntime", "FunctionTimeout", "Invocation", "Runtimes"]
 
 log = logging.getLogger("parley.runtime")
+
+#: The worker, run as a script so that nothing but its own folder (which it drops) is on its path.
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+
+#: What the development environment sets that a Lambda sandbox never has.
+_DEV_ONLY_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")
 
 
 class Activity:
@@ -72,9 +82,12 @@ class Invocation:
 class _Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, process: asyncio.subprocess.Process, generation: int) -> None:
+    def __init__(
+        self, process: asyncio.subprocess.Process, generation: int, code: FunctionCode
+    ) -> None:
         self.process = process
         self.generation = generation
+        self.code = code
         assert process.stdin is not None and process.stdout is not None
         self._stdin = process.stdin
         self._stdout = process.stdout
@@ -129,6 +142,7 @@ class FunctionRuntime:
     def __init__(
         self,
         spec: FunctionSpec,
+        code: FunctionCode,
         base_env: Mapping[str, str],
         *,
         max_workers: int = 4,
@@ -136,7 +150,9 @@ class FunctionRuntime:
         tally: MetricsTally | None = None,
         activity: Activity | None = None,
     ) -> None:
+        """``code`` is the function's build (artifact, layers, runtime) its workers load."""
         self.spec = spec
+        self.code = code
         self.tally = tally or MetricsTally()
         self.activity = activity or Activity()
         self.name = spec.logical_id
@@ -151,9 +167,8 @@ class FunctionRuntime:
         self.errors = 0
 
     def _environment(self, base_env: Mapping[str, str]) -> dict[str, str]:
-        env = dict(base_env)
+        env = {k: v for k, v in base_env.items() if k not in _DEV_ONLY_ENV}
         env.update(self.spec.environment)
-        code_dir = str(self.spec.code_dir)
         env.update(
             {
                 "_HANDLER": self.spec.handler,
@@ -161,29 +176,37 @@ class FunctionRuntime:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory_mb),
                 "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(self.spec.timeout_s)),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "PYTHONPATH": os.pathsep.join(p for p in (code_dir, env.get("PYTHONPATH")) if p),
                 "PYTHONUNBUFFERED": "1",
             }
         )
         return env
 
     async def _spawn(self) -> _Worker:
+        code = self.code
+        env = {
+            **self._env,
+            "LAMBDA_TASK_ROOT": str(code.task_root),
+            "LAMBDA_RUNTIME_DIR": str(code.runtime_dir),
+        }
+        # -I: no PYTHONPATH, no user site, no cwd on the path; -S: no site-packages at all.
         process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "emulator.worker",
+            "-I",
+            "-S",
+            str(WORKER_SCRIPT),
+            *code.sys_path(),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=self._env,
-            cwd=str(self.spec.code_dir),
+            env=env,
+            cwd=str(code.task_root),
             limit=MAX_LINE,
         )
         assert process.stderr is not None
         task = asyncio.create_task(_forward_logs(self.name, process.stderr, self.tally))
         self._log_tasks.add(task)
         task.add_done_callback(self._log_tasks.discard)
-        worker = _Worker(process, self._generation)
+        worker = _Worker(process, self._generation, code)
         self._all.add(worker)
         try:
             ready = await worker.receive()
@@ -195,7 +218,9 @@ class FunctionRuntime:
         if not ready.get("ok"):
             await self._retire(worker)
             raise FunctionError(
-                self.name, "Runtime.ImportModuleError", str(ready.get("errorMessage"))
+                self.name,
+                str(ready.get("errorType") or "Runtime.ImportModuleError"),
+                str(ready.get("errorMessage")),
             )
         return worker
 
@@ -204,10 +229,17 @@ class FunctionRuntime:
         await worker.stop()
 
     async def warm(self) -> None:
-        """Start one worker ahead of the first event (the cold start happens now, not then)."""
+        """Start one worker ahead of the first event (the cold start happens now, not then).
+
+        A function that cannot start is reported and left cold, as Lambda creates it anyway:
+        its events get the init error.
+        """
         async with self._slots:
             if not self._idle:
-                self._idle.append(await self._spawn())
+                try:
+                    self._idle.append(await self._spawn())
+                except FunctionError as exc:
+                    log.warning("%s", exc)
 
     async def invoke(self, event: Any, *, request_id: str | None = None) -> Invocation:
         """Run one event; :class:`FunctionError` when the handler fails or times out."""
@@ -254,8 +286,11 @@ class FunctionRuntime:
             )
         return Invocation(request_id=request_id, result=reply.get("result"), duration_ms=duration)
 
-    async def reload(self) -> None:
-        """New code: idle workers go now, busy ones once done; the next event starts fresh."""
+    async def reload(self, code: FunctionCode | None = None) -> None:
+        """New code (a new build, or the same one changed): idle workers go now, busy ones
+        once done; the next event starts fresh."""
+        if code is not None:
+            self.code = code
         self._generation += 1
         idle, self._idle = self._idle, []
         await asyncio.gather(*(self._retire(w) for w in idle))
@@ -281,17 +316,20 @@ class Runtimes:
     def __init__(
         self,
         specs: Mapping[str, FunctionSpec],
+        codes: Mapping[str, FunctionCode],
         base_env: Mapping[str, str],
         *,
         max_workers: int = 4,
         overrides: Mapping[str, str] | None = None,
     ) -> None:
-        """``overrides`` beat the template's variables: what the emulator knows of itself."""
+        """``codes`` are the functions' builds; ``overrides`` beat the template's variables
+        (what the emulator knows of itself)."""
         self.tally = MetricsTally()
         self.activity = Activity()
         self._by_id = {
             fid: FunctionRuntime(
                 spec,
+                codes[fid],
                 base_env,
                 max_workers=max_workers,
                 overrides=overrides,
@@ -313,8 +351,11 @@ class Runtimes:
     async def warm_all(self) -> None:
         await asyncio.gather(*(rt.warm() for rt in self._by_id.values()))
 
-    async def reload_all(self) -> None:
-        await asyncio.gather(*(rt.reload() for rt in self._by_id.values()))
+    async def reload(self, codes: Mapping[str, FunctionCode]) -> list[str]:
+        """Functions whose build changed run it from their next event on; those changed."""
+        changed = [fid for fid, code in codes.items() if code != self._by_id[fid].code]
+        await asyncio.gather(*(self._by_id[fid].reload(codes[fid]) for fid in changed))
+        return changed
 
     async def close(self) -> None:
         await asyncio.gather(*(rt.close() for rt in self._by_id.values()))

@@ -18,7 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.config import DevSettings
+from emulator.artifacts import ArtifactBuilder, FunctionCode, find_uv
+from emulator.config import REPO_ROOT, DevSettings
 from emulator.http_api import HttpApi
 from emulator.media import LocalMediaNode
 from emulator.reload import watch_code
@@ -116,6 +117,7 @@ class Stack:
         self.progress = progress
         self.template: Template | None = None
         self.store: EmbeddedStore | None = None
+        self.builder: ArtifactBuilder | None = None
         self.runtimes: Runtimes | None = None
         self.http: HttpApi | None = None
         self.gateway: WebSocketGateway | None = None
@@ -123,6 +125,7 @@ class Stack:
         self.scheduler: Scheduler | None = None
         self.media: LocalMediaNode | None = None
         self._media_task: asyncio.Task[dict[str, Any]] | None = None
+        self._building: asyncio.Task[dict[str, FunctionCode]] | None = None
         self._runners: list[web.AppRunner] = []
         self._http_socket: socket.socket | None = None
         self._ws_socket: socket.socket | None = None
@@ -147,6 +150,15 @@ class Stack:
         )
         if template.websocket is None:
             raise ValueError(f"{s.template.name} declares no WebSocket API")
+        # The functions' artifacts and layers build while the store starts.
+        self.builder = ArtifactBuilder(
+            template.functions,
+            s.build_dir,
+            lock_file=REPO_ROOT / "uv.lock",
+            uv=find_uv(REPO_ROOT),
+            progress=self.progress,
+        )
+        self._building = asyncio.create_task(self.builder.prepare())
         # Taken now, like the HTTP port, so the functions can be told the gateway's URL.
         self._ws_socket = _bind("WebSocket API", s.host, s.ws_port, "--ws-port")
         ws_port = int(self._ws_socket.getsockname()[1])
@@ -207,8 +219,13 @@ class Stack:
             "PARLEY_GATEWAY_MAX_CONNECTION_S": str(s.max_connection_s),
             "PARLEY_GATEWAY_URL": gateway_url,
         }
+        codes = await self._building
         self.runtimes = Runtimes(
-            template.functions, base_env, max_workers=s.max_workers, overrides=overrides
+            template.functions,
+            codes,
+            base_env,
+            max_workers=s.max_workers,
+            overrides=overrides,
         )
         # The media node starts (imports aiortc) while the functions warm.
         media_started: asyncio.Task[dict[str, Any]] | None = None
@@ -271,6 +288,7 @@ class Stack:
             self._reload_task = asyncio.create_task(
                 watch_code(
                     {f.code_dir for f in template.functions.values()},
+                    self.builder,
                     self.runtimes,
                     self._stop_reload,
                 )
@@ -369,6 +387,12 @@ class Stack:
         self._runners.clear()
         if self.runtimes is not None:
             await self.runtimes.close()
+        if self._building is not None:
+            self._building.cancel()  # a no-op once done; its error, if any, is read here
+            with contextlib.suppress(BaseException):
+                await self._building
+        if self.builder is not None:
+            self.builder.close()
         if self.store is not None:
             await self.store.stop()
         if self.settings.ready_file:

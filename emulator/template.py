@@ -25,6 +25,7 @@ __all__ = [
     "FunctionSpec",
     "HttpRoute",
     "JwtAuthorizerSpec",
+    "LayerSpec",
     "QueueSpec",
     "ScheduleSpec",
     "StreamMapping",
@@ -47,6 +48,14 @@ class TemplateError(Exception):
 
 
 @dataclass(frozen=True)
+class LayerSpec:
+    """A layer a function names: a ``LayerVersion`` of the template, or an ARN from elsewhere."""
+
+    name: str  # the logical id, or the ARN
+    content_dir: Path | None  # the ContentUri folder; None for a layer the template only names
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
     handler: str
@@ -55,6 +64,9 @@ class FunctionSpec:
     memory_mb: int
     environment: dict[str, str]
     runtime: str
+    #: ``Metadata.BuildMethod`` (``makefile``: ``sam build`` runs ``make build-<LogicalId>``).
+    build_method: str | None = None
+    layers: tuple[LayerSpec, ...] = ()
 
     @property
     def module(self) -> str:
@@ -362,6 +374,8 @@ def _load(
             memory_mb=int(props.get("MemorySize", 128)),
             environment={k: str(v) for k, v in resolver.resolve(env_vars).items()},
             runtime=str(props.get("Runtime", "python3.12")),
+            build_method=(resource.get("Metadata") or {}).get("BuildMethod"),
+            layers=_layers(props.get("Layers"), resources, path.parent, resolver),
         )
         for event_id, event in (props.get("Events") or {}).items():
             kind = event.get("Type")
@@ -431,6 +445,21 @@ def _on_failure(
     if queue_id not in queues:
         raise TemplateError(f"{where}: DestinationConfig.OnFailure must be a queue's Arn")
     return queues[queue_id]
+
+
+def _layers(
+    declared: Any, resources: dict[str, Any], base: Path, resolver: Resolver
+) -> tuple[LayerSpec, ...]:
+    """A function's ``Layers``: the template's own with their ContentUri folders."""
+    found = []
+    for entry in declared or ():
+        layer_id = resolver.referenced_resource(entry)
+        content = (resources.get(layer_id or "", {}).get("Properties") or {}).get("ContentUri")
+        if layer_id is not None and isinstance(content, str):
+            found.append(LayerSpec(layer_id, (base / content).resolve()))
+        else:
+            found.append(LayerSpec(str(resolver.resolve(entry)), None))
+    return tuple(found)
 
 
 def _filters(where: str, criteria: Any) -> tuple[RecordFilter, ...]:

@@ -1,20 +1,27 @@
 """One Lambda "container": imports a handler once, then runs one event at a time.
 
-Started by :mod:`emulator.runtime` as ``python -m emulator.worker``; events arrive on stdin and
-results leave on the original stdout, while the handler's own prints and logs go to stderr.
+Started by :mod:`emulator.runtime` as ``python -I -S emulator/worker.py <path entry> ...``: no
+site-packages, no ``PYTHONPATH``, no repository on ``sys.path``. The worker's search path is what
+Lambda's is: the entries it is given (the function's artifact, its layers, the runtime's boto3,
+see :class:`emulator.artifacts.FunctionCode`), then the standard library. So this file imports
+only the standard library, and reads the pipe's framing from ``wire.py`` beside it by path.
+
+Events arrive on stdin and results leave on the original stdout, while the handler's own prints
+and logs go to stderr.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-from emulator.wire import read_message, write_message
 
 __all__ = ["LambdaContext", "main"]
 
@@ -40,6 +47,26 @@ class LambdaContext:
         return max(0, self.deadline_ms - int(time.time() * 1000))
 
 
+def _load_wire() -> ModuleType:
+    """``emulator/wire.py`` by path: the package itself is not importable from here."""
+    path = Path(__file__).with_name("wire.py")
+    spec = importlib.util.spec_from_file_location("_parley_wire", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _use_search_path(entries: list[str]) -> None:
+    """Lambda's order: task root, layers, runtime, then the standard library.
+
+    Started as a script under ``-I -S``, ``sys.path`` is this file's folder followed by the
+    standard library; the folder goes (it is the emulator's, not the function's).
+    """
+    sys.path[:] = [*entries, *sys.path[1:]]
+    importlib.invalidate_caches()
+
+
 def _error(exc: BaseException) -> dict[str, Any]:
     return {
         "ok": False,
@@ -49,26 +76,48 @@ def _error(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def _init_error(exc: BaseException, module: str) -> dict[str, Any]:
+    """A failed import of the handler's module, as Lambda's Python runtime names it."""
+    reply = {**_error(exc), "phase": "init"}
+    if isinstance(exc, ImportError):
+        reply["errorType"] = "Runtime.ImportModuleError"
+        reply["errorMessage"] = f"Unable to import module '{module}': {exc}"
+    elif isinstance(exc, SyntaxError):
+        reply["errorType"] = "Runtime.UserCodeSyntaxError"
+        reply["errorMessage"] = f"Syntax error in module '{module}': {exc}"
+    return reply
+
+
+def main(argv: list[str] | None = None) -> None:
     """Serve invocations until stdin closes."""
+    wire = _load_wire()
+    _use_search_path(sys.argv[1:] if argv is None else argv)
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # the handler's prints go to the log, never into the protocol
     sys.stdout = sys.stderr
     protocol_in = sys.stdin.buffer
     handler_path = os.environ["_HANDLER"]
-    module_name, attribute = handler_path.rsplit(".", 1)
+    module_path, attribute = handler_path.rsplit(".", 1)
+    module_name = module_path.replace("/", ".")
     function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
     memory = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
     arn = os.environ.get("PARLEY_FUNCTION_ARN", function_name)
     try:
-        handler = getattr(importlib.import_module(module_name.replace("/", ".")), attribute)
-    except (
-        Exception
-    ) as exc:  # an init error is reported, as Lambda reports Runtime.ImportModuleError
-        write_message(protocol_out, {**_error(exc), "phase": "init"})
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # reported as Lambda reports an init error, e.g. ImportModuleError
+        traceback.print_exc()
+        wire.write_message(protocol_out, _init_error(exc, module_name))
         return
-    write_message(protocol_out, {"ok": True, "phase": "init"})
-    while (request := read_message(protocol_in)) is not None:
+    handler = getattr(module, attribute, None)
+    if not callable(handler):
+        message = f"Handler '{attribute}' missing on module '{module_name}'"
+        wire.write_message(
+            protocol_out,
+            {"ok": False, "errorType": "Runtime.HandlerNotFound", "errorMessage": message},
+        )
+        return
+    wire.write_message(protocol_out, {"ok": True, "phase": "init"})
+    while (request := wire.read_message(protocol_in)) is not None:
         context = LambdaContext(
             function_name=function_name,
             memory_limit_in_mb=memory,
@@ -83,7 +132,7 @@ def main() -> None:
         except Exception as exc:  # the handler's failure is the invocation's result
             traceback.print_exc()
             reply = _error(exc)
-        write_message(protocol_out, reply)
+        wire.write_message(protocol_out, reply)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def test_sigterm_closes_every_port_and_child(tmp_path: Path) -> None:
     assert stack.process is not None
     children = psutil.Process(stack.process.pid).children(recursive=True)
     assert any("emulator.store_server" in " ".join(c.cmdline()) for c in children)
-    assert any("emulator.worker" in " ".join(c.cmdline()) for c in children)
+    assert any("emulator/worker.py" in " ".join(c.cmdline()) for c in children)
     ports = [_port(info["http_url"]), _port(info["ws_url"]), _port(info["store_url"])]
     assert all(_listening(p) for p in ports)
 

@@ -1,0 +1,3 @@
+"""In the function's CodeUri, but the Makefile's rule does not copy it into the artifact."""
+
+WHERE = "CodeUri"
