@@ -296,8 +296,9 @@ class ProfileRun:
     worker_pstats: list[Path]
 
 
-#: Put on the profiled stack's PYTHONPATH, which its function workers inherit: each worker gets
-#: a cProfile that SIGUSR1 starts and SIGUSR2 stops and saves (the emulator's code is untouched).
+#: Named by the profiled stack's PARLEY_WORKER_STARTUP, which each function worker runs before it
+#: imports its handler (workers see no PYTHONPATH or site): each worker gets a cProfile that
+#: SIGUSR1 starts and SIGUSR2 stops and saves.
 WORKER_SITECUSTOMIZE = """\
 \"\"\"Written by bench.gateway for its profile pass: cProfile in a function worker.\"\"\"
 import os
@@ -352,7 +353,7 @@ def _prepare_worker_profiling(workdir: Path) -> tuple[Path, Path]:
 async def profile_pass(config: LoadConfig, workdir: Path, out: Path) -> ProfileRun:
     site_dir, profile_dir = _prepare_worker_profiling(workdir)
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL",)}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site_dir), env.get("PYTHONPATH")) if p)
+    env["PARLEY_WORKER_STARTUP"] = str(site_dir / "sitecustomize.py")
     env["PARLEY_BENCH_WORKER_PROFILE_DIR"] = str(profile_dir)
     argv = [sys.executable, "-m", "bench.gateway", "profile-stack", "--profile-out", str(out)]
     child = await spawn(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import runpy
 import sys
 import time
 import traceback
@@ -96,6 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     os.dup2(2, 1)  # the handler's prints go to the log, never into the protocol
     sys.stdout = sys.stderr
     protocol_in = sys.stdin.buffer
+    startup = os.environ.get("PARLEY_WORKER_STARTUP")
+    if startup:  # a tool's hook (bench.gateway's profiler): run before the handler's import
+        runpy.run_path(startup)
     handler_path = os.environ["_HANDLER"]
     module_path, attribute = handler_path.rsplit(".", 1)
     module_name = module_path.replace("/", ".")

@@ -16,7 +16,9 @@ from emulator.runtime import FunctionError, FunctionRuntime
 from emulator.template import FunctionSpec
 
 
-def _runtime(tmp_path: Path, source: str, handler: str = "app.handler") -> FunctionRuntime:
+def _runtime(
+    tmp_path: Path, source: str, handler: str = "app.handler", env: dict[str, str] | None = None
+) -> FunctionRuntime:
     task = tmp_path / "task"
     task.mkdir()
     (task / "app.py").write_text(source)
@@ -31,7 +33,7 @@ def _runtime(tmp_path: Path, source: str, handler: str = "app.handler") -> Funct
         environment={},
         runtime="python3.12",
     )
-    return FunctionRuntime(spec, FunctionCode(task, (), runtime_dir), {})
+    return FunctionRuntime(spec, FunctionCode(task, (), runtime_dir), env or {})
 
 
 async def _error_of(runtime: FunctionRuntime) -> FunctionError:
@@ -76,3 +78,19 @@ async def test_a_missing_handler_is_handler_not_found(tmp_path: Path) -> None:
 async def test_an_error_raised_at_import_keeps_its_type(tmp_path: Path) -> None:
     error = await _error_of(_runtime(tmp_path, "raise KeyError('TABLE')\n"))
     assert error.error_type == "KeyError"
+
+
+async def test_a_startup_hook_runs_before_the_handler_is_imported(tmp_path: Path) -> None:
+    # The hook bench.gateway profiles workers with: workers see no PYTHONPATH or site.
+    hook = tmp_path / "hook.py"
+    hook.write_text("import builtins\nbuiltins.hooked = 'before the handler'\n")
+    runtime = _runtime(
+        tmp_path,
+        "import builtins\nSEEN = builtins.hooked\ndef handler(e, c):\n    return SEEN\n",
+        env={"PARLEY_WORKER_STARTUP": str(hook)},
+    )
+    try:
+        result = (await runtime.invoke({})).result
+    finally:
+        await runtime.close()
+    assert result == "before the handler"
