@@ -57,7 +57,6 @@ __all__ = [
 DEFAULT_NAMESPACE = "Parley"
 
 
-
 def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether a Powertools ``Tracer`` built in this environment would trace.
 
