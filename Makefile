@@ -125,9 +125,10 @@ local-layer: | $(UV)
 
 # The layer's requirements, exported from uv.lock: the runtime dependencies only (no dev, media
 # or desktop group). tests/integration/test_lambda_artifacts.py fails when this file is stale.
-layer-requirements:
-	$(UV) export --frozen --no-dev --no-default-groups --no-hashes --no-emit-project \
-		--format requirements-txt -o layer/requirements.txt
+LAYER_REQUIREMENTS_OUT ?= layer/requirements.txt
+layer-requirements: | $(UV)
+	$(UV) export --quiet --frozen --no-dev --no-default-groups --no-hashes --no-emit-project \
+		--format requirements-txt -o $(LAYER_REQUIREMENTS_OUT)
 
 # ---------------------------------------------------------------- deploy checks (issue 8)
 # promtool checks iac/observability (tests/unit/test_iac_observability.py); it comes from
