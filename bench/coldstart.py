@@ -14,9 +14,11 @@
    interpreter with the same layer. Subjects take turns, repetition by repetition, so a slow
    moment of the machine falls on all of them; each figure is the median of its repetitions.
 
-Two configurations: **traced**, as deployed (``Tracing: Active``: Powertools' tracer and the
-X-Ray SDK are built at cold start), and **untraced** (``POWERTOOLS_TRACE_DISABLED=true``, as the
-emulator and the tests run). The target: every handler within 1.5x of the baseline, traced.
+Three configurations: **traced**, as deployed (``Tracing: Active``: Powertools' tracer and the
+X-Ray SDK are built at cold start); **untraced** (``POWERTOOLS_TRACE_DISABLED=true``, as the
+emulator and the tests run); and **untraced, bytecode**: a copy of the artifacts and the layer
+compiled for this interpreter, the condition of a development tree (and of a deployment that
+shipped python3.12 bytecode). The target: every handler within 1.5x of the baseline, traced.
 Figures are printed and written to ``bench/results/coldstart.json``. Never part of ``make test``.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +38,8 @@ from bench.common import REPO_ROOT, RESULTS_DIR, BenchError, print_table, write_
 from emulator.template import load_template
 
 TARGET_RATIO = 1.5
+HEADERS = ["subject", "traced cpu s", "x boto3", "untraced", "x boto3", "bytecode", "x boto3"]
+HEADERS += ["modules", "X-Ray SDK"]
 BASELINE = "boto3 only"
 #: Imports the handler's module with nothing but ``argv[1:3]`` before the standard library;
 #: prints its CPU seconds (the figure: the machine may be shared, a wait for a core is not the
@@ -121,6 +126,37 @@ def lambda_environment(name: str, artifact: Path, variables: dict[str, str]) -> 
     }
 
 
+@dataclass(frozen=True)
+class Configuration:
+    traced: bool
+    #: The artifacts and the layer with bytecode compiled for this interpreter (``compileall``):
+    #: what a deployment could ship with a python3.12 at hand, and how the issue measured.
+    bytecode: bool
+
+
+CONFIGURATIONS = {
+    "traced": Configuration(traced=True, bytecode=False),
+    "untraced": Configuration(traced=False, bytecode=False),
+    "untraced, bytecode": Configuration(traced=False, bytecode=True),
+}
+
+
+def compiled_copy(scratch: Path) -> Path:
+    """The build, the layer and the baseline again, each module compiled to bytecode."""
+    compiled = scratch / "compiled"
+    for name in ("build", "layer", "baseline"):
+        shutil.copytree(scratch / name, compiled / name, symlinks=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", str(compiled)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise BenchError(f"compileall failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return compiled
+
+
 def probe(subject: Subject, layer: Path, traced: bool) -> Sample:
     """One cold import of the subject in a fresh interpreter."""
     env = dict(subject.environment)
@@ -149,6 +185,13 @@ def probe(subject: Subject, layer: Path, traced: bool) -> Sample:
     return Sample(float(cpu), float(wall), int(modules), xray == "True")
 
 
+def moved(subject: Subject, scratch: Path, compiled: Path) -> Subject:
+    """The subject as found in the compiled copy."""
+    artifact = compiled / subject.artifact.relative_to(scratch)
+    environment = {**subject.environment, "LAMBDA_TASK_ROOT": str(artifact)}
+    return Subject(subject.name, artifact, subject.module, environment)
+
+
 def xray_column(
     traced: dict[str, float | int | bool], untraced: dict[str, float | int | bool]
 ) -> str:
@@ -165,19 +208,23 @@ def run(args: argparse.Namespace) -> int:
         make("build", f"SAM_BUILD_ARGS=--build-dir {build_dir}")
         make("local-layer", f"LOCAL_LAYER_DIR={layer}", f"LOCAL_PYTHON={sys.executable}")
         found = subjects(build_dir, scratch)
-        configurations = {"traced": True, "untraced": False}
-        samples: dict[str, dict[str, list[Sample]]] = {c: {} for c in configurations}
+        compiled = compiled_copy(scratch)
+        samples: dict[str, dict[str, list[Sample]]] = {c: {} for c in CONFIGURATIONS}
         for repetition in range(args.repetitions):
             print(f"repetition {repetition + 1}/{args.repetitions} …", flush=True)
             for subject in found:
-                for configuration, traced in configurations.items():
-                    sample = probe(subject, layer, traced)
-                    samples[configuration].setdefault(subject.name, []).append(sample)
+                for name, configuration in CONFIGURATIONS.items():
+                    if configuration.bytecode:
+                        where, its_layer = moved(subject, scratch, compiled), compiled / "layer"
+                    else:
+                        where, its_layer = subject, layer
+                    sample = probe(where, its_layer, configuration.traced)
+                    samples[name].setdefault(subject.name, []).append(sample)
 
     figures: dict[str, dict[str, dict[str, float | int | bool]]] = {}
-    for configuration, by_subject in samples.items():
+    for label, by_subject in samples.items():
         base = statistics.median(s.seconds for s in by_subject[BASELINE])
-        figures[configuration] = {
+        figures[label] = {
             name: {
                 "median_cpu_s": round(statistics.median(s.seconds for s in taken), 4),
                 "median_wall_s": round(statistics.median(s.wall_seconds for s in taken), 4),
@@ -188,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
             for name, taken in by_subject.items()
         }
     print_table(
-        ["subject", "traced cpu s", "x boto3", "untraced cpu s", "x boto3", "modules", "X-Ray SDK"],
+        HEADERS,
         [
             [
                 name,
@@ -196,12 +243,15 @@ def run(args: argparse.Namespace) -> int:
                 figures["traced"][name]["ratio"],
                 figures["untraced"][name]["median_cpu_s"],
                 figures["untraced"][name]["ratio"],
+                figures["untraced, bytecode"][name]["median_cpu_s"],
+                figures["untraced, bytecode"][name]["ratio"],
                 figures["traced"][name]["modules"],
                 xray_column(figures["traced"][name], figures["untraced"][name]),
             ]
             for name in figures["traced"]
         ],
-        title=f"\ncold import, median of {args.repetitions} (no bytecode, as on Lambda)",
+        title=f"\ncold import, CPU seconds, median of {args.repetitions}; traced and untraced "
+        "without bytecode, as on Lambda; bytecode: compiled for this interpreter, untraced",
     )
     over = [name for name, fig in figures["traced"].items() if float(fig["ratio"]) > TARGET_RATIO]
     print(f"over {TARGET_RATIO}x the boto3-only handler, traced: {', '.join(over) or 'none'}")
