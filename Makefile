@@ -16,6 +16,7 @@ help:
 	@echo "make test   install what is missing, then lint and run every test"
 	@echo "make lint   ruff, mypy, cfn-lint"
 	@echo "make bench  the benchmarks (figures printed and written to bench/results/)"
+	@echo "make build  sam build: the Lambda artifacts and layer in .aws-sam/build (no Docker)"
 
 # ---------------------------------------------------------------- installation
 $(TOOLS)/bin/uv:
@@ -72,17 +73,62 @@ bench: install
 	$(RUN) python -m bench.auth
 	$(RUN) python -m bench.guilds
 	$(RUN) python -m bench.fanout
+	$(RUN) python -m bench.coldstart
 
 clean:
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache bench/results
 
 # ---------------------------------------------------------------- sam build (BuildMethod: makefile)
-# `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set: each function gets only our code;
-# its third-party dependencies come from the shared layer.
+# `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set, in the source tree
+# (samconfig.toml: build_in_source). Paths start from this Makefile's own folder, so a build that
+# runs make in a scratch copy (`sam build --no-build-in-source`) takes the same sources.
+BUILD_ROOT := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
+BUILD_UV := $(if $(filter /%,$(UV)),$(UV),$(BUILD_ROOT)/$(UV))
+# Parley's own packages: what every function's artifact holds (its dependencies are the layer's).
+FUNCTION_PACKAGES := functions websocket_routes shared
+# The Lambda platform of template.yaml's Globals (Runtime python3.12, Architectures arm64);
+# tests/integration/test_lambda_artifacts.py checks every wheel in the built layer against them.
+LAYER_PLATFORM := aarch64-manylinux_2_28
+LAYER_PYTHON := 3.12
+LAYER_REQUIREMENTS := $(BUILD_ROOT)/layer/requirements.txt
+# `uv pip sync`: exactly the exported packages (it lists every one), nothing else left behind.
+# Wheels only: a package with no wheel for the platform fails the build (nothing is compiled
+# here for another machine).
+LAYER_INSTALL := $(BUILD_UV) pip sync --quiet --only-binary :all:
+
+.PHONY: build build-DependenciesLayer layer-requirements local-layer
+
+# `sam build` as a deployer runs it (samconfig.toml's build parameters), by SAM CLI through uv:
+# no Docker, no python3.12. Artifacts in .aws-sam/build (SAM_BUILD_ARGS="--build-dir DIR").
+SAM = SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
+SAM_BUILD_ARGS ?=
+build: | $(UV)
+	$(SAM) build $(SAM_BUILD_ARGS)
+
+# Each function: Parley's packages only, without bytecode or tests.
 build-%:
 	mkdir -p "$(ARTIFACTS_DIR)"
-	cp -r functions websocket_routes shared "$(ARTIFACTS_DIR)/"
-	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
+	tar -C "$(BUILD_ROOT)" -c --exclude=__pycache__ --exclude='*.py[co]' --exclude=tests \
+		$(FUNCTION_PACKAGES) | tar -C "$(ARTIFACTS_DIR)" -x
+
+# The layer: the runtime requirements as wheels for the Lambda platform, under python/.
+build-DependenciesLayer: | $(UV)
+	$(LAYER_INSTALL) --python-platform $(LAYER_PLATFORM) --python-version $(LAYER_PYTHON) \
+		--target "$(ARTIFACTS_DIR)/python" "$(LAYER_REQUIREMENTS)"
+
+# The same pinned requirements for this machine's interpreter: the layer the local stack and the
+# tests put beside a function's artifact (make local-layer LOCAL_LAYER_DIR=… LOCAL_PYTHON=…).
+LOCAL_LAYER_DIR ?= .parley/layer
+LOCAL_PYTHON ?= $(BUILD_ROOT)/.venv/bin/python
+local-layer: | $(UV)
+	$(LAYER_INSTALL) --python "$(LOCAL_PYTHON)" --target "$(LOCAL_LAYER_DIR)" "$(LAYER_REQUIREMENTS)"
+
+# The layer's requirements, exported from uv.lock: the runtime dependencies only (no dev, media
+# or desktop group). tests/integration/test_lambda_artifacts.py fails when this file is stale.
+LAYER_REQUIREMENTS_OUT ?= layer/requirements.txt
+layer-requirements: | $(UV)
+	$(UV) export --quiet --frozen --no-dev --no-default-groups --no-hashes --no-emit-project \
+		--format requirements-txt -o $(LAYER_REQUIREMENTS_OUT)
 
 # ---------------------------------------------------------------- deploy checks (issue 8)
 # promtool checks iac/observability (tests/unit/test_iac_observability.py); it comes from

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.domain import limits
 from shared.domain.permissions import parse_permissions
@@ -24,6 +24,7 @@ from shared.ids import parse_id
 __all__ = [
     "PermissionBits",
     "Reason",
+    "RequestBody",
     "Snowflake",
     "audit_reason",
     "caller_id",
@@ -31,6 +32,13 @@ __all__ = [
     "no_content",
     "path_id",
 ]
+
+
+class RequestBody(BaseModel):
+    """A request body's model. Its validator is built when a request first needs it, not at
+    import: a cold start serves one route, and builds that route's bodies only."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def _snowflake(value: Any) -> int:

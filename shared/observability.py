@@ -12,8 +12,11 @@ Every Lambda handler is wrapped once, with :func:`instrumented` (docs/observabil
   in :class:`Metric`, in ``POWERTOOLS_METRICS_NAMESPACE`` with the ``service`` dimension, plus
   Powertools' ``ColdStart``. The Grafana dashboard (iac/observability) reads exactly these.
 - **Tracer** (X-Ray): the handler's segment, and boto3/pynamodb/requests calls as subsegments.
-  It is on only inside Lambda with tracing active; Powertools switches it off outside Lambda, and
-  ``POWERTOOLS_TRACE_DISABLED`` switches it off in the emulator and the tests.
+  It is on only inside Lambda (``LAMBDA_TASK_ROOT`` set, not SAM's or Chalice's local runners)
+  unless ``POWERTOOLS_TRACE_DISABLED`` says otherwise: Powertools' own rule. A process where it
+  is off (the emulator, the tests) never builds it, so never imports the X-Ray SDK: the SDK's
+  recorder opens two X-Ray clients at import outside Lambda, half a second of every cold start
+  for a tracer that then records nothing.
 
 The service name comes from ``POWERTOOLS_SERVICE_NAME`` (set by the template), the level from
 ``POWERTOOLS_LOG_LEVEL``.
@@ -30,6 +33,8 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.shared import constants
+from aws_lambda_powertools.shared.functions import strtobool
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "metrics",
     "record_ms",
     "tracer",
+    "tracing_enabled",
 ]
 
 #: The template's ``POWERTOOLS_METRICS_NAMESPACE`` (a test holds them equal). A process without
@@ -50,9 +56,25 @@ __all__ = [
 #: and its cold-start metric would fail the first invocation.
 DEFAULT_NAMESPACE = "Parley"
 
+
+def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether a Powertools ``Tracer`` built in this environment would trace.
+
+    Its rule, read from the same variables: inside Lambda (``LAMBDA_TASK_ROOT``), not under
+    ``sam local`` or Chalice's local mode, and ``POWERTOOLS_TRACE_DISABLED`` not true.
+    """
+    if strtobool(environ.get(constants.TRACER_DISABLED_ENV) or "false"):
+        return False
+    if not environ.get(constants.LAMBDA_TASK_ROOT_ENV):
+        return False
+    return not (environ.get(constants.SAM_LOCAL_ENV) or environ.get(constants.CHALICE_LOCAL_ENV))
+
+
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE)
-tracer = Tracer()
+#: Built (and the X-Ray SDK imported, its clients patched) at cold start when tracing is on, as
+#: Lambda's init phase is the place for it; ``None`` where it would only be switched off.
+tracer: Tracer | None = Tracer() if tracing_enabled() else None
 
 # Most invocations record no metric of their own (a GET answered 200): an empty flush is normal,
 # not worth Powertools' per-process warning.
@@ -158,6 +180,6 @@ def instrumented(handler: Handler[R]) -> Handler[R]:
         with_keys, correlation_id_path="requestContext.requestId", clear_state=True
     )
     measured = metrics.log_metrics(logged, capture_cold_start_metric=True)
-    traced: Handler[R] = tracer.capture_lambda_handler(measured)
+    traced: Handler[R] = tracer.capture_lambda_handler(measured) if tracer else measured
     _INSTRUMENTED.add(traced)
     return traced

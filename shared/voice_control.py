@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pybreaker
-import requests
 from tenacity import (
     retry,
     retry_if_exception_type,
@@ -26,8 +25,6 @@ from tenacity import (
 from shared.config import get_settings
 from shared.errors import Unavailable
 from shared.observability import logger
-from shared.voice_keys import load_voice_keys
-from shared.voice_tokens import mint_control_token
 
 __all__ = ["breaker_for", "control_url", "disconnect_member", "set_member_flags"]
 
@@ -63,6 +60,13 @@ def control_url(endpoint: str, channel_id: int, user_id: int) -> str:
 
 
 def _call_once(method: str, node_id: str, url: str, body: dict[str, Any] | None) -> None:
+    # Imported by the calls that reach a node: requests and the token signing (PyJWT,
+    # cryptography) are no cost of every cold start of the functions that may call one.
+    import requests
+
+    from shared.voice_keys import load_voice_keys
+    from shared.voice_tokens import mint_control_token
+
     settings = get_settings()
     keys = load_voice_keys(settings)
     token = mint_control_token(keys.private_pem, kid=keys.kid, node_id=node_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, RootModel
+from pydantic import AfterValidator, Field, RootModel
 
-from shared.api import PermissionBits, Snowflake
+from shared.api import PermissionBits, RequestBody, Snowflake
 from shared.domain import limits
 from shared.domain.permissions import Permission
 
@@ -36,7 +36,7 @@ def _channel_bits(value: int) -> int:
 ChannelBits = Annotated[PermissionBits, AfterValidator(_channel_bits)]
 
 
-class OverwriteBody(BaseModel):
+class OverwriteBody(RequestBody):
     """A permission overwrite: ``type`` 0 for a role, 1 for a member."""
 
     id: Snowflake
@@ -45,7 +45,7 @@ class OverwriteBody(BaseModel):
     deny: ChannelBits = 0
 
 
-class CreateChannel(BaseModel):
+class CreateChannel(RequestBody):
     name: ChannelName
     type: Literal[0, 2, 4] = 0
     topic: Topic = None
@@ -54,11 +54,11 @@ class CreateChannel(BaseModel):
     bitrate: Bitrate | None = None
     user_limit: UserLimit | None = None
     permission_overwrites: Annotated[
-        list[OverwriteBody], Field(max_length=limits.MAX_OVERWRITES)
-    ] = []
+        list[OverwriteBody], Field(default_factory=list, max_length=limits.MAX_OVERWRITES)
+    ]
 
 
-class UpdateChannel(BaseModel):
+class UpdateChannel(RequestBody):
     """Only the fields sent change; ``parent_id: null`` takes the channel out of its category."""
 
     name: ChannelName | None = None
@@ -69,7 +69,7 @@ class UpdateChannel(BaseModel):
     user_limit: UserLimit | None = None
 
 
-class PositionBody(BaseModel):
+class PositionBody(RequestBody):
     id: Snowflake
     position: Position
 
@@ -80,7 +80,7 @@ class Positions(RootModel[list[PositionBody]]):
     root: Annotated[list[PositionBody], Field(min_length=1, max_length=limits.MAX_REORDER)]
 
 
-class PutOverwrite(BaseModel):
+class PutOverwrite(RequestBody):
     type: Literal[0, 1]
     allow: ChannelBits = 0
     deny: ChannelBits = 0

@@ -6,15 +6,15 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
-from shared.api import Snowflake, caller_id
+from shared.api import RequestBody, Snowflake, caller_id
 from shared.services import dms
 
 router = APIGatewayHttpRouter()
 
 
-class OpenDm(BaseModel):
+class OpenDm(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     recipient_id: Snowflake

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.api import PermissionBits, Reason
+from shared.api import PermissionBits, Reason, RequestBody
 from shared.domain import limits
 
 __all__ = ["BanBody", "CreateGuild", "CreateRole", "UpdateGuild", "UpdateMember", "UpdateRole"]
@@ -19,16 +19,16 @@ RoleName = Annotated[str, Field(min_length=1, max_length=limits.ROLE_NAME_MAX)]
 Color = Annotated[int, Field(ge=0, le=limits.ROLE_COLOR_MAX)]
 
 
-class CreateGuild(BaseModel):
+class CreateGuild(RequestBody):
     name: GuildName
 
 
-class UpdateGuild(BaseModel):
+class UpdateGuild(RequestBody):
     name: GuildName | None = None
     description: Annotated[str | None, Field(max_length=limits.GUILD_DESCRIPTION_MAX)] = None
 
 
-class UpdateMember(BaseModel):
+class UpdateMember(RequestBody):
     """Only the fields sent change; ``null`` clears (a nickname, a timeout)."""
 
     nick: Annotated[str | None, Field(max_length=limits.NICK_MAX)] = None
@@ -38,12 +38,12 @@ class UpdateMember(BaseModel):
     deaf: bool | None = None
 
 
-class BanBody(BaseModel):
+class BanBody(RequestBody):
     reason: Reason = None
     delete_message_seconds: Annotated[int, Field(ge=0, le=604_800)] = 0
 
 
-class CreateRole(BaseModel):
+class CreateRole(RequestBody):
     name: RoleName | None = None
     permissions: PermissionBits = 0
     color: Color = 0
@@ -51,7 +51,7 @@ class CreateRole(BaseModel):
     mentionable: bool = False
 
 
-class UpdateRole(BaseModel):
+class UpdateRole(RequestBody):
     """Only the fields sent change."""
 
     name: RoleName | None = None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictInt, field_validator, model_validator
 
-from shared.api import Snowflake
+from shared.api import RequestBody, Snowflake
 from shared.domain.attachment import attachment_id_of_key
 from shared.ids import parse_id
 
 
-class AttachmentRef(BaseModel):
+class AttachmentRef(RequestBody):
     """An attachment as Discord-style clients name it: ``{"id", "filename", "uploaded_filename"}``
     where ``uploaded_filename`` is the key the upload was granted (``id`` is then the client's
     own slot id); without it, ``id`` is the attachment's snowflake."""
@@ -33,7 +33,7 @@ class AttachmentRef(BaseModel):
         return parse_id(self.id)
 
 
-class SendMessage(BaseModel):
+class SendMessage(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     # The 2,000 limit is the domain's, with its own error; empty is fine with attachments.
@@ -55,13 +55,13 @@ class SendMessage(BaseModel):
         return [a if isinstance(a, int) else a.attachment_id() for a in self.attachments]
 
 
-class EditMessage(BaseModel):
+class EditMessage(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     content: str = Field(max_length=4000)
 
 
-class FileSlot(BaseModel):
+class FileSlot(RequestBody):
     """One file of a Discord-style batch: the client's own ``id`` for it, name, size, type."""
 
     model_config = ConfigDict(extra="ignore")
@@ -72,7 +72,7 @@ class FileSlot(BaseModel):
     content_type: str = Field(min_length=1, max_length=255)
 
 
-class RequestUpload(BaseModel):
+class RequestUpload(RequestBody):
     """The file(s) a client is about to upload: one as ``{"filename", "content_type", "size"}``
     (exact size in bytes), or Discord's batch ``{"files": [...]}``, which the UI sends."""
 

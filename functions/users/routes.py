@@ -8,15 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api import RequestBody
 from shared.auth import accounts
 from shared.http import current_user_id, id_param
 
 router = APIGatewayHttpRouter()
 
 
-class UpdateMeBody(BaseModel):
+class UpdateMeBody(RequestBody):
     username: str | None = Field(default=None, max_length=64)
     global_name: str | None = Field(default=None, max_length=64)
 

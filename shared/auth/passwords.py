@@ -12,7 +12,6 @@ import unicodedata
 from functools import cache
 
 import bcrypt
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from shared.errors import Invalid
 
@@ -34,6 +33,9 @@ COMMON_PASSWORDS_REFUSED = 30_000
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    # Imported when a password is first checked: the list is no cost of every cold start.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_REFUSED])
 
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from shared.errors import Invalid
 
 __all__ = ["User", "fold", "normalise_email", "validate_username"]
@@ -35,6 +33,9 @@ def validate_username(username: str) -> str:
 
 def normalise_email(email: str) -> str:
     """An email address in its normal form (syntax only: deliverability is not looked up)."""
+    # Imported here, by the few requests that read an address: not a cost of every cold start.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:

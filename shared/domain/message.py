@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import emoji
-
 from shared.errors import Invalid
 from shared.ids import id_timestamp
 
@@ -74,6 +72,9 @@ def parse_mentions(content: str, *, may_mention_everyone: bool) -> Mentions:
 
 def check_emoji(text: str) -> str:
     """A reaction's emoji: exactly one unicode emoji (a ZWJ sequence or flag counts as one)."""
+    # Imported here, by reactions alone: its tables are no cost of every cold start.
+    import emoji
+
     if not text or len(text) > MAX_EMOJI_LENGTH or not emoji.is_emoji(text):
         raise Invalid("A reaction is one unicode emoji.", code="invalid_emoji")
     return text

@@ -36,9 +36,7 @@ from shared.storage.media_nodes import list_nodes
 from shared.storage.speaking_reports import SpeakingReport
 from shared.storage.transaction import StaleWrite
 from shared.voice_control import disconnect_member, set_member_flags
-from shared.voice_keys import load_voice_keys
 from shared.voice_nodes import NodeRecord, live_nodes, pick_node
-from shared.voice_tokens import mint_voice_token
 
 __all__ = [
     "WatchReport",
@@ -56,6 +54,11 @@ VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
 
 
 def _token(node: NodeRecord, state: VoiceState) -> str:
+    # Imported by a join alone: token signing (PyJWT, cryptography) is no cost of every cold
+    # start of the functions that import this service (guilds, the gateway, the fan-out).
+    from shared.voice_keys import load_voice_keys
+    from shared.voice_tokens import mint_voice_token
+
     settings = get_settings()
     keys = load_voice_keys(settings)
     return mint_voice_token(

@@ -43,7 +43,7 @@ class FakeHttp:
 @pytest.fixture
 def http(monkeypatch: pytest.MonkeyPatch) -> FakeHttp:
     fake = FakeHttp()
-    monkeypatch.setattr(voice_control.requests, "request", fake.request)
+    monkeypatch.setattr("requests.request", fake.request)
     monkeypatch.setattr(voice_control, "_breakers", {})
     return fake
 
