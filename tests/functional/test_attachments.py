@@ -326,7 +326,7 @@ def test_the_emulator_creates_the_templates_bucket_with_its_cors_rules() -> None
     from emulator.store import ensure_buckets
     from tests.functional.apigw import template
 
-    (spec,) = template().buckets.values()
+    spec = template().buckets["AttachmentsBucket"]
     assert ensure_buckets(None, "us-east-1", [spec]) == [spec.name]
     assert ensure_buckets(None, "us-east-1", [spec]) == []  # already there: kept as it is
     (rule,) = s3().get_bucket_cors(Bucket=spec.name)["CORSRules"]
