@@ -12,7 +12,6 @@ plus the local CA, so calls to real HTTPS endpoints keep working.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import certifi
 import trustme
+
+from shared.local_files import write_once
 
 __all__ = ["TRUST_VARIABLES", "LocalTls", "local_tls"]
 
@@ -78,18 +79,7 @@ def _authority(path: Path) -> trustme.CA:
                 "private_key_pem": made.private_key_pem.bytes().decode(),
             }
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-        try:
-            os.link(scratch, path)
-        except FileExistsError:
-            pass  # another stack made it first: theirs stands
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                scratch.unlink()
+        write_once(path, text)
     kept = json.loads(path.read_text())
     return trustme.CA.from_pem(kept["cert_pem"].encode(), kept["private_key_pem"].encode())
 

@@ -15,16 +15,14 @@ are configured with its ``jwks`` only, so they can verify but never mint.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
 from pathlib import Path
 
 from aws_lambda_powertools.utilities import parameters
 
 from shared.config import Settings
 from shared.errors import Unavailable
+from shared.local_files import write_once
 from shared.voice_tokens import VoiceKeyPair, generate_voice_keys
 
 __all__ = [
@@ -47,24 +45,6 @@ def local_voice_jwks_file(data_dir: Path) -> Path:
     return data_dir / "keys" / "voice-jwks.json"
 
 
-def _write_once(path: Path, text: str) -> None:
-    """Create ``path`` with ``text`` unless it exists (written aside, then hard-linked)."""
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    try:
-        os.link(scratch, path)
-    except FileExistsError:
-        pass  # another process made it first: theirs stands
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            scratch.unlink()
-
-
 def new_voice_keys_json() -> str:
     """A fresh voice key as the JSON every source holds (the stack's first deploy writes it)."""
     keys = generate_voice_keys()
@@ -73,9 +53,9 @@ def new_voice_keys_json() -> str:
 
 def ensure_local_voice_keys(data_dir: Path) -> Path:
     """Generate the local voice key once; the path of its public JWKS file."""
-    _write_once(_local_key_file(data_dir), new_voice_keys_json())
+    write_once(_local_key_file(data_dir), new_voice_keys_json())
     pair = parse_voice_keys(_local_key_file(data_dir).read_text())
-    _write_once(local_voice_jwks_file(data_dir), pair.jwks_json())
+    write_once(local_voice_jwks_file(data_dir), pair.jwks_json())
     return local_voice_jwks_file(data_dir)
 
 

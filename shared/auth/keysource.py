@@ -14,9 +14,6 @@ container within that time without a redeploy.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 import threading
 import time
 from pathlib import Path
@@ -26,6 +23,7 @@ from aws_lambda_powertools.utilities import parameters
 from shared.auth.keyring import KeyRing, KeyRingError
 from shared.config import Settings
 from shared.errors import Unavailable
+from shared.local_files import write_once
 from shared.observability import logger
 
 __all__ = ["load_keyring", "local_key_file"]
@@ -41,20 +39,8 @@ def local_key_file(data_dir: Path) -> Path:
 
 def _ensure_local_file(path: Path) -> str:
     """The local key set, generated once (atomically) if it does not exist yet."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(KeyRing.new_set_json())
-        try:
-            os.link(scratch, path)
-            logger.info("generated a local signing key set", extra={"path": str(path)})
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                scratch.unlink()
+    if not path.exists() and write_once(path, KeyRing.new_set_json()):
+        logger.info("generated a local signing key set", extra={"path": str(path)})
     return path.read_text()
 
 
