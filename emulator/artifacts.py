@@ -334,19 +334,9 @@ class ArtifactBuilder:
         )
         requirements = target / "requirements.txt"
         if requirements.is_file():
-            await _run(
-                [
-                    self.uv,
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--python",
-                    sys.executable,
-                    "--target",
-                    str(target),
-                    "-r",
-                    str(requirements),
-                ],
+            await self._pip_install(
+                target,
+                ["-r", str(requirements)],
                 target,
                 f"{spec.logical_id}: installing its requirements.txt",
             )
@@ -384,6 +374,11 @@ class ArtifactBuilder:
         )
         return opt / "python"
 
+    async def _pip_install(self, target: Path, args: list[str], cwd: Path, what: str) -> None:
+        """``uv pip install`` into ``target`` for the interpreter the workers run on."""
+        argv = [self.uv, "pip", "install", "--quiet", "--python", sys.executable]
+        await _run([*argv, "--target", str(target), *args], cwd, what)
+
     async def _installed(self, name: str, requirements: bytes, args: list[str], what: str) -> Path:
         """Pinned packages installed once per requirements and interpreter; the folder holding
         ``python/``."""
@@ -398,22 +393,9 @@ class ArtifactBuilder:
         staged.mkdir(parents=True)
         try:
             async with self._limit:
-                await _run(
-                    [
-                        self.uv,
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--python",
-                        sys.executable,
-                        "--target",
-                        str(staged / "python"),
-                        "--only-binary",
-                        ":all:",
-                        "--no-deps",
-                        "--compile-bytecode",
-                        *args,
-                    ],
+                await self._pip_install(
+                    staged / "python",
+                    ["--only-binary", ":all:", "--no-deps", "--compile-bytecode", *args],
                     staged,
                     f"building {what}",
                 )
