@@ -131,8 +131,13 @@ def oidc_login(
     email_verified: bool,
     preferred_username: str | None,
 ) -> dict[str, Any]:
-    """A session for an OpenID identity: its linked account, else the account of its verified
-    email (now linked), else a new account (without a password)."""
+    """A session for an OpenID identity: its linked account, else the account of its email if
+    that account's email is verified (now linked), else a new account (without a password).
+
+    An account whose email nobody verified is never joined: anyone can register an address
+    they do not own, and the owner's later sign-in must not land in the squatter's account
+    (:class:`Conflict` ``account_exists``; docs/decisions.md).
+    """
     user_id = store.find_identity(issuer, subject)
     if user_id is None:
         if not email or not email_verified:
@@ -141,10 +146,16 @@ def oidc_login(
             )
         email = normalise_email(email)
         user_id = store.find_user_id(email=email)
-        if user_id is not None:
-            store.link_identity(user_id, issuer, subject)
-        else:
+        if user_id is None:
             return start_session(_create_oidc_user(issuer, subject, email, preferred_username))
+        holder = store.get_user(user_id)
+        if holder is None or not holder.user.email_verified:
+            raise Conflict(
+                "An account with this email already exists and its email is not verified: "
+                "sign in with its password, or use another address.",
+                code="account_exists",
+            )
+        store.link_identity(user_id, issuer, subject)
     record = store.get_user(user_id)
     if record is None:
         raise Unauthorized("The linked account no longer exists.", code="unknown_user")

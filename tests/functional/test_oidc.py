@@ -185,13 +185,34 @@ def test_an_allowed_origin_may_be_configured(
     assert reply.headers["location"].startswith("https://app.parley.example/#access_token=")
 
 
-def test_login_links_an_existing_account_by_verified_email(oidc_api: Api) -> None:
-    existing = oidc_api.register("rupert", email="rupert@example.com").json()["user"]
+def test_a_password_account_with_an_unverified_email_is_never_joined(oidc_api: Api) -> None:
+    # Anyone may register an address they do not own; the owner's provider sign-in must not
+    # land in that account.
+    squatter = oidc_api.register("rupert", email="rupert@example.com").json()["user"]
     reply, _, _ = sign_in(oidc_api, "rupert")
-    assert reply.status == 200
+    assert reply.status == 409, reply.body
+    assert reply.json()["code"] == "account_exists"
+    assert set(reply.json()) >= {"code", "message"}
+    assert "access_token" not in reply.body
+    # nothing was linked: the next sign-in is refused the same way, the squatter's password
+    # still opens only the squatter's own account
+    again, _, _ = sign_in(oidc_api, "rupert")
+    assert again.status == 409 and again.json()["code"] == "account_exists"
+    assert oidc_api.login("rupert").json()["user"]["id"] == squatter["id"]
+
+
+def test_an_account_whose_email_is_verified_is_linked(oidc_api: Api) -> None:
+    from shared.storage.keys import user_key
+    from shared.storage.users import UserItem
+
+    existing = oidc_api.register("rosalind", email="rosalind@example.com").json()["user"]
+    item = UserItem.get(*user_key(int(existing["id"])))
+    item.email_verified = True  # as an email verification would leave it
+    item.save()
+    reply, _, _ = sign_in(oidc_api, "rosalind")
+    assert reply.status == 200, reply.body
     assert reply.json()["user"]["id"] == existing["id"]
-    # the password still works too
-    assert oidc_api.login("rupert").status == 200
+    assert oidc_api.login("rosalind").status == 200  # the password still works too
 
 
 def test_unverified_email_is_refused(oidc_api: Api) -> None:
