@@ -15,10 +15,10 @@ from typing import Any
 
 from shared.auth import passwords
 from shared.auth.sessions import start_session
-from shared.auth.users import User, normalise_email, validate_username
+from shared.auth.users import User, normalise_email, validate_global_name, validate_username
 from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
-from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from shared.errors import Conflict, Forbidden, NotFound, Unauthorized
 from shared.ids import new_id
 from shared.storage import users as store
 
@@ -92,13 +92,7 @@ def update_me(
     record = _record(user_id)
     user = record.user
     if global_name is not None:
-        cleaned = global_name.strip()
-        if not 1 <= len(cleaned) <= 32:
-            raise Invalid(
-                "The display name is not valid.",
-                code="invalid_global_name",
-                errors={"global_name": "1 to 32 characters."},
-            )
+        cleaned = validate_global_name(global_name)
         user = replace(user, global_name=cleaned)
         store.update_global_name(user_id, cleaned, _user_update(user))
     if username is not None and username != user.username:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shared.errors import Invalid
 
-__all__ = ["User", "fold", "normalise_email", "validate_username"]
+__all__ = ["User", "fold", "normalise_email", "validate_global_name", "validate_username"]
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.]{2,32}$")
 MAX_GLOBAL_NAME = 32
@@ -29,6 +30,30 @@ def validate_username(username: str) -> str:
             errors={"username": "2 to 32 letters, digits, '_' or '.' (no '..')."},
         )
     return username
+
+
+#: Unicode categories a display name may not hold: controls (Cc) and format characters (Cf),
+#: which are the bidi overrides and isolates (U+202A..E, U+2066..9), the zero-width characters
+#: (U+200B..D, U+2060, U+FEFF) and their kind: invisible, or rearranging the text around them.
+_REFUSED_CATEGORIES = {"Cc", "Cf"}
+
+
+def validate_global_name(global_name: str) -> str:
+    """A display name, trimmed; :class:`Invalid` when empty, too long, or carrying an invisible
+    or direction-changing character (a name must look like what it is)."""
+    cleaned = global_name.strip()
+    problem: str | None = None
+    if not 1 <= len(cleaned) <= MAX_GLOBAL_NAME:
+        problem = f"1 to {MAX_GLOBAL_NAME} characters."
+    elif any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in cleaned):
+        problem = "No invisible, control or text-direction characters."
+    if problem is not None:
+        raise Invalid(
+            "The display name is not valid.",
+            code="invalid_global_name",
+            errors={"global_name": problem},
+        )
+    return cleaned
 
 
 def normalise_email(email: str) -> str:

@@ -26,19 +26,29 @@ def test_register_answers_201_with_user_and_token_pair(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("password", "code"),
+    "password",
     [
-        ("password", "weak_password"),
-        ("12345678", "weak_password"),
-        ("short", "weak_password"),
-        ("Zq" * 36 + "z", "weak_password"),  # 73 bytes: over bcrypt's limit
+        "x7#Lq!9pAb2",  # 11 characters
+        "qwerty123456",  # 12, but on the common-password list
+        "passwordpassword",
+        "bob@example.com",  # the account's own email
     ],
 )
-def test_weak_passwords_are_400(api: Api, password: str, code: str) -> None:
+def test_weak_passwords_are_400_with_the_field(api: Api, password: str) -> None:
     reply = api.register("bob", password=password)
     assert reply.status == 400
-    assert reply.json()["code"] == code
+    assert reply.json()["code"] == "weak_password"
     assert "password" in reply.json()["errors"]
+
+
+def test_twelve_characters_is_enough_and_long_passphrases_count_in_full(api: Api) -> None:
+    assert api.register("bea", password="x7#Lq!9pAb2w").status == 201
+    assert api.login("bea", "x7#Lq!9pAb2w").status == 200
+    # 84 bytes of UTF-8: bcrypt alone would ignore the end
+    phrase = "тихий фонарь над рекой и старый мост у дороги"  # noqa: RUF001
+    assert api.register("boris", password=phrase).status == 201
+    assert api.login("boris", phrase).status == 200
+    assert api.login("boris", phrase[:-1] + "ы").status == 401
 
 
 def test_duplicate_username_differing_only_in_case_is_409(api: Api) -> None:
@@ -210,6 +220,27 @@ def test_patch_me_renames_and_keeps_names_unique(api: Api) -> None:
     assert taken.status == 409 and taken.json()["code"] == "username_taken"
     bad = api.request("PATCH", "/api/v1/users/@me", {"username": "x"}, token=token)
     assert bad.status == 400
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin\u202egnp.exe",  # RIGHT-TO-LEFT OVERRIDE
+        "a\u2066b",  # LEFT-TO-RIGHT ISOLATE
+        "mal\u200blory",  # ZERO WIDTH SPACE
+        "\ufeffmallory",  # ZERO WIDTH NO-BREAK SPACE
+        "mal\u200dlory",  # ZERO WIDTH JOINER
+        "tab\there",
+    ],
+)
+def test_display_names_refuse_invisible_and_direction_characters(api: Api, name: str) -> None:
+    token = api.register("olivia").json()["access_token"]
+    reply = api.request("PATCH", "/api/v1/users/@me", {"global_name": name}, token=token)
+    assert reply.status == 400, reply.body
+    assert reply.json()["code"] == "invalid_global_name"
+    assert "global_name" in reply.json()["errors"]
+    fine = api.request("PATCH", "/api/v1/users/@me", {"global_name": "Olivia é 😀"}, token=token)
+    assert fine.status == 200 and fine.json()["global_name"] == "Olivia é 😀"
 
 
 def test_profiles_need_a_token(api: Api) -> None:

@@ -1,7 +1,9 @@
-"""Password policy and bcrypt handling, including its 72-byte limit."""
+"""Password policy and hashing: length in characters, no 72-byte bcrypt cut, guessable ones
+refused, hashes made before the pre-hash still verified."""
 
 from __future__ import annotations
 
+import bcrypt
 import pytest
 
 from shared.auth import passwords
@@ -10,7 +12,15 @@ from shared.errors import Invalid
 
 @pytest.mark.parametrize(
     "password",
-    ["password", "12345678", "qwertyuiop", "iloveyou", "Password1", "short"],
+    [
+        "password",
+        "Password1",
+        "qwerty123456",  # 12 characters, on the common-password list
+        "1qaz2wsx3edc",  # a keyboard walk from the list
+        "passwordpassword",
+        "aaaaaaaaaaaa",
+        "iloveyou1234",
+    ],
 )
 def test_weak_and_common_passwords_are_refused(password: str) -> None:
     with pytest.raises(Invalid) as refused:
@@ -21,32 +31,62 @@ def test_weak_and_common_passwords_are_refused(password: str) -> None:
 
 def test_password_equal_to_username_or_email_is_refused() -> None:
     with pytest.raises(Invalid):
-        passwords.check_password_policy("Zanzibar-Moon", username="zanzibar-moon")
+        passwords.check_password_policy("Zanzibar-Moon-77", username="zanzibar-moon-77")
     with pytest.raises(Invalid):
-        passwords.check_password_policy("lunar.owl.77", email="Lunar.Owl.77@example.com")
+        passwords.check_password_policy("lunar.owl.7734", email="Lunar.Owl.7734@example.com")
 
 
-def test_length_edges_in_characters_and_bytes() -> None:
-    passwords.check_password_policy("x7#Lq!9p")  # 8 characters: allowed
+def test_twelve_characters_is_the_minimum() -> None:
+    passwords.check_password_policy("x7#Lq!9pAb2w")  # 12 characters: allowed
+    with pytest.raises(Invalid) as refused:
+        passwords.check_password_policy("x7#Lq!9pAb2")  # 11: refused
+    assert "12" in (refused.value.errors or {})["password"]
+
+
+def test_length_counts_characters_not_bytes() -> None:
+    passwords.check_password_policy("ключ-от-двери")  # 13 characters, 24 bytes
     with pytest.raises(Invalid):
-        passwords.check_password_policy("x7#Lq!9")  # 7: refused
-    passwords.check_password_policy("Zq" * 36)  # 72 bytes: allowed
-    with pytest.raises(Invalid):
-        passwords.check_password_policy("Zq" * 36 + "z")  # 73 bytes: refused
-    with pytest.raises(Invalid):
-        passwords.check_password_policy("é" * 37)  # 37 characters but 74 bytes: refused
+        passwords.check_password_policy("ключ-от-две")  # 11 characters, 20 bytes
+
+
+def test_the_longest_password_allowed_and_one_more() -> None:
+    longest = ("Quiet-Lantern-" * 20)[: passwords.MAX_PASSWORD_CHARS]
+    passwords.check_password_policy(longest)
+    with pytest.raises(Invalid) as refused:
+        passwords.check_password_policy(longest + "x")
+    assert str(passwords.MAX_PASSWORD_CHARS) in (refused.value.errors or {})["password"]
+
+
+def test_passwords_past_72_bytes_are_allowed_and_every_byte_counts() -> None:
+    # bcrypt reads 72 bytes; a passphrase in Cyrillic passes that at 37 characters.
+    at_72 = "ж" * 36  # 72 bytes
+    at_73 = "Щ" + "ж" * 36  # 74 bytes
+    long_phrase = "тихий фонарь над рекой и старый мост у дороги"  # noqa: RUF001 (84 bytes)
+    for password in (at_72, at_73, long_phrase):
+        hashed = passwords.hash_password(password, cost=4)
+        assert passwords.verify_password(password, hashed)
+    hashed = passwords.hash_password(long_phrase, cost=4)
+    # a change past byte 72 is a different password
+    assert not passwords.verify_password(long_phrase[:-1] + "ы", hashed)
+    assert not passwords.verify_password(long_phrase + "x", hashed)
+    passwords.check_password_policy(long_phrase)
 
 
 def test_hash_verifies_and_is_never_truncated() -> None:
     base = "Zq" * 36  # exactly 72 bytes
     hashed = passwords.hash_password(base, cost=4)
-    assert hashed.startswith("$2b$04$")
     assert passwords.verify_password(base, hashed)
     assert not passwords.verify_password(base[:-1], hashed)
-    # bcrypt alone would accept any suffix past 72 bytes; Parley does not.
     assert not passwords.verify_password(base + "anything", hashed)
-    with pytest.raises(Invalid):
-        passwords.hash_password(base + "z", cost=4)
+
+
+def test_hashes_made_before_the_pre_hash_still_verify() -> None:
+    legacy = bcrypt.hashpw(b"Old-Style-Secret-9", bcrypt.gensalt(rounds=4)).decode()
+    assert passwords.verify_password("Old-Style-Secret-9", legacy)
+    assert not passwords.verify_password("Old-Style-Secret-8", legacy)
+    # a legacy hash covers 72 bytes only: a longer password never matches it
+    long_legacy = bcrypt.hashpw(b"Zq" * 36, bcrypt.gensalt(rounds=4)).decode()
+    assert not passwords.verify_password("Zq" * 36 + "anything", long_legacy)
 
 
 def test_unicode_forms_of_one_password_match() -> None:
