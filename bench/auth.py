@@ -43,6 +43,7 @@ def start_stack(workdir: Path, cost: int) -> tuple[subprocess.Popen[bytes], dict
             # the benchmark logs in far faster than any person: lift the auth limits
             "PARLEY_RATE_LOGIN_PER_IP": "1000000/1",
             "PARLEY_RATE_LOGIN_PER_ACCOUNT": "1000000/1",
+            "PARLEY_RATE_LOGIN_PER_ACCOUNT_IP": "1000000/1",
             "PARLEY_RATE_REGISTER_PER_IP": "1000000/1",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }

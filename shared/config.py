@@ -93,7 +93,9 @@ class Settings(BaseSettings):
     oidc_return_origins: list[str] = Field(default_factory=list)
     # Rate limits of the auth routes, "<capacity>/<seconds>" (shared/limits).
     rate_login_per_ip: str = Field(default="20/60", pattern=RATE_PATTERN)
-    rate_login_per_account: str = Field(default="5/60", pattern=RATE_PATTERN)
+    # Per account and caller together; per account alone, a ceiling only many callers reach.
+    rate_login_per_account_ip: str = Field(default="5/60", pattern=RATE_PATTERN)
+    rate_login_per_account: str = Field(default="100/600", pattern=RATE_PATTERN)
     rate_register_per_ip: str = Field(default="10/600", pattern=RATE_PATTERN)
     rate_register_per_account: str = Field(default="3/600", pattern=RATE_PATTERN)
     rate_refresh_per_ip: str = Field(default="60/60", pattern=RATE_PATTERN)

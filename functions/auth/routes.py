@@ -17,6 +17,13 @@ from pydantic import BaseModel, Field
 from shared.auth import accounts, oidc, sessions
 from shared.auth.discovery import discovery_document
 from shared.auth.keysource import load_keyring
+from shared.auth.login_limits import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_ACCOUNT_AND_IP,
+    LOGIN_PER_IP,
+    login_account,
+    login_account_and_ip,
+)
 from shared.config import get_settings
 from shared.limits.bucket import Rate
 from shared.limits.http import body_field, client_ip, rate_limited
@@ -24,10 +31,6 @@ from shared.limits.limiter import Limit
 
 router = APIGatewayHttpRouter()
 
-LOGIN_PER_IP = Limit("auth.login.ip", lambda: Rate.parse(get_settings().rate_login_per_ip))
-LOGIN_PER_ACCOUNT = Limit(
-    "auth.login.account", lambda: Rate.parse(get_settings().rate_login_per_account)
-)
 REGISTER_PER_IP = Limit("auth.register.ip", lambda: Rate.parse(get_settings().rate_register_per_ip))
 REGISTER_PER_ACCOUNT = Limit(
     "auth.register.account", lambda: Rate.parse(get_settings().rate_register_per_account)
@@ -76,7 +79,13 @@ def register(body: RegisterBody) -> Response[Any]:
 
 @router.post(
     "/auth/login",
-    middlewares=[rate_limited((LOGIN_PER_IP, client_ip), (LOGIN_PER_ACCOUNT, body_field("login")))],
+    middlewares=[
+        rate_limited(
+            (LOGIN_PER_IP, client_ip),
+            (LOGIN_PER_ACCOUNT_AND_IP, login_account_and_ip),
+            (LOGIN_PER_ACCOUNT, login_account),
+        )
+    ],
 )
 def login(body: LoginBody) -> Response[Any]:
     """Sign in with a username or email and a password."""

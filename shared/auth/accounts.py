@@ -28,6 +28,7 @@ __all__ = [
     "login",
     "oidc_login",
     "register",
+    "resolve_login",
     "update_me",
 ]
 
@@ -48,14 +49,18 @@ def register(username: str, email: str, password: str) -> dict[str, Any]:
     return start_session(user)
 
 
+def resolve_login(login_name: str) -> int | None:
+    """The account a login name (a username or an email, in any case) names, if any."""
+    login_name = login_name.strip()
+    if "@" in login_name:
+        return store.find_user_id(email=login_name)
+    return store.find_user_id(username=login_name)
+
+
 def login(login_name: str, password: str) -> dict[str, Any]:
     """A session for a username or email and its password; the same refusal for any mistake."""
     cost = get_settings().bcrypt_cost
-    login_name = login_name.strip()
-    if "@" in login_name:
-        user_id = store.find_user_id(email=login_name)
-    else:
-        user_id = store.find_user_id(username=login_name)
+    user_id = resolve_login(login_name)
     record = store.get_user(user_id) if user_id is not None else None
     if record is None or record.password_hash is None:
         passwords.dummy_verify(password, cost)

@@ -1,7 +1,7 @@
 """Rate limits on REST routes: a Powertools route middleware that adds the headers to answers.
 
-    @router.post("/auth/login", middlewares=[rate_limited(
-        (LOGIN_PER_IP, client_ip), (LOGIN_PER_ACCOUNT, body_field("login")))])
+    @router.post("/auth/register", middlewares=[rate_limited(
+        (REGISTER_PER_IP, client_ip), (REGISTER_PER_ACCOUNT, body_field("email")))])
 
 Every answer of a limited route carries ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset-After``
 and ``-Bucket`` (of the tightest bucket); a refused request is a 429 in the CONTRACT error shape

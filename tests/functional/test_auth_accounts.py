@@ -119,6 +119,7 @@ def test_unknown_user_and_wrong_password_take_similar_time(api: Api, monkeypatch
     api.register("heidi", email="heidi@example.com")
     monkeypatch.setenv("PARLEY_BCRYPT_COST", "10")
     monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_ACCOUNT", "100/60")
+    monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_ACCOUNT_IP", "100/60")
     monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_IP", "100/60")
     get_settings.cache_clear()
     try:
@@ -145,25 +146,82 @@ def test_unknown_user_and_wrong_password_take_similar_time(api: Api, monkeypatch
     assert 0.5 < known / unknown < 2.0, (known, unknown)
 
 
-def test_login_rate_limit_per_account_allows_5_then_429_with_headers(api: Api) -> None:
+def test_login_limit_per_account_and_caller_allows_5_then_429_with_headers(api: Api) -> None:
     api.register("ivan")
+    attacker = "203.0.113.7"
     for n in range(5):
-        reply = api.login("ivan", "wrong password!", source_ip=f"203.0.113.{n}")
+        reply = api.login("ivan", "wrong password!", source_ip=attacker)
         assert reply.status == 401
         assert reply.headers["x-ratelimit-limit"] == "5"
         assert reply.headers["x-ratelimit-remaining"] == str(4 - n)
-        assert reply.headers["x-ratelimit-bucket"] == "auth.login.account"
-    refused = api.login("IVAN", PASSWORD, source_ip="203.0.113.99")
+        assert reply.headers["x-ratelimit-bucket"] == "auth.login.account.ip"
+    refused = api.login("IVAN", PASSWORD, source_ip=attacker)
     assert refused.status == 429
     assert refused.json()["code"] == "rate_limited"
+    assert set(refused.json()) == {"code", "message", "errors"}
     assert refused.json()["errors"]["retry_after"] > 0
     assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["x-ratelimit-limit"] == "5"
     assert refused.headers["x-ratelimit-remaining"] == "0"
     assert float(refused.headers["x-ratelimit-reset-after"]) > 0
-    assert refused.headers["x-ratelimit-bucket"] == "auth.login.account"
-    # another account from the same addresses is not limited
+    assert refused.headers["x-ratelimit-bucket"] == "auth.login.account.ip"
+    # another account from the same address is not limited
     api.register("judy")
-    assert api.login("judy", source_ip="203.0.113.99").status == 200
+    assert api.login("judy", source_ip=attacker).status == 200
+
+
+def test_a_stranger_exhausting_their_bucket_does_not_lock_the_owner_out(api: Api) -> None:
+    api.register("olga")
+    for _ in range(5):
+        assert api.login("olga", "wrong password!", source_ip="203.0.113.66").status == 401
+    assert api.login("olga", "wrong password!", source_ip="203.0.113.66").status == 429
+    owner = api.login("olga", source_ip="198.51.100.20")
+    assert owner.status == 200, owner.body
+    assert owner.headers["x-ratelimit-bucket"] == "auth.login.account.ip"
+    assert owner.headers["x-ratelimit-remaining"] == "4"
+
+
+def test_every_spelling_of_an_account_shares_its_buckets(api: Api) -> None:
+    api.register("Petra", email="petra@example.com")
+    spellings = ["Petra", "petra", "PETRA", "petra@example.com", "Petra@EXAMPLE.com"]
+    for n, login in enumerate(spellings):
+        reply = api.login(login, "wrong password!", source_ip="203.0.113.8")
+        assert reply.status == 401, login
+        assert reply.headers["x-ratelimit-remaining"] == str(4 - n), login
+    refused = api.login(" pEtRa ", "wrong password!", source_ip="203.0.113.8")
+    assert refused.status == 429
+    assert refused.headers["x-ratelimit-bucket"] == "auth.login.account.ip"
+
+
+def test_the_account_ceiling_slows_many_callers_without_a_lockout(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.config import get_settings
+
+    monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_ACCOUNT", "3/3")
+    get_settings.cache_clear()
+    try:
+        api.register("quinn")
+        for n in range(3):
+            assert api.login("quinn", "wrong password!", source_ip=f"203.0.113.{n}").status == 401
+        slowed = api.login("quinn@example.com", source_ip="198.51.100.30")
+        assert slowed.status == 429
+        assert slowed.headers["x-ratelimit-bucket"] == "auth.login.account"
+        assert slowed.headers["x-ratelimit-limit"] == "3"
+        # a slow-down, not a lockout: the ceiling refills (one attempt a second here)
+        assert int(slowed.headers["retry-after"]) == 1
+        assert slowed.json()["errors"]["retry_after"] <= 1.0
+    finally:
+        get_settings.cache_clear()
+
+
+def test_an_unknown_account_is_limited_like_a_known_one(api: Api) -> None:
+    for n in range(5):
+        reply = api.login("nobody-known", "wrong password!", source_ip="203.0.113.9")
+        assert reply.status == 401
+        assert reply.headers["x-ratelimit-bucket"] == "auth.login.account.ip"
+        assert reply.headers["x-ratelimit-remaining"] == str(4 - n)
+    assert api.login("nobody-known", source_ip="203.0.113.9").status == 429
 
 
 def test_login_rate_limit_per_ip_allows_20_then_429(api: Api) -> None:
