@@ -1,7 +1,7 @@
 """The auth routes: register, login, refresh, logout, OpenID login, and the issuer's keys.
 
-All of them are public (``Auth: Authorizer: NONE`` in the template); the ones a stranger can use
-to guess at accounts are rate limited per IP and per account.
+All of them but ``/auth/logout-all`` are public (``Auth: Authorizer: NONE`` in the template); the
+ones a stranger can use to guess at accounts are rate limited per IP and per account.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from shared.auth.login_limits import (
     login_account_and_ip,
 )
 from shared.config import get_settings
+from shared.http import current_user_id
 from shared.limits.bucket import Rate
 from shared.limits.http import body_field, client_ip, rate_limited
 from shared.limits.limiter import Limit
@@ -102,6 +103,14 @@ def refresh(body: RefreshBody) -> Response[Any]:
 def logout(body: RefreshBody) -> Response[Any]:
     """End the session of a refresh token (every token of its family); 204."""
     sessions.logout(body.refresh_token)
+    return Response(status_code=204, headers=NO_STORE)
+
+
+@router.post("/auth/logout-all", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+def logout_all() -> Response[Any]:
+    """End every login of the caller (their refresh tokens everywhere) and close their gateway
+    connections; 204. Behind the JWT authorizer."""
+    sessions.logout_everywhere(current_user_id(router))
     return Response(status_code=204, headers=NO_STORE)
 
 

@@ -1,4 +1,4 @@
-"""Profiles: one's own (read and change) and other users' public fields.
+"""Profiles: one's own (read and change, and one's password) and other users' public fields.
 
 Every route here sits behind the HTTP API's JWT authorizer: the caller is the verified ``sub``.
 """
@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
 from shared.api import RequestBody
 from shared.auth import accounts
+from shared.auth.login_limits import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_ACCOUNT_AND_IP,
+    signed_in_account,
+    signed_in_account_and_ip,
+)
 from shared.http import current_user_id, id_param
+from shared.limits.http import rate_limited
 
 router = APIGatewayHttpRouter()
 
@@ -34,6 +42,26 @@ def update_me(body: UpdateMeBody) -> dict[str, Any]:
     return accounts.update_me(
         current_user_id(router), username=body.username, global_name=body.global_name
     )
+
+
+class ChangePasswordBody(RequestBody):
+    password: str = Field(max_length=1024, description="the current password")
+    new_password: str = Field(max_length=1024)
+
+
+@router.patch(
+    "/users/@me/password",
+    middlewares=[
+        rate_limited(
+            (LOGIN_PER_ACCOUNT_AND_IP, signed_in_account_and_ip),
+            (LOGIN_PER_ACCOUNT, signed_in_account),
+        )
+    ],
+)
+def change_password(body: ChangePasswordBody) -> Response[Any]:
+    """Change one's password (the current one required); every login ends, this one too; 204."""
+    accounts.change_password(current_user_id(router), body.password, body.new_password)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/users/<user_id>")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import passwords
-from shared.auth.sessions import start_session
+from shared.auth.sessions import logout_everywhere, start_session
 from shared.auth.users import User, normalise_email, validate_global_name, validate_username
 from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
@@ -23,6 +23,7 @@ from shared.ids import new_id
 from shared.storage import users as store
 
 __all__ = [
+    "change_password",
     "get_me",
     "get_public_user",
     "login",
@@ -105,6 +106,29 @@ def update_me(
         store.rename_user(record, renamed.username, _user_update(renamed))
         user = renamed
     return user.private()
+
+
+def change_password(user_id: int, password: str, new_password: str) -> None:
+    """Change one's password, proving the current one; every login of the user ends (their
+    sessions elsewhere, this one too) and their gateway connections close."""
+    record = _record(user_id)
+    if record.password_hash is None:
+        passwords.dummy_verify(password, get_settings().bcrypt_cost)
+        raise Forbidden(
+            "This account signs in with a provider and has no password.", code="no_password"
+        )
+    if not passwords.verify_password(password, record.password_hash):
+        raise Forbidden(
+            "The current password is wrong.",
+            code="invalid_password",
+            errors={"password": "not the current password"},
+        )
+    user = record.user
+    passwords.check_password_policy(new_password, username=user.username, email=user.email)
+    store.set_password_hash(
+        user_id, passwords.hash_password(new_password, get_settings().bcrypt_cost)
+    )
+    logout_everywhere(user_id)
 
 
 def _user_update(user: User) -> GatewayEvent:

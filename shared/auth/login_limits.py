@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
 from shared.auth.accounts import resolve_login
 from shared.config import get_settings
+from shared.http import current_user_id
 from shared.limits.bucket import Rate
 from shared.limits.http import client_ip
 from shared.limits.limiter import Limit
@@ -25,6 +26,8 @@ __all__ = [
     "LOGIN_PER_IP",
     "login_account",
     "login_account_and_ip",
+    "signed_in_account",
+    "signed_in_account_and_ip",
 ]
 
 LOGIN_PER_IP = Limit("auth.login.ip", lambda: Rate.parse(get_settings().rate_login_per_ip))
@@ -59,3 +62,15 @@ def login_account_and_ip(app: ApiGatewayResolver) -> str | None:
     """The account and the caller's address together."""
     account, address = login_account(app), client_ip(app)
     return f"{account}|{address}" if account and address else None
+
+
+def signed_in_account(app: ApiGatewayResolver) -> str | None:
+    """The signed-in caller's account, counted in the same buckets as logins to it: proving
+    the current password (a password change) is a guess like a login's."""
+    return f"user:{current_user_id(app)}"  # type: ignore[arg-type]  # an HTTP API resolver
+
+
+def signed_in_account_and_ip(app: ApiGatewayResolver) -> str | None:
+    """The signed-in caller's account and address together."""
+    address = client_ip(app)
+    return f"{signed_in_account(app)}|{address}" if address else None

@@ -51,9 +51,11 @@ def issue_access_token(
     issuer: str,
     audience: str,
     ttl_s: int,
+    login: str | None = None,
     now: float | None = None,
 ) -> AccessToken:
-    """A signed access token for one user."""
+    """A signed access token for one user; ``login`` (claim ``sid``): the login it belongs to,
+    so the gateway can refuse it once that login has ended."""
     issued = int(now if now is not None else time.time())
     jti = uuid.uuid4().hex
     claims = {
@@ -66,6 +68,8 @@ def issue_access_token(
         "jti": jti,
         "scope": "parley",
     }
+    if login is not None:
+        claims["sid"] = login
     signer = ring.signer_at(issued)
     token = jwt.encode(
         claims, signer.private_key, algorithm=ALGORITHM, headers={"kid": signer.kid, "typ": "JWT"}
@@ -123,6 +127,12 @@ class RefreshToken:
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.token.encode()).hexdigest()
+
+    @property
+    def login(self) -> str:
+        """The family's public id (access tokens' ``sid``): a digest, because the family itself
+        is half of the refresh token and access tokens are readable by whoever holds them."""
+        return _b64(hashlib.sha256(b"login:" + self.family.encode()).digest())[:22]
 
 
 def new_refresh_token(family: str | None = None) -> RefreshToken:

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from shared.auth.gateway import verify_live_token
 from shared.auth.jwks import issuer_keys
-from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
 from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
@@ -140,26 +140,25 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
             return until
 
 
-def _user_from(request: GatewayRequest, token: Any) -> int:
-    """The connection's user; the frame's token must be a valid one of that user's."""
+def _user_from(request: GatewayRequest, token: Any) -> tuple[int, str | None]:
+    """The connection's user and the login of the frame's token, which must be a valid one of
+    that user's, of a login that has not ended."""
     if request.user_id is None:
         raise Unauthorized("The connection is not authenticated.", code="unauthorized")
     if not isinstance(token, str) or not token:
         raise Invalid("A token is required.", code="invalid_token")
-    settings = get_settings()
-    claims = verify_access_token(
-        issuer_keys(), token, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
+    claims = verify_live_token(issuer_keys(), token)
     if str(claims.get("sub")) != str(request.user_id):
         raise Unauthorized("The token is not this connection's user's.", code="token_mismatch")
-    return request.user_id
+    login = claims.get("sid")
+    return request.user_id, str(login) if login is not None else None
 
 
 def identify(request: GatewayRequest, d: Any) -> None:
     """IDENTIFY: a new session, READY, one GUILD_CREATE per guild, then live events."""
     if not isinstance(d, dict):
         raise Invalid("IDENTIFY takes an object.", code="invalid_payload")
-    user_id = _user_from(request, d.get("token"))
+    user_id, login = _user_from(request, d.get("token"))
     status = parse_status(d["presence"]) if d.get("presence") is not None else None
     hears_presences = wants_presences(d.get("intents"))
     connection = sessions.get_connection(request.connection_id)
@@ -189,6 +188,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         started_after=started_after,
         ttl_s=_session_ttl_s(),
         presences=hears_presences,
+        login=login,
     )
     ready = _dispatch(
         "READY",
@@ -223,7 +223,7 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
     seq = d.get("seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise Invalid("seq is the last sequence number received.", code="invalid_payload")
-    user_id = _user_from(request, d.get("token"))
+    user_id, login = _user_from(request, d.get("token"))
     settings = get_settings()
     session = sessions.get_session(user_id, d["session_id"])
     shard = int(session.shard) if session is not None else _shard_for(user_id)
@@ -245,6 +245,7 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
         request.domain_name,
         request.stage,
         _session_ttl_s(),
+        login=login,
     )
     session.connection_id = request.connection_id
     presence.connected(user_id, request.connection_id)

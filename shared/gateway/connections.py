@@ -21,7 +21,7 @@ from shared.config import get_settings
 from shared.gateway.poster import Delivery, deliver, endpoint
 from shared.gateway.protocol import Frame, encode
 
-__all__ = ["ConnectionGone", "management_client", "post_frame", "post_frames"]
+__all__ = ["ConnectionGone", "close_connection", "management_client", "post_frame", "post_frames"]
 
 # One attempt, short timeouts: a connection that does not answer is someone else's problem,
 # and the fan-out must not stall behind it.
@@ -58,6 +58,17 @@ def post_frame(domain_name: str, stage: str, connection_id: str, frame: Frame) -
         if exc.response.get("Error", {}).get("Code") == "GoneException":
             raise ConnectionGone(connection_id) from exc
         raise
+
+
+def close_connection(domain_name: str, stage: str, connection_id: str) -> None:
+    """Close a connection from the server's side (@connections DELETE); one already closed is
+    no error."""
+    client = management_client(domain_name, stage)
+    try:
+        client.delete_connection(ConnectionId=connection_id)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "GoneException":
+            raise
 
 
 def post_frames(domain_name: str, stage: str, connection_id: str, frames: Sequence[Frame]) -> bool:

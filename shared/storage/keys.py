@@ -12,6 +12,7 @@ __all__ = [
     "connection_sk",
     "email_claim_key",
     "identity_key",
+    "login_key",
     "media_node_sk",
     "oidc_state_key",
     "rate_bucket_key",
@@ -109,6 +110,17 @@ def identity_key(issuer: str, subject: str) -> tuple[str, str]:
 def refresh_family_key(family: str) -> tuple[str, str]:
     """A refresh token family: the hash of its current token, its user, revoked or not."""
     return f"REFRESH#{family}", "FAMILY"
+
+
+def login_key(user_id: int, login: str) -> tuple[str, str]:
+    """One login of a user (a refresh token family, by its public id): live or ended.
+
+    Under the user, so that ending every login of a user is one Query.
+    """
+    return f"USER#{user_id}", f"{LOGIN_SK_PREFIX}{login}"
+
+
+LOGIN_SK_PREFIX = "LOGIN#"
 
 
 def oidc_state_key(state: str) -> tuple[str, str]:

@@ -81,6 +81,9 @@ class SessionItem(ParleyItem):
     status = UnicodeAttribute(default="online")
     #: False when IDENTIFY's intents left out GUILD_PRESENCES (absent: true).
     presences = BooleanAttribute(null=True)
+    #: The login (access tokens' ``sid``) whose token identified or resumed it, to close it
+    #: when that login ends (absent: a token without one).
+    login = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     live_index = _LiveIndex()
@@ -178,6 +181,7 @@ def create_session(
     started_after: int,
     ttl_s: int,
     presences: bool = True,
+    login: str | None = None,
 ) -> SessionItem:
     """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions."""
     now = _now_ms()
@@ -200,6 +204,7 @@ def create_session(
         gsi1sk=keys.session_sk(session_id),
         expires_at=expires,
         presences=None if presences else False,
+        login=login,
     )
     session.save(condition=SessionItem.pk.does_not_exist())
     with _SubscriptionItem.batch_write() as batch:
@@ -274,12 +279,15 @@ def attach(
     domain_name: str,
     stage: str,
     ttl_s: int,
+    login: str | None = None,
 ) -> None:
-    """Move a session onto a new connection, paused until its replay is done (RESUME)."""
+    """Move a session onto a new connection, paused until its replay is done (RESUME), under
+    the login of the token that resumed it."""
     expires = timedelta(seconds=ttl_s)
     session.update(
         actions=[
             SessionItem.connection_id.set(connection_id),
+            SessionItem.login.set(login) if login is not None else SessionItem.login.remove(),
             SessionItem.domain_name.set(domain_name),
             SessionItem.stage.set(stage),
             SessionItem.live_from.set(PAUSED),

@@ -28,6 +28,7 @@ __all__ = [
     "get_user",
     "link_identity",
     "rename_user",
+    "set_password_hash",
     "update_global_name",
 ]
 
@@ -220,5 +221,16 @@ def update_global_name(user_id: int, global_name: str | None, event: GatewayEven
                 condition=UserItem.pk.exists(),
             )
             tx.save(outbox.record_of(event, datetime.now(UTC)))
+    except PynamoDBException as exc:
+        raise Unavailable("The store cannot be reached.") from exc
+
+
+def set_password_hash(user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash."""
+    pk, sk = user_key(user_id)
+    try:
+        UserItem(pk=pk, sk=sk).update(
+            actions=[UserItem.password_hash.set(password_hash)], condition=UserItem.pk.exists()
+        )
     except PynamoDBException as exc:
         raise Unavailable("The store cannot be reached.") from exc

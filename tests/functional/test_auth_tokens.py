@@ -183,6 +183,39 @@ def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(
     assert str(refused.value) == "Unauthorized"
 
 
+def test_gateway_authorizer_refuses_the_token_of_an_ended_login(
+    api: Api, published_keys: None
+) -> None:
+    from shared.auth.gateway import ConnectionRefused
+    from tests.functional.harness import _context
+    from websocket_routes.authorizer.app import lambda_handler
+
+    ended = api.register("odile").json()
+    live = api.login("odile").json()
+    out = api.request("POST", "/api/v1/auth/logout", {"refresh_token": ended["refresh_token"]})
+    assert out.status == 204
+    with pytest.raises(ConnectionRefused):
+        lambda_handler(_connect_event(ended["access_token"]), _context("Authorizer"))
+    policy = lambda_handler(_connect_event(live["access_token"]), _context("Authorizer"))
+    assert policy["principalId"] == live["user"]["id"]
+
+
+def test_a_reused_refresh_token_ends_its_login_at_the_gateway_too(
+    api: Api, published_keys: None
+) -> None:
+    from shared.auth.gateway import ConnectionRefused
+    from tests.functional.harness import _context
+    from websocket_routes.authorizer.app import lambda_handler
+
+    first = api.register("pavel").json()
+    second = api.request("POST", "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert second.status == 200
+    reused = api.request("POST", "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert reused.json()["code"] == "refresh_token_reused"
+    with pytest.raises(ConnectionRefused):
+        lambda_handler(_connect_event(second.json()["access_token"]), _context("Authorizer"))
+
+
 def test_no_password_token_or_hash_is_logged(api: Api, capsys) -> None:
     password = "Unmistakable-Secret-42"
     reg = api.register("peggy", password=password).json()
