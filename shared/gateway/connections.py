@@ -9,6 +9,7 @@ instead (same wire requests).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -21,7 +22,7 @@ from shared.config import get_settings
 from shared.gateway.poster import Delivery, deliver, endpoint
 from shared.gateway.protocol import Frame, encode
 
-__all__ = ["ConnectionGone", "management_client", "post_frame", "post_frames"]
+__all__ = ["ConnectionGone", "close_connection", "management_client", "post_frame", "post_frames"]
 
 # One attempt, short timeouts: a connection that does not answer is someone else's problem,
 # and the fan-out must not stall behind it.
@@ -58,6 +59,14 @@ def post_frame(domain_name: str, stage: str, connection_id: str, frame: Frame) -
         if exc.response.get("Error", {}).get("Code") == "GoneException":
             raise ConnectionGone(connection_id) from exc
         raise
+
+
+def close_connection(domain_name: str, stage: str, connection_id: str) -> None:
+    """Close one connection (API Gateway closes its socket with 1000); one already closed is
+    left as it is."""
+    client = management_client(domain_name, stage)
+    with contextlib.suppress(client.exceptions.GoneException):
+        client.delete_connection(ConnectionId=connection_id)
 
 
 def post_frames(domain_name: str, stage: str, connection_id: str, frames: Sequence[Frame]) -> bool:

@@ -8,12 +8,11 @@ Gateway's two-hour cap, so that clients resume on a fresh connection before they
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 
 from shared.config import get_settings
-from shared.gateway.connections import ConnectionGone, management_client, post_frame
+from shared.gateway.connections import ConnectionGone, close_connection, post_frame
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.session import heartbeat_overdue, needs_reconnect
 from shared.observability import logger
@@ -81,9 +80,7 @@ def _sweep_one(session: sessions.SessionItem, now: int, report: SweepReport) -> 
     if connection_id is None or session.domain_name is None or session.stage is None:
         return
     if heartbeat_overdue(int(session.last_heartbeat_ms), now, settings.heartbeat_interval_ms):
-        client = management_client(session.domain_name, session.stage)
-        with contextlib.suppress(client.exceptions.GoneException):
-            client.delete_connection(ConnectionId=connection_id)
+        close_connection(session.domain_name, session.stage, connection_id)
         _close_out(session, connection_id)
         report.closed += 1
     elif needs_reconnect(int(session.connected_ms), now, cap_ms, int(margin_s * 1000)):

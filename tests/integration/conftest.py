@@ -65,10 +65,12 @@ def access_token(parley_stack: StackProcess) -> str:
     return register_user(parley_stack)["access_token"]
 
 
-def register_user(stack: StackProcess, username: str | None = None) -> dict[str, Any]:
+def register_user(
+    stack: StackProcess, username: str | None = None, password: str = "correct horse battery"
+) -> dict[str, Any]:
     """Register a new user through the running stack; the CONTRACT's register answer."""
     name = username or f"u{secrets.token_hex(6)}"
-    body = {"username": name, "email": f"{name}@example.com", "password": "correct horse battery"}
+    body = {"username": name, "email": f"{name}@example.com", "password": password}
     request = urllib.request.Request(
         f"{stack.info['http_url']}/api/v1/auth/register",
         data=json.dumps(body).encode(),
