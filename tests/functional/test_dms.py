@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from shared.domain.read_state import ReadState
 from shared.gateway.store_directory import StoreDirectory
-from shared.limits.bucket import Rate
-from shared.limits.per_user import BUDGETS
 from shared.storage import read_states
 from tests.functional.apigw import request
 from tests.functional.dm_race import account, acquaintances
@@ -351,11 +350,11 @@ def test_an_open_dm_stays_open_when_the_rule_changes(pair: tuple[int, int, str])
     send(a, channel, "still here")
 
 
-def test_dm_opens_are_budgeted_per_user(table: str) -> None:
+def test_dm_opens_are_budgeted_per_user(table: str, slow_refill: Callable[[str], int]) -> None:
     """The n-th open passes, the n+1-th is a 429 with the headers; another user may still open."""
     opener = registered()
     guild = create_guild(opener)
-    capacity = Rate.parse(BUDGETS["dms.open"]).capacity
+    capacity = slow_refill("dms.open")
     others = [registered() for _ in range(capacity + 1)]
     for other in others:
         join(guild, other)

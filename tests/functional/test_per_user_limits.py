@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import importlib
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from shared.config import get_settings
-from shared.limits.bucket import Rate
 from shared.limits.per_user import BUDGETS, LIMITED_ELSEWHERE, ROUTES, per_user_limits
 from tests.conftest import REPO_ROOT
 from tests.functional.apigw import Reply, request
@@ -118,21 +115,6 @@ CASES = [
     Case("roles.edit", _roles),
     Case("members.edit", _kicks),
 ]
-
-
-@pytest.fixture
-def slow_refill(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], int]]:
-    """A group's real capacity, refilled over an hour: the edge does not move while the test
-    runs (a budget such as 10 per 5 s refills a token every half second)."""
-
-    def apply(group: str) -> int:
-        capacity = Rate.parse(BUDGETS[group]).capacity
-        monkeypatch.setenv("PARLEY_RATE_LIMITS", json.dumps({group: f"{capacity}/3600"}))
-        get_settings.cache_clear()
-        return capacity
-
-    yield apply
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.group for c in CASES])
