@@ -76,6 +76,8 @@ STACK_ENV = {
     "PARLEY_RATE_REGISTER_PER_IP": "1000000/60",
     "PARLEY_RATE_LOGIN_PER_IP": "1000000/60",
     "PARLEY_RATE_MESSAGES_PER_CHANNEL": "1000000/1",
+    # The sender's burst is the measurement, not the per-user send budget.
+    "PARLEY_RATE_LIMITS": json.dumps({"messages.send": "1000000/1"}),
     "PARLEY_BCRYPT_COST": "4",
 }
 

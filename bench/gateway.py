@@ -260,6 +260,8 @@ async def emulator_pass(config: LoadConfig, workdir: Path, idle_s: float) -> Emu
     ]
     # The embedded store, never an outside endpoint.
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL",)}
+    # Each client sends its heartbeats back to back: far past a connection's frame budget.
+    env["PARLEY_GATEWAY_FRAME_BUDGET"] = "1000000/1"
     child = await spawn("parley dev", argv, workdir / "stack.log", env=env)
     try:
         info = await wait_for_ready_file(child, ready, timeout_s=180)

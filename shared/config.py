@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["OidcProviderSettings", "Settings", "get_settings"]
@@ -104,6 +105,14 @@ class Settings(BaseSettings):
     rate_typing_per_channel: str = Field(default="1/5", pattern=RATE_PATTERN)
     # Presence changes (gateway op 3) a user may make, across their sessions.
     rate_presence_per_user: str = Field(default="5/20", pattern=RATE_PATTERN)
+    # Per-user budgets of the route groups (shared/limits/per_user.py), replaced by group, as
+    # JSON: {"dms.open": "10/600"}. A group the table does not know is refused when read.
+    rate_limits: dict[str, Annotated[str, StringConstraints(pattern=RATE_PATTERN)]] = Field(
+        default_factory=dict
+    )
+    # Frames one gateway connection may send in a fixed window (Discord: 120 per 60 s); past
+    # it the connection is closed (4008, docs/protocol.md). Heartbeats count.
+    gateway_frame_budget: str = Field(default="120/60", pattern=RATE_PATTERN)
 
     # ---------------------------------------------------------------- attachments (issue 5)
     # The private bucket browsers upload to with presigned POSTs (AttachmentsBucket).

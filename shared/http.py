@@ -1,5 +1,8 @@
 """The HTTP side of every REST function: one resolver factory and one error mapping.
 
+Every resolver takes the caller's per-user budget of the matched route's group first
+(``shared/limits/per_user.py``).
+
 An area's ``app.py`` calls :func:`make_resolver`, includes its routers and hands
 ``lambda_handler`` to Lambda. Every :class:`~shared.errors.ParleyError` becomes the CONTRACT
 error shape with the status of ``shared.errors.HTTP_STATUS``; validation failures are 400s with
@@ -86,7 +89,11 @@ def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
 
 def make_resolver() -> APIGatewayHttpResolver:
     """A resolver for HTTP API payload 2.0 events with Parley's error handling installed."""
+    # Imported here: the limits' middleware answers refusals with this module's error_response.
+    from shared.limits.per_user import per_user_limits
+
     app = APIGatewayHttpResolver(strip_prefixes=[API_PREFIX], enable_validation=True)
+    app.use(middlewares=[per_user_limits])
 
     @app.exception_handler(ParleyError)
     def _parley_error(error: ParleyError) -> Response[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from shared.api import RequestBody
 from shared.auth import accounts
@@ -28,6 +28,7 @@ router = APIGatewayHttpRouter()
 class UpdateMeBody(RequestBody):
     username: str | None = Field(default=None, max_length=64)
     global_name: str | None = Field(default=None, max_length=64)
+    allow_dms_from_guild_members: StrictBool | None = None
 
 
 @router.get("/users/@me")
@@ -38,9 +39,12 @@ def get_me() -> dict[str, Any]:
 
 @router.patch("/users/@me")
 def update_me(body: UpdateMeBody) -> dict[str, Any]:
-    """Change one's username or display name."""
+    """Change one's username, display name, or who may open DMs with one."""
     return accounts.update_me(
-        current_user_id(router), username=body.username, global_name=body.global_name
+        current_user_id(router),
+        username=body.username,
+        global_name=body.global_name,
+        allow_dms_from_guild_members=body.allow_dms_from_guild_members,
     )
 
 

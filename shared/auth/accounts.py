@@ -89,9 +89,14 @@ def get_public_user(user_id: int) -> dict[str, Any]:
 
 
 def update_me(
-    user_id: int, *, username: str | None = None, global_name: str | None = None
+    user_id: int,
+    *,
+    username: str | None = None,
+    global_name: str | None = None,
+    allow_dms_from_guild_members: bool | None = None,
 ) -> dict[str, Any]:
-    """Change one's username (still unique, case-insensitively) and display name.
+    """Change one's username (still unique, case-insensitively), display name, and whether
+    members of one's guilds may open DMs with one.
 
     Each change emits USER_UPDATE to the user's own sessions with the profile as it then is.
     """
@@ -105,6 +110,11 @@ def update_me(
         renamed = replace(user, username=validate_username(username))
         store.rename_user(record, renamed.username, _user_update(renamed))
         user = renamed
+    if allow_dms_from_guild_members is not None:
+        user = replace(user, allow_dms_from_guild_members=allow_dms_from_guild_members)
+        store.set_allow_dms_from_guild_members(
+            user_id, allow_dms_from_guild_members, _user_update(user)
+        )
     return user.private()
 
 

@@ -78,6 +78,8 @@ class User:
     global_name: str | None = None
     email_verified: bool = False
     has_password: bool = field(default=True, compare=False)
+    #: Whether members of a guild the user is in may open a DM with them.
+    allow_dms_from_guild_members: bool = True
 
     def public(self) -> dict[str, Any]:
         """What anyone signed in may see of this user."""
@@ -90,4 +92,9 @@ class User:
 
     def private(self) -> dict[str, Any]:
         """What the user sees of themself."""
-        return {**self.public(), "email": self.email, "verified": self.email_verified}
+        return {
+            **self.public(),
+            "email": self.email,
+            "verified": self.email_verified,
+            "allow_dms_from_guild_members": self.allow_dms_from_guild_members,
+        }

@@ -7,15 +7,15 @@ anything, or learn that it exists. Pure rules; storage and events live in the DM
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.channel import ChannelType
 from shared.domain.permissions import DEFAULT_EVERYONE, Permission
-from shared.errors import Invalid
+from shared.errors import Forbidden, Invalid
 
-__all__ = ["DM_PERMISSIONS", "DmChannel", "check_recipient"]
+__all__ = ["DM_PERMISSIONS", "DmChannel", "check_may_message", "check_recipient"]
 
 #: What a participant may do in a DM: a default member's rights, without @everyone (a DM has
 #: no one else to mention) and without managing others' messages.
@@ -30,6 +30,16 @@ def check_recipient(user_id: int, recipient_id: int) -> None:
             code="invalid_recipient",
             errors={"recipient_id": "is the caller"},
         )
+
+
+def check_may_message(
+    caller_guilds: Iterable[int], recipient_guilds: Iterable[int], recipient_allows: bool
+) -> None:
+    """Who may reach a user by DM: someone who shares a guild with them, while they allow DMs
+    from their guilds' members (there are no friends yet to let anyone else in). Either refusal
+    answers the same, so that a stranger does not learn the recipient's setting."""
+    if not recipient_allows or set(caller_guilds).isdisjoint(recipient_guilds):
+        raise Forbidden("Cannot send messages to this user.", code="cannot_message_user")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,10 @@ The WebSocket API selects routes by ``$request.body.op``; whatever lands on a fu
 :class:`GatewayRouter` is parsed, given to the handler registered for its op, and the handler's
 reply (if any) is posted back to the sender through @connections. A :class:`ParleyError` becomes
 an ERROR frame built from the same status table as the REST API's errors.
+
+Every frame first counts against its connection's frame budget (``frame_budget.py``), whatever
+it holds: past the budget the connection is told why (an ERROR frame with ``close_code`` 4008)
+and closed, and nothing it sends after is handled.
 """
 
 from __future__ import annotations
@@ -15,12 +19,28 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent
 
-from shared.errors import Invalid, ParleyError
-from shared.gateway.connections import ConnectionGone, post_frame, post_frames
+from shared.config import get_settings
+from shared.errors import Invalid, ParleyError, RateLimited
+from shared.gateway.connections import (
+    ConnectionGone,
+    close_connection,
+    post_frame,
+    post_frames,
+)
+from shared.gateway.frame_budget import CLOSE_CODE, CLOSE_REASON, FrameBudget, Verdict
 from shared.gateway.protocol import Frame, Op, error_frame, parse_client_frame
+from shared.limits.bucket import Rate
 from shared.observability import Metric, count, logger
+from shared.storage.frame_counts import count_frame
 
-__all__ = ["GatewayRequest", "GatewayRouter", "OpHandler", "authorized_user"]
+__all__ = [
+    "FrameCounter",
+    "GatewayRequest",
+    "GatewayRouter",
+    "OpHandler",
+    "authorized_user",
+    "within_budget",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +53,7 @@ class GatewayRequest:
     request_id: str
     user_id: int | None = None  # from the $connect authorizer's context
     connected_ms: int | None = None
+    received_ms: int | None = None  # when API Gateway received the frame
 
     def reply(self, frame: Frame) -> None:
         """Post a frame back to the sender; a closed sender is logged, not raised."""
@@ -52,6 +73,29 @@ class GatewayRequest:
 OpHandler = Callable[[GatewayRequest, Frame], Frame | None]
 
 
+#: Counts a frame in a connection's window: (connection id, window, window's end in ms) → the
+#: window's count with it.
+FrameCounter = Callable[[str, int, int], int]
+
+
+def within_budget(request: GatewayRequest, counter: FrameCounter) -> bool:
+    """Count the frame against its connection's budget; False when it is not to be handled
+    (the connection was closed for it, or is being closed)."""
+    budget = FrameBudget.of(Rate.parse(get_settings().gateway_frame_budget))
+    connected = request.connected_ms or 0
+    received = request.received_ms or connected
+    window = budget.window(connected, received)
+    frames = counter(request.connection_id, window, budget.window_ends_ms(connected, window))
+    verdict = budget.verdict(frames)
+    if verdict is Verdict.CLOSE:
+        logger.info("frame budget spent", extra={"connection_id": request.connection_id})
+        retry_after = (budget.window_ends_ms(connected, window) - received) / 1000
+        notice = error_frame(RateLimited(CLOSE_REASON, retry_after=retry_after))
+        request.reply(Frame(op=Op.ERROR, d={**notice.d, "close_code": CLOSE_CODE}))
+        close_connection(request.domain_name, request.stage, request.connection_id)
+    return verdict is Verdict.ANSWER
+
+
 def authorized_user(event: dict[str, Any]) -> int | None:
     """The user id the $connect authorizer put in the connection's context, if any."""
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
@@ -62,8 +106,9 @@ def authorized_user(event: dict[str, Any]) -> int | None:
 class GatewayRouter:
     """A table of op handlers for one WebSocket route function."""
 
-    def __init__(self) -> None:
+    def __init__(self, counter: FrameCounter = count_frame) -> None:
         self._handlers: dict[Op, OpHandler] = {}
+        self._counter = counter
 
     def op(self, op: Op) -> Callable[[OpHandler], OpHandler]:
         """Register the handler of one op."""
@@ -85,8 +130,11 @@ class GatewayRouter:
             request_id=context.request_id,
             user_id=authorized_user(event),
             connected_ms=context.connected_at,
+            received_ms=context.request_time_epoch,
         )
         try:
+            if not within_budget(request, self._counter):
+                return {"statusCode": 200}
             try:
                 body = ws_event.decoded_body
             except (UnicodeDecodeError, binascii.Error) as exc:

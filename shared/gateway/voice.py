@@ -4,7 +4,8 @@ The op needs an identified session (its id is the voice state's ``session_id``, 
 session that receives the ``VOICE_SERVER_UPDATE`` answer). The answer is posted straight back
 on this connection (``s`` null: it is not in the gateway log, so a RESUME does not replay a
 voice token that has expired by then); the guild hears ``VOICE_STATE_UPDATE`` through the
-outbox like every other guild event.
+outbox like every other guild event. A user's op 4s spend the ``gateway.voice`` budget
+(``shared/limits/per_user.py``); past it they get op 12 ``rate_limited``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from shared.domain.voice import VoiceStateRequest
 from shared.errors import Invalid, Unauthorized
 from shared.gateway.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest
+from shared.limits.limiter import enforce
+from shared.limits.per_user import group_limit
 from shared.services import voice
 from shared.storage import sessions
 
 __all__ = ["voice_state_update"]
+
+#: Voice state updates a user may make, across their sessions (the per-user budgets' table).
+VOICE_PER_USER = group_limit("gateway.voice")
 
 
 def voice_state_update(request: GatewayRequest, d: Any) -> Frame | None:
@@ -28,6 +34,7 @@ def voice_state_update(request: GatewayRequest, d: Any) -> Frame | None:
     connection = sessions.get_connection(request.connection_id)
     if connection is None or connection.session_id is None:
         raise Unauthorized("Identify before joining voice.", code="not_identified")
+    enforce([(VOICE_PER_USER, f"user:{connection.user_id}")])
     try:
         payload = VoiceStateRequest.model_validate(d)
     except ValidationError as exc:

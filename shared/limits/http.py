@@ -10,7 +10,7 @@ with ``Retry-After`` as well.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from shared.errors import ParleyError
 from shared.http import error_response
-from shared.limits.limiter import Limit, enforce, rate_headers
+from shared.limits.limiter import Limit, Outcome, enforce, rate_headers
 
 __all__ = ["Subject", "body_field", "client_ip", "rate_limited"]
 
@@ -49,6 +49,13 @@ def body_field(name: str) -> Subject:
     return subject
 
 
+def _tighter(outcome: Outcome, headers: Mapping[str, Any]) -> bool:
+    """Whether this bucket is tighter than the one an inner limit already put in the headers:
+    an answer shows the bucket closest to refusing."""
+    shown = headers.get("X-RateLimit-Remaining")
+    return shown is None or outcome.decision.remaining < int(shown)
+
+
 def rate_limited(*limits: tuple[Limit, Subject]) -> Middleware:
     """A middleware that enforces the limits before the handler and adds their headers after."""
 
@@ -60,7 +67,7 @@ def rate_limited(*limits: tuple[Limit, Subject]) -> Middleware:
         except ParleyError as error:
             # A refused request still spent its token: its answer shows the bucket too.
             response = error_response(error)
-        if outcome is not None:
+        if outcome is not None and _tighter(outcome, response.headers):
             response.headers.update(rate_headers(outcome))
         return response
 

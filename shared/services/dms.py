@@ -1,5 +1,9 @@
 """DMs: open one between two users (idempotent, race-safe), list a user's.
 
+Only someone who shares a guild with the recipient may open a DM with them, and only while
+the recipient allows DMs from their guilds' members (``shared/domain/dm.py``); a DM once open
+stays open to both (docs/protocol.md, "DMs").
+
 Opening writes the pair's claim, the channel, both users' list entries and one user-scoped
 CHANNEL_CREATE per participant in one transaction. The claim is conditional, so of two
 concurrent opens one commits and the other finds its channel: the pair always gets the same
@@ -12,15 +16,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.dm import DmChannel, check_recipient
+from shared.domain.dm import DmChannel, check_may_message, check_recipient
 from shared.domain.events import EventName, GatewayEvent
 from shared.errors import NotFound
 from shared.ids import new_id
 from shared.storage import dms as store
-from shared.storage import outbox, read_states, users
+from shared.storage import members, outbox, read_states, users
 from shared.storage.transaction import Transaction
 
 __all__ = ["list_dms", "open_dm"]
+
+#: The guilds compared when judging whether two users share one: as many as a user may be in.
+MAX_GUILDS = 200
 
 
 def _public(user_id: int) -> dict[str, Any]:
@@ -36,10 +43,14 @@ def _view(dm: DmChannel, viewer: int, last_message_id: int | None = None) -> dic
 def open_dm(user_id: int, recipient_id: int) -> tuple[dict[str, Any], bool]:
     """The DM channel of the caller and ``recipient_id``, and whether this call created it."""
     check_recipient(user_id, recipient_id)
-    if users.get_user(recipient_id) is None:
+    recipient = users.get_user(recipient_id)
+    if recipient is None:
         raise NotFound("Unknown user.", code="unknown_user")
     existing = store.pair_channel(user_id, recipient_id)
     if existing is None:
+        check_may_message(
+            _guilds(user_id), _guilds(recipient_id), recipient.user.allow_dms_from_guild_members
+        )
         dm = DmChannel.between(new_id(), user_id, recipient_id)
         now = datetime.now(UTC)
         tx = Transaction()
@@ -67,6 +78,10 @@ def open_dm(user_id: int, recipient_id: int) -> tuple[dict[str, Any], bool]:
         raise NotFound("Unknown channel.", code="unknown_channel")
     last = read_states.marks([found.id])[found.id].last_message_id
     return _view(found, user_id, last), False
+
+
+def _guilds(user_id: int) -> list[int]:
+    return members.guild_ids_of(user_id, after=0, before=None, limit=MAX_GUILDS)
 
 
 def list_dms(user_id: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ __all__ = [
     "connection_pk",
     "connection_sk",
     "email_claim_key",
+    "frame_window_key",
     "identity_key",
     "login_key",
     "media_node_sk",
@@ -126,6 +127,11 @@ LOGIN_SK_PREFIX = "LOGIN#"
 def oidc_state_key(state: str) -> tuple[str, str]:
     """A pending OpenID login (PKCE verifier, nonce), deleted when the callback uses it."""
     return f"OIDCSTATE#{state}", "STATE"
+
+
+def frame_window_key(connection_id: str, window: int) -> tuple[str, str]:
+    """The frames one gateway connection sent in one window of its frame budget."""
+    return f"FRAMES#{connection_id}", f"WINDOW#{window}"
 
 
 def rate_bucket_key(bucket: str, subject: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from shared.auth.users import User, fold
@@ -41,6 +42,8 @@ class UserItem(ParleyItem):
     password_hash = UnicodeAttribute(null=True, attr_name="password_hash")
     email_verified = BooleanAttribute(default=False, attr_name="email_verified")
     created_at = UnicodeAttribute(attr_name="created_at")
+    # Absent on users stored before the setting existed: they allow (its default).
+    allow_dms_from_guild_members = BooleanAttribute(null=True, attr_name="allow_guild_dms")
 
 
 class ClaimItem(ParleyItem):
@@ -71,6 +74,7 @@ def _to_record(item: UserItem) -> UserRecord:
         email_verified=bool(item.email_verified),
         created_at=datetime.fromisoformat(item.created_at),
         has_password=item.password_hash is not None,
+        allow_dms_from_guild_members=item.allow_dms_from_guild_members is not False,
     )
     return UserRecord(user, item.password_hash)
 
@@ -87,6 +91,7 @@ def _user_item(user: User, password_hash: str | None) -> UserItem:
         password_hash=password_hash,
         email_verified=user.email_verified,
         created_at=user.created_at.astimezone(UTC).isoformat(),
+        allow_dms_from_guild_members=user.allow_dms_from_guild_members,
     )
 
 
@@ -208,18 +213,25 @@ def rename_user(record: UserRecord, new_username: str, event: GatewayEvent) -> N
 
 def update_global_name(user_id: int, global_name: str | None, event: GatewayEvent) -> None:
     """Set (or clear) the display name; ``event`` (USER_UPDATE) is emitted with it."""
+    action = (
+        UserItem.global_name.set(global_name)
+        if global_name is not None
+        else UserItem.global_name.remove()
+    )
+    _update(user_id, action, event)
+
+
+def set_allow_dms_from_guild_members(user_id: int, allow: bool, event: GatewayEvent) -> None:
+    """Set who may open a DM with the user; ``event`` (USER_UPDATE) is emitted with it."""
+    _update(user_id, UserItem.allow_dms_from_guild_members.set(allow), event)
+
+
+def _update(user_id: int, action: Action, event: GatewayEvent) -> None:
+    """One change of an existing user's item, with its event, in one transaction."""
     pk, sk = user_key(user_id)
     try:
         with TransactWrite(connection=_connection()) as tx:
-            tx.update(
-                UserItem(pk=pk, sk=sk),
-                actions=[
-                    UserItem.global_name.set(global_name)
-                    if global_name is not None
-                    else UserItem.global_name.remove()
-                ],
-                condition=UserItem.pk.exists(),
-            )
+            tx.update(UserItem(pk=pk, sk=sk), actions=[action], condition=UserItem.pk.exists())
             tx.save(outbox.record_of(event, datetime.now(UTC)))
     except PynamoDBException as exc:
         raise Unavailable("The store cannot be reached.") from exc

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -28,6 +28,8 @@ from shared.gateway import fanout
 from shared.gateway import router as gateway_router
 from shared.gateway.connections import ConnectionGone, management_client, post_frame
 from shared.gateway.view_cache import ViewCache
+from shared.limits.bucket import Rate
+from shared.limits.per_user import BUDGETS
 from shared.storage import gateway_log
 from shared.storage.table import ParleyItem
 from tests.conftest import REPO_ROOT
@@ -163,3 +165,18 @@ def _fast_store() -> Iterator[None]:
 @pytest.fixture
 def store(table: str) -> None:
     """A fresh, empty table (the template's): every test has one, see ``aws``."""
+
+
+@pytest.fixture
+def slow_refill(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], int]]:
+    """A group's real capacity, refilled over an hour: the edge does not move while the test
+    runs (a budget such as 10 per 5 s refills a token every half second)."""
+
+    def apply(group: str) -> int:
+        capacity = Rate.parse(BUDGETS[group]).capacity
+        monkeypatch.setenv("PARLEY_RATE_LIMITS", json.dumps({group: f"{capacity}/3600"}))
+        get_settings.cache_clear()
+        return capacity
+
+    yield apply
+    get_settings.cache_clear()

@@ -28,15 +28,25 @@ def account() -> int:
     return user_id
 
 
+def acquaintances() -> tuple[int, int]:
+    """Two new accounts who share a guild (the first one's): either may open a DM with the
+    other."""
+    from tests.functional.guildkit import create_guild, join
+
+    a, b = account(), account()
+    join(create_guild(a), b)
+    return a, b
+
+
 def organiser(endpoint: str, table: str, conn: Connection) -> None:
-    """Process body: ``("new",)`` registers two users and answers their ids; ``("list", user)``
-    answers the ids of that user's DMs. None ends it."""
+    """Process body: ``("new",)`` registers two users who share a guild and answers their
+    ids; ``("list", user)`` answers the ids of that user's DMs. None ends it."""
     point_at(endpoint, table)
     from tests.functional.apigw import request
 
     while (command := conn.recv()) is not None:
         if command[0] == "new":
-            conn.send((account(), account()))
+            conn.send(acquaintances())
         else:
             listed = request("GET", "/users/@me/channels", user=command[1])
             conn.send([c["id"] for c in listed.body])

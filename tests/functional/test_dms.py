@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from shared.domain.read_state import ReadState
 from shared.gateway.store_directory import StoreDirectory
 from shared.storage import read_states
 from tests.functional.apigw import request
-from tests.functional.dm_race import account
+from tests.functional.dm_race import account, acquaintances
 from tests.functional.guildkit import (
     StreamTap,
     create_guild,
@@ -55,7 +56,7 @@ def ready_state(user: int, guild_ids: list[int] | None = None) -> dict[str, dict
 
 @pytest.fixture
 def pair(table: str) -> tuple[int, int, str]:
-    a, b = registered(), registered()
+    a, b = acquaintances()
     reply = open_dm(a, str(b))
     assert reply.status == 201, reply
     return a, b, reply.body["id"]
@@ -92,8 +93,8 @@ def test_no_dm_with_oneself_an_unknown_user_or_a_bad_id(
 
 
 def test_open_writes_one_channel_create_per_participant(table: str) -> None:
-    tap = StreamTap()
-    a, b = registered(), registered()
+    a, b = acquaintances()
+    tap = fresh_tap()
     channel = open_dm(a, str(b)).body["id"]
     created = [e for e in tap.events() if e["t"] == "CHANNEL_CREATE"]
     assert sorted(e["user_id"] for e in created) == sorted([str(a), str(b)])
@@ -295,3 +296,74 @@ def test_read_state_leaves_out_channels_the_user_cannot_view(table: str) -> None
     visible = ready_state(member, [int(guild["id"])])
     assert text_channel(guild) in visible and hidden not in visible
     assert hidden in ready_state(owner, [int(guild["id"])])
+
+
+# ---------------------------------------------------------------- who may open a DM
+
+
+def test_a_stranger_who_shares_no_guild_is_refused(table: str) -> None:
+    stranger, target = registered(), registered()
+    create_guild(stranger)
+    create_guild(target)
+    reply = open_dm(stranger, str(target))
+    assert reply.status == 403, reply
+    assert reply.body["code"] == "cannot_message_user"
+    assert reply.body["message"] == "Cannot send messages to this user."
+    assert request("GET", "/users/@me/channels", user=target).body == []
+
+
+def test_a_shared_guild_lets_either_open_the_dm(table: str) -> None:
+    a, b = registered(), registered()
+    join(create_guild(a), b)
+    assert open_dm(b, str(a)).status == 201
+
+
+def test_the_recipient_s_setting_refuses_guild_members_then_lets_them_in_again(
+    table: str,
+) -> None:
+    a, b = acquaintances()
+    assert request("GET", "/users/@me", user=b).body["allow_dms_from_guild_members"] is True
+    off = {"allow_dms_from_guild_members": False}
+    changed = request("PATCH", "/users/@me", user=b, body=off)
+    assert (changed.status, changed.body["allow_dms_from_guild_members"]) == (200, False)
+    assert request("GET", "/users/@me", user=b).body["allow_dms_from_guild_members"] is False
+    refused = open_dm(a, str(b))
+    assert (refused.status, refused.body["code"]) == (403, "cannot_message_user")
+    on = {"allow_dms_from_guild_members": True}
+    assert request("PATCH", "/users/@me", user=b, body=on).status == 200
+    assert open_dm(a, str(b)).status == 201
+
+
+def test_the_setting_takes_a_boolean_only(table: str) -> None:
+    user = registered()
+    reply = request("PATCH", "/users/@me", user=user, body={"allow_dms_from_guild_members": "no"})
+    assert (reply.status, reply.body["code"]) == (400, "invalid")
+    assert "body.allow_dms_from_guild_members" in reply.body["errors"]
+
+
+def test_an_open_dm_stays_open_when_the_rule_changes(pair: tuple[int, int, str]) -> None:
+    a, b, channel = pair
+    off = {"allow_dms_from_guild_members": False}
+    assert request("PATCH", "/users/@me", user=b, body=off).status == 200
+    again = open_dm(a, str(b))
+    assert (again.status, again.body["id"]) == (200, channel)
+    send(a, channel, "still here")
+
+
+def test_dm_opens_are_budgeted_per_user(table: str, slow_refill: Callable[[str], int]) -> None:
+    """The n-th open passes, the n+1-th is a 429 with the headers; another user may still open."""
+    opener = registered()
+    guild = create_guild(opener)
+    capacity = slow_refill("dms.open")
+    others = [registered() for _ in range(capacity + 1)]
+    for other in others:
+        join(guild, other)
+    for n, other in enumerate(others[:capacity]):
+        assert open_dm(opener, str(other)).status == 201, n
+    refused = open_dm(opener, str(others[-1]))
+    assert refused.status == 429, refused
+    assert refused.headers["x-ratelimit-bucket"] == "user.dms.open"
+    assert refused.headers["x-ratelimit-limit"] == str(capacity)
+    assert refused.headers["x-ratelimit-remaining"] == "0"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert open_dm(others[-1], str(opener)).status == 201

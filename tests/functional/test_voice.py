@@ -4,6 +4,7 @@ GUILD_CREATE, server mute, speaking, regions, and the watcher (dead nodes, depar
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -528,3 +529,24 @@ def test_regions_list_live_nodes_regions_least_loaded_first() -> None:
         ("us-east-1", True),
         ("eu-west-1", False),
     ]
+
+
+def test_voice_state_updates_spend_the_user_s_budget(slow_refill: Callable[[str], int]) -> None:
+    """The n-th op 4 is handled, the n+1-th is op 12 ``rate_limited``; another user's are not
+    counted against it. The budget's capacity is the real one, refilled over an hour so that
+    the edge stays put while the test runs."""
+    capacity = slow_refill("gateway.voice")
+    node("node-a")
+    owner, member = new_user(), new_user()
+    guild = create_guild(owner)
+    join(guild, member)
+    session = session_for(owner)
+    channel = voice_channel(guild)
+    granted(session.op4(guild["id"], channel))
+    for n in range(capacity - 1):
+        assert session.op4(guild["id"], channel, self_mute=n % 2 == 0) is None
+    refused = session.op4(guild["id"], channel, self_mute=True)
+    assert refused is not None and refused["op"] == 12, refused
+    assert (refused["d"]["code"], refused["d"]["status"]) == ("rate_limited", 429)
+    assert refused["d"]["errors"]["retry_after"] > 0
+    granted(session_for(member).op4(guild["id"], channel))

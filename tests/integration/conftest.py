@@ -11,9 +11,14 @@ from typing import Any
 
 import pytest
 
+from shared.limits.per_user import BUDGETS
 from tests.integration.stackproc import StackProcess
 
 FIXTURE_TEMPLATE = Path(__file__).parent / "fixture_stack" / "template.yaml"
+#: Every per-user budget far away: the tests that send hundreds of messages, reactions or
+#: voice updates test something else; each budget is tested at its edge under moto
+#: (tests/functional/test_per_user_limits.py).
+FAR_BUDGETS = {"PARLEY_RATE_LIMITS": json.dumps(dict.fromkeys(BUDGETS, "100000/1"))}
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +35,7 @@ def parley_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProc
             # The message tests send hundreds; the limit itself is tested at its edge elsewhere.
             "PARLEY_RATE_MESSAGES_PER_CHANNEL": "100000/1",
             "PARLEY_RATE_TYPING_PER_CHANNEL": "100000/1",
+            **FAR_BUDGETS,
             "PARLEY_BCRYPT_COST": "4",
             "PARLEY_DATA_DIR": str(workdir / "data"),
             # The voice watcher makes one pass a minute here, not one every 2 s (the voice
@@ -65,10 +71,12 @@ def access_token(parley_stack: StackProcess) -> str:
     return register_user(parley_stack)["access_token"]
 
 
-def register_user(stack: StackProcess, username: str | None = None) -> dict[str, Any]:
+def register_user(
+    stack: StackProcess, username: str | None = None, password: str = "correct horse battery"
+) -> dict[str, Any]:
     """Register a new user through the running stack; the CONTRACT's register answer."""
     name = username or f"u{secrets.token_hex(6)}"
-    body = {"username": name, "email": f"{name}@example.com", "password": "correct horse battery"}
+    body = {"username": name, "email": f"{name}@example.com", "password": password}
     request = urllib.request.Request(
         f"{stack.info['http_url']}/api/v1/auth/register",
         data=json.dumps(body).encode(),

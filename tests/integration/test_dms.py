@@ -36,6 +36,7 @@ async def test_a_dm_opened_live_carries_messages_both_ways_and_to_nobody_else(
     http: aiohttp.ClientSession, parley_stack: StackProcess
 ) -> None:
     alice, bob, carol = (User.register(parley_stack, http) for _ in range(3))
+    await guild_with(alice, bob, carol)  # a DM opens only between users who share a guild
     (a, _), (b, _), (c, _) = [await online(u) for u in (alice, bob, carol)]
 
     dm = await alice.call("POST", "/users/@me/channels", {"recipient_id": bob.id}, expect=201)

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.integration.conftest import register_user
+from tests.integration.conftest import FAR_BUDGETS, register_user
 from tests.integration.gateway_client import GatewayClient
 from tests.integration.stackproc import StackProcess
 
@@ -146,6 +146,7 @@ def short_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProce
             "PARLEY_DATA_DIR": str(workdir / "data"),
             "PARLEY_RESUME_WINDOW_S": str(RESUME_WINDOW_S),
             "PARLEY_HEARTBEAT_INTERVAL_MS": "1000",
+            **FAR_BUDGETS,
         },
     )
     stack.start()

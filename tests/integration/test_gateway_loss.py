@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from tests.integration.chat import User, guild_with
+from tests.integration.conftest import FAR_BUDGETS
 from tests.integration.gateway_client import GatewayClient
 from tests.integration.stackproc import StackProcess
 
@@ -39,6 +40,7 @@ def lossy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProce
         env={
             "PARLEY_RATE_REGISTER_PER_IP": "100000/60",
             "PARLEY_RATE_MESSAGES_PER_CHANNEL": "100000/1",
+            **FAR_BUDGETS,
             "PARLEY_BCRYPT_COST": "4",
             "PARLEY_DATA_DIR": str(workdir / "data"),
         },

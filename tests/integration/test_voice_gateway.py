@@ -29,6 +29,7 @@ import pytest
 from media_nodes.aiortc_hooks import restrict_host_addresses
 from media_nodes.client import ToneTrack, VoiceClient
 from tests.integration.chat import User, guild_with
+from tests.integration.conftest import FAR_BUDGETS
 from tests.integration.gateway_client import GatewayClient
 from tests.integration.stackproc import REPO_ROOT, StackProcess, wait_for
 
@@ -58,6 +59,7 @@ def voice_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProce
             "PARLEY_BCRYPT_COST": "4",
             "PARLEY_DATA_DIR": str(workdir / "data"),
             "PARLEY_VOICE_WATCH_SPAN_S": "0",
+            **FAR_BUDGETS,
             "PARLEY_VOICE_DISCONNECT_GRACE_S": str(GRACE_S),
             **NODE_ENV,
         },

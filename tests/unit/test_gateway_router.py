@@ -29,8 +29,14 @@ FACTS = WsFacts(
 
 
 # The routing mechanics, on a router of the test's own: the $default function's real ops touch
-# the store and are tested under moto (tests/functional/test_gateway_sessions.py).
-ROUTER = GatewayRouter()
+# the store and are tested under moto (tests/functional/test_gateway_sessions.py), as is the
+# frame budget's counter (tests/functional/test_gateway_frame_budget.py); here every frame is
+# the first of its window.
+def first_frame(_connection_id: str, _window: int, _ends_ms: int) -> int:
+    return 1
+
+
+ROUTER = GatewayRouter(counter=first_frame)
 
 
 @ROUTER.op(Op.HEARTBEAT)
@@ -112,7 +118,7 @@ def test_bad_frames_are_answered_with_an_error_frame(posted: Posted, body: str, 
 
 
 def test_handler_errors_become_error_frames(posted: Posted) -> None:
-    gateway = GatewayRouter()
+    gateway = GatewayRouter(counter=first_frame)
 
     @gateway.op(Op.PRESENCE_UPDATE)
     def presence(_request: GatewayRequest, _frame: Frame) -> Frame:
@@ -137,7 +143,7 @@ def test_handler_errors_become_error_frames(posted: Posted) -> None:
 
 
 def test_handler_gets_the_request_and_the_frame(posted: Posted) -> None:
-    gateway = GatewayRouter()
+    gateway = GatewayRouter(counter=first_frame)
     seen: list[tuple[GatewayRequest, Frame]] = []
 
     @gateway.op(Op.RESUME)
@@ -154,6 +160,7 @@ def test_handler_gets_the_request_and_the_frame(posted: Posted) -> None:
         stage="v1",
         request_id=event["requestContext"]["requestId"],
         connected_ms=FACTS.connected_at_ms,
+        received_ms=event["requestContext"]["requestTimeEpoch"],
     )
     assert frame == Frame(op=Op.RESUME, d={"session_id": "s", "seq": 4})
     # A handler that answers None sends nothing back.
