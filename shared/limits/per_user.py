@@ -92,6 +92,8 @@ ROUTES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("POST", f"{_C}/attachments"): "attachments",
         ("POST", "/users/@me/channels"): "dms.open",
         ("PATCH", "/users/@me"): "users.edit",
+        ("PATCH", "/users/@me/password"): "users.edit",
+        ("POST", "/auth/logout-all"): "users.edit",
     }
 )
 
