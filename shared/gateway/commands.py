@@ -24,7 +24,7 @@ from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.protocol import Frame, Op, dispatch_parts, parts_of
 from shared.gateway.router import GatewayRequest
 from shared.gateway.session import ResumeVerdict, resume_verdict
-from shared.gateway.view_cache import viewers_of
+from shared.gateway.view_cache import Audience, audience
 from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
@@ -63,7 +63,7 @@ def _visible(
     kept = []
     # Whether the user sees a channel, asked once per channel (a replay is mostly messages of a
     # few channels: one permission check per entry made long replays outlast the function).
-    sees: dict[tuple[int, int, str], bool] = {}
+    audiences: dict[tuple[int, int, str, tuple[int, int | None]], Audience] = {}
     for entry in entries:
         joined = joined_scope(entry.event)
         if joined is not None and joined[0] == user_id:
@@ -75,14 +75,14 @@ def _visible(
         if event is None or not hears(event.t):
             continue
         if event.channel_id is not None and event.guild_id is not None:
-            where = (event.guild_id, event.channel_id, event.t)
-            if where not in sees:
-                sees[where] = user_id in viewers_of(directory, event, {user_id})
-            if not sees[where]:
-                hidden = event.as_hidden()  # as the fan-out tells those who may not see it
-                if hidden is None:
-                    continue
-                event = hidden
+            where = (event.guild_id, event.channel_id, event.t, event.audience_key)
+            if where not in audiences:
+                audiences[where] = audience(directory, event, {user_id})
+            # as the fan-out tells them: whole, without what they lack, hidden, or nothing
+            told = [e for e, users in audiences[where].told(event) if user_id in users]
+            if not told:
+                continue
+            event = told[0]
         kept.append(entry if event is entry.event else LogEntry(entry.position, event))
     return kept
 

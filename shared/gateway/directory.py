@@ -2,14 +2,16 @@
 
 The gateway asks which guilds and DMs a user belongs to (to subscribe a session), what a guild
 looks like (GUILD_CREATE), and who of a set of users may see a channel (VIEW_CHANNEL, for
-channel-bound events). The guilds and auth areas own those facts; ``set_directory`` installs
-their implementation at cold start.
+channel-bound events, and what more some events need). The guilds and auth areas own those
+facts; ``set_directory`` installs their implementation at cold start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
+
+from shared.domain.permissions import Permission
 
 __all__ = ["Directory", "get_directory", "set_directory"]
 
@@ -31,8 +33,15 @@ class Directory(Protocol):
         """The GUILD_CREATE payload of a guild, as the user may see it."""
         ...
 
-    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
-        """Those of ``user_ids`` who may VIEW_CHANNEL the channel."""
+    def who_can_view(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_ids: Iterable[int],
+        permission: Permission = Permission.VIEW_CHANNEL,
+    ) -> set[int]:
+        """Those of ``user_ids`` who hold ``permission`` (every bit of it; VIEW_CHANNEL unless
+        an event needs more, see ``LogEvent.needs``) in the channel."""
         ...
 
     def who_could_view(

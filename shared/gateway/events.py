@@ -13,7 +13,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["LogEvent", "Scope"]
+from shared.domain.permissions import Permission
+
+__all__ = ["MOVED_TO", "LogEvent", "Scope"]
+
+#: In the ``d`` of a voice leave that is half of a move: the channel moved to. Those who may view
+#: that channel do not receive the leave (they receive the new state); nobody receives the key.
+MOVED_TO = "moved_to"
 
 
 class Scope:
@@ -54,7 +60,8 @@ class Scope:
 class LogEvent:
     """One DISPATCH to be: its name, payload, scope and (if channel-bound) channel.
 
-    ``channel_id`` set means only members who may VIEW_CHANNEL it receive the event.
+    ``channel_id`` set means only members who may VIEW_CHANNEL it receive the event (and of
+    some events, only those who hold more receive them whole: :attr:`needs`).
     """
 
     t: str
@@ -96,6 +103,48 @@ class LogEvent:
             return None
         kept = {k: self.d[k] for k in ("id", "guild_id", "type", "parent_id") if k in self.d}
         return replace(self, t="CHANNEL_DELETE", d=kept)
+
+    @property
+    def needs(self) -> Permission:
+        """What a member who may view the event's channel needs besides to receive it whole:
+        an invite's code only to those who manage the channel (as on Discord); the message a
+        reply answers only to those who may read the channel's history."""
+        if self.t == "INVITE_CREATE":
+            return Permission.MANAGE_CHANNELS
+        if (
+            self.t == "MESSAGE_CREATE"
+            and isinstance(self.d, dict)
+            and "referenced_message" in self.d
+        ):
+            return Permission.READ_MESSAGE_HISTORY
+        return Permission(0)
+
+    @property
+    def moved_to(self) -> int | None:
+        """A voice leave that is half of a move: the channel moved to (see :data:`MOVED_TO`)."""
+        if self.t != "VOICE_STATE_UPDATE" or not isinstance(self.d, dict):
+            return None
+        moved = self.d.get(MOVED_TO)
+        return int(moved) if isinstance(moved, str) and moved.isdigit() else None
+
+    @property
+    def audience_key(self) -> tuple[int, int | None]:
+        """Besides its channel and name, what decides who receives the event (and how)."""
+        return int(self.needs), self.moved_to
+
+    def as_sent(self) -> LogEvent:
+        """The event as clients receive it: without what only the fan-out reads."""
+        if self.moved_to is None:
+            return self
+        return replace(self, d={k: v for k, v in self.d.items() if k != MOVED_TO})
+
+    def as_lacking(self) -> LogEvent | None:
+        """The event as a member who may view its channel but lacks :attr:`needs` receives it:
+        a reply without the message it answers (its ``message_reference`` stays: the ids only);
+        of an invite, nothing."""
+        if self.t != "MESSAGE_CREATE" or not isinstance(self.d, dict):
+            return None
+        return replace(self, d={k: v for k, v in self.d.items() if k != "referenced_message"})
 
     def for_session(self, session_scopes: Collection[str]) -> LogEvent | None:
         """The event as a session subscribed to ``session_scopes`` receives it, once; None when

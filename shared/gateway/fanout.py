@@ -22,7 +22,7 @@ from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver, endpoint
 from shared.gateway.protocol import dispatch_parts
 from shared.gateway.session import PAUSED
-from shared.gateway.view_cache import ViewCache, viewers_of
+from shared.gateway.view_cache import Audience, ViewCache, audience
 from shared.observability import logger
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry, entry_from_image
@@ -70,7 +70,7 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
     endpoints: dict[str, str] = {}
     # An event of several scopes (a presence) reaches a session once, through the first of them.
     reached: set[tuple[str, int]] = set()
-    viewers: dict[tuple[str, int, int, str], set[int]] = {}
+    audiences: dict[tuple[str, int, int, str, tuple[int, int | None]], Audience] = {}
     for scope, scope_entries in by_scope.items():
         listeners = [live[sub.session_id] for sub in subscriptions[scope] if sub.session_id in live]
         for entry in scope_entries:
@@ -90,15 +90,14 @@ def _deliveries(entries: Sequence[LogEntry], shard: int) -> list[Delivery]:
                 # Asked once per channel and scope for all its listeners (a batch is mostly
                 # messages of a few channels), not once per entry; answered from what the
                 # container kept unless this batch or a gap in the log may have changed it.
-                where = (scope, event.guild_id, event.channel_id, event.t)
-                if where not in viewers:
+                where = (scope, event.guild_id, event.channel_id, event.t, event.audience_key)
+                if where not in audiences:
                     everyone = {s.user_id for s in listeners}
-                    viewers[where] = viewers_of(directory, event, everyone, (VIEWS, shard))
-                seen = viewers[where]
-                heard = [(event, [s for s in receivers if s.user_id in seen])]
-                hidden = event.as_hidden()
-                if hidden is not None:  # a channel hidden from some: gone, for them
-                    heard.append((hidden, [s for s in receivers if s.user_id not in seen]))
+                    audiences[where] = audience(directory, event, everyone, (VIEWS, shard))
+                heard = [
+                    (told, [s for s in receivers if s.user_id in users])
+                    for told, users in audiences[where].told(event)
+                ]
             for told, sessions_told in heard:
                 if not sessions_told:
                     continue

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.channel import ChannelType, overwrites_from_json
-from shared.domain.permissions import Overwrite, Permission, compute_permissions
+from shared.domain.permissions import Permission
 from shared.gateway.directory import Directory
 from shared.services import read_state
+from shared.services.access import holders
 from shared.services.guilds import snapshot_for, viewable_channels
 from shared.services.presence import presences_of
 from shared.services.voice import guild_voice_states as voice_states_json
@@ -41,7 +42,8 @@ class StoreDirectory(Directory):
             channel["last_message_id"] = None if last is None else str(last)
         full["members"] = [m.as_json() for m in members.page(guild_id, after=0, limit=1000)]
         full["presences"] = presences_of([int(m["user"]["id"]) for m in full["members"]])
-        full["voice_states"] = voice_states_json(guild_id)
+        # Who is in a voice channel is told only to those who may see the channel.
+        full["voice_states"] = voice_states_json(guild_id, {int(c["id"]) for c in full["channels"]})
         return full
 
     def _viewable_channels(self, guild_id: int, user_id: int) -> set[int]:
@@ -57,42 +59,25 @@ class StoreDirectory(Directory):
             )
         }
 
-    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
-        """Those of ``user_ids`` who may VIEW_CHANNEL: one read per kind, then pure checks."""
+    def who_can_view(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_ids: Iterable[int],
+        permission: Permission = Permission.VIEW_CHANNEL,
+    ) -> set[int]:
+        """Those of ``user_ids`` who hold ``permission`` there: one read per kind, then pure
+        checks."""
         found = channels.get(guild_id, channel_id)
         if found is None:
             return set()
-        return self._viewers(guild_id, found[0].overwrites, set(user_ids))
+        return holders(guild_id, found[0].overwrites, user_ids, permission, datetime.now(UTC))
 
     def who_could_view(
         self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
     ) -> set[int]:
         overwrites = overwrites_from_json(channel.get("permission_overwrites") or [])
-        return self._viewers(guild_id, overwrites, set(user_ids))
-
-    def _viewers(
-        self, guild_id: int, overwrites: Mapping[int, Overwrite], wanted: set[int]
-    ) -> set[int]:
-        guild = guilds.get(guild_id)
-        if guild is None or not wanted:
-            return set()
-        all_roles = {r.id: r.permissions for r in roles.list_for_guild(guild_id)}
-        everyone = all_roles.get(guild_id, 0)
-        now = datetime.now(UTC)
-        return {
-            user_id
-            for user_id, member in members.get_many(guild_id, wanted).items()
-            if compute_permissions(
-                guild_id=guild_id,
-                owner_id=guild.owner_id,
-                user_id=user_id,
-                everyone=everyone,
-                roles={r: all_roles[r] for r in member.roles if r in all_roles},
-                overwrites=overwrites,
-                timed_out=member.timed_out(now),
-            )
-            & Permission.VIEW_CHANNEL
-        }
+        return holders(guild_id, overwrites, user_ids, Permission.VIEW_CHANNEL, datetime.now(UTC))
 
     def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:
         """One Query for the user's markers; per guild its viewable text channels' marks."""

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shared.domain.events import EventName
+from shared.domain.permissions import Permission
 from shared.gateway.directory import Directory
 from shared.gateway.events import LogEvent
 from shared.storage.gateway_log import LogEntry
 
-__all__ = ["MAX_AGE_S", "UNCHANGING", "ViewCache", "viewers_of"]
+__all__ = ["MAX_AGE_S", "UNCHANGING", "Audience", "ViewCache", "audience", "viewers_of"]
 
 #: Entry kinds that change no one's permissions.
 UNCHANGING = frozenset(
@@ -63,7 +64,8 @@ class _Answer:
 @dataclass
 class _Shard:
     last_position: int | None = None
-    answers: dict[tuple[int, int], _Answer] = field(default_factory=dict)
+    #: By guild, channel and the permission asked about.
+    answers: dict[tuple[int, int, int], _Answer] = field(default_factory=dict)
 
 
 class ViewCache:
@@ -92,18 +94,26 @@ class ViewCache:
         kept.last_position = entries[-1].position
 
     def who_can_view(
-        self, directory: Directory, shard: int, guild_id: int, channel_id: int, user_ids: set[int]
+        self,
+        directory: Directory,
+        shard: int,
+        guild_id: int,
+        channel_id: int,
+        user_ids: set[int],
+        permission: Permission = Permission.VIEW_CHANNEL,
     ) -> set[int]:
-        """Those of ``user_ids`` who may see the channel; the directory is asked only about
-        users it was not asked about since the answer was last dropped."""
+        """Those of ``user_ids`` who may see the channel (hold ``permission`` there); the
+        directory is asked only about users it was not asked about since the answer was last
+        dropped."""
         kept = self._shards.setdefault(shard, _Shard())
         now = self._clock()
-        answer = kept.answers.get((guild_id, channel_id))
+        where = (guild_id, channel_id, int(permission))
+        answer = kept.answers.get(where)
         if answer is None or now - answer.at > MAX_AGE_S:
-            answer = kept.answers[(guild_id, channel_id)] = _Answer(set(), set(), now)
+            answer = kept.answers[where] = _Answer(set(), set(), now)
         unknown = user_ids - answer.asked
         if unknown:
-            answer.viewers |= directory.who_can_view(guild_id, channel_id, unknown)
+            answer.viewers |= directory.who_can_view(guild_id, channel_id, unknown, permission)
             answer.asked |= unknown
         return answer.viewers & user_ids
 
@@ -113,15 +123,58 @@ def viewers_of(
     event: LogEvent,
     user_ids: set[int],
     kept: tuple[ViewCache, int] | None = None,
+    permission: Permission = Permission.VIEW_CHANNEL,
 ) -> set[int]:
-    """Those of ``user_ids`` who may see the channel of a channel-bound event: a deleted
-    channel as its CHANNEL_DELETE shows it (it is no longer stored, and those who saw it must
-    hear it is gone); any other through ``kept`` (a container's cache and its shard) if given."""
+    """Those of ``user_ids`` who may see the channel of a channel-bound event (or hold
+    ``permission`` there): a deleted channel as its CHANNEL_DELETE shows it (it is no longer
+    stored, and those who saw it must hear it is gone); any other through ``kept`` (a
+    container's cache and its shard) if given."""
     if event.guild_id is None or event.channel_id is None:
         raise ValueError("not an event of a guild's channel")
     if event.t == EventName.CHANNEL_DELETE and isinstance(event.d, dict):
         return directory.who_could_view(event.guild_id, event.d, user_ids)
     if kept is not None:
         cache, shard = kept
-        return cache.who_can_view(directory, shard, event.guild_id, event.channel_id, user_ids)
-    return directory.who_can_view(event.guild_id, event.channel_id, user_ids)
+        return cache.who_can_view(
+            directory, shard, event.guild_id, event.channel_id, user_ids, permission
+        )
+    return directory.who_can_view(event.guild_id, event.channel_id, user_ids, permission)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who receives what of a channel-bound event: the whole event (they may view the channel
+    and hold what it :attr:`~LogEvent.needs`), :meth:`~LogEvent.as_lacking` (viewers who lack
+    that), :meth:`~LogEvent.as_hidden` (those who may not view it)."""
+
+    whole: set[int]
+    lacking: set[int]
+    hidden: set[int]
+
+    def told(self, event: LogEvent) -> list[tuple[LogEvent, set[int]]]:
+        """``(event as told, users)`` pairs for one event of the channel (users may be none)."""
+        told = [(event.as_sent(), self.whole)]
+        if self.lacking and (lacking := event.as_lacking()) is not None:
+            told.append((lacking, self.lacking))
+        if self.hidden and (hidden := event.as_hidden()) is not None:
+            told.append((hidden, self.hidden))
+        return told
+
+
+def audience(
+    directory: Directory,
+    event: LogEvent,
+    user_ids: set[int],
+    kept: tuple[ViewCache, int] | None = None,
+) -> Audience:
+    """How ``user_ids`` divide for a channel-bound event (see :class:`Audience`); it holds for
+    every event of the channel with the same name and :attr:`~LogEvent.audience_key`."""
+    seen = viewers_of(directory, event, user_ids, kept)
+    moved_to = event.moved_to
+    if moved_to is not None and seen:
+        # Half of a move: those who see where they went hear that instead of this leave.
+        seen = seen - viewers_of(directory, replace(event, channel_id=moved_to, d=None), seen, kept)
+    whole = seen
+    if event.needs and seen:
+        whole = viewers_of(directory, event, seen, kept, Permission.VIEW_CHANNEL | event.needs)
+    return Audience(whole=whole, lacking=seen - whole, hidden=user_ids - seen)

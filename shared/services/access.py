@@ -16,15 +16,16 @@ are not a member of), and an :class:`Access` for a guild channel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.channel import Channel
+from shared.domain.channel import Channel, ChannelType
 from shared.domain.dm import DM_PERMISSIONS, DmChannel
 from shared.domain.guild import Guild
 from shared.domain.member import Member
 from shared.domain.permissions import (
+    Overwrite,
     Permission,
     can_manage_role,
     compute_permissions,
@@ -32,10 +33,11 @@ from shared.domain.permissions import (
     outranks,
 )
 from shared.domain.role import Role
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid
 from shared.storage import channels as channel_store
 from shared.storage import dms as dm_store
 from shared.storage import guilds as guild_store
+from shared.storage import members as member_store
 from shared.storage import roles as role_store
 from shared.storage.context import load_context
 
@@ -45,10 +47,17 @@ __all__ = [
     "Rank",
     "channel_access",
     "guild_access",
+    "holders",
     "message_access",
     "missing",
     "rank_of",
+    "role_hierarchy",
 ]
+
+
+def role_hierarchy() -> Forbidden:
+    """The 403 of acting on a role, or a member, at or above the caller's highest role."""
+    return Forbidden("You can only manage roles below your highest role.", code="role_hierarchy")
 
 
 def missing(permission: Permission) -> Forbidden:
@@ -125,6 +134,20 @@ class Access:
         mine = self.permissions_in(channel)
         return bool(mine & Permission.ADMINISTRATOR) or permissions & ~mine == 0
 
+    def require_grant(self, permissions: Permission, channel: Channel | None = None) -> None:
+        """403 unless the caller holds every bit of ``permissions`` (see :meth:`can_grant`):
+        creating, editing, assigning or removing a role, and setting or lifting an overwrite."""
+        if not self.can_grant(permissions, channel):
+            raise Forbidden(
+                "You cannot give or take permissions you do not have.",
+                code="missing_permissions",
+            )
+
+    def require_manage(self, role: Role) -> None:
+        """403 when the role is at or above the caller's highest (``@everyone`` is below all)."""
+        if not role.is_everyone and not self.can_manage(role):
+            raise role_hierarchy()
+
     def require_owner(self) -> None:
         if not self.is_owner:
             raise Forbidden("Only the guild's owner may do this.", code="owner_only")
@@ -176,10 +199,17 @@ class DmAccess:
 
 
 def message_access(channel_id: int, user_id: int, now: datetime) -> Access | DmAccess:
-    """The caller's access to a guild channel or a DM; 404 when it is gone or not theirs."""
+    """The caller's access to a guild text channel or a DM; 404 when it is gone or not theirs,
+    400 when it is a guild channel of another kind (voice, category) they may see."""
     guild_id = channel_store.guild_of(channel_id)
     if guild_id is not None:
-        return _access(guild_id, user_id, now, channel_id=channel_id)
+        access = _access(guild_id, user_id, now, channel_id=channel_id)
+        assert access.channel is not None
+        if access.channel.type is not ChannelType.TEXT:
+            # Its kind is told only to those who may see it (the others get the usual 403).
+            access.require(Permission.VIEW_CHANNEL)
+            raise Invalid("Cannot send messages in a non-text channel.", code="non_text_channel")
+        return access
     dm = dm_store.get(channel_id)
     if dm is None or not dm.has(user_id):
         raise channel_store.unknown_channel()
@@ -220,6 +250,39 @@ def _access(guild_id: int, user_id: int, now: datetime, *, channel_id: int | Non
         channel=None if loaded.channel is None else loaded.channel[0],
         channel_version=0 if loaded.channel is None else loaded.channel[1],
     )
+
+
+def holders(
+    guild_id: int,
+    overwrites: Mapping[int, Overwrite] | None,
+    user_ids: Iterable[int],
+    permission: Permission,
+    now: datetime,
+) -> set[int]:
+    """Those of ``user_ids`` who are members holding every bit of ``permission`` in a channel
+    with ``overwrites`` (None: guild-wide): one read per kind (the guild, its roles, the
+    members), then pure checks. Who may receive a channel's event, who may stay in voice."""
+    wanted = set(user_ids)
+    guild = guild_store.get(guild_id)
+    if guild is None or not wanted:
+        return set()
+    all_roles = {r.id: r.permissions for r in role_store.list_for_guild(guild_id)}
+    everyone = all_roles.get(guild_id, 0)
+    return {
+        user_id
+        for user_id, member in member_store.get_many(guild_id, wanted).items()
+        if compute_permissions(
+            guild_id=guild_id,
+            owner_id=guild.owner_id,
+            user_id=user_id,
+            everyone=everyone,
+            roles={r: all_roles[r] for r in member.roles if r in all_roles},
+            overwrites=overwrites,
+            timed_out=member.timed_out(now),
+        )
+        & permission
+        == permission
+    }
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from shared.domain import limits
 from shared.domain.channel import Channel, ChannelType
 from shared.domain.events import AuditAction, AuditRecord, EventName, GatewayEvent, changes_between
 from shared.domain.permissions import Overwrite, OverwriteType, Permission
-from shared.errors import Forbidden, Invalid, LimitReached, NotFound
+from shared.errors import Invalid, LimitReached, NotFound
 from shared.ids import new_id
-from shared.services.access import Access, channel_access, guild_access
+from shared.services import voice
+from shared.services.access import Access, channel_access, guild_access, rank_of, role_hierarchy
 from shared.services.retry import retry_stale
 from shared.storage import channels as channel_store
 from shared.storage import guilds as guild_store
@@ -75,25 +76,32 @@ def _check_parent(guild_id: int, parent_id: int | None, kind: ChannelType) -> No
         raise Invalid("The parent must be a category of this guild.", code="invalid_parent")
 
 
-def _check_overwrite_target(guild_id: int, overwrite: Overwrite) -> None:
-    if overwrite.type is OverwriteType.ROLE:
-        if overwrite.id != guild_id and role_store.get(guild_id, overwrite.id) is None:
-            raise role_store.unknown_role()
-    elif member_store.get(guild_id, overwrite.id) is None:
-        raise member_store.unknown_member()
-
-
-def _check_overwrites_grant(access: Access, overwrites: Sequence[Overwrite]) -> None:
-    """Setting overwrites needs MANAGE_ROLES, and only bits the caller holds."""
-    if not overwrites:
-        return
+def _check_overwrite(
+    access: Access, overwrite: Overwrite, previous: Overwrite | None, *, known: bool = True
+) -> None:
+    """Setting, changing or lifting an overwrite: MANAGE_ROLES, every bit it sets or lifts held
+    by the caller (in the route's channel), and its role or member below the caller's highest
+    role (``@everyone`` is below everyone; the owner is above all). ``known``: the target must
+    exist (a lifted overwrite's role or member may be gone already)."""
     access.require(Permission.MANAGE_ROLES)
-    for overwrite in overwrites:
-        if not access.can_grant(Permission(overwrite.allow | overwrite.deny), access.channel):
-            raise Forbidden(
-                "You cannot allow or deny permissions you do not have.",
-                code="missing_permissions",
-            )
+    lifted = 0 if previous is None else previous.allow | previous.deny
+    access.require_grant(Permission(overwrite.allow | overwrite.deny | lifted), access.channel)
+    guild_id = access.guild.id
+    if overwrite.type is OverwriteType.ROLE:
+        if overwrite.id == guild_id:
+            return
+        role = role_store.get(guild_id, overwrite.id)
+        if role is None and known:
+            raise role_store.unknown_role()
+        if role is not None:
+            access.require_manage(role[0])
+        return
+    member = member_store.get(guild_id, overwrite.id)
+    if member is None and known:
+        raise member_store.unknown_member()
+    others = member is not None and overwrite.id != access.user_id
+    if others and member is not None and not access.outranks(rank_of(access, *member)):
+        raise role_hierarchy()
 
 
 def list_channels(guild_id: int, user_id: int) -> list[dict[str, Any]]:
@@ -117,9 +125,8 @@ def create_channel(
     parent_id = fields.get("parent_id")
     _check_parent(guild_id, parent_id, kind)
     overwrites: list[Overwrite] = list(fields.get("permission_overwrites") or ())
-    _check_overwrites_grant(access, overwrites)
     for overwrite in overwrites:
-        _check_overwrite_target(guild_id, overwrite)
+        _check_overwrite(access, overwrite, None)
     position = fields.get("position")
     if position is None:
         existing = channel_store.list_for_guild(guild_id)
@@ -242,16 +249,15 @@ def reorder_channels(
 
 @retry_stale
 def put_overwrite(channel_id: int, actor_id: int, overwrite: Overwrite, reason: str | None) -> None:
-    """Set the overwrite of one role or member (MANAGE_ROLES in the channel, and only bits the
-    caller holds there); at most 100 per channel."""
+    """Set the overwrite of one role or member below the caller (MANAGE_ROLES in the channel, and
+    only bits the caller holds there, set or lifted); at most 100 per channel."""
     now = _now()
     access = channel_access(channel_id, actor_id, now)
     _visible(access)
-    _check_overwrites_grant(access, [overwrite])
     before = access.channel
     assert before is not None
-    _check_overwrite_target(before.guild_id, overwrite)
     previous = before.overwrites.get(overwrite.id)
+    _check_overwrite(access, overwrite, previous)
     if previous is None and len(before.overwrites) >= limits.MAX_OVERWRITES:
         raise LimitReached(
             f"A channel has at most {limits.MAX_OVERWRITES} permission overwrites.",
@@ -272,7 +278,8 @@ def put_overwrite(channel_id: int, actor_id: int, overwrite: Overwrite, reason: 
 
 @retry_stale
 def delete_overwrite(channel_id: int, actor_id: int, target_id: int, reason: str | None) -> None:
-    """Remove the overwrite of one role or member (MANAGE_ROLES in the channel)."""
+    """Remove the overwrite of one role or member below the caller (MANAGE_ROLES in the channel,
+    and every bit it sets held by the caller there)."""
     now = _now()
     access = channel_access(channel_id, actor_id, now)
     _visible(access)
@@ -282,6 +289,7 @@ def delete_overwrite(channel_id: int, actor_id: int, target_id: int, reason: str
     previous = before.overwrites.get(target_id)
     if previous is None:
         raise NotFound("Unknown overwrite.", code="unknown_overwrite")
+    _check_overwrite(access, replace(previous, allow=0, deny=0), previous, known=False)
     after = replace(
         before, overwrites={k: v for k, v in before.overwrites.items() if k != target_id}
     )
@@ -318,6 +326,8 @@ def _commit_overwrite(
     audit = AuditRecord(action, before.id, diff, reason)
     outbox.emit(tx, _event(EventName.CHANNEL_UPDATE, after, access.user_id, audit), access.now)
     tx.commit()
+    if after.type is ChannelType.VOICE:  # an overwrite may take CONNECT away from some in it
+        voice.enforce(after.guild_id, access.user_id, after.id)
 
 
 def orphan_children(guild_id: int, category_id: int) -> int:

@@ -12,22 +12,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain import limits
+from shared.domain.channel import ChannelType
 from shared.domain.events import AuditAction, AuditRecord, EventName, GatewayEvent, changes_between
 from shared.domain.invite import Invite, is_code, new_invite_code
 from shared.domain.member import Member
 from shared.domain.permissions import Permission
 from shared.domain.presence import presence_event
-from shared.errors import ParleyError
+from shared.errors import Invalid, ParleyError
 from shared.services import presence
 from shared.services.access import channel_access
 from shared.services.guilds import event_snapshot, snapshot_for
+from shared.services.voice import guild_voice_states
 from shared.storage import bans as ban_store
 from shared.storage import channels as channel_store
 from shared.storage import guilds as guild_store
 from shared.storage import invites as invite_store
 from shared.storage import members as member_store
 from shared.storage import outbox
-from shared.storage import voice_states as voice_store
 from shared.storage.transaction import Transaction
 
 __all__ = ["create_invite", "get_invite", "join"]
@@ -60,6 +61,8 @@ def create_invite(
     access.require(Permission.VIEW_CHANNEL | Permission.CREATE_INSTANT_INVITE)
     channel = access.channel
     assert channel is not None
+    if channel.type is ChannelType.CATEGORY:
+        raise Invalid("An invite leads to a text or voice channel.", code="invalid_channel_type")
     invite = Invite(
         code=new_invite_code(),
         guild_id=access.guild.id,
@@ -131,7 +134,7 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     full = snapshot_for(guild_id, user_id, joining=True)
     existing = member_store.page(guild_id, after=0, limit=MEMBERS_IN_SNAPSHOT)
     full["presences"] = presence.presences_of(m.user_id for m in existing)
-    full["voice_states"] = [s.as_json() for s in voice_store.guild_states(guild_id)]
+    full["voice_states"] = guild_voice_states(guild_id, {int(c["id"]) for c in full["channels"]})
     member = Member(guild_id=guild_id, user_id=user_id, joined_at=now)
     tx = Transaction()
     ban_store.check_not_banned(tx, guild_id, user_id)

@@ -18,6 +18,7 @@ from shared.domain.events import (
 from shared.domain.member import Member
 from shared.domain.permissions import Permission
 from shared.errors import Forbidden, Invalid
+from shared.services import voice
 from shared.services.access import Access, Rank, guild_access, rank_of
 from shared.services.guilds import removal_events
 from shared.services.retry import retry_stale
@@ -139,13 +140,16 @@ def update_member(
     audit = AuditRecord(AuditAction.MEMBER_UPDATE, target_id, diff, reason)
     outbox.emit(tx, _member_event(guild_id, updated, actor_id, audit), now)
     tx.commit()
+    if updated.timed_out(now):
+        voice.enforce(guild_id, actor_id)  # a timed-out member may not stay in voice
     return updated.as_json()
 
 
 def add_role(
     guild_id: int, actor_id: int, target_id: int, role_id: int, reason: str | None
 ) -> None:
-    """Give a member a role (MANAGE_ROLES, and the role below the caller's highest)."""
+    """Give a member a role (MANAGE_ROLES, the role below the caller's highest, and none of
+    its permissions beyond the caller's)."""
     _change_role(guild_id, actor_id, target_id, role_id, reason, add=True)
 
 
@@ -167,8 +171,10 @@ def _change_role(
     if found is None or found[0].is_everyone:
         raise role_store.unknown_role()
     role = found[0]
-    if not access.can_manage(role):
-        raise Forbidden("You can only manage roles below your highest role.", code="role_hierarchy")
+    access.require_manage(role)
+    # Giving a role hands out its permissions, taking it away takes them: either only by
+    # someone who holds them (the owner and administrators hold all), as creating it would be.
+    access.require_grant(role.permissions)
     target = _target(access, target_id)
     roles = target.member.roles | {role_id} if add else target.member.roles - {role_id}
     if roles == target.member.roles:
@@ -182,3 +188,4 @@ def _change_role(
     audit = AuditRecord(AuditAction.MEMBER_ROLE_UPDATE, target_id, (change,), reason)
     outbox.emit(tx, _member_event(guild_id, updated, actor_id, audit), now)
     tx.commit()
+    voice.enforce(guild_id, actor_id)  # a role taken (or a role's overwrite) may end CONNECT

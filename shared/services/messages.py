@@ -117,7 +117,9 @@ def send_message(
     reply_to: int | None,
     attachment_ids: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """A new message (VIEW_CHANNEL + SEND_MESSAGES); its MESSAGE_CREATE carries the same body.
+    """A new message (VIEW_CHANNEL + SEND_MESSAGES; a reply READ_MESSAGE_HISTORY too); its
+    MESSAGE_CREATE carries the same body (the answered message only to those who may read the
+    history: ``shared/gateway/permission_filter.py``).
 
     ``attachment_ids`` name uploads this author made to this channel (ATTACH_FILES); a message
     with attachments may have no content."""
@@ -129,6 +131,9 @@ def send_message(
     mentions = parse_mentions(content, may_mention_everyone=may_everyone)
     referenced = None
     if reply_to is not None:
+        # A reply shows the message it answers: only to those who may read the history (as
+        # on Discord), and before looking it up, so that its existence is not told either.
+        access.require(READ)
         replied = store.get(channel_id, reply_to)
         if replied is None:
             raise Invalid("A reply answers a message of the same channel.", code="unknown_reply")

@@ -10,9 +10,10 @@ from typing import Any
 from shared.domain.events import AuditAction, AuditRecord, EventName, GatewayEvent, changes_between
 from shared.domain.permissions import Permission
 from shared.domain.role import Role
-from shared.errors import Forbidden, Invalid
+from shared.errors import Invalid
 from shared.ids import new_id
-from shared.services.access import Access, guild_access
+from shared.services import voice
+from shared.services.access import Access, guild_access, role_hierarchy
 from shared.services.retry import retry_stale
 from shared.storage import guilds as guild_store
 from shared.storage import outbox
@@ -26,15 +27,6 @@ _ROLE_FIELDS = ("name", "permissions", "color", "hoist", "mentionable", "positio
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _hierarchy() -> Forbidden:
-    return Forbidden("You can only manage roles below your highest role.", code="role_hierarchy")
-
-
-def _check_grant(access: Access, permissions: Permission) -> None:
-    if not access.can_grant(permissions):
-        raise Forbidden("You cannot give permissions you do not have.", code="missing_permissions")
 
 
 def _event(name: EventName, role: Role, actor_id: int, audit: AuditRecord) -> GatewayEvent:
@@ -60,7 +52,7 @@ def create_role(
     access = guild_access(guild_id, actor_id, now)
     access.require(Permission.MANAGE_ROLES)
     permissions = fields.get("permissions", Permission(0))
-    _check_grant(access, permissions)
+    access.require_grant(permissions)
     role = Role(
         id=new_id(),
         guild_id=guild_id,
@@ -85,8 +77,7 @@ def _managed_role(access: Access, role_id: int) -> tuple[Role, int]:
     found = role_store.get(access.guild.id, role_id)
     if found is None:
         raise role_store.unknown_role()
-    if not found[0].is_everyone and not access.can_manage(found[0]):
-        raise _hierarchy()
+    access.require_manage(found[0])
     return found
 
 
@@ -103,11 +94,11 @@ def update_role(
         raise Invalid("Only @everyone's permissions can change.", code="invalid_everyone_edit")
     if "permissions" in fields:
         added = Permission(fields["permissions"] & ~before.permissions)
-        _check_grant(access, added)
+        access.require_grant(added)
     if "position" in fields:
         position = fields["position"]
         if position < 1 or not (access.is_owner or position < access.highest):
-            raise _hierarchy()
+            raise role_hierarchy()
     after = replace(before, **{k: v for k, v in fields.items() if k in _ROLE_FIELDS})
     diff = changes_between(before.as_json(), after.as_json(), _ROLE_FIELDS)
     if not diff:
@@ -118,6 +109,8 @@ def update_role(
     audit = AuditRecord(AuditAction.ROLE_UPDATE, role_id, diff, reason)
     outbox.emit(tx, _event(EventName.GUILD_ROLE_UPDATE, after, actor_id, audit), now)
     tx.commit()
+    if after.permissions != before.permissions:
+        voice.enforce(guild_id, actor_id)  # CONNECT taken from a role: its holders leave voice
     return after.as_json()
 
 
@@ -147,3 +140,4 @@ def delete_role(guild_id: int, actor_id: int, role_id: int, reason: str | None) 
         now,
     )
     tx.commit()
+    voice.enforce(guild_id, actor_id)  # CONNECT may have come from the deleted role

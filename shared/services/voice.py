@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,10 +27,9 @@ from shared.errors import Invalid, Unavailable
 from shared.gateway.connections import ConnectionGone, post_frame
 from shared.gateway.protocol import Frame, Op
 from shared.observability import logger
-from shared.services.access import channel_access, guild_access, missing
+from shared.services.access import channel_access, guild_access, holders, missing
 from shared.services.retry import retry_stale
 from shared.storage import channels as channel_store
-from shared.storage import members as member_store
 from shared.storage import sessions
 from shared.storage import voice_states as store
 from shared.storage.media_nodes import list_nodes
@@ -41,6 +41,7 @@ from shared.voice_nodes import NodeRecord, live_nodes, pick_node
 __all__ = [
     "WatchReport",
     "apply_speaking_report",
+    "enforce",
     "guild_voice_states",
     "regions",
     "report_speaking",
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
+#: What being in a voice channel takes, joining and staying.
+_STAY = Permission.VIEW_CHANNEL | Permission.CONNECT
 
 
 def _token(node: NodeRecord, state: VoiceState) -> str:
@@ -133,7 +136,7 @@ def update_voice_state(
         raise Invalid("The channel is not in this guild.", code="channel_not_in_guild")
     if channel.type is not ChannelType.VOICE:
         raise Invalid("Only a voice channel can be joined.", code="not_voice_channel")
-    access.require(Permission.VIEW_CHANNEL | Permission.CONNECT)
+    access.require(_STAY)
     state = VoiceState(
         guild_id=request.guild_id,
         user_id=user_id,
@@ -194,9 +197,9 @@ def _regrant_if_node_died(state: VoiceState, now: datetime) -> dict[str, Any] | 
     return None if node is None else _grant(node, state)
 
 
-def guild_voice_states(guild_id: int) -> list[dict[str, Any]]:
-    """``GUILD_CREATE.voice_states``."""
-    return [state.as_json() for state in store.guild_states(guild_id)]
+def guild_voice_states(guild_id: int, visible: Collection[int]) -> list[dict[str, Any]]:
+    """``GUILD_CREATE.voice_states``: those in the ``visible`` channels (the receiver's)."""
+    return [s.as_json() for s in store.guild_states(guild_id) if s.channel_id in visible]
 
 
 @retry_stale
@@ -333,9 +336,49 @@ def _gone(session: sessions.SessionItem | None, now_ms: int, grace_ms: int) -> b
     return session.disconnected_ms is not None and now_ms - int(session.disconnected_ms) >= grace_ms
 
 
+def _may_stay(guild_id: int, states: list[VoiceState], now: datetime) -> dict[int, set[int]]:
+    """By voice channel, who of those in it may still be there: members who may VIEW_CHANNEL
+    and CONNECT in it now. Not those kicked or banned, nor those whose channel was deleted,
+    whose CONNECT (or VIEW_CHANNEL) an overwrite or a role change took away, or who were timed
+    out (a timed-out member keeps only VIEW_CHANNEL and READ_MESSAGE_HISTORY)."""
+    by_channel: dict[int, list[int]] = defaultdict(list)
+    for state in states:
+        by_channel[state.channel_id].append(state.user_id)
+    stays: dict[int, set[int]] = {}
+    for channel_id, user_ids in by_channel.items():
+        found = channel_store.get(guild_id, channel_id)
+        if found is not None:
+            stays[channel_id] = holders(guild_id, found[0].overwrites, user_ids, _STAY, now)
+    return stays
+
+
+def enforce(guild_id: int, actor_id: int | None, channel_id: int | None = None) -> int:
+    """After a change that may take CONNECT or VIEW_CHANNEL away (a role, an overwrite, a role
+    given or taken, a timeout): those in voice in the guild (or in ``channel_id``) who may no
+    longer be there leave now, as a leave does (their state cleared, ``VOICE_STATE_UPDATE``
+    with ``channel_id`` null, the node told to drop them). One Query when nobody is in voice;
+    the watcher's pass is the backstop for a change this misses. How many left."""
+    states = store.guild_states(guild_id)
+    if channel_id is not None:
+        states = store.states_in(states, channel_id)
+    if not states:
+        return 0
+    now = datetime.now(UTC)
+    stays = _may_stay(guild_id, states, now)
+    left = 0
+    for state in states:
+        if state.user_id not in stays.get(state.channel_id, set()):
+            try:
+                _leave(state, actor_id, now)
+                left += 1
+            except StaleWrite:
+                pass  # they moved or left meanwhile: their next check is the watcher's
+    return left
+
+
 def watch_once(now: float | None = None) -> WatchReport:
     """One pass: move rooms off dead nodes; make members of departed sessions leave, and those
-    no longer members (kicked, banned) or whose channel was deleted."""
+    who may no longer be in their channel (see :func:`_may_stay`)."""
     now = time.time() if now is None else now
     report = WatchReport()
     nodes = list_nodes()
@@ -357,14 +400,10 @@ def watch_once(now: float | None = None) -> WatchReport:
                 sessions.Subscription(st.user_id, st.session_id) for st in states
             )
         }
-        members = member_store.get_many(guild_id, [st.user_id for st in states])
-        channels = {
-            room.channel_id for room in rooms if channel_store.get(guild_id, room.channel_id)
-        }
+        stays = _may_stay(guild_id, states, datetime.fromtimestamp(now, UTC))
         for state in states:
             session = found.get((state.user_id, state.session_id))
-            # Kicked or banned, or their channel deleted: they leave at this pass too.
-            evicted = state.user_id not in members or state.channel_id not in channels
+            evicted = state.user_id not in stays.get(state.channel_id, set())
             if evicted or _gone(session, int(now * 1000), grace_ms):
                 try:
                     _leave(state, None, datetime.fromtimestamp(now, UTC))

@@ -22,6 +22,7 @@ from pynamodb.expressions.update import Action
 from shared.domain.events import EventName, GatewayEvent
 from shared.domain.voice import Room, VoiceState
 from shared.errors import Forbidden
+from shared.gateway.events import MOVED_TO
 from shared.storage.entity import Entity, store_errors
 from shared.storage.keys import (
     VOICE_ROOM_SK,
@@ -161,8 +162,14 @@ def all_rooms() -> list[Room]:
 
 
 def _event(state: VoiceState, data: dict[str, object], actor_id: int | None) -> GatewayEvent:
+    """Bound to the state's channel: only those who may see that channel hear who is in it
+    (a leave, ``channel_id`` null in ``data``, to those who could see the channel left)."""
     return GatewayEvent(
-        name=EventName.VOICE_STATE_UPDATE, guild_id=state.guild_id, data=data, actor_id=actor_id
+        name=EventName.VOICE_STATE_UPDATE,
+        guild_id=state.guild_id,
+        data=data,
+        actor_id=actor_id,
+        channel_id=state.channel_id,
     )
 
 
@@ -230,6 +237,10 @@ def save_state(
         _enter_room(tx, state, room, node_id, user_limit)
         if current is not None:
             _leave_room(tx, current.channel_id)
+            # Those who see the old channel but not the new one see them leave it (the others
+            # see the new state only; ``moved_to`` is the fan-out's, never sent).
+            left = {**current.left_json(), MOVED_TO: str(state.channel_id)}
+            emit(tx, _event(current, left, state.user_id), now)
     tx.put(
         _state_item(state),
         condition=_same_as(current),

@@ -14,6 +14,7 @@ from shared.auth.keysource import load_keyring
 from shared.auth.tokens import issue_access_token
 from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
+from shared.domain.permissions import Permission
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
 from shared.gateway.poster import Delivery
@@ -46,7 +47,13 @@ class FakeDirectory:
     def guild_snapshot(self, guild_id: int, user_id: int) -> dict[str, Any]:
         return {"id": str(guild_id), "name": "g"}
 
-    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
+    def who_can_view(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_ids: Iterable[int],
+        permission: Permission = Permission.VIEW_CHANNEL,
+    ) -> set[int]:
         return {u for u in user_ids if (channel_id, u) not in self.hidden}
 
     def who_could_view(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from shared.gateway.directory import set_directory
 from shared.gateway.store_directory import StoreDirectory
 from shared.services import voice
 from shared.storage import voice_states
+from shared.storage.keys import channel_sk, guild_pk
 from shared.storage.media_nodes import save_heartbeat
 from shared.storage.speaking_reports import SpeakingReport, save_report
 from shared.voice_keys import load_voice_keys
@@ -24,7 +26,16 @@ from shared.voice_nodes import NodeRecord
 from shared.voice_tokens import VoiceTokenVerifier
 from tests.functional.apigw import request
 from tests.functional.conftest import frames_posted
-from tests.functional.guildkit import StreamTap, create_guild, join, member_with, new_user
+from tests.functional.guildkit import (
+    StreamTap,
+    create_guild,
+    give_role,
+    join,
+    make_role,
+    member_with,
+    new_user,
+    set_attributes,
+)
 from tests.functional.test_gateway_sessions import send, token_for
 
 
@@ -275,8 +286,14 @@ def test_leave_and_move(gateway: list[tuple[Any, ...]]) -> None:
     assert session.op4(guild["id"], None) is None
     assert voice_states.get_state(int(guild["id"]), owner) is None
     assert (room_count(first), room_count(second)) == (0, 0)
-    updates = [e["d"]["channel_id"] for e in tap.events() if e["t"] == "VOICE_STATE_UPDATE"]
-    assert updates == [first, second, None]
+    updates = [
+        (e["channel_id"], e["d"]["channel_id"])
+        for e in tap.events()
+        if e["t"] == "VOICE_STATE_UPDATE"
+    ]
+    # A move is a leave of the old channel (for those who see only it), then the new state;
+    # each event goes to those who may see its channel.
+    assert updates == [(first, first), (first, None), (second, second), (second, None)]
     # Leaving again changes nothing and says nothing.
     assert session.op4(guild["id"], None) is None
     assert [e for e in tap.events() if e["t"] == "VOICE_STATE_UPDATE"] == []
@@ -443,6 +460,76 @@ def test_a_kicked_member_and_a_deleted_channels_members_leave_at_the_next_pass()
     assert voice.watch_once().left == 2
     assert voice_states.guild_states(int(guild["id"])) == []
     assert (room_count(voice_channel(guild)), room_count(made.body["id"])) == (0, 0)
+
+
+@pytest.mark.parametrize("revoke", ["overwrite", "role_removed", "timeout"])
+def test_losing_connect_or_being_timed_out_takes_a_member_out_of_voice(
+    revoke: str, gateway: list[tuple[Any, ...]]
+) -> None:
+    node("node-a")
+    owner = new_user()
+    guild = create_guild(owner)
+    gid, channel = guild["id"], voice_channel(guild)
+    # @everyone may not CONNECT; a role gives it back
+    no_connect = {"permissions": str(int(Permission.VIEW_CHANNEL))}
+    assert request("PATCH", f"/guilds/{gid}/roles/{gid}", user=owner, body=no_connect).status == 200
+    speaker = new_user()
+    join(guild, speaker)
+    role = make_role(guild, Permission.CONNECT | Permission.SPEAK, position=1, name="voice")
+    give_role(guild, speaker, role)
+    bystander = member_with(guild, Permission.CONNECT, position=1)
+    granted(session_for(speaker).op4(gid, channel))
+    granted(session_for(bystander).op4(gid, channel))
+    assert voice.watch_once().left == 0
+    tap = StreamTap()
+    tap.events()
+
+    if revoke == "overwrite":
+        deny = {"type": 1, "deny": str(int(Permission.CONNECT))}
+        url = f"/channels/{channel}/permissions/{speaker}"
+        assert request("PUT", url, user=owner, body=deny).status == 204
+    elif revoke == "role_removed":
+        url = f"/guilds/{gid}/members/{speaker}/roles/{role}"
+        assert request("DELETE", url, user=owner).status == 204
+    else:
+        until = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+        body = {"communication_disabled_until": until}
+        url = f"/guilds/{gid}/members/{speaker}"
+        assert request("PATCH", url, user=owner, body=body).status == 200
+
+    # at once, not at the watcher's next pass
+    assert voice_states.get_state(int(gid), speaker) is None
+    assert voice_states.get_state(int(gid), bystander) is not None
+    assert ("disconnect", int(channel), speaker) in gateway  # the node drops them
+    assert room_count(channel) == 1
+    [left] = [e for e in tap.events() if e["t"] == "VOICE_STATE_UPDATE"]
+    assert (left["channel_id"], left["d"]["channel_id"], left["d"]["user_id"]) == (
+        channel,
+        None,
+        str(speaker),
+    )
+    refused = session_for(speaker).op4(gid, channel)
+    assert refused is not None and refused["op"] == 12 and refused["d"]["status"] == 403
+    assert voice.watch_once().left == 0
+
+
+def test_the_watcher_takes_out_of_voice_those_a_change_it_missed_left_without_connect(
+    gateway: list[tuple[Any, ...]],
+) -> None:
+    """The backstop: an overwrite written without the channel service (as a change whose own
+    check failed would leave it) is found at the next pass."""
+    node("node-a")
+    owner, member = new_user(), new_user()
+    guild = create_guild(owner)
+    join(guild, member)
+    gid, channel = guild["id"], voice_channel(guild)
+    granted(session_for(member).op4(gid, channel))
+    deny = {str(member): {"type": 1, "allow": 0, "deny": int(Permission.CONNECT)}}
+    set_attributes({"PK": guild_pk(int(gid)), "SK": channel_sk(int(channel))}, overwrites=deny)
+
+    assert voice.watch_once().left == 1
+    assert voice_states.get_state(int(gid), member) is None
+    assert ("disconnect", int(channel), member) in gateway
 
 
 def test_server_mute_needs_mute_members_and_reaches_the_node(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.domain.events import EventName
+from shared.domain.permissions import Permission
 from shared.gateway.events import LogEvent, Scope
 from shared.gateway.view_cache import MAX_AGE_S, UNCHANGING, ViewCache, viewers_of
 from shared.storage.gateway_log import LogEntry
@@ -24,7 +25,13 @@ class Directory:
         self.asked: list[set[int]] = []
         self.judged: list[dict[str, Any]] = []
 
-    def who_can_view(self, guild_id: int, channel_id: int, user_ids: Iterable[int]) -> set[int]:
+    def who_can_view(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_ids: Iterable[int],
+        permission: Permission = Permission.VIEW_CHANNEL,
+    ) -> set[int]:
         users = set(user_ids)
         self.asked.append(users)
         return {u for u in users if (channel_id, u) not in self.hidden}
