@@ -16,7 +16,9 @@ sigv4-HTTPPOSTConstructPolicy):
   named by a condition.
 
 A refused POST gets S3's XML error (without CORS headers: no page learns anything from it); an
-accepted one reaches moto with its body intact.
+accepted one reaches moto with its body intact, and its answer carries the CORS headers the
+bucket's own rules give the request's ``Origin`` (moto adds none to a form POST's answer, and a
+browser's upload with progress events is a CORS request).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from werkzeug.formparser import parse_form_data
 
 from emulator.store_credentials import StoreCredentials
 
-__all__ = ["PolicyRefused", "PostPolicyGate", "check_post", "utc_now"]
+__all__ = ["PolicyRefused", "PostPolicyGate", "check_post", "no_cors", "utc_now"]
 
 _EXEMPT = {"file", "policy", "x-amz-signature", "signature", "awsaccesskeyid"}
 
@@ -177,13 +179,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def no_cors(bucket: str, origin: str) -> list[tuple[str, str]]:
+    """A store without CORS rules."""
+    return []
+
+
 @dataclass
 class PostPolicyGate:
-    """WSGI middleware: form POSTs to a bucket pass only if their policy allows them."""
+    """WSGI middleware: form POSTs to a bucket pass only if their policy allows them.
+    ``cors(bucket, origin)``: the CORS headers the bucket's rules give that origin."""
 
     app: Callable[..., Iterable[bytes]]
     credentials: StoreCredentials
     clock: Callable[[], datetime] = utc_now
+    cors: Callable[[str, str], list[tuple[str, str]]] = no_cors
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         is_form = str(environ.get("CONTENT_TYPE", "")).startswith("multipart/form-data")
@@ -206,4 +215,10 @@ class PostPolicyGate:
             check_post(fields, size, bucket, self.credentials, self.clock())
         except PolicyRefused as refused:
             return _error(refused, start_response)
-        return self.app(environ, start_response)
+        origin = environ.get("HTTP_ORIGIN")
+        allowed = self.cors(bucket, origin) if origin else []
+
+        def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            return start_response(status, [*headers, *allowed], *exc_info)
+
+        return self.app(environ, respond)

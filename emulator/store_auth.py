@@ -26,8 +26,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qsl, quote
+from typing import Any, cast
+from urllib.parse import parse_qsl, quote, unquote
 
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
@@ -69,13 +69,20 @@ def _header_value(environ: dict[str, Any], name: str) -> str | None:
     return environ.get("HTTP_" + name.upper().replace("-", "_"))
 
 
-def _raw_path(environ: dict[str, Any]) -> str:
-    """The path as the client sent it (signatures cover the encoded form)."""
-    uri = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or "")
-    if uri.startswith("/"):
-        return uri.split("?", 1)[0]
-    path = str(environ.get("PATH_INFO", "/")).encode("latin-1")
-    return quote(path, safe="/~")
+def _path(environ: dict[str, Any]) -> str:
+    """The path in the encoded form a signature covers (each character encoded once, as S3
+    decodes and re-encodes it: a client may send ``'`` as ``%27`` or as it is)."""
+    return quote(str(environ.get("PATH_INFO", "/")).encode("latin-1"), safe="/~")
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    """The query's parameters decoded (``+`` stays ``+``), in order: botocore encodes them
+    again for the canonical request, whatever encoding the client's HTTP library chose."""
+    pairs = []
+    for part in query.split("&") if query else []:
+        key, _, value = part.partition("=")
+        pairs.append((unquote(key), unquote(value)))
+    return pairs
 
 
 def _body(environ: dict[str, Any]) -> bytes:
@@ -129,8 +136,6 @@ def check_signature(environ: dict[str, Any], credentials: StoreCredentials, now:
         expires = int(params.get("X-Amz-Expires", "0") or 0)
         if signed_at + timedelta(seconds=expires) < now:
             raise StoreRefused("AccessDenied", "Request has expired")
-        # Everything but the signature itself is signed, in the order the client sent it.
-        query = "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Signature="))
     headers = {}
     for name in names.split(";"):
         value = _header_value(environ, name)
@@ -139,8 +144,15 @@ def check_signature(environ: dict[str, Any], credentials: StoreCredentials, now:
         headers[name] = value
     body = b"" if by_query or "x-amz-content-sha256" in headers else _body(environ)
     host = headers.get("host") or str(environ.get("HTTP_HOST", ""))
-    url = f"http://{host}{_raw_path(environ)}" + (f"?{query}" if query else "")
-    request = AWSRequest(method=environ["REQUEST_METHOD"], url=url, headers=headers, data=body)
+    # Everything but the signature itself is signed.
+    signed = [(k, v) for k, v in _query_pairs(query) if not (by_query and k == "X-Amz-Signature")]
+    request = AWSRequest(
+        method=environ["REQUEST_METHOD"],
+        url=f"http://{host}{_path(environ)}",
+        headers=headers,
+        data=body,
+        params=cast(Any, signed),  # pairs: a key may repeat
+    )
     request.context["timestamp"] = timestamp
     kinds = {
         (True, True): S3SigV4QueryAuth,

@@ -26,8 +26,11 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3.models import s3_backends
+from moto.s3.utils import cors_matches_origin
 from waitress import create_server
 
 from emulator.config import loopback_host
@@ -41,7 +44,7 @@ from emulator.s3_post_policy import PostPolicyGate
 from emulator.store_auth import SignedOnly
 from emulator.store_credentials import StoreCredentials
 
-__all__ = ["SerialApp", "SurvivorFreezer", "main"]
+__all__ = ["SerialApp", "SurvivorFreezer", "bucket_cors", "main"]
 
 
 class SurvivorFreezer:
@@ -97,6 +100,19 @@ class SerialApp:
             return list(self._app(environ, start_response))
 
 
+def bucket_cors(bucket: str, origin: str) -> list[tuple[str, str]]:
+    """The CORS headers S3 gives ``origin`` by the bucket's first rule that allows it (moto's
+    matching); none when no rule does."""
+    found = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets.get(bucket)
+    for rule in found.cors if found is not None else []:
+        if rule.allowed_origins and cors_matches_origin(origin, rule.allowed_origins):
+            headers = [("Access-Control-Allow-Origin", origin)]
+            if rule.exposed_headers:
+                headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
+            return headers
+    return []
+
+
 #: Connections the store keeps open at once: every worker's boto3 pool (up to 10 each), the
 #: emulator's and the stream pumps'. Polled, not selected: select() stops at 1,024 descriptors.
 _CONNECTION_LIMIT = 2048
@@ -120,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         PostPolicyGate(
             SerialApp(DomainDispatcherApplication(create_backend_app), SurvivorFreezer()),
             credentials=credentials,
+            cors=bucket_cors,
         ),
         credentials,
     )
