@@ -208,6 +208,12 @@ def objects_under(stack: StackProcess, bucket: str, channels: list[str]) -> set[
     return keys
 
 
+async def text_channel(owner: User) -> tuple[dict[str, Any], str]:
+    """A new guild of ``owner``'s and its text channel's id."""
+    guild = await guild_with(owner)
+    return guild, next(c for c in guild["channels"] if c["type"] == 0)["id"]
+
+
 async def gone(stack: StackProcess, bucket: str, channels: list[str], what: str) -> None:
     """Wait (at most 60 s) until the store holds nothing for these channels."""
     await asyncio.to_thread(
@@ -219,8 +225,7 @@ async def test_deleting_a_message_deletes_its_file_from_the_store(
     http: aiohttp.ClientSession, parley_stack: StackProcess
 ) -> None:
     alice = await member(parley_stack, http)
-    guild = await guild_with(alice)
-    channel = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    _, channel = await text_channel(alice)
     doomed, bucket = await attach(http, alice, channel, "doomed.txt")
     kept, _ = await attach(http, alice, channel, "kept.txt")
     history = await alice.call("GET", f"/channels/{channel}/messages", expect=200)
@@ -248,13 +253,11 @@ async def test_deleting_a_guild_deletes_the_files_of_all_its_channels(
     http: aiohttp.ClientSession, parley_stack: StackProcess
 ) -> None:
     alice = await member(parley_stack, http)
-    guild = await guild_with(alice)
-    first = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    guild, first = await text_channel(alice)
     second = (
         await alice.call("POST", f"/guilds/{guild['id']}/channels", {"name": "more"}, expect=201)
     )["id"]
-    other_guild = await guild_with(alice)
-    elsewhere = next(c for c in other_guild["channels"] if c["type"] == 0)["id"]
+    _, elsewhere = await text_channel(alice)
     bucket = ""
     for channel, name in ((first, "a.txt"), (first, "b.txt"), (second, "c.txt")):
         _, bucket = await attach(http, alice, channel, name)
