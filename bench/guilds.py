@@ -104,7 +104,11 @@ def bench_permissions(repeat: int) -> dict[str, Any]:
 
 @contextmanager
 def store_server() -> Iterator[str]:
-    """The embedded store (moto, keep-alive) in its own process, on an ephemeral port."""
+    """The embedded store (moto, keep-alive) in its own process, on an ephemeral port, with a
+    fresh key pair that this process signs with too."""
+    from emulator.store_credentials import StoreCredentials
+
+    os.environ.update(StoreCredentials.new().env())
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator.store_server", "--port", "0"],
         cwd=ROOT,
@@ -198,8 +202,6 @@ def bench_my_guilds(guilds: int, runs: int) -> dict[str, Any]:
             {
                 "AWS_ENDPOINT_URL": endpoint,
                 "PARLEY_TABLE_NAME": TABLE,
-                "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "bench"),
-                "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "bench"),
                 "AWS_DEFAULT_REGION": "us-east-1",
                 "POWERTOOLS_LOG_LEVEL": "WARNING",
                 "POWERTOOLS_TRACE_DISABLED": "true",

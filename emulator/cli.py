@@ -40,6 +40,9 @@ def _dev_parser(sub: Any) -> None:
         help="@connections over TLS, the events' domainName (default: the WebSocket port + 1)",
     )
     dev.add_argument("--store-port", type=int, help="embedded store port (default 4566)")
+    dev.add_argument(
+        "--store-host", help="embedded store address, loopback only (default 127.0.0.1)"
+    )
     dev.add_argument("--template", type=Path, help="SAM template (default ./template.yaml)")
     dev.add_argument(
         "--stack-name",
@@ -100,6 +103,11 @@ async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
                 f"  WebSocket API   {info.ws_url}   (stage /{info.stage})",
                 f"  @connections    {info.connections_url}/{{id}}",
                 f"  AWS store       {info.store_url}   ({store})",
+                *(
+                    [f"  store key pair  {info.store_credentials}   (the store answers no other)"]
+                    if info.store_credentials
+                    else []
+                ),
                 f"  media node      {info.media_node.get('endpoint', '(none: --no-media-node)')}",
                 "  Ctrl-C stops everything.",
             ]

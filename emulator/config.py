@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["REPO_ROOT", "DevSettings"]
+__all__ = ["REPO_ROOT", "DevSettings", "loopback_host"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def loopback_host(host: str) -> str:
+    """``host`` if it is a loopback address (or ``localhost``); ValueError otherwise."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"the embedded store listens on loopback only (127.0.0.1, ::1, localhost), not "
+            f"{host!r}: it holds the local accounts and must not be reachable from elsewhere"
+        )
+    return host
 
 
 class DevSettings(BaseSettings):
@@ -24,6 +39,8 @@ class DevSettings(BaseSettings):
     # as their domainName; unset: the WebSocket port + 1, or any free port beside port 0.
     connections_port: int | None = Field(default=None, ge=0, le=65535)
     store_port: int = Field(default=4566, ge=0, le=65535)
+    # The embedded store holds the local accounts: loopback only, whatever ``host`` is.
+    store_host: str = "127.0.0.1"
     template: Path = REPO_ROOT / "template.yaml"
     stack_name: str = "parley-local"
     region: str = Field(
@@ -51,3 +68,8 @@ class DevSettings(BaseSettings):
     data_dir: Path = REPO_ROOT / ".parley"
     # The functions' builds: artifacts per stack, layers cached per requirements and Python.
     build_dir: Path = REPO_ROOT / ".parley" / "build"
+
+    @field_validator("store_host")
+    @classmethod
+    def _loopback_store(cls, value: str) -> str:
+        return loopback_host(value)

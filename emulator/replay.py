@@ -34,6 +34,7 @@ from emulator.artifacts import ArtifactBuilder, find_uv
 from emulator.config import REPO_ROOT, DevSettings
 from emulator.runtime import FunctionError, Runtimes
 from emulator.store import sqs_client
+from emulator.store_credentials import CREDENTIALS_FILE, StoreCredentials
 from emulator.stream_failures import BatchInfo, NotABatchFailure
 from emulator.streams import item_failures, lambda_record
 from emulator.template import StreamMapping, Template, TemplateError, load_template
@@ -244,9 +245,19 @@ async def _local_runtimes(
     return Runtimes(functions, codes, env, max_workers=1), builder
 
 
+def _local_store_credentials() -> None:
+    """Without credentials in the environment, the local stack's store key pair (its data
+    folder's), which the embedded store requires."""
+    path = DevSettings().data_dir / CREDENTIALS_FILE
+    if "AWS_ACCESS_KEY_ID" not in os.environ and path.exists():
+        os.environ.update(StoreCredentials.read(path).env())
+
+
 async def _run(args: argparse.Namespace) -> int:
     region = args.region or os.environ.get("AWS_REGION") or "us-east-1"
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint is not None:
+        _local_store_credentials()
     try:
         template = load_template(args.template, stack_name=args.stack_name, region=region)
     except TemplateError as exc:

@@ -7,14 +7,18 @@ claims. So the embedded store wraps moto's WSGI application in :class:`PostPolic
 does what S3 does with a form POST (see "Creating a POST policy" in the S3 API reference,
 sigv4-HTTPPOSTConstructPolicy):
 
-- the ``policy`` must be signed (SigV4, ``x-amz-signature``) with the store's secret key;
+- a form POST must carry a ``policy`` (the store takes no anonymous uploads), signed (SigV4,
+  ``x-amz-signature``) with the store's own credentials (its access key id and secret);
 - it must not have expired;
 - every condition must hold: exact matches, ``eq`` and ``starts-with``, and the file's length
   within ``content-length-range`` (``EntityTooLarge`` / ``EntityTooSmall`` otherwise);
 - every form field (but ``file``, ``policy``, ``x-amz-signature`` and ``x-ignore-*``) must be
   named by a condition.
 
-A refused POST gets S3's XML error; an accepted one reaches moto with its body intact.
+A refused POST gets S3's XML error (without CORS headers: no page learns anything from it); an
+accepted one reaches moto with its body intact, and its answer carries the CORS headers the
+bucket's own rules give the request's ``Origin`` (moto adds none to a form POST's answer, and a
+browser's upload with progress events is a CORS request).
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from xml.sax.saxutils import escape
 
 from werkzeug.formparser import parse_form_data
 
-__all__ = ["PolicyRefused", "PostPolicyGate", "check_post"]
+from emulator.store_credentials import StoreCredentials
+
+__all__ = ["PolicyRefused", "PostPolicyGate", "check_post", "no_cors", "utc_now"]
 
 _EXEMPT = {"file", "policy", "x-amz-signature", "signature", "awsaccesskeyid"}
 
@@ -58,15 +64,18 @@ def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
-def _check_signature(fields: Mapping[str, str], secret: str) -> None:
+def _check_signature(fields: Mapping[str, str], credentials: StoreCredentials) -> None:
     credential = fields.get("x-amz-credential", "")
     parts = credential.split("/")
     if len(parts) != 5 or fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
         raise PolicyRefused(400, "InvalidArgument", "The POST is not signed with SigV4.")
-    _, date, region, service, _ = parts
-    expected = hmac.new(
-        _signing_key(secret, date, region, service), fields["policy"].encode(), hashlib.sha256
-    ).hexdigest()
+    key_id, date, region, service, _ = parts
+    if not hmac.compare_digest(key_id, credentials.access_key_id):
+        raise PolicyRefused(
+            403, "InvalidAccessKeyId", "The access key id is not the local stack's."
+        )
+    signing_key = _signing_key(credentials.secret_access_key, date, region, service)
+    expected = hmac.new(signing_key, fields["policy"].encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, fields.get("x-amz-signature", "")):
         raise PolicyRefused(
             403,
@@ -120,12 +129,16 @@ def _check_condition(condition: Any, fields: Mapping[str, str], size: int) -> No
 
 
 def check_post(
-    fields: Mapping[str, str], size: int, bucket: str, secret: str | None, now: datetime
+    fields: Mapping[str, str],
+    size: int,
+    bucket: str,
+    credentials: StoreCredentials,
+    now: datetime,
 ) -> None:
     """Refuse (:class:`PolicyRefused`) a form POST that S3 would refuse.
 
     ``fields`` are the form's fields (names lower-cased, ``bucket`` included), ``size`` the
-    length of its ``file``; ``secret`` the key the policy must be signed with (None: any).
+    length of its ``file``; ``credentials`` those the policy must be signed with.
     """
     try:
         policy = json.loads(base64.b64decode(fields["policy"], validate=True))
@@ -133,8 +146,7 @@ def check_post(
         conditions = list(policy["conditions"])
     except (KeyError, ValueError, TypeError, binascii.Error) as exc:
         raise _denied("Policy could not be parsed.") from exc
-    if secret is not None:
-        _check_signature(fields, secret)
+    _check_signature(fields, credentials)
     if expiration <= now:
         raise _denied("Policy expired.")
     for condition in conditions:
@@ -157,45 +169,56 @@ def _error(refused: PolicyRefused, start_response: Callable[..., Any]) -> list[b
         [
             ("Content-Type", "application/xml"),
             ("Content-Length", str(len(body))),
-            # A browser must be able to read why its upload failed.
-            ("Access-Control-Allow-Origin", "*"),
         ],
     )
     return [body]
 
 
-class PostPolicyGate:
-    """WSGI middleware: form POSTs to a bucket pass only if their policy allows them."""
+def utc_now() -> datetime:
+    """Now, in UTC (the gates' default clock)."""
+    return datetime.now(UTC)
 
-    def __init__(
-        self,
-        app: Callable[..., Iterable[bytes]],
-        secret: Callable[[], str | None],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._app = app
-        self._secret = secret
-        self._clock = clock
+
+def no_cors(bucket: str, origin: str) -> list[tuple[str, str]]:
+    """A store without CORS rules."""
+    return []
+
+
+@dataclass
+class PostPolicyGate:
+    """WSGI middleware: form POSTs to a bucket pass only if their policy allows them.
+    ``cors(bucket, origin)``: the CORS headers the bucket's rules give that origin."""
+
+    app: Callable[..., Iterable[bytes]]
+    credentials: StoreCredentials
+    clock: Callable[[], datetime] = utc_now
+    cors: Callable[[str, str], list[tuple[str, str]]] = no_cors
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         is_form = str(environ.get("CONTENT_TYPE", "")).startswith("multipart/form-data")
         if environ.get("REQUEST_METHOD") != "POST" or not is_form:
-            return self._app(environ, start_response)
+            return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         probe = {**environ, "wsgi.input": io.BytesIO(raw)}
         _, form, files = parse_form_data(probe)
         environ["wsgi.input"] = io.BytesIO(raw)
         fields = {k.lower(): v for k, v in form.items()}
-        if "policy" not in fields:
-            return self._app(environ, start_response)  # not a browser-style upload
         upload = files.get("file")
         size = len(upload.read()) if upload is not None else 0
         bucket = str(environ.get("PATH_INFO", "/")).strip("/").split("/", 1)[0]
         try:
+            if "policy" not in fields:
+                raise PolicyRefused(403, "AccessDenied", "An upload needs a signed policy.")
             if upload is None:
                 raise PolicyRefused(400, "InvalidArgument", "POST requires a file field.")
-            check_post(fields, size, bucket, self._secret(), self._clock())
+            check_post(fields, size, bucket, self.credentials, self.clock())
         except PolicyRefused as refused:
             return _error(refused, start_response)
-        return self._app(environ, start_response)
+        origin = environ.get("HTTP_ORIGIN")
+        allowed = self.cors(bucket, origin) if origin else []
+
+        def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            return start_response(status, [*headers, *allowed], *exc_info)
+
+        return self.app(environ, respond)

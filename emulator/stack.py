@@ -32,6 +32,7 @@ from emulator.store import (
     ensure_buckets,
     ensure_tables,
 )
+from emulator.store_credentials import CREDENTIALS_FILE, local_store_credentials
 from emulator.streams import StreamPump
 from emulator.template import Template, load_template
 from emulator.tls import local_tls
@@ -102,6 +103,9 @@ class StackInfo:
     embedded_store: bool
     #: The CA bundle that trusts connections_url's certificate (the workers are given it).
     ca_bundle: str
+    #: The embedded store's credentials file (JSON: aws_access_key_id, aws_secret_access_key);
+    #: "" with AWS_ENDPOINT_URL.
+    store_credentials: str = ""
     #: The local media node's ready info (node_id, endpoint, http_url, pid); {} without one.
     media_node: dict[str, Any] = field(default_factory=dict)
 
@@ -175,12 +179,15 @@ class Stack:
         )
         endpoint = s.aws_endpoint_url
         if endpoint is None:
-            _check_free("embedded store", s.host, s.store_port, "--store-port")
-            self.progress(f"starting the embedded store (moto server) on {s.host}:{s.store_port} …")
-            # moto accepts any credentials; boto3 still wants some to sign with.
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-            self.store = EmbeddedStore(s.host, s.store_port)
+            _check_free("embedded store", s.store_host, s.store_port, "--store-port")
+            self.progress(
+                f"starting the embedded store (moto server) on {s.store_host}:{s.store_port} …"
+            )
+            # The store answers requests signed with the data folder's own key pair only:
+            # this process, the functions and the media node all sign with it.
+            credentials = local_store_credentials(s.data_dir)
+            os.environ.update(credentials.env())
+            self.store = EmbeddedStore(s.store_host, s.store_port, credentials)
             await self.store.start()
             endpoint = self.store.endpoint_url
         else:
@@ -301,6 +308,9 @@ class Stack:
             store_url=endpoint,
             stage=stage,
             embedded_store=self.store is not None,
+            store_credentials=(
+                str(s.data_dir / CREDENTIALS_FILE) if self.store is not None else ""
+            ),
             ca_bundle=str(tls.ca_bundle),
             media_node=media_info,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from emulator.store_credentials import StoreCredentials
 from emulator.template import BucketSpec, QueueSpec, TableSpec
 
 __all__ = [
@@ -41,11 +43,13 @@ async def _forward(stream: asyncio.StreamReader) -> None:
 
 
 class EmbeddedStore:
-    """A moto server in a child process."""
+    """A moto server in a child process, on loopback, answering requests signed with
+    ``credentials`` only (emulator/store_auth.py)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, credentials: StoreCredentials) -> None:
         self.host = host
         self.port = port
+        self.credentials = credentials
         self._process: asyncio.subprocess.Process | None = None
         self._log_task: asyncio.Task[None] | None = None
 
@@ -64,6 +68,7 @@ class EmbeddedStore:
             str(self.port),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, **self.credentials.env()},
         )
         assert self._process.stdout is not None and self._process.stderr is not None
         try:

@@ -4,8 +4,13 @@ moto's stock server (werkzeug's) closes the connection after every request; this
 moto's application with waitress, which keeps HTTP/1.1 connections alive, so boto3's connection
 pools reuse their sockets instead of connecting (and the server starting a thread) per call.
 It prints ``READY host:port`` once it listens (the port may be 0: the system picks one) and
-serves until SIGTERM. Browser uploads (S3 form POSTs) are held to their signed policy first, as
-S3 holds them (emulator/s3_post_policy.py).
+serves until SIGTERM.
+
+It answers only the stack: requests signed with the credentials in its environment
+(``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``, emulator/store_auth.py), browser uploads
+(S3 form POSTs) held to their signed policy as S3 holds them (emulator/s3_post_policy.py). It
+listens on loopback only, and moto's allow-every-origin CORS is off: a web page can neither
+read its answers nor send it a preflighted request (a bucket's own CORS rules still apply).
 """
 
 from __future__ import annotations
@@ -21,9 +26,14 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3.models import s3_backends
+from moto.s3.utils import cors_matches_origin
 from waitress import create_server
 
+from emulator.config import loopback_host
 from emulator.motopatch import (
     bounded_iterators,
     cheap_transactions,
@@ -31,8 +41,10 @@ from emulator.motopatch import (
     plain_json_answers,
 )
 from emulator.s3_post_policy import PostPolicyGate
+from emulator.store_auth import SignedOnly
+from emulator.store_credentials import StoreCredentials
 
-__all__ = ["SerialApp", "SurvivorFreezer", "main"]
+__all__ = ["SerialApp", "SurvivorFreezer", "bucket_cors", "main"]
 
 
 class SurvivorFreezer:
@@ -88,6 +100,19 @@ class SerialApp:
             return list(self._app(environ, start_response))
 
 
+def bucket_cors(bucket: str, origin: str) -> list[tuple[str, str]]:
+    """The CORS headers S3 gives ``origin`` by the bucket's first rule that allows it (moto's
+    matching); none when no rule does."""
+    found = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets.get(bucket)
+    for rule in found.cors if found is not None else []:
+        if rule.allowed_origins and cors_matches_origin(origin, rule.allowed_origins):
+            headers = [("Access-Control-Allow-Origin", origin)]
+            if rule.exposed_headers:
+                headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
+            return headers
+    return []
+
+
 #: Connections the store keeps open at once: every worker's boto3 pool (up to 10 each), the
 #: emulator's and the stream pumps'. Polled, not selected: select() stops at 1,024 descriptors.
 _CONNECTION_LIMIT = 2048
@@ -98,14 +123,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args(argv)
-    # S3's POST policies are checked outside the lock: parsing a form needs no serialising.
-    app = PostPolicyGate(
-        SerialApp(DomainDispatcherApplication(create_backend_app), SurvivorFreezer()),
-        secret=lambda: os.environ.get("AWS_SECRET_ACCESS_KEY"),
+    try:
+        host = loopback_host(args.host)
+        credentials = StoreCredentials.from_env(os.environ)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # moto wraps every backend in flask-cors' allow-everything unless this is set (its
+    # MOTO_DISABLE_GLOBAL_CORS, read at import): the bucket's own CORS rules answer instead.
+    werkzeug_app.DISABLE_GLOBAL_CORS = True
+    # Signatures and S3's POST policies are checked outside the lock: no serialising needed.
+    app = SignedOnly(
+        PostPolicyGate(
+            SerialApp(DomainDispatcherApplication(create_backend_app), SurvivorFreezer()),
+            credentials=credentials,
+            cors=bucket_cors,
+        ),
+        credentials,
     )
     server = create_server(
         app,
-        host=args.host,
+        host=host,
         port=args.port,
         threads=4,
         connection_limit=_CONNECTION_LIMIT,
@@ -120,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     port = server.effective_port
-    print(f"READY {args.host}:{port}", flush=True)
+    print(f"READY {host}:{port}", flush=True)
     try:
         # Transactions stay fast as the stream grows, Queries as the table grows.
         with (

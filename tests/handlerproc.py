@@ -17,8 +17,10 @@ from typing import Any
 __all__ = ["HandlerProcess", "point_at"]
 
 
-def point_at(endpoint: str, table: str) -> None:
-    """This process's AWS calls go to ``endpoint``, its items to ``table``."""
+def point_at(endpoint: str, table: str, env: dict[str, str] | None = None) -> None:
+    """This process's AWS calls go to ``endpoint``, its items to ``table``; ``env`` on top
+    (a stack's store credentials)."""
+    os.environ.update(env or {})
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     os.environ["PARLEY_TABLE_NAME"] = table
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -28,8 +30,8 @@ def point_at(endpoint: str, table: str) -> None:
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 
-def _serve(endpoint: str, table: str, conn: Connection) -> None:
-    point_at(endpoint, table)
+def _serve(endpoint: str, table: str, env: dict[str, str], conn: Connection) -> None:
+    point_at(endpoint, table, env)
     from tests.functional.apigw import request
 
     while (call := conn.recv()) is not None:
@@ -44,10 +46,12 @@ def _serve(endpoint: str, table: str, conn: Connection) -> None:
 class HandlerProcess:
     """``with HandlerProcess(endpoint, table) as p: p.request("GET", "/guilds/1", user=2)``"""
 
-    def __init__(self, endpoint: str, table: str) -> None:
+    def __init__(self, endpoint: str, table: str, env: dict[str, str] | None = None) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._here, there = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(endpoint, table, there), daemon=True)
+        self._process = ctx.Process(
+            target=_serve, args=(endpoint, table, env or {}, there), daemon=True
+        )
 
     def __enter__(self) -> HandlerProcess:
         self._process.start()

@@ -7,6 +7,8 @@
    upload of this author in this channel, and the object must be in the bucket with exactly
    the declared size (HeadObject). The object is copied under ``attachments/`` and the record
    deleted in the message's own transaction, so an attachment serves one message only.
+3. ``discard``: once a message item is gone (deleted, or purged with its channel or guild), the
+   table stream's consumer deletes its files: the stored copy and the upload it came from.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from shared.domain.attachment import (
     check_content_type,
     check_size,
     clean_filename,
+    pending_key,
+    stored_key,
 )
 from shared.domain.message import MAX_ATTACHMENTS, Attachment, Message
 from shared.domain.permissions import Permission
@@ -36,6 +40,7 @@ __all__ = [
     "ATTACH",
     "FileToUpload",
     "claim",
+    "discard",
     "prepare",
     "request_upload",
     "request_uploads",
@@ -201,3 +206,15 @@ def signed(message: Message) -> Message:
             for a in message.attachments
         ],
     )
+
+
+def discard(channel_id: int, attachments: Sequence[Attachment]) -> int:
+    """Delete the files of a message that is gone: each attachment's stored object and its
+    original upload (S3's lifecycle rule would expire that within a day; a deleted file should
+    not wait). Idempotent; how many objects were asked to go."""
+    keys = []
+    for a in attachments:
+        keys.append(a.key or stored_key(channel_id, a.id, a.filename))
+        keys.append(pending_key(channel_id, a.id, a.filename))
+    objects.delete(keys)
+    return len(keys)

@@ -3,7 +3,9 @@
 - an outbox event (INSERT) with an audit record → an audit log entry;
 - an outbox CHANNEL_DELETE of a category (INSERT) → its children lose their parent;
 - a purge job item (INSERT or MODIFY) → one bounded round of the purge;
-- a media node's speaking report (INSERT or MODIFY) → the member's voice state (docs/voice.md).
+- a media node's speaking report (INSERT or MODIFY) → the member's voice state (docs/voice.md);
+- a message item with attachments removed (deleted, or purged with its channel or guild:
+  REMOVE) → its files deleted from the attachments bucket (docs/attachments.md).
 
 Everything here is idempotent, because Lambda's event source mapping delivers at least once.
 """
@@ -14,10 +16,12 @@ from typing import Any
 
 from shared.domain.channel import ChannelType
 from shared.domain.events import EventName
+from shared.services.attachments import discard
 from shared.services.audit_log import record_event
 from shared.services.channels import orphan_children
 from shared.services.voice import apply_speaking_report
 from shared.storage import purge as purge_store
+from shared.storage.messages import removed_attachments
 from shared.storage.outbox import event_from_image
 from shared.storage.speaking_reports import report_from_image
 
@@ -27,6 +31,12 @@ __all__ = ["handle_record"]
 def handle_record(record: dict[str, Any]) -> str:
     """Process one stream record (Lambda's DynamoDB event shape); what was done, for logs."""
     name = record.get("eventName")
+    if name == "REMOVE":
+        removed = removed_attachments((record.get("dynamodb") or {}).get("OldImage") or {})
+        if removed is None:
+            return "ignored"
+        discard(*removed)
+        return "attachments deleted"
     image = (record.get("dynamodb") or {}).get("NewImage")
     if name not in ("INSERT", "MODIFY") or not image:
         return "ignored"

@@ -8,6 +8,7 @@ object's size (HeadObject) and copies a used upload out of ``pending/`` (CopyObj
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -21,7 +22,19 @@ from shared.config import get_settings
 from shared.errors import Unavailable
 from shared.observability import logger
 
-__all__ = ["PresignedPost", "client", "copy", "download_url", "presign_upload", "size_of"]
+__all__ = [
+    "DELETE_BATCH",
+    "PresignedPost",
+    "client",
+    "copy",
+    "delete",
+    "download_url",
+    "presign_upload",
+    "size_of",
+]
+
+#: The most keys one DeleteObjects call takes (S3's limit).
+DELETE_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +150,25 @@ def download_url(key: str, filename: str, content_type: str, expires_s: int) -> 
             ExpiresIn=expires_s,
         )
     )
+
+
+def delete(keys: Sequence[str]) -> None:
+    """Delete these objects, at most :data:`DELETE_BATCH` keys per DeleteObjects call. A key
+    that is already gone counts as deleted (S3 answers so), so a repeat does no harm; a key S3
+    could not delete raises :class:`Unavailable`, for the caller to try again."""
+    bucket = get_settings().attachments_bucket
+    for start in range(0, len(keys), DELETE_BATCH):
+        batch = [{"Key": key} for key in keys[start : start + DELETE_BATCH]]
+        try:
+            answer = client().delete_objects(
+                Bucket=bucket, Delete={"Objects": batch, "Quiet": True}
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise Unavailable("The attachments store cannot be reached; try again.") from exc
+        failed = answer.get("Errors") or []
+        if failed:
+            logger.error(
+                "the attachments bucket did not delete some objects",
+                extra={"bucket": bucket, "errors": failed[:10], "failed": len(failed)},
+            )
+            raise Unavailable("Some attachments could not be deleted; try again.")

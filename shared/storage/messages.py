@@ -47,6 +47,7 @@ __all__ = [
     "pin",
     "reacted",
     "remove_reaction",
+    "removed_attachments",
     "unknown_message",
 ]
 
@@ -92,8 +93,9 @@ class PinCounter(Entity, discriminator="pins"):
     pins = NumberAttribute(default=0, attr_name="count")
 
 
-def _to_message(record: MessageRecord) -> Message:
-    attachments = [
+def _attachments(stored: str | None) -> list[Attachment]:
+    """The attachments a message item keeps (a JSON list, absent when there are none)."""
+    return [
         Attachment(
             id=int(a["id"]),
             filename=a["filename"],
@@ -101,8 +103,23 @@ def _to_message(record: MessageRecord) -> Message:
             size=int(a["size"]),
             key=a.get("key", ""),
         )
-        for a in json.loads(record.attachments or "[]")
+        for a in json.loads(stored or "[]")
     ]
+
+
+def removed_attachments(image: dict[str, Any]) -> tuple[int, list[Attachment]] | None:
+    """The channel and attachments of a message item in a stream record's OldImage (DynamoDB
+    JSON); None for any other item, or a message that carried no files."""
+    if image.get("type", {}).get("S") != "message" or "attachments" not in image:
+        return None
+    attachments = _attachments(image["attachments"].get("S"))
+    if not attachments:
+        return None
+    return int(image["channel_id"]["N"]), attachments
+
+
+def _to_message(record: MessageRecord) -> Message:
+    attachments = _attachments(record.attachments)
     return Message(
         id=int(record.message_id),
         channel_id=int(record.channel_id),

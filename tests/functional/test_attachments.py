@@ -26,8 +26,8 @@ from shared.errors import Invalid
 from shared.ids import new_id
 from shared.storage import attachment_objects, uploads
 from shared.storage.transaction import Transaction
-from tests.functional.apigw import Reply, request
-from tests.functional.guildkit import create_guild, join, new_user, text_channel
+from tests.functional.apigw import LambdaContext, Reply, handler_for, request
+from tests.functional.guildkit import StreamTap, create_guild, join, new_user, text_channel
 
 MAX = 25 * 1024 * 1024
 
@@ -420,3 +420,70 @@ def test_a_lowered_limit_holds_for_uploads_made_before_it(
         monkeypatch.delenv("PARLEY_ATTACHMENT_MAX_BYTES")
         get_settings.cache_clear()
     assert send(owner, channel, [early], "fine again").status == 201
+
+
+# ---------------------------------------------------------------- files go with their message
+def stored_keys(bucket: str) -> set[str]:
+    """Test-only: every object key in the bucket."""
+    pages = s3().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {o["Key"] for page in pages for o in page.get("Contents", [])}
+
+
+def test_deleting_a_message_deletes_its_files_and_no_others(
+    room: tuple[int, str], bucket: str
+) -> None:
+    owner, channel = room
+    tap = StreamTap()
+    gone = send(owner, channel, [uploaded(owner, channel), uploaded(owner, channel)])
+    kept = send(owner, channel, [uploaded(owner, channel)])
+    assert gone.status == kept.status == 201
+    tap.pump()
+    before = stored_keys(bucket)
+    assert len(before) == 6  # each file: its upload and its stored copy
+    url = f"/channels/{channel}/messages/{gone.body['id']}"
+    assert request("DELETE", url, user=owner).status == 204
+    delivered = tap.pump()
+    assert any(r["eventName"] == "REMOVE" for r in delivered)
+    (kept_file,) = kept.body["attachments"]
+    assert stored_keys(bucket) == {
+        f"pending/{channel}/{kept_file['id']}/cat.png",
+        f"attachments/{channel}/{kept_file['id']}/cat.png",
+    }
+    # a redelivered record (at-least-once delivery) finds nothing left, and fails nothing
+    handler = handler_for("GuildStreamFunction")
+    assert handler({"Records": delivered}, LambdaContext()) == {"batchItemFailures": []}
+
+
+def test_deleting_a_guild_deletes_the_files_of_every_channel(
+    room: tuple[int, str], bucket: str
+) -> None:
+    owner, channel = room
+    guild_id = request("GET", f"/channels/{channel}", user=owner).body["guild_id"]
+    other = request(
+        "POST", f"/guilds/{guild_id}/channels", user=owner, body={"name": "second"}
+    ).body["id"]
+    elsewhere = text_channel(create_guild(owner, "Unrelated"))
+    tap = StreamTap()
+    for where in (channel, channel, other):
+        assert send(owner, where, [uploaded(owner, where), uploaded(owner, where)]).status == 201
+    assert send(owner, elsewhere, [uploaded(owner, elsewhere)]).status == 201
+    tap.pump()
+    assert len(stored_keys(bucket)) == 14
+    assert request("DELETE", f"/guilds/{guild_id}", user=owner).status == 204
+    tap.pump()
+    assert {key.split("/")[1] for key in stored_keys(bucket)} == {elsewhere}
+
+
+def test_deleting_objects_asks_s3_for_at_most_a_thousand_keys_a_call(bucket: str) -> None:
+    keys = [f"attachments/1/{i}/f.txt" for i in range(attachment_objects.DELETE_BATCH + 1)]
+    for key in (keys[0], keys[-1]):  # S3 deletes a missing key quietly: two suffice
+        s3().put_object(Bucket=bucket, Key=key, Body=b"x")
+    asked: list[int] = []
+    client = attachment_objects.client()
+    client.meta.events.register(
+        "before-parameter-build.s3.DeleteObjects",
+        lambda params, **_: asked.append(len(params["Delete"]["Objects"])),
+    )
+    attachment_objects.delete(keys)
+    assert asked == [attachment_objects.DELETE_BATCH, 1]
+    assert stored_keys(bucket) == set()

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psutil
+
+from emulator.store_credentials import StoreCredentials
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,6 +82,31 @@ class StackProcess:
         wait_for(up, timeout, "parley dev to be ready")
         self.info = json.loads(ready.read_text())
         return self.info
+
+    def store_credentials(self) -> StoreCredentials:
+        """The key pair the stack's embedded store answers (none other)."""
+        return StoreCredentials.read(Path(self.info["store_credentials"]))
+
+    def store_env(self) -> dict[str, str]:
+        """What a process needs to reach the stack's store: its endpoint and key pair."""
+        return {"AWS_ENDPOINT_URL": self.info["store_url"], **self.store_credentials().env()}
+
+    def _store_session(self) -> boto3.session.Session:
+        keys = self.store_credentials()
+        return boto3.session.Session(
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret_access_key,
+            region_name="us-east-1",
+        )
+
+    def store_client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client of the stack's store, signing with its key pair."""
+        session = self._store_session()
+        return session.client(service, endpoint_url=self.info["store_url"], **kwargs)  # type: ignore[call-overload]
+
+    def store_resource(self, service: str) -> Any:
+        session = self._store_session()
+        return session.resource(service, endpoint_url=self.info["store_url"])  # type: ignore[call-overload]
 
     def stop(self, timeout: float = 30.0) -> int:
         if self.process is None or self.process.poll() is not None:

@@ -8,15 +8,18 @@ size is refused by the store itself, whatever the client declared.
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 
 from tests.integration.chat import User, guild_with
 from tests.integration.gateway_client import GatewayClient
-from tests.integration.stackproc import StackProcess
+from tests.integration.stackproc import StackProcess, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +162,109 @@ async def test_a_message_naming_an_upload_that_was_never_made_is_a_400(
     assert refused["code"] == "attachment_not_uploaded"
     assert isinstance(refused["message"], str) and refused["message"]
     assert attachment_id in refused["errors"]["attachments"]
+
+
+# ---------------------------------------------------------------- files go with their message
+PASSWORD = "correct-Horse-battery-9"
+
+
+async def member(stack: StackProcess, http: aiohttp.ClientSession) -> User:
+    """A user registered through the stack (with a password no policy would refuse)."""
+    name = f"u{secrets.token_hex(6)}"
+    body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    url = f"{stack.info['http_url']}/api/v1/auth/register"
+    async with http.post(url, json=body) as response:
+        assert response.status == 201, await response.text()
+        answer = await response.json()
+    return User(stack, http, answer["access_token"], answer["user"]["id"], name)
+
+
+async def attach(
+    http: aiohttp.ClientSession, user: User, channel: str, name: str
+) -> tuple[str, str]:
+    """A message carrying one uploaded file; (the message id, the bucket the file is in)."""
+    data = f"the file {name}".encode()
+    grant = await user.call(
+        "POST",
+        f"/channels/{channel}/attachments",
+        {"filename": name, "content_type": "text/plain", "size": len(data)},
+        expect=201,
+    )
+    status, text, _ = await post_form(http, grant["upload"], data, name)
+    assert status == 204, text
+    body = {"content": "", "attachments": [grant["attachment"]["id"]]}
+    sent = await user.call("POST", f"/channels/{channel}/messages", body, expect=201)
+    return sent["id"], urlsplit(grant["upload"]["url"]).path.strip("/")
+
+
+def objects_under(stack: StackProcess, bucket: str, channels: list[str]) -> set[str]:
+    """Every key the store holds for these channels (stored copies and uploads)."""
+    s3 = stack.store_client("s3")
+    keys: set[str] = set()
+    for channel in channels:
+        for prefix in (f"attachments/{channel}/", f"pending/{channel}/"):
+            found = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+            keys |= {o["Key"] for o in found}
+    return keys
+
+
+async def text_channel(owner: User) -> tuple[dict[str, Any], str]:
+    """A new guild of ``owner``'s and its text channel's id."""
+    guild = await guild_with(owner)
+    return guild, next(c for c in guild["channels"] if c["type"] == 0)["id"]
+
+
+async def gone(stack: StackProcess, bucket: str, channels: list[str], what: str) -> None:
+    """Wait (at most 60 s) until the store holds nothing for these channels."""
+    await asyncio.to_thread(
+        wait_for, lambda: not objects_under(stack, bucket, channels), 60, what, 0.1
+    )
+
+
+async def test_deleting_a_message_deletes_its_file_from_the_store(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice = await member(parley_stack, http)
+    _, channel = await text_channel(alice)
+    doomed, bucket = await attach(http, alice, channel, "doomed.txt")
+    kept, _ = await attach(http, alice, channel, "kept.txt")
+    history = await alice.call("GET", f"/channels/{channel}/messages", expect=200)
+    url = next(m for m in history if m["id"] == doomed)["attachments"][0]["url"]
+    async with http.get(url) as response:
+        assert response.status == 200
+    assert len(objects_under(parley_stack, bucket, [channel])) == 4
+
+    await alice.call("DELETE", f"/channels/{channel}/messages/{doomed}", expect=204)
+
+    def only_kept_left() -> bool:
+        return {k.rsplit("/", 1)[1] for k in objects_under(parley_stack, bucket, [channel])} == {
+            "kept.txt"
+        }
+
+    await asyncio.to_thread(wait_for, only_kept_left, 60, "the deleted message's file", 0.1)
+    async with http.get(url) as response:
+        # The link a member still holds leads nowhere (moto answers a presigned GET of a
+        # missing key with 403, S3 with 403 or 404 by the reader's rights).
+        assert response.status in (403, 404)
+    assert kept in {m["id"] for m in await alice.call("GET", f"/channels/{channel}/messages")}
+
+
+async def test_deleting_a_guild_deletes_the_files_of_all_its_channels(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    alice = await member(parley_stack, http)
+    guild, first = await text_channel(alice)
+    second = (
+        await alice.call("POST", f"/guilds/{guild['id']}/channels", {"name": "more"}, expect=201)
+    )["id"]
+    _, elsewhere = await text_channel(alice)
+    bucket = ""
+    for channel, name in ((first, "a.txt"), (first, "b.txt"), (second, "c.txt")):
+        _, bucket = await attach(http, alice, channel, name)
+    await attach(http, alice, elsewhere, "survivor.txt")
+    assert len(objects_under(parley_stack, bucket, [first, second])) == 6
+
+    await alice.call("DELETE", f"/guilds/{guild['id']}", expect=204)
+
+    await gone(parley_stack, bucket, [first, second], "the deleted guild's files")
+    assert len(objects_under(parley_stack, bucket, [elsewhere])) == 2

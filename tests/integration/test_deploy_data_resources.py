@@ -24,6 +24,7 @@ import pytest
 from samtranslator.translator.transform import transform
 
 from emulator.store import DATA_RESOURCE_TYPES, EmbeddedStore
+from emulator.store_credentials import StoreCredentials
 from tests.integration.conftest import register_user
 from tests.integration.stackproc import StackProcess
 from tests.unit.test_template_sam import NoManagedPolicies, _source, _with_s3_artifacts
@@ -93,7 +94,7 @@ def test_the_cut_keeps_the_data_and_only_the_data() -> None:
 @pytest.fixture
 async def moto_server() -> AsyncIterator[str]:
     """The project's own moto server (emulator/store_server.py) on an ephemeral port."""
-    store = EmbeddedStore("127.0.0.1", 0)
+    store = EmbeddedStore("127.0.0.1", 0, StoreCredentials.from_env())
     await store.start()
     try:
         yield store.endpoint_url

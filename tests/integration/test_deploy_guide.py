@@ -33,6 +33,7 @@ import pytest
 from samtranslator.translator.transform import transform
 
 from emulator.store import EmbeddedStore
+from emulator.store_credentials import StoreCredentials
 from tests.conftest import REPO_ROOT
 from tests.integration.stackproc import StackProcess
 from tests.integration.test_deploy_data_resources import data_resources_template
@@ -110,7 +111,7 @@ def _deploy(endpoint: str, template: dict[str, Any]) -> None:
 
 @pytest.fixture
 async def store() -> AsyncIterator[str]:
-    server = EmbeddedStore("127.0.0.1", 0)
+    server = EmbeddedStore("127.0.0.1", 0, StoreCredentials.from_env())
     await server.start()
     try:
         yield server.endpoint_url
@@ -123,8 +124,7 @@ def _environment(endpoint: str) -> dict[str, str]:
     env.update(
         {
             "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            **StoreCredentials.from_env().env(),
             "AWS_DEFAULT_REGION": REGION,
             "AWS_PAGER": "",
             # Nothing but the store is ever asked: no instance metadata endpoint either.

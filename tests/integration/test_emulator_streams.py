@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.eventshape import missing_paths, reference
@@ -25,10 +24,7 @@ def delivered(stack: StackProcess, kind: str = "stream") -> list[dict[str, Any]]
 
 
 def table(stack: StackProcess) -> Any:
-    dynamodb = boto3.resource(
-        "dynamodb", endpoint_url=stack.info["store_url"], region_name="us-east-1"
-    )
-    return dynamodb.Table("parley-local-Table")
+    return stack.store_resource("dynamodb").Table("parley-local-Table")
 
 
 def pks(records: list[dict[str, Any]], prefix: str) -> list[str]:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
-import boto3
 import pytest
 from botocore.config import Config
 
@@ -28,19 +27,15 @@ TABLE = "parley-local-Table"
 
 @pytest.fixture(scope="module")
 def handlers(parley_stack: StackProcess) -> Iterator[HandlerProcess]:
-    with HandlerProcess(parley_stack.info["store_url"], TABLE) as process:
+    with HandlerProcess(parley_stack.info["store_url"], TABLE, parley_stack.store_env()) as process:
         yield process
 
 
 def stream_records(stack: StackProcess) -> list[dict[str, Any]]:
     """Every record of the stack table's stream so far (read directly, from the start)."""
-    endpoint = stack.info["store_url"]
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-    streams = boto3.client(
-        "dynamodbstreams",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        config=Config(account_id_endpoint_mode="disabled"),
+    client = stack.store_client("dynamodb")
+    streams = stack.store_client(
+        "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
     )
     arn = client.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
     records: list[dict[str, Any]] = []
@@ -129,9 +124,7 @@ def test_a_deleted_guild_is_purged_by_the_stacks_stream_pump(
     assert status == 201
     assert handlers.request("DELETE", f"/guilds/{guild['id']}", user=owner)[0] == 204
     assert handlers.request("GET", f"/guilds/{guild['id']}", user=owner)[0] == 404
-    table = boto3.resource(
-        "dynamodb", endpoint_url=parley_stack.info["store_url"], region_name="us-east-1"
-    ).Table(TABLE)
+    table = parley_stack.store_resource("dynamodb").Table(TABLE)
 
     def gone() -> bool:
         left = table.query(

@@ -38,6 +38,7 @@ from aiohttp import web
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from emulator.store import EmbeddedStore, dynamodb_client, ensure_tables
+from emulator.store_credentials import StoreCredentials
 from emulator.template import load_template
 from media_nodes.aiortc_hooks import IcePolicy, install_ice_policy
 from media_nodes.config import PortRange
@@ -174,7 +175,7 @@ async def metadata_server() -> AsyncIterator[MetadataStub]:
 @pytest.fixture
 async def store() -> AsyncIterator[tuple[str, str]]:
     """The embedded store with the Parley table: (endpoint, table name)."""
-    server = EmbeddedStore("127.0.0.1", 0)
+    server = EmbeddedStore("127.0.0.1", 0, StoreCredentials.from_env())
     await server.start()
     try:
         template = load_template(
@@ -255,8 +256,7 @@ def start_node(
         env["PARLEY_MEDIA_PORT"] = str(port)
         harness = {
             "AWS_ENDPOINT_URL": store[0],
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
+            **StoreCredentials.from_env().env(),
             "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata_server.url,
         }
         assert not set(harness) & set(env)

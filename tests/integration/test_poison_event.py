@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import boto3
 import pytest
 
 from emulator.replay import read_range
@@ -40,8 +39,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def _client(stack: StackProcess, service: str) -> Any:
-    session = boto3.session.Session(region_name="us-east-1")
-    return session.client(service, endpoint_url=stack.info["store_url"])  # type: ignore[call-overload]
+    return stack.store_client(service)
 
 
 def _write_poison(stack: StackProcess, guild_id: str) -> dict[str, Any]:
@@ -130,7 +128,7 @@ async def test_a_poison_event_is_isolated_and_every_other_message_is_delivered_a
     assert later.repeats == 0
 
     # The fan-out still cannot read it: the replay fails and the message stays.
-    env = {**os.environ, "AWS_ENDPOINT_URL": parley_stack.info["store_url"]}
+    env = {**os.environ, **parley_stack.store_env()}
     env.update({k: v for k, v in parley_stack.env.items() if k.startswith("PARLEY_")})
     replay = await asyncio.to_thread(
         subprocess.run,

@@ -26,6 +26,7 @@ from samtranslator.translator.transform import transform
 
 from emulator.jwt_authorizer import REFETCH_INTERVAL_S
 from emulator.store import EmbeddedStore
+from emulator.store_credentials import StoreCredentials
 from shared.auth import keystore
 from shared.auth.keyring import PUBLISH_LEAD_S, KeyRing
 from shared.auth.keysource import local_key_file
@@ -41,7 +42,7 @@ STACK = "parley-cfn"
 
 @pytest.fixture
 async def moto_server() -> AsyncIterator[str]:
-    store = EmbeddedStore("127.0.0.1", 0)
+    store = EmbeddedStore("127.0.0.1", 0, StoreCredentials.from_env())
     await store.start()
     try:
         yield store.endpoint_url

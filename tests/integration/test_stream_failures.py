@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.integration.conftest import FIXTURE_TEMPLATE
@@ -28,7 +27,7 @@ QUEUE = "parley-local-PoisonFailuresQueue"
 
 
 def _sqs(stack: StackProcess) -> Any:
-    return boto3.client("sqs", endpoint_url=stack.info["store_url"], region_name="us-east-1")
+    return stack.store_client("sqs")
 
 
 def _queue_counts(stack: StackProcess) -> tuple[int, int]:
@@ -55,7 +54,7 @@ def _done(stack: StackProcess, prefix: str) -> set[str]:
 def _replay(stack: StackProcess) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.update(stack.env)
-    env["AWS_ENDPOINT_URL"] = stack.info["store_url"]
+    env.update(stack.store_env())
     return subprocess.run(
         [
             sys.executable,

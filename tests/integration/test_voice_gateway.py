@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import boto3
 import pytest
 
 from media_nodes.aiortc_hooks import restrict_host_addresses
@@ -73,16 +72,13 @@ def voice_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProce
 def second_node(voice_stack: StackProcess) -> Iterator[Node]:
     """``node-b``: another ``parley media-node`` on the stack's store, trusting its voice key."""
     workdir = Path(voice_stack.workdir)
-    store = voice_stack.info["store_url"]
-    dynamodb = boto3.client("dynamodb", endpoint_url=store, region_name="us-east-1")
+    dynamodb = voice_stack.store_client("dynamodb")
     [table] = dynamodb.list_tables()["TableNames"]
     ready = workdir / "node-b.json"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")},
         **NODE_ENV,
-        "AWS_ENDPOINT_URL": store,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
+        **voice_stack.store_env(),
         "AWS_DEFAULT_REGION": "us-east-1",
         "PARLEY_TABLE_NAME": table,
     }

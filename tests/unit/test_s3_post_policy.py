@@ -19,8 +19,10 @@ from botocore.config import Config
 from werkzeug.test import Client
 
 from emulator.s3_post_policy import PostPolicyGate
+from emulator.store_credentials import StoreCredentials
 
 SECRET = "gate-secret"
+CREDENTIALS = StoreCredentials("AKID", SECRET)
 BUCKET = "attachments"
 KEY = "pending/1/2/cat.png"
 
@@ -40,13 +42,15 @@ class Recorder:
         return [b""]
 
 
-def presigned(size: int = 5, expires_in: int = 600) -> dict[str, Any]:
+def presigned(
+    size: int = 5, expires_in: int = 600, credentials: StoreCredentials = CREDENTIALS
+) -> dict[str, Any]:
     client = boto3.client(
         "s3",
         region_name="us-east-1",
         endpoint_url="http://127.0.0.1:4566",
-        aws_access_key_id="AKID",
-        aws_secret_access_key=SECRET,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
     post: dict[str, Any] = client.generate_presigned_post(
@@ -67,7 +71,7 @@ def upload(
     bucket: str = BUCKET,
 ) -> tuple[int, str, Recorder]:
     recorder = Recorder()
-    gate = PostPolicyGate(recorder, secret=lambda: SECRET, clock=lambda: now or datetime.now(UTC))
+    gate = PostPolicyGate(recorder, credentials=CREDENTIALS, clock=lambda: now or datetime.now(UTC))
     form: dict[str, Any] = dict(fields)
     form["file"] = (io.BytesIO(data), "cat.png", "image/png")
     response = Client(gate).post(f"/{bucket}", data=form)
@@ -126,8 +130,20 @@ def test_an_expired_policy_is_refused() -> None:
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_other_requests_pass_untouched(method: str) -> None:
     recorder = Recorder()
-    response = Client(PostPolicyGate(recorder, secret=lambda: SECRET)).open(
+    response = Client(PostPolicyGate(recorder, credentials=CREDENTIALS)).open(
         f"/{BUCKET}/{KEY}", method=method, data=b"raw"
     )
     assert response.status_code == 204
     assert recorder.bodies == [b"raw"]
+
+
+def test_an_upload_without_a_policy_or_signed_by_another_key_is_refused() -> None:
+    status, text, recorder = upload({"key": KEY, "Content-Type": "image/png"}, b"12345")
+    assert status == 403 and "AccessDenied" in text
+    other = presigned(5, credentials=StoreCredentials("OTHERKEY", "other-secret"))["fields"]
+    status, text, _ = upload(other, b"12345")
+    assert status == 403 and "InvalidAccessKeyId" in text
+    same_key_other_secret = presigned(5, credentials=StoreCredentials("AKID", "guess"))["fields"]
+    status, text, _ = upload(same_key_other_secret, b"12345")
+    assert status == 403 and "SignatureDoesNotMatch" in text
+    assert recorder.bodies == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,27 @@ def _record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
     record["dynamodb"]["Keys"] = {"PK": image["PK"], "SK": image["SK"]}
     record["dynamodb"]["NewImage"] = image
     return record
+
+
+def _removed(image: dict[str, Any]) -> dict[str, Any]:
+    """A REMOVE record as Lambda delivers it: the item only as it was (OldImage)."""
+    record = _record("REMOVE", image)
+    record["dynamodb"]["OldImage"] = record["dynamodb"].pop("NewImage")
+    return record
+
+
+def _message_image(files: bool) -> dict[str, Any]:
+    image = {
+        "PK": {"S": keys.channel_pk(9)},
+        "SK": {"S": keys.message_sk(11)},
+        "type": {"S": "message"},
+        "channel_id": {"N": "9"},
+        "content": {"S": "hi"},
+    }
+    if files:
+        attachment = {"id": "5", "filename": "a.png", "content_type": "image/png", "size": 1}
+        image["attachments"] = {"S": json.dumps([attachment])}
+    return image
 
 
 def _outbox_image() -> dict[str, Any]:
@@ -68,6 +90,9 @@ RECORDS = {
     "session insert": lambda: _record("INSERT", _session_image()),
     "purge round": lambda: _record("MODIFY", _typed("purge")),
     "speaking report": lambda: _record("INSERT", _typed("voice_speaking")),
+    "message with files removed": lambda: _removed(_message_image(files=True)),
+    "message without files removed": lambda: _removed(_message_image(files=False)),
+    "message with files sent": lambda: _record("INSERT", _message_image(files=True)),
 }
 
 
@@ -75,7 +100,10 @@ RECORDS = {
     ("function", "wanted"),
     [
         ("FanoutFunction", {"outbox insert", "log insert"}),
-        ("GuildStreamFunction", {"outbox insert", "purge round", "speaking report"}),
+        (
+            "GuildStreamFunction",
+            {"outbox insert", "purge round", "speaking report", "message with files removed"},
+        ),
     ],
 )
 def test_each_consumer_is_invoked_for_what_it_acts_on_only(
