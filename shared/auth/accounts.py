@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import passwords
-from shared.auth.sessions import start_session
 from shared.auth.users import User, normalise_email, validate_username
 from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
@@ -30,6 +29,15 @@ __all__ = [
     "register",
     "update_me",
 ]
+
+
+def start_session(user: User) -> dict[str, Any]:
+    """A new session for ``user``. Token signing (PyJWT, cryptography, the signing keys) is
+    imported by the calls that sign someone in: the users function imports this module for
+    profiles and never does."""
+    from shared.auth import sessions
+
+    return sessions.start_session(user)
 
 
 def register(username: str, email: str, password: str) -> dict[str, Any]:

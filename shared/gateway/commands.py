@@ -11,10 +11,8 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.auth.jwks import issuer_keys
-from shared.auth.tokens import verify_access_token
 from shared.config import get_settings
 from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
@@ -29,6 +27,9 @@ from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry
+
+if TYPE_CHECKING:
+    from shared.auth.jwks import IssuerKeys
 
 __all__ = ["heartbeat", "identify", "presence_update", "resume"]
 
@@ -140,12 +141,23 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
             return until
 
 
+def issuer_keys() -> IssuerKeys:
+    """The issuer's published keys. Token checks (PyJWT, cryptography) are imported by the
+    frames that check a token, IDENTIFY and RESUME, not by the heartbeats and other frames that
+    make up most of what this function is sent."""
+    from shared.auth import jwks
+
+    return jwks.issuer_keys()
+
+
 def _user_from(request: GatewayRequest, token: Any) -> int:
     """The connection's user; the frame's token must be a valid one of that user's."""
     if request.user_id is None:
         raise Unauthorized("The connection is not authenticated.", code="unauthorized")
     if not isinstance(token, str) or not token:
         raise Invalid("A token is required.", code="invalid_token")
+    from shared.auth.tokens import verify_access_token  # see issuer_keys
+
     settings = get_settings()
     claims = verify_access_token(
         issuer_keys(), token, issuer=settings.jwt_issuer, audience=settings.jwt_audience

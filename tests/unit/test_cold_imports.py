@@ -9,6 +9,8 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 #: Lambda's environment as deployed (``Tracing: Active``), and without tracing (as the emulator
@@ -79,3 +81,17 @@ def test_a_traced_function_patches_what_it_imports_and_imports_nothing_for_traci
         "pynamodb": True,
         "requests": True,
     }
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "functions.users.app",  # profiles: it never signs anyone in
+        "websocket_routes.default.app",  # only IDENTIFY and RESUME check a token
+    ],
+)
+def test_token_signing_and_verifying_load_with_the_requests_that_use_them(module: str) -> None:
+    cold = set(probe(PACKAGES_PROBE, module, UNTRACED))
+    assert "shared" in cold  # the probe did import the handler
+    # PyJWT (and cryptography with it, which this virtualenv loads anyway through pyOpenSSL)
+    assert "jwt" not in cold
