@@ -70,11 +70,34 @@ def tracing_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     return not (environ.get(constants.SAM_LOCAL_ENV) or environ.get(constants.CHALICE_LOCAL_ENV))
 
 
+#: The libraries whose calls the trace shows as subsegments, each patched once it is imported:
+#: at cold start for what the handler imports, on first use for what it imports later
+#: (requests, for an OpenID login or a call to a media node). Powertools' default patches every
+#: library the X-Ray SDK knows, which imports each one that is installed, used or not. boto3
+#: stands for botocore (the SDK patches botocore's client for it): Parley makes its AWS clients
+#: with boto3 or pynamodb, and botocore itself is imported by more than its clients.
+TRACED_LIBRARIES = ("boto3", "pynamodb", "requests")
+
+
+def _tracer() -> Tracer:
+    """Powertools' tracer, patching each of :data:`TRACED_LIBRARIES` when it is imported."""
+    import wrapt  # the X-Ray SDK's own dependency, already imported with it
+
+    built = Tracer(auto_patch=False)
+    for library in TRACED_LIBRARIES:
+        wrapt.register_post_import_hook(functools.partial(_patch, built, library), library)
+    return built
+
+
+def _patch(built: Tracer, library: str, _module: object) -> None:
+    built.patch(modules=[library])
+
+
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE)
-#: Built (and the X-Ray SDK imported, its clients patched) at cold start when tracing is on, as
-#: Lambda's init phase is the place for it; ``None`` where it would only be switched off.
-tracer: Tracer | None = Tracer() if tracing_enabled() else None
+#: Built (the X-Ray SDK imported) at cold start when tracing is on, as Lambda's init phase is
+#: the place for it; ``None`` where it would only be switched off.
+tracer: Tracer | None = _tracer() if tracing_enabled() else None
 
 # Most invocations record no metric of their own (a GET answered 200): an empty flush is normal,
 # not worth Powertools' per-process warning.

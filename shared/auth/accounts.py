@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import passwords
-from shared.auth.sessions import logout_everywhere, start_session
 from shared.auth.users import User, normalise_email, validate_global_name, validate_username
 from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
@@ -32,6 +31,15 @@ __all__ = [
     "resolve_login",
     "update_me",
 ]
+
+
+def start_session(user: User) -> dict[str, Any]:
+    """A new session for ``user``. Token signing (PyJWT, cryptography, the signing keys) is
+    imported by the calls that sign someone in: the users function imports this module for
+    profiles and never does."""
+    from shared.auth import sessions
+
+    return sessions.start_session(user)
 
 
 def register(username: str, email: str, password: str) -> dict[str, Any]:
@@ -138,7 +146,9 @@ def change_password(user_id: int, password: str, new_password: str) -> None:
     store.set_password_hash(
         user_id, passwords.hash_password(new_password, get_settings().bcrypt_cost)
     )
-    logout_everywhere(user_id)
+    from shared.auth import sessions  # see start_session
+
+    sessions.logout_everywhere(user_id)
 
 
 def _user_update(user: User) -> GatewayEvent:

@@ -23,19 +23,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
-
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.base_client import (
-    BaseApp,
-    FrameworkIntegration,
-    OAuth2Mixin,
-    OpenIDMixin,
-)
-from authlib.integrations.requests_client import OAuth2Session
-from joserfc.errors import JoseError
 
 from shared.auth.accounts import oidc_login
 from shared.auth.oidc_secrets import client_secret
@@ -43,6 +32,9 @@ from shared.config import OidcProviderSettings, get_settings
 from shared.errors import Invalid, NotFound, ParleyError, Unauthorized, Unavailable
 from shared.observability import logger
 from shared.storage.oidc_states import PendingLogin, consume_pending, save_pending
+
+if TYPE_CHECKING:
+    from shared.auth.oidc_client import OidcClient
 
 __all__ = [
     "PENDING_TTL_S",
@@ -60,12 +52,6 @@ __all__ = [
 STATE_COOKIE = "parley_oidc_state"
 PENDING_TTL_S = 600
 HTTP_TIMEOUT_S = 10
-
-
-class _OidcClient(OAuth2Mixin, OpenIDMixin, BaseApp):
-    """Authlib's framework-neutral OAuth 2 + OpenID client over requests."""
-
-    client_cls = OAuth2Session
 
 
 @dataclass(frozen=True)
@@ -173,10 +159,12 @@ def _provider(name: str) -> OidcProviderSettings:
 
 
 @cache
-def _client(name: str) -> _OidcClient:
+def _client(name: str) -> OidcClient:
     """One client per provider and container: its discovery document and JWKS are cached."""
+    from shared.auth.oidc_client import FrameworkIntegration, OidcClient
+
     provider = _provider(name)
-    return _OidcClient(
+    return OidcClient(
         FrameworkIntegration(name),
         name=name,
         client_id=provider.client_id,
@@ -202,9 +190,11 @@ def start(name: str, return_to: str | None = None, *, public_url: str | None = N
     return_to = _checked_return(return_to, base)
     client = _client(name)
     redirect_uri = _redirect_uri(name, base)
+    from shared.auth.oidc_client import UNREACHABLE, UNVERIFIED
+
     try:
         made = client.create_authorization_url(redirect_uri)
-    except (requests.RequestException, AuthlibBaseError, ValueError, KeyError) as exc:
+    except UNREACHABLE + UNVERIFIED as exc:
         logger.warning(
             "OpenID discovery failed", extra={"provider": name, "error": type(exc).__name__}
         )
@@ -279,6 +269,8 @@ def _signed_in(
     if not code:
         raise _refused("The callback lacks its code or state.", "oidc_state")
     client = _client(name)
+    from shared.auth.oidc_client import UNREACHABLE, UNVERIFIED
+
     try:
         token = client.fetch_access_token(
             redirect_uri=pending.redirect_uri, code=code, code_verifier=pending.code_verifier
@@ -290,11 +282,11 @@ def _signed_in(
             info = client.userinfo(token=token)
             if str(info.get("sub")) == str(claims["sub"]):
                 claims = {**info, **claims}
-    except requests.RequestException as exc:
+    except UNREACHABLE as exc:
         raise Unavailable(
             "The sign-in provider cannot be reached.", code="oidc_unavailable"
         ) from exc
-    except (AuthlibBaseError, JoseError, ValueError, KeyError) as exc:
+    except UNVERIFIED as exc:
         logger.warning(
             "OpenID callback refused", extra={"provider": name, "error": type(exc).__name__}
         )

@@ -11,10 +11,8 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.auth.gateway import verify_live_token
-from shared.auth.jwks import issuer_keys
 from shared.config import get_settings
 from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
@@ -29,6 +27,9 @@ from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
 from shared.storage.gateway_log import LogEntry
+
+if TYPE_CHECKING:
+    from shared.auth.jwks import IssuerKeys
 
 __all__ = ["heartbeat", "identify", "presence_update", "resume"]
 
@@ -140,6 +141,15 @@ def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, 
             return until
 
 
+def issuer_keys() -> IssuerKeys:
+    """The issuer's published keys. Token checks (PyJWT, cryptography) are imported by the
+    frames that check a token, IDENTIFY and RESUME, not by the heartbeats and other frames that
+    make up most of what this function is sent."""
+    from shared.auth import jwks
+
+    return jwks.issuer_keys()
+
+
 def _user_from(request: GatewayRequest, token: Any) -> tuple[int, str | None]:
     """The connection's user and the login of the frame's token, which must be a valid one of
     that user's, of a login that has not ended."""
@@ -147,6 +157,8 @@ def _user_from(request: GatewayRequest, token: Any) -> tuple[int, str | None]:
         raise Unauthorized("The connection is not authenticated.", code="unauthorized")
     if not isinstance(token, str) or not token:
         raise Invalid("A token is required.", code="invalid_token")
+    from shared.auth.gateway import verify_live_token  # see issuer_keys
+
     claims = verify_live_token(issuer_keys(), token)
     if str(claims.get("sub")) != str(request.user_id):
         raise Unauthorized("The token is not this connection's user's.", code="token_mismatch")
