@@ -1,6 +1,7 @@
 """Serve a built UI (``desktop/ui/dist``) on a loopback port, for ``--local-ui``.
 
-The page then talks to the server given by ``?server=``. Unknown page paths get index.html
+The page then talks to the server the shell hands it through the bridge (``connection()``),
+never one named in its address. Unknown page paths get index.html
 (client-side routing), a missing asset is a 404, and nothing outside the folder is served.
 """
 

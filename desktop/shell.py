@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
+from desktop.connection import ConfirmServer, ServerChoice, origin, qt_confirm_server
 from desktop.flags import FLAGS_ENV, MEDIA_AUTO_GRANT, chromium_flags
 from desktop.localui import StaticServer
 from desktop.permissions import MediaPermissionPolicy, install, qt_ask
@@ -52,6 +52,8 @@ class ShellOptions:
     timeout_s: float = 60.0
     #: Who answers "may this page use the microphone?" (a Qt dialog by default).
     ask: Callable[[str, str], bool] = qt_ask
+    #: Who answers "connect to this server?" when the page's connection dialog asks for one.
+    confirm_server: ConfirmServer = qt_confirm_server
     #: Extra JavaScript run once the page is ready (tests: log in, open a channel, ...).
     script: str | None = None
 
@@ -68,20 +70,57 @@ class ShellResult:
 
 
 class Bridge:
-    """The page's view of the shell (``window.pywebview.api``): where the session is kept."""
+    """The page's view of the shell (``window.pywebview.api``): the server it talks to, the
+    session kept for that server, and the connection dialog's way to ask for another server."""
 
-    def __init__(self, state: ShellState, path: Path) -> None:
+    def __init__(
+        self,
+        state: ShellState,
+        path: Path,
+        confirm: ConfirmServer,
+        switch: Callable[[ServerChoice], None],
+    ) -> None:
+        # Private names only: pywebview hands the page every public attribute.
         self._state = state
         self._path = path
+        self._confirm = confirm
+        self._switch = switch
         self._lock = threading.Lock()
 
+    def _server(self) -> str:
+        return self._state.server or DEFAULT_SERVER
+
+    def connection(self) -> dict[str, str | None]:
+        """The server the page must use: the one given on the command line or confirmed."""
+        return {"server": self._server(), "gateway": self._state.gateway}
+
     def load_session(self) -> str | None:
-        return self._state.session
+        """The session saved for the current server only."""
+        return self._state.sessions.get(self._server())
 
     def save_session(self, session: str | None) -> None:
         with self._lock:
-            self._state.session = session
+            if session is None:
+                self._state.sessions.pop(self._server(), None)
+            else:
+                self._state.sessions[self._server()] = session
             self._state.save(self._path)
+
+    def choose_server(self, server: str, gateway: str | None = None) -> bool:
+        """The page asks for another server: only if the user confirms it (a native dialog the
+        page cannot answer) is it remembered and opened; True then."""
+        try:
+            choice = ServerChoice(str(server), str(gateway) if gateway else None)
+        except ValueError:
+            log.warning("the page asked for a server that is not a URL: %r", server)
+            return False
+        if not self._confirm(choice.server, choice.gateway):
+            return False
+        with self._lock:
+            self._state.server, self._state.gateway = choice.server, choice.gateway
+            self._state.save(self._path)
+        self._switch(choice)
+        return True
 
 
 def prepare_environment() -> None:
@@ -148,15 +187,10 @@ def choose_local_ui(
 
 
 def page_url(options: ShellOptions, local_origin: str | None) -> str:
-    """The URL the window opens: the server's own UI, or the local one pointed at the server."""
+    """The URL the window opens: the server's own UI, or the local one. Neither names the
+    server in its address: the page asks the bridge (``connection``), so no link can."""
     server = (options.server or DEFAULT_SERVER).rstrip("/")
-    query = []
-    if local_origin is not None:
-        query.append(f"server={quote(server, safe='')}")
-    if options.gateway:
-        query.append(f"gateway={quote(options.gateway, safe='')}")
-    base = (local_origin or server) + "/"
-    return base + ("?" + "&".join(query) if query else "")
+    return (local_origin or server) + "/"
 
 
 def run(options: ShellOptions) -> ShellResult:
@@ -178,9 +212,18 @@ def run(options: ShellOptions) -> ShellResult:
             self.call.connect(lambda fn: fn())
 
     state = ShellState.load(options.state_path)
-    options.server = options.server or state.server or DEFAULT_SERVER
-    state.server = options.server
-    bridge = Bridge(state, options.state_path)
+    if options.server is None:
+        options.server = state.server or DEFAULT_SERVER
+        options.gateway = options.gateway or state.gateway
+    state.server = origin(options.server) or options.server
+    state.gateway = options.gateway
+    # Both run later, from the page's calls, once the window and the GUI invoker exist.
+    bridge = Bridge(
+        state,
+        options.state_path,
+        confirm=lambda s, g: on_gui(lambda: options.confirm_server(s, g), None),
+        switch=lambda choice: switch(choice),
+    )
     result = ShellResult()
     local_ui = choose_local_ui(options, server_reachable)
     static = StaticServer(local_ui).start() if local_ui else None
@@ -221,8 +264,19 @@ def run(options: ShellOptions) -> ShellResult:
     window.events.closing += on_closing
     window.events.loaded += loaded.set
 
-    def on_gui(fn: Callable[[], Any]) -> Any:
-        """Run ``fn`` on the GUI thread and wait for its answer."""
+    def switch(choice: ServerChoice) -> None:
+        """Open a server the user confirmed: its own UI, or the local one (which asks the
+        bridge for the server again)."""
+        nonlocal static
+        options.server, options.gateway = choice.server, choice.gateway
+        if static is None and (local := choose_local_ui(options, server_reachable)):
+            static = StaticServer(local).start()
+        result.url = page_url(options, static.url if static else None)
+        window.load_url(result.url)
+
+    def on_gui(fn: Callable[[], Any], timeout_s: float | None = options.timeout_s) -> Any:
+        """Run ``fn`` on the GUI thread and wait for its answer (``None``: as long as it
+        takes, for a question to the user)."""
         done = threading.Event()
         box: dict[str, Any] = {}
 
@@ -235,7 +289,7 @@ def run(options: ShellOptions) -> ShellResult:
                 done.set()
 
         invoker.call.emit(call)
-        if not done.wait(options.timeout_s):
+        if not done.wait(timeout_s):
             raise TimeoutError("the GUI thread did not answer")
         if "error" in box:
             raise box["error"]

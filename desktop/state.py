@@ -1,7 +1,9 @@
-"""What the desktop shell remembers between runs: the window's geometry and the session.
+"""What the desktop shell remembers between runs: the window's geometry, the server and the
+sessions.
 
-A small JSON file in the user's config directory. The session is the UI's own JSON (user and
-tokens) kept opaque here: the shell only stores it for the page, through the JS bridge.
+A small JSON file in the user's config directory. A session is the UI's own JSON (user and
+tokens) kept opaque here, one per server origin: the shell only stores it for the page of that
+server, through the JS bridge.
 """
 
 from __future__ import annotations
@@ -52,9 +54,13 @@ class ShellState:
     """The remembered state; unknown or broken files give the defaults, never a crash."""
 
     geometry: Geometry = field(default_factory=Geometry)
-    session: str | None = None
+    #: The page's session per server origin (older files' single ``session`` is dropped: which
+    #: server it belonged to cannot be known).
+    sessions: dict[str, str] = field(default_factory=dict)
     #: The server used last (``parley desktop`` without ``--server`` goes back to it).
     server: str | None = None
+    #: The gateway URL chosen with it, if one was.
+    gateway: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> ShellState:
@@ -69,12 +75,18 @@ class ShellState:
             geo = Geometry(**geometry) if isinstance(geometry, dict) else Geometry()
         except (TypeError, ValueError):
             geo = Geometry()
-        session = raw.get("session")
+        sessions = raw.get("sessions")
         server = raw.get("server")
+        gateway = raw.get("gateway")
         return cls(
             geometry=geo,
-            session=session if isinstance(session, str) else None,
+            sessions={
+                k: v
+                for k, v in (sessions.items() if isinstance(sessions, dict) else ())
+                if isinstance(k, str) and isinstance(v, str)
+            },
             server=server if isinstance(server, str) else None,
+            gateway=gateway if isinstance(gateway, str) else None,
         )
 
     def save(self, path: Path) -> None:

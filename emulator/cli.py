@@ -71,6 +71,20 @@ def _dev_parser(sub: Any) -> None:
     dev.add_argument("--no-warm", action="store_false", dest="warm", default=None)
     dev.add_argument("--ready-file", type=Path, help="write the served URLs here as JSON once up")
     dev.add_argument("--quiet-functions", action="store_true", help="hide the functions' logs")
+    dev.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="template parameters, as sam deploy takes them (e.g. OidcProviders='{...}')",
+    )
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
 
 
 async def _run_dev(settings: DevSettings, quiet_functions: bool) -> int:
@@ -151,6 +165,8 @@ def main(argv: list[str] | None = None) -> None:
             for k, v in vars(args).items()
             if v is not None and k not in ("command", "quiet_functions")
         }
+        if "parameter_overrides" in overrides:
+            overrides["parameter_overrides"] = dict(overrides["parameter_overrides"])
         try:
             settings = DevSettings(**overrides)
         except ValidationError as exc:

@@ -68,6 +68,9 @@ class DevSettings(BaseSettings):
     data_dir: Path = REPO_ROOT / ".parley"
     # The functions' builds: artifacts per stack, layers cached per requirements and Python.
     build_dir: Path = REPO_ROOT / ".parley" / "build"
+    # Template parameters, as `sam deploy --parameter-overrides` gives them (ApiBaseUrl is the
+    # stack's own URL and cannot be overridden).
+    parameter_overrides: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("store_host")
     @classmethod

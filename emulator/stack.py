@@ -149,7 +149,7 @@ class Stack:
             s.template,
             stack_name=s.stack_name,
             region=s.region,
-            parameters={PUBLIC_URL_PARAMETER: public_url},
+            parameters={**s.parameter_overrides, PUBLIC_URL_PARAMETER: public_url},
             deployed=await self._deployed_names(),
         )
         if template.websocket is None:

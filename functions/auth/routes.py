@@ -38,6 +38,9 @@ REGISTER_PER_ACCOUNT = Limit(
 )
 REFRESH_PER_IP = Limit("auth.refresh.ip", lambda: Rate.parse(get_settings().rate_refresh_per_ip))
 
+#: A page's own OpenID state: URL-safe characters, 16 to 128 of them.
+STATE_PATTERN = r"^[A-Za-z0-9_-]+$"
+
 #: Token answers must not be cached anywhere (RFC 6749 §5.1).
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -135,11 +138,15 @@ def _state_cookie(value: str, max_age: int) -> Cookie:
 
 @router.get("/auth/oidc/<provider>/start")
 def oidc_start(
-    provider: str, redirect_uri: Annotated[str | None, Query(max_length=2048)] = None
+    provider: str,
+    redirect_uri: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[
+        str | None, Query(min_length=16, max_length=128, pattern=STATE_PATTERN)
+    ] = None,
 ) -> Response[Any]:
     """Send the browser to the provider's sign-in page (302), remembering the state, and
-    (``redirect_uri``) the page to come back to with the tokens."""
-    redirect = oidc.start(provider, redirect_uri, public_url=_public_url())
+    (``redirect_uri``) the page to come back to with the tokens and the page's own ``state``."""
+    redirect = oidc.start(provider, redirect_uri, public_url=_public_url(), client_state=state)
     return Response(
         status_code=302,
         headers={"Location": redirect.location, **NO_STORE},

@@ -9,7 +9,9 @@ code with the verifier, and lets Authlib check the ID token (signature by the pr
 
 A login started by a UI names the page to come back to: the callback then sends the browser
 there with the token pair in the URL fragment (never sent to any server, and taken out of the
-address bar by the page). Only the public URL's own origin, the configured
+address bar by the page), with the ``state`` the page named when it started the login: a
+page takes tokens only from a login it started itself (login CSRF). Only the public URL's own
+origin, the configured
 ``oidc_return_origins`` and loopback addresses (a desktop shell's local UI, as RFC 8252 allows
 native apps) may be named, so a login cannot be steered to hand its tokens to another site.
 A login that fails once its page is known (the provider refused, its answer did not verify, the
@@ -65,20 +67,22 @@ class Redirect:
 @dataclass(frozen=True)
 class SignedIn:
     """A finished provider login: the session (user and token pair), and the page to return to
-    (None: answer the session as JSON)."""
+    (None: answer the session as JSON) with the state that page made."""
 
     session: dict[str, Any]
     return_to: str | None
+    client_state: str | None = None
 
 
 class SignInFailed(Exception):
     """A login that failed after the page that started it was known: the browser goes back
     there with the error."""
 
-    def __init__(self, return_to: str, error: ParleyError) -> None:
+    def __init__(self, return_to: str, error: ParleyError, client_state: str | None) -> None:
         super().__init__(error.message)
         self.return_to = return_to
         self.error = error
+        self.client_state = client_state
 
 
 def _origin(url: str) -> str | None:
@@ -121,27 +125,31 @@ def _checked_return(url: str | None, public_url: str) -> str | None:
     return url
 
 
+def _back_to(page: str, fields: dict[str, Any], client_state: str | None) -> str:
+    """``page`` with ``fields`` (and the page's own state, if it named one) in the fragment."""
+    state = {} if client_state is None else {"state": client_state}
+    return f"{page}#{urlencode({**fields, **state})}"
+
+
 def return_location(signed_in: SignedIn) -> str:
     """The page to send the browser back to, with the session in the fragment."""
     assert signed_in.return_to is not None
     session = signed_in.session
-    fragment = urlencode(
-        {
-            "access_token": session["access_token"],
-            "refresh_token": session["refresh_token"],
-            "token_type": session["token_type"],
-            "expires_in": session["expires_in"],
-            "user_id": session["user"]["id"],
-            "username": session["user"]["username"],
-        }
-    )
-    return f"{signed_in.return_to}#{fragment}"
+    fields = {
+        "access_token": session["access_token"],
+        "refresh_token": session["refresh_token"],
+        "token_type": session["token_type"],
+        "expires_in": session["expires_in"],
+        "user_id": session["user"]["id"],
+        "username": session["user"]["username"],
+    }
+    return _back_to(signed_in.return_to, fields, signed_in.client_state)
 
 
 def failure_location(failed: SignInFailed) -> str:
     """The page to send the browser back to, with the error in the fragment."""
-    fragment = urlencode({"error": failed.error.code, "error_description": failed.error.message})
-    return f"{failed.return_to}#{fragment}"
+    fields = {"error": failed.error.code, "error_description": failed.error.message}
+    return _back_to(failed.return_to, fields, failed.client_state)
 
 
 def providers() -> list[dict[str, str]]:
@@ -182,10 +190,18 @@ def _redirect_uri(name: str, public_url: str) -> str:
     return f"{public_url.rstrip('/')}/api/v1/auth/oidc/{name}/callback"
 
 
-def start(name: str, return_to: str | None = None, *, public_url: str | None = None) -> Redirect:
+def start(
+    name: str,
+    return_to: str | None = None,
+    *,
+    public_url: str | None = None,
+    client_state: str | None = None,
+) -> Redirect:
     """Where to send the browser to sign in with a provider, and the state cookie to set.
     ``return_to``: the page the callback sends the browser back to (see the module's doc);
-    ``public_url``: the API's URL the provider returns to (default: the settings')."""
+    ``public_url``: the API's URL the provider returns to (default: the settings');
+    ``client_state``: the page's own state, given back to it in the fragment (not the
+    provider's ``state``, which this module makes)."""
     base = public_url or get_settings().public_url
     return_to = _checked_return(return_to, base)
     client = _client(name)
@@ -209,6 +225,7 @@ def start(name: str, return_to: str | None = None, *, public_url: str | None = N
             code_verifier=made["code_verifier"],
             redirect_uri=redirect_uri,
             return_to=return_to,
+            client_state=client_state,
         ),
         PENDING_TTL_S,
     )
@@ -251,8 +268,8 @@ def callback(
     except ParleyError as exc:
         if pending.return_to is None:
             raise
-        raise SignInFailed(pending.return_to, exc) from exc
-    return SignedIn(session, pending.return_to)
+        raise SignInFailed(pending.return_to, exc, pending.client_state) from exc
+    return SignedIn(session, pending.return_to, pending.client_state)
 
 
 def _signed_in(

@@ -21,6 +21,7 @@ class PendingLoginItem(ParleyItem):
     code_verifier = UnicodeAttribute(attr_name="code_verifier")
     redirect_uri = UnicodeAttribute(attr_name="redirect_uri")
     return_to = UnicodeAttribute(null=True, attr_name="return_to")
+    client_state = UnicodeAttribute(null=True, attr_name="client_state")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class PendingLogin:
     redirect_uri: str
     #: The page (a UI) the browser goes back to with the tokens; None: the callback answers JSON.
     return_to: str | None = None
+    #: The state the page made for this login, carried back to it in the fragment.
+    client_state: str | None = None
 
 
 def save_pending(pending: PendingLogin, ttl_s: int) -> None:
@@ -44,6 +47,7 @@ def save_pending(pending: PendingLogin, ttl_s: int) -> None:
         code_verifier=pending.code_verifier,
         redirect_uri=pending.redirect_uri,
         return_to=pending.return_to,
+        client_state=pending.client_state,
         expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
     )
     try:
@@ -71,4 +75,5 @@ def consume_pending(state: str) -> PendingLogin | None:
         code_verifier=item.code_verifier,
         redirect_uri=item.redirect_uri,
         return_to=item.return_to,
+        client_state=item.client_state,
     )

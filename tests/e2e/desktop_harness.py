@@ -1,8 +1,9 @@
 """Run the desktop shell once, offscreen, in its own process (Qt runs one app per process).
 
 ``python -m tests.e2e.desktop_harness '<json options>'`` prints the result as JSON on the last
-line. The microphone question is answered by ``answer`` and every question is recorded, so a
-test can tell that the shell asked (pywebview alone would have granted silently).
+line. The microphone question is answered by ``answer``, "connect to this server?" by
+``confirm_server``, and every question is recorded, so a test can tell that the shell asked
+(pywebview alone would have granted silently).
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ def main() -> None:
     from desktop.shell import ShellOptions, run
 
     asked: list[list[str]] = []
+    servers_asked: list[list[str | None]] = []
 
     def ask(origin: str, what: str) -> bool:
         asked.append([origin, what])
         return bool(spec.get("answer", False))
+
+    def confirm_server(server: str, gateway: str | None) -> bool:
+        servers_asked.append([server, gateway])
+        return bool(spec.get("confirm_server", False))
 
     options = ShellOptions(
         server=spec["server"],
@@ -34,6 +40,7 @@ def main() -> None:
         exit_after_load=True,
         timeout_s=float(spec.get("timeout", 60)),
         ask=ask,
+        confirm_server=confirm_server,
         script=spec.get("script"),
         ready_js=spec.get("ready_js"),
     )
@@ -50,6 +57,7 @@ def main() -> None:
                 "url": result.url,
                 "probe": result.probe,
                 "asked": asked,
+                "servers_asked": servers_asked,
                 "flags": os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
             }
         ),

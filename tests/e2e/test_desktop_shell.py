@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from desktop.localui import StaticServer
 from tests.e2e.conftest import run_desktop
 from tests.e2e.fake_server import FakeServer, login_script
+from tests.e2e.recording_server import RecordingServer
 from tests.integration.stackproc import StackProcess
 
 PASSWORD = "correct horse battery staple"
@@ -109,7 +111,8 @@ def test_shell_keeps_the_session_the_page_hands_it(ui_dist: Path, tmp_path: Path
         }
     )
     assert saved["ready"], saved
-    assert json.loads(state.read_text())["session"] == '{"probe":1}'
+    # Kept for the server it was saved on.
+    assert json.loads(state.read_text())["sessions"] == {"http://127.0.0.1:9": '{"probe":1}'}
     again = run_desktop(
         {
             "server": "http://127.0.0.1:9",
@@ -158,7 +161,8 @@ def test_shell_logs_in_and_renders_a_channel(
     assert any(f["op"] == 2 for f in server.fake.gateway_frames)  # identified on the gateway
     assert shot.stat().st_size > 10_000
     # The session was handed to the shell, so the next start is signed in already.
-    session = json.loads(json.loads(state.read_text())["session"])
+    session = json.loads(json.loads(state.read_text())["sessions"][server.http_url])
+    assert session["server"] == server.http_url
     assert session["user"]["username"] == "alice"
     assert session["tokens"]["refreshToken"] == "refresh-1"
 
@@ -210,6 +214,87 @@ def test_shell_logs_in_to_the_real_stack_and_renders_a_channel(
     assert result["error"] is None, result
     assert result["probe"] == "rendered"
     assert shot.stat().st_size > 10_000
-    session = json.loads(json.loads(state.read_text())["session"])
+    session = json.loads(json.loads(state.read_text())["sessions"][http_url])
     assert session["user"]["username"] == "desk_user"
     assert json.loads(state.read_text())["server"] == http_url
+
+
+def _choose_server_script(server: str) -> str:
+    """JavaScript that opens the sign-in screen's connection dialog, types a server and clicks
+    Connect, as a person would (React inputs)."""
+    return (
+        "(async () => {"
+        " const wait = async (find) => { for (let i = 0; i < 600; i++) {"
+        "   const el = find(); if (el) return el;"
+        "   await new Promise((r) => setTimeout(r, 50)); } throw new Error(String(find)); };"
+        " const button = (text) => () => [...document.querySelectorAll('button')]"
+        "   .find((b) => b.textContent.trim() === text);"
+        " (await wait(button('change'))).click();"
+        " const input = await wait("
+        "   () => document.querySelector('[data-testid=connection-server]'));"
+        " Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')"
+        f"   .set.call(input, {json.dumps(server)});"
+        " input.dispatchEvent(new Event('input', { bubbles: true }));"
+        " (await wait(button('Connect'))).click();"
+        "})();"
+    )
+
+
+def _choose_in_the_dialog(
+    first: str, target: str, tmp_path: Path, ready_js: str, confirm: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the shell on ``first``, pick ``target`` in the page's connection dialog, let the user
+    answer ``confirm``; the shell's result and the state it saved."""
+    state = tmp_path / "desktop.json"
+    result = run_desktop(
+        {
+            "server": first,
+            "state_path": str(state),
+            "script": _choose_server_script(target),
+            "ready_js": ready_js,
+            "confirm_server": confirm,
+        }
+    )
+    saved: dict[str, Any] = json.loads(state.read_text())
+    return result, saved
+
+
+def test_a_server_chosen_in_the_connection_dialog_is_not_used_unless_confirmed(
+    ui_dist: Path, tmp_path: Path
+) -> None:
+    """The page asks the shell for another server; the user says no: the shell stays, and the
+    other server hears nothing from it."""
+    first = StaticServer(ui_dist).start()
+    other = RecordingServer().start()
+    try:
+        declined = "document.body.textContent.includes('Not changed') && 'declined'"
+        result, saved = _choose_in_the_dialog(first.url, other.url, tmp_path, declined, False)
+    finally:
+        first.stop()
+        other.stop()
+    assert result["probe"] == "declined", result
+    assert result["servers_asked"] == [[other.url, None]]
+    assert other.requests == []
+    assert saved["server"] == first.url
+
+
+def test_a_server_chosen_in_the_connection_dialog_is_opened_once_confirmed(
+    ui_dist: Path, tmp_path: Path
+) -> None:
+    first = StaticServer(ui_dist).start()
+    chosen = StaticServer(ui_dist).start()
+    switched = (
+        f"location.origin === {json.dumps(chosen.url)}"
+        " && document.querySelector('[data-testid=login-name]') !== null"
+        " && document.body.textContent.includes('Server: ' + location.origin)"
+        " && 'switched'"
+    )
+    try:
+        result, saved = _choose_in_the_dialog(first.url, chosen.url, tmp_path, switched, True)
+    finally:
+        first.stop()
+        chosen.stop()
+    assert result["probe"] == "switched", result
+    assert result["servers_asked"] == [[chosen.url, None]]
+    assert result["url"] == f"{chosen.url}/"
+    assert saved["server"] == chosen.url

@@ -98,11 +98,16 @@ def browse_to_callback(browser: requests.Session, url: str, account: str) -> str
     raise AssertionError("the provider never sent the browser back")
 
 
-def sign_in(api: Api, account: str, return_to: str | None = None) -> tuple[Reply, str, str]:
+def sign_in(
+    api: Api, account: str, return_to: str | None = None, client_state: str | None = None
+) -> tuple[Reply, str, str]:
     """Start at Parley, sign in at the provider; (callback reply, callback URL, state cookie).
-    ``return_to``: the page the start names to come back to."""
-    query = {"redirect_uri": return_to} if return_to else None
-    start = api.request("GET", "/api/v1/auth/oidc/local/start", query=query)
+    ``return_to``: the page the start names to come back to; ``client_state``: that page's own
+    state."""
+    asked = {"redirect_uri": return_to} if return_to else {}
+    if client_state is not None:
+        asked["state"] = client_state
+    start = api.request("GET", "/api/v1/auth/oidc/local/start", query=asked or None)
     assert start.status == 302
     location = start.headers["location"]
     query = parse_qs(urlsplit(location).query)
@@ -149,6 +154,56 @@ def test_a_login_started_by_a_page_returns_to_it_with_the_tokens(oidc_api: Api, 
     assert reply.headers["cache-control"] == "no-store"
     me = oidc_api.request("GET", "/api/v1/users/@me", token=fragment["access_token"])
     assert me.status == 200 and me.json()["id"] == fragment["user_id"]
+
+
+def _fragment(reply: Reply, page: str) -> dict[str, str]:
+    assert reply.status == 302, reply.body
+    location = reply.headers["location"]
+    assert location.startswith(page + "#")
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+
+
+def test_the_page_gets_its_own_state_back_with_the_tokens(oidc_api: Api) -> None:
+    """The UI accepts fragment tokens only with the state it made (login CSRF): the server
+    carries it back, beside the provider's state, nonce and PKCE, which it keeps doing."""
+    page = "http://127.0.0.1:5173/"
+    mine = "page-state_" + secrets.token_urlsafe(24)
+    reply, callback, _ = sign_in(oidc_api, "wendy", return_to=page, client_state=mine)
+    fragment = _fragment(reply, page)
+    assert fragment["state"] == mine and fragment["refresh_token"]
+    # The provider was given the server's own state, not the page's.
+    assert parse_qs(urlsplit(callback).query)["state"] != [mine]
+
+
+def test_a_failed_login_gives_the_page_its_state_back_too(oidc_api: Api) -> None:
+    page = "http://127.0.0.1:5173/"
+    mine = secrets.token_urlsafe(24)
+    reply, _, _ = sign_in(oidc_api, "unverified-sybil", return_to=page, client_state=mine)
+    fragment = _fragment(reply, page)
+    assert fragment["error"] == "email_not_verified" and fragment["state"] == mine
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("a" * 15, 400),  # too short to be a random state
+        ("a" * 16, 302),
+        ("a" * 128, 302),
+        ("a" * 129, 400),
+        ("has spaces and &=#", 400),
+        ("", 400),
+    ],
+)
+def test_the_page_state_is_limited(oidc_api: Api, state: str, status: int) -> None:
+    start = oidc_api.request(
+        "GET",
+        "/api/v1/auth/oidc/local/start",
+        query={"redirect_uri": "http://127.0.0.1:5173/", "state": state},
+    )
+    assert start.status == status, start.body
+    if status == 400:
+        assert start.json()["code"] and start.json()["message"]
+        assert not start.cookies
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The desktop shell's pure parts: Chromium flags, remembered state, page URL, mic policy."""
+"""The desktop shell's pure parts: Chromium flags, remembered state, page URL, mic policy, and
+the bridge's server choice and per-server sessions."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
+import pytest
+
+from desktop.connection import ServerChoice
 from desktop.flags import LOOPBACK_ICE, MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
 from desktop.permissions import MediaPermissionPolicy
-from desktop.shell import ShellOptions, choose_local_ui, page_url, server_reachable
+from desktop.shell import Bridge, ShellOptions, choose_local_ui, page_url, server_reachable
 from desktop.state import Geometry, ShellState
 
 
@@ -49,35 +53,108 @@ def test_flags_never_carry_the_media_auto_grant() -> None:
 
 def test_state_round_trips_and_is_private(tmp_path: Path) -> None:
     path = tmp_path / "cfg" / "parley" / "desktop.json"
-    state = ShellState(geometry=Geometry(900, 700, 10, 20), session='{"user":1}')
+    state = ShellState(
+        geometry=Geometry(900, 700, 10, 20),
+        sessions={"http://a.test": '{"user":1}'},
+        server="http://a.test",
+        gateway="ws://a.test:3001/",
+    )
     state.save(path)
     assert os.stat(path).st_mode & 0o777 == 0o600
     loaded = ShellState.load(path)
-    assert loaded.geometry == Geometry(900, 700, 10, 20)
-    assert loaded.session == '{"user":1}'
+    assert loaded == state
 
 
 def test_broken_or_hostile_state_gives_usable_defaults(tmp_path: Path) -> None:
     path = tmp_path / "desktop.json"
     path.write_text("{not json")
     assert ShellState.load(path) == ShellState()
-    path.write_text(json.dumps({"geometry": {"width": 5, "height": 10**9}, "session": 7}))
+    path.write_text(
+        json.dumps({"geometry": {"width": 5, "height": 10**9}, "sessions": {"x": 7}, "gateway": 1})
+    )
     loaded = ShellState.load(path)
     assert (loaded.geometry.width, loaded.geometry.height) == (640, 10_000)
-    assert loaded.session is None
+    assert loaded.sessions == {} and loaded.gateway is None
+    # An older file's single session: its server cannot be known, so it is not kept.
+    path.write_text(json.dumps({"server": "http://a.test", "session": '{"user":1}'}))
+    assert ShellState.load(path).sessions == {}
     path.write_text(json.dumps({"geometry": {"bogus": 1}}))
     assert ShellState.load(path).geometry == Geometry()
     assert ShellState.load(tmp_path / "missing.json") == ShellState()
 
 
-def test_page_url_server_ui_or_local_ui_pointed_at_the_server() -> None:
+def test_page_url_is_the_server_ui_or_the_local_ui_and_never_names_the_server() -> None:
     assert page_url(ShellOptions(server="http://h:3000/"), None) == "http://h:3000/"
     local = page_url(
         ShellOptions(server="http://h:3000", gateway="ws://h:3001/"), "http://127.0.0.1:5555"
     )
-    assert local == (
-        "http://127.0.0.1:5555/?server=http%3A%2F%2Fh%3A3000&gateway=ws%3A%2F%2Fh%3A3001%2F"
-    )
+    assert local == "http://127.0.0.1:5555/"
+
+
+class _Shell:
+    """A bridge over a state file, with the user's answers and the switches it made."""
+
+    def __init__(self, tmp_path: Path, answer: bool) -> None:
+        self.asked: list[tuple[str, str | None]] = []
+        self.switched: list[ServerChoice] = []
+        self.path = tmp_path / "desktop.json"
+        self.state = ShellState(server="http://a.test:3000")
+
+        def confirm(server: str, gateway: str | None) -> bool:
+            self.asked.append((server, gateway))
+            return answer
+
+        self.bridge = Bridge(self.state, self.path, confirm, self.switched.append)
+
+
+def test_bridge_switches_server_only_when_the_user_confirms(tmp_path: Path) -> None:
+    no = _Shell(tmp_path, answer=False)
+    assert no.bridge.choose_server("http://b.test:3000", None) is False
+    assert no.asked == [("http://b.test:3000", None)] and no.switched == []
+    assert no.bridge.connection() == {"server": "http://a.test:3000", "gateway": None}
+    assert not no.path.exists()
+
+    yes = _Shell(tmp_path, answer=True)
+    assert yes.bridge.choose_server("HTTP://B.test:3000/some/path", "ws://b.test:3001/")
+    assert yes.switched == [ServerChoice("http://b.test:3000", "ws://b.test:3001/")]
+    assert yes.bridge.connection() == {
+        "server": "http://b.test:3000",
+        "gateway": "ws://b.test:3001/",
+    }
+    assert ShellState.load(yes.path).server == "http://b.test:3000"
+
+
+@pytest.mark.parametrize(
+    ("server", "gateway"),
+    [
+        ("javascript:alert(1)", None),
+        ("file:///etc/passwd", None),
+        ("http://someone@b.test", None),
+        ("http://b.test:99999", None),
+        ("b.test", None),
+        ("http://b.test", "http://b.test:3001/"),
+        ("http://b.test", "ws://user@b.test/"),
+    ],
+)
+def test_bridge_never_asks_about_what_is_not_a_server(
+    tmp_path: Path, server: str, gateway: str | None
+) -> None:
+    shell = _Shell(tmp_path, answer=True)
+    assert shell.bridge.choose_server(server, gateway) is False
+    assert shell.asked == [] and shell.switched == []
+
+
+def test_bridge_keeps_a_session_per_server(tmp_path: Path) -> None:
+    shell = _Shell(tmp_path, answer=True)
+    shell.bridge.save_session('{"server":"http://a.test:3000"}')
+    assert shell.bridge.load_session() == '{"server":"http://a.test:3000"}'
+    shell.bridge.choose_server("http://b.test:3000", None)
+    assert shell.bridge.load_session() is None  # a's tokens are not handed to b's page
+    shell.bridge.save_session('{"server":"http://b.test:3000"}')
+    shell.bridge.save_session(None)
+    assert ShellState.load(shell.path).sessions == {
+        "http://a.test:3000": '{"server":"http://a.test:3000"}'
+    }
 
 
 def test_microphone_is_asked_once_per_origin_and_other_permissions_denied() -> None:

@@ -1,7 +1,7 @@
 import { Box, CircularProgress, CssBaseline, Typography } from "@mui/material";
 import { ThemeProvider } from "@mui/material/styles";
 import { useEffect, useState } from "react";
-import { oidcReturn } from "./api/oidcReturn";
+import { oidcReturn, takeOidcState } from "./api/oidcReturn";
 import AuthScreen from "./components/AuthScreen";
 import MainLayout from "./components/MainLayout";
 import Notices from "./components/Notices";
@@ -17,7 +17,8 @@ export default function App() {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const returned = oidcReturn(window.location.hash);
+      // Only the answer to a sign-in this page started (its state) may sign it in.
+      const returned = oidcReturn(window.location.hash, takeOidcState());
       if (returned) {
         // Out of the address bar (and the history) at once: the fragment may hold tokens.
         window.history.replaceState(null, "", window.location.pathname + window.location.search);
@@ -36,8 +37,13 @@ export default function App() {
           client.notify(error, "Signing in with the provider failed");
         }
       } else {
-        if (returned)
+        if (returned && "error" in returned)
           client.notify(new Error(returned.error), "Signing in with the provider failed");
+        else if (returned)
+          client.notify(
+            new Error("it was not started from this page, so it was ignored"),
+            "A sign-in in the address",
+          );
         if (!client.api.hasSession) await client.restore();
       }
       if (!cancelled) setRestoring(false);

@@ -1,10 +1,12 @@
-// Where the server is. Same origin by default (the emulator serves the built UI at `/` and the
-// API under `/api/v1`); `?server=` and `?gateway=` (remembered in localStorage) or the
-// connection settings screen point the client anywhere, which is how the desktop shell and the
-// end-to-end tests use it.
+// Where the server is. A page talks to the origin it came from (the emulator serves the built
+// UI at `/` and the API under `/api/v1`). Only the desktop shell may point it at another server,
+// one the user confirmed in the shell's connection dialog (docs/client.md, "Which server"):
+// a link's `?server=` or `?gateway=` naming anything else is refused, never remembered, so a link
+// cannot make the page send its tokens elsewhere.
 
-const SERVER_KEY = "parley.server";
-const GATEWAY_KEY = "parley.gateway";
+/** What older versions remembered from `?server=` / `?gateway=`: removed at start-up, since a
+ * link may have planted them. */
+const LEGACY_KEYS = ["parley.server", "parley.gateway"];
 
 export interface ServerConfig {
   /** Origin of the HTTP API, e.g. `http://127.0.0.1:3000` (no trailing slash). */
@@ -13,38 +15,55 @@ export interface ServerConfig {
   gateway: string | null;
 }
 
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
+export interface ResolvedConfig {
+  config: ServerConfig;
+  /** What the page refused from its address, in words for the user; null when nothing. */
+  refused: string | null;
 }
 
-function storage(): Storage | null {
+/** The origin of an http(s) URL; null for anything else. */
+export function originOf(url: string): string | null {
   try {
-    return window.localStorage;
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : null;
   } catch {
     return null;
   }
 }
 
-/** Read `?server=`/`?gateway=` once at start-up, remember them, and answer the current config. */
-export function loadServerConfig(location: Location = window.location): ServerConfig {
-  const params = new URLSearchParams(location.search);
-  const store = storage();
-  const server = params.get("server");
-  const gateway = params.get("gateway");
-  if (server !== null) store?.setItem(SERVER_KEY, trimSlash(server));
-  if (gateway !== null) store?.setItem(GATEWAY_KEY, gateway);
-  const origin = location.origin.startsWith("http") ? location.origin : "http://127.0.0.1:3000";
-  return {
-    server: trimSlash(store?.getItem(SERVER_KEY) || origin),
-    gateway: store?.getItem(GATEWAY_KEY) || null,
-  };
+function pageOrigin(location: Location): string {
+  return originOf(location.origin) ?? "http://127.0.0.1:3000";
 }
 
-export function saveServerConfig(config: ServerConfig): void {
-  const store = storage();
-  store?.setItem(SERVER_KEY, trimSlash(config.server));
-  if (config.gateway) store?.setItem(GATEWAY_KEY, config.gateway);
-  else store?.removeItem(GATEWAY_KEY);
+function forgetLegacyKeys(): void {
+  try {
+    for (const key of LEGACY_KEYS) window.localStorage.removeItem(key);
+  } catch {
+    // Storage disabled: nothing was remembered either.
+  }
+}
+
+/**
+ * The server this page talks to: the one the desktop shell hands over (`shell`, confirmed by
+ * the user there), else the page's own origin. `?server=` naming another origin and any
+ * `?gateway=` are refused (and said so), never stored.
+ */
+export function resolveServerConfig(
+  location: Location,
+  shell: ServerConfig | null,
+): ResolvedConfig {
+  forgetLegacyKeys();
+  if (shell) return { config: shell, refused: null };
+  const own = pageOrigin(location);
+  const params = new URLSearchParams(location.search);
+  const asked = params.get("server");
+  const askedGateway = params.get("gateway");
+  const foreign = asked !== null && originOf(asked) !== own ? asked : null;
+  const refused =
+    foreign !== null || askedGateway !== null
+      ? `The link's server (${foreign ?? askedGateway}) was ignored: this page talks only to ${own}.`
+      : null;
+  return { config: { server: own, gateway: null }, refused };
 }
 
 export function apiBase(config: ServerConfig): string {

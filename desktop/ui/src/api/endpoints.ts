@@ -45,8 +45,9 @@ export function endpoints(api: ApiClient) {
       api
         .request<{ providers: OidcProvider[] }>("GET", "/auth/oidc/providers", { auth: false })
         .then((r) => r.providers ?? []),
-    oidcStartUrl: (provider: string, redirect: string) =>
-      `${api.base}/auth/oidc/${enc(provider)}/start?redirect_uri=${enc(redirect)}`,
+    /** Where a provider sign-in starts; `state` comes back in the fragment (src/api/oidcReturn.ts). */
+    oidcStartUrl: (provider: string, redirect: string, state: string) =>
+      `${api.base}/auth/oidc/${enc(provider)}/start?redirect_uri=${enc(redirect)}&state=${enc(state)}`,
     gatewayUrl: () =>
       api.request<{ url: string }>("GET", "/gateway", { auth: false }).then((r) => r.url),
 

@@ -18,6 +18,7 @@ import {
 import { motion } from "framer-motion";
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, errorText } from "../api/http";
+import { newOidcState } from "../api/oidcReturn";
 import type { OidcProvider } from "../api/types";
 import { useClient } from "../services/context";
 import { useAppSelector } from "../store/index";
@@ -37,7 +38,7 @@ export default function AuthScreen() {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [providers, setProviders] = useState<OidcProvider[]>([]);
   const [connectionOpen, setConnectionOpen] = useState(false);
-  const [server, setServer] = useState(client.config.server);
+  const server = client.config.server;
 
   useEffect(() => {
     let cancelled = false;
@@ -48,7 +49,7 @@ export default function AuthScreen() {
     return () => {
       cancelled = true;
     };
-  }, [client, server]);
+  }, [client]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -78,7 +79,7 @@ export default function AuthScreen() {
 
   function oidc(provider: OidcProvider) {
     const back = window.location.origin + window.location.pathname;
-    window.location.assign(client.ep.oidcStartUrl(provider.id, back));
+    window.location.assign(client.ep.oidcStartUrl(provider.id, back, newOidcState()));
   }
 
   return (
@@ -197,19 +198,17 @@ export default function AuthScreen() {
           <Typography variant="body2" color="text.secondary" sx={{ mt: 3, textAlign: "center" }}>
             <SettingsEthernetIcon fontSize="inherit" sx={{ verticalAlign: "middle", mr: 0.5 }} />
             Server: {server}{" "}
-            <Link component="button" type="button" onClick={() => setConnectionOpen(true)}>
-              change
-            </Link>
+            {client.inShell && (
+              <Link component="button" type="button" onClick={() => setConnectionOpen(true)}>
+                change
+              </Link>
+            )}
           </Typography>
         </Paper>
       </motion.div>
-      <ConnectionDialog
-        open={connectionOpen}
-        onClose={() => {
-          setConnectionOpen(false);
-          setServer(client.config.server);
-        }}
-      />
+      {client.inShell && (
+        <ConnectionDialog open={connectionOpen} onClose={() => setConnectionOpen(false)} />
+      )}
     </Box>
   );
 }

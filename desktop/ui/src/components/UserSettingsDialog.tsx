@@ -54,7 +54,13 @@ export default function UserSettingsDialog({
           {tab === "connection" && (
             <Stack spacing={2}>
               <Typography>Server: {client.config.server}</Typography>
-              <ConnectionSettingsButton />
+              {client.inShell ? (
+                <ConnectionSettingsButton />
+              ) : (
+                <Typography variant="caption" color="text.secondary">
+                  In a browser, Parley talks only to the server the page came from.
+                </Typography>
+              )}
             </Stack>
           )}
         </Box>
@@ -79,7 +85,8 @@ function ConnectionSettingsButton() {
         </Button>
       </Box>
       <Typography variant="caption" color="text.secondary">
-        A new server applies the next time you sign in.
+        The desktop app asks you to confirm, then opens the new server; each server keeps its own
+        sign-in.
       </Typography>
       <ConnectionDialog open={open} onClose={() => setOpen(false)} />
     </>

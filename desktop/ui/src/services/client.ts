@@ -33,7 +33,11 @@ import { loadReadMarks, loadSession, saveReadMarks, saveSession } from "./persis
 
 export class ParleyClient {
   readonly store: AppStore;
-  config: ServerConfig;
+  /** The server of this page, fixed for its life: another one is another page (the desktop
+   * shell reloads the window on it), so tokens never follow a change of server. */
+  readonly config: ServerConfig;
+  /** Inside the desktop shell, whose connection dialog may choose another server. */
+  readonly inShell: boolean;
   readonly api: ApiClient;
   readonly ep: Endpoints;
   gateway: GatewayClient | null = null;
@@ -48,18 +52,13 @@ export class ParleyClient {
   /** Users whose profile was asked for (members arrive as `{user: {id}}` only). */
   private usersAsked = new Set<Snowflake>();
 
-  constructor(store: AppStore, config: ServerConfig) {
+  constructor(store: AppStore, config: ServerConfig, inShell = false) {
     this.store = store;
     this.config = config;
+    this.inShell = inShell;
     this.api = new ApiClient(apiBase(config));
     this.ep = endpoints(this.api);
     this.api.onTokens = (tokens) => this.tokensChanged(tokens);
-  }
-
-  /** Point the client at another server (connection settings). */
-  setConfig(config: ServerConfig): void {
-    this.config = config;
-    this.api.base = apiBase(config);
   }
 
   notify(error: unknown, prefix?: string): void {
@@ -76,7 +75,7 @@ export class ParleyClient {
 
   /** Resume a remembered session; false when there is none or it is no longer valid. */
   async restore(): Promise<boolean> {
-    const saved = await loadSession();
+    const saved = await loadSession(this.config.server);
     if (!saved) return false;
     this.api.setTokens(saved.tokens);
     try {
@@ -85,7 +84,7 @@ export class ParleyClient {
       return true;
     } catch (error) {
       this.api.setTokens(null);
-      if (error instanceof ApiError && error.status === 401) saveSession(null);
+      if (error instanceof ApiError && error.status === 401) saveSession(this.config.server, null);
       // Otherwise the server is away: keep the session for the next start, and say why.
       else this.notify(error, "Could not restore your session");
       return false;
@@ -94,7 +93,7 @@ export class ParleyClient {
 
   private start(user: User, tokens: Tokens, auth?: AuthResponse): void {
     this.user = user;
-    saveSession({ user, tokens });
+    saveSession(this.config.server, { user, tokens });
     this.store.dispatch(sessionStarted({ user, auth }));
     this.store.dispatch(readStateRestored(loadReadMarks(user.id)));
     let marks = this.store.getState().readState.byChannel;
@@ -185,12 +184,12 @@ export class ParleyClient {
     this.user = null;
     this.usersAsked.clear();
     this.acked.clear();
-    saveSession(null);
+    saveSession(this.config.server, null);
     this.store.dispatch(sessionEnded());
   }
 
   private tokensChanged(tokens: Tokens | null): void {
-    if (tokens && this.user) saveSession({ user: this.user, tokens });
+    if (tokens && this.user) saveSession(this.config.server, { user: this.user, tokens });
     if (!tokens && this.user) {
       this.store.dispatch(sessionExpired("Your session has expired. Please sign in again."));
       this.end();
