@@ -15,6 +15,7 @@ from tests.integration.stackproc import StackProcess
 pytestmark = pytest.mark.integration
 
 VIEW_CHANNEL = 1 << 10
+READ_MESSAGE_HISTORY = 1 << 16
 
 
 @pytest.fixture
@@ -115,6 +116,36 @@ async def test_a_member_who_may_not_view_a_channel_hears_nothing_of_it(
     await outsider.call("GET", f"/channels/{secret['id']}/messages", expect=403)
     await inside.drop()
     await outside.drop()
+
+
+async def test_invite_codes_and_reply_previews_reach_only_those_allowed(
+    http: aiohttp.ClientSession, parley_stack: StackProcess
+) -> None:
+    """An invite's code only to those who manage the channel; the message a reply answers only
+    to those who may read the history (the others get the reply without it)."""
+    owner, reader, blind = (User.register(parley_stack, http) for _ in range(3))
+    guild = await guild_with(owner, reader, blind)
+    general = next(c for c in guild["channels"] if c["type"] == 0)["id"]
+    deny = {"type": 1, "allow": "0", "deny": str(READ_MESSAGE_HISTORY)}
+    await owner.call("PUT", f"/channels/{general}/permissions/{blind.id}", deny, expect=204)
+    watching, reading, not_reading = await online(owner), await online(reader), await online(blind)
+
+    invite = await owner.call("POST", f"/channels/{general}/invites", {}, expect=201)
+    said = await owner.call("POST", f"/channels/{general}/messages", {"content": "the plan"}, 201)
+    body = {"content": "agreed", "reply_to": said["id"]}
+    reply = await owner.call("POST", f"/channels/{general}/messages", body, 201)
+
+    assert (await watching.wait_for(of("INVITE_CREATE")))["d"]["code"] == invite["code"]
+    is_reply = lambda f: of("MESSAGE_CREATE")(f) and f["d"]["id"] == reply["id"]  # noqa: E731
+    seen = await reading.wait_for(is_reply)
+    assert seen["d"]["referenced_message"]["content"] == "the plan"
+    told = await not_reading.wait_for(is_reply)
+    assert "referenced_message" not in told["d"]
+    assert told["d"]["message_reference"]["message_id"] == said["id"]
+    # delivered in log order: the invite, before the messages, would have come by now
+    assert reading.events("INVITE_CREATE") == [] and not_reading.events("INVITE_CREATE") == []
+    for client in (watching, reading, not_reading):
+        await client.drop()
 
 
 async def test_losing_view_channel_stops_live_delivery_at_once(
