@@ -10,13 +10,11 @@ from urllib.parse import unquote, urlsplit
 
 import boto3
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 
 from emulator.store_auth import StoreRefused, check_signature
 from emulator.store_credentials import StoreCredentials
+from tests.store_signing import signed_dynamodb_headers
 
 KEYS = StoreCredentials("PLOCALTESTKEY0000001", "a-secret-no-page-can-guess")
 HOST = "127.0.0.1:4566"
@@ -77,19 +75,7 @@ def test_a_presigned_url_expires_and_covers_its_whole_query() -> None:
 
 def test_a_signed_call_passes_and_a_changed_body_does_not() -> None:
     body = b'{"TableName": "t"}'
-    request = AWSRequest(
-        method="POST",
-        url=f"http://{HOST}/",
-        data=body,
-        headers={
-            "X-Amz-Target": "DynamoDB_20120810.Scan",
-            "Content-Type": "application/x-amz-json-1.0",
-        },
-    )
-    SigV4Auth(
-        Credentials(KEYS.access_key_id, KEYS.secret_access_key), "dynamodb", "us-east-1"
-    ).add_auth(request)
-    headers = dict(request.headers.items())
+    headers = signed_dynamodb_headers(f"http://{HOST}", "Scan", body, KEYS)
     now = datetime.now(UTC)
     check_signature(environ("POST", f"http://{HOST}/", headers, body), KEYS, now)
     with pytest.raises(StoreRefused) as refused:
