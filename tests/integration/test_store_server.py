@@ -17,15 +17,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from emulator.config import DevSettings
 from emulator.store import EmbeddedStore, StoreError, dynamodb_client
 from emulator.store_credentials import StoreCredentials
+from tests.store_signing import signed_dynamodb_headers
 
 pytestmark = pytest.mark.integration
 
@@ -51,18 +49,7 @@ def signed_headers(
     store: EmbeddedStore, body: bytes, credentials: StoreCredentials
 ) -> dict[str, str]:
     """A ListTables call's headers, SigV4-signed by botocore with ``credentials``."""
-    request = AWSRequest(
-        method="POST",
-        url=f"{store.endpoint_url}/",
-        data=body,
-        headers={
-            "X-Amz-Target": "DynamoDB_20120810.ListTables",
-            "Content-Type": "application/x-amz-json-1.0",
-        },
-    )
-    keys = Credentials(credentials.access_key_id, credentials.secret_access_key)
-    SigV4Auth(keys, "dynamodb", "us-east-1").add_auth(request)
-    return dict(request.headers.items())
+    return signed_dynamodb_headers(store.endpoint_url, "ListTables", body, credentials)
 
 
 def call(
