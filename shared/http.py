@@ -18,7 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from shared.errors import (
-    Invalid,
     NotFound,
     ParleyError,
     RateLimited,
@@ -26,10 +25,9 @@ from shared.errors import (
     error_body,
     status_for,
 )
-from shared.ids import parse_id
 from shared.observability import logger
 
-__all__ = ["API_PREFIX", "current_user_id", "error_response", "id_param", "make_resolver"]
+__all__ = ["API_PREFIX", "current_user_id", "error_response", "make_resolver"]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
@@ -65,16 +63,6 @@ def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
     return int(subject)
 
 
-def id_param(text: str, name: str) -> int:
-    """A snowflake from the path; a 400 ``invalid_id`` in the CONTRACT shape when it is not one."""
-    try:
-        return parse_id(text)
-    except ValueError as exc:
-        raise Invalid(
-            f"{name} is not an id.", code="invalid_id", errors={name: "not an id"}
-        ) from exc
-
-
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
     """Pydantic's error list as ``{"body.name": "message"}`` pairs a client can show."""
     fields: dict[str, Any] = {}
@@ -94,8 +82,12 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
+        # An id in the wrong form is ``invalid_id`` wherever it was sent (shared.ids.SnowflakeId).
+        bad_id = any(item.get("type") == "invalid_id" for item in exc.errors())
         invalid = ParleyError(
-            "The request is not valid.", code="invalid", errors=_field_errors(exc)
+            "The request is not valid.",
+            code="invalid_id" if bad_id else "invalid",
+            errors=_field_errors(exc),
         )
         return error_response(invalid)
 

@@ -10,9 +10,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
-from shared.api import RequestBody
+from shared.api import RequestBody, Snowflake
 from shared.auth import accounts
-from shared.http import current_user_id, id_param
+from shared.http import current_user_id
 
 router = APIGatewayHttpRouter()
 
@@ -37,7 +37,7 @@ def update_me(body: UpdateMeBody) -> dict[str, Any]:
 
 
 @router.get("/users/<user_id>")
-def get_user(user_id: str) -> dict[str, Any]:
+def get_user(user_id: Snowflake) -> dict[str, Any]:
     """Another user's public fields."""
     current_user_id(router)
-    return accounts.get_public_user(id_param(user_id, "user_id"))
+    return accounts.get_public_user(user_id)

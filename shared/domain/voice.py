@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from shared.ids import SnowflakeId
 
 __all__ = ["Room", "VoiceState", "VoiceStateRequest", "server_update"]
 
@@ -21,8 +23,8 @@ class VoiceStateRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    guild_id: int = Field(gt=0, lt=1 << 63)
-    channel_id: int | None = Field(default=None, gt=0, lt=1 << 63)
+    guild_id: SnowflakeId
+    channel_id: SnowflakeId | None = None
     self_mute: bool = False
     self_deaf: bool = False
 
