@@ -23,6 +23,7 @@ from aiohttp import web
 from emulator.events import HttpRequestFacts, http_api_event
 from emulator.jwt_authorizer import JwtAuthorizer, Refused
 from emulator.runtime import FunctionError, FunctionTimeout, Runtimes
+from emulator.swagger import add_docs_routes
 from emulator.template import HttpRoute, JwtAuthorizerSpec
 
 __all__ = ["HttpApi", "RouteTable"]
@@ -125,6 +126,7 @@ class HttpApi:
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        add_docs_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 

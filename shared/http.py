@@ -27,7 +27,7 @@ from shared.errors import (
 )
 from shared.observability import logger
 
-__all__ = ["API_PREFIX", "current_user_id", "error_response", "make_resolver"]
+__all__ = ["API_PREFIX", "ParleyResolver", "current_user_id", "error_response", "make_resolver"]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
@@ -72,9 +72,18 @@ def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
     return fields
 
 
-def make_resolver() -> APIGatewayHttpResolver:
+class ParleyResolver(APIGatewayHttpResolver):
+    """An area's resolver; ``public`` when its routes take no access token (the template gives
+    them ``Authorizer: NONE``), which the OpenAPI document states."""
+
+    def __init__(self, *, public: bool) -> None:
+        super().__init__(strip_prefixes=[API_PREFIX], enable_validation=True)
+        self.public = public
+
+
+def make_resolver(*, public: bool = False) -> ParleyResolver:
     """A resolver for HTTP API payload 2.0 events with Parley's error handling installed."""
-    app = APIGatewayHttpResolver(strip_prefixes=[API_PREFIX], enable_validation=True)
+    app = ParleyResolver(public=public)
 
     @app.exception_handler(ParleyError)
     def _parley_error(error: ParleyError) -> Response[dict[str, Any]]:

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel, Field
 
+from shared.api import JSON_OBJECT
 from shared.auth import accounts, oidc, sessions
 from shared.auth.discovery import discovery_document
 from shared.auth.keysource import load_keyring
@@ -67,6 +68,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     middlewares=[
         rate_limited((REGISTER_PER_IP, client_ip), (REGISTER_PER_ACCOUNT, body_field("email")))
     ],
+    status_code=201,
 )
 def register(body: RegisterBody) -> Response[Any]:
     """Create an account; 201 with the user and a first token pair."""
@@ -89,7 +91,9 @@ def refresh(body: RefreshBody) -> Response[Any]:
     return _json(200, sessions.refresh(body.refresh_token), NO_STORE)
 
 
-@router.post("/auth/logout", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+@router.post(
+    "/auth/logout", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))], status_code=204
+)
 def logout(body: RefreshBody) -> Response[Any]:
     """End the session of a refresh token (every token of its family); 204."""
     sessions.logout(body.refresh_token)
@@ -115,7 +119,10 @@ def _state_cookie(value: str, max_age: int) -> Cookie:
     )
 
 
-@router.get("/auth/oidc/<provider>/start")
+@router.get(
+    "/auth/oidc/<provider>/start",
+    responses={302: {"description": "To the provider's sign-in page (``Location``)."}},
+)
 def oidc_start(
     provider: str, redirect_uri: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Response[Any]:
@@ -137,7 +144,13 @@ def _cookie_value(name: str) -> str | None:
     return None
 
 
-@router.get("/auth/oidc/<provider>/callback")
+@router.get(
+    "/auth/oidc/<provider>/callback",
+    responses={
+        200: {"description": "Signed in: the user and a token pair.", "content": JSON_OBJECT},
+        302: {"description": "Back to the page that started the login (``Location``)."},
+    },
+)
 def oidc_callback(
     provider: str,
     code: Annotated[str | None, Query(max_length=2048)] = None,

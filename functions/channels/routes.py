@@ -27,7 +27,7 @@ def list_channels(guild_id: Snowflake) -> list[dict[str, Any]]:
     return channels.list_channels(guild_id, caller_id(router))
 
 
-@router.post("/guilds/<guild_id>/channels")
+@router.post("/guilds/<guild_id>/channels", status_code=201)
 def create_channel(guild_id: Snowflake, body: CreateChannel) -> Response[Any]:
     """A new text (0), voice (2) or category (4) channel (MANAGE_CHANNELS)."""
     fields = body.model_dump(exclude={"permission_overwrites"})
@@ -39,7 +39,7 @@ def create_channel(guild_id: Snowflake, body: CreateChannel) -> Response[Any]:
     )
 
 
-@router.patch("/guilds/<guild_id>/channels")
+@router.patch("/guilds/<guild_id>/channels", status_code=204)
 def reorder_channels(guild_id: Snowflake, body: Positions) -> Response[Any]:
     """Move up to 50 channels to new positions, all or none."""
     channels.reorder_channels(
@@ -70,7 +70,7 @@ def delete_channel(channel_id: Snowflake) -> dict[str, Any]:
     return channels.delete_channel(channel_id, caller_id(router), audit_reason(router))
 
 
-@router.put("/channels/<channel_id>/permissions/<target_id>")
+@router.put("/channels/<channel_id>/permissions/<target_id>", status_code=204)
 def put_overwrite(channel_id: Snowflake, target_id: Snowflake, body: PutOverwrite) -> Response[Any]:
     """Set a role's (type 0) or member's (type 1) overwrite (MANAGE_ROLES in the channel)."""
     overwrite = _overwrite(target_id, body.type, body.allow, body.deny)
@@ -78,7 +78,7 @@ def put_overwrite(channel_id: Snowflake, target_id: Snowflake, body: PutOverwrit
     return no_content()
 
 
-@router.delete("/channels/<channel_id>/permissions/<target_id>")
+@router.delete("/channels/<channel_id>/permissions/<target_id>", status_code=204)
 def delete_overwrite(channel_id: Snowflake, target_id: Snowflake) -> Response[Any]:
     channels.delete_overwrite(
         channel_id,

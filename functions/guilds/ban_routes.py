@@ -16,7 +16,7 @@ from shared.services import bans
 router = APIGatewayHttpRouter()
 
 
-@router.put("/guilds/<guild_id>/bans/<user_id>")
+@router.put("/guilds/<guild_id>/bans/<user_id>", status_code=204)
 def ban(
     guild_id: Snowflake, user_id: Snowflake, body: Annotated[BanBody | None, Body()] = None
 ) -> Response[Any]:
@@ -30,7 +30,7 @@ def ban(
     return no_content()
 
 
-@router.delete("/guilds/<guild_id>/bans/<user_id>")
+@router.delete("/guilds/<guild_id>/bans/<user_id>", status_code=204)
 def unban(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     bans.unban(
         guild_id,
@@ -44,7 +44,7 @@ def unban(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
 @router.get("/guilds/<guild_id>/bans")
 def list_bans(
     guild_id: Snowflake,
-    after: Annotated[Snowflake, Query()] = 0,
+    after: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=limits.BANS_PAGE[1])] = limits.BANS_PAGE[0],
 ) -> list[dict[str, Any]]:
-    return bans.list_bans(guild_id, caller_id(router), after=after, limit=limit)
+    return bans.list_bans(guild_id, caller_id(router), after=after or 0, limit=limit)

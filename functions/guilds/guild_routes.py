@@ -16,7 +16,7 @@ from shared.services import guilds
 router = APIGatewayHttpRouter()
 
 
-@router.post("/guilds")
+@router.post("/guilds", status_code=201)
 def create_guild(body: CreateGuild) -> Response[Any]:
     """A new guild owned by the caller, with @everyone and default text and voice channels."""
     return created(guilds.create_guild(caller_id(router), body.name))
@@ -36,7 +36,7 @@ def update_guild(guild_id: Snowflake, body: UpdateGuild) -> dict[str, Any]:
     return guilds.update_guild(guild_id, caller_id(router), changes, audit_reason(router))
 
 
-@router.delete("/guilds/<guild_id>")
+@router.delete("/guilds/<guild_id>", status_code=204)
 def delete_guild(guild_id: Snowflake) -> Response[Any]:
     """Delete the guild (owner only); everything under it is removed in the background."""
     guilds.delete_guild(guild_id, caller_id(router))
@@ -45,15 +45,15 @@ def delete_guild(guild_id: Snowflake) -> Response[Any]:
 
 @router.get("/users/@me/guilds")
 def my_guilds(
-    after: Annotated[Snowflake, Query()] = 0,
+    after: Annotated[Snowflake | None, Query()] = None,
     before: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=limits.GUILDS_PAGE[1])] = limits.GUILDS_PAGE[0],
 ) -> list[dict[str, Any]]:
     """The caller's guilds in id order, ``limit`` at a time after ``after``."""
-    return guilds.list_my_guilds(caller_id(router), after=after, before=before, limit=limit)
+    return guilds.list_my_guilds(caller_id(router), after=after or 0, before=before, limit=limit)
 
 
-@router.delete("/users/@me/guilds/<guild_id>")
+@router.delete("/users/@me/guilds/<guild_id>", status_code=204)
 def leave_guild(guild_id: Snowflake) -> Response[Any]:
     guilds.leave_guild(guild_id, caller_id(router))
     return no_content()

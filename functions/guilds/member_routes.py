@@ -19,14 +19,14 @@ router = APIGatewayHttpRouter()
 @router.get("/guilds/<guild_id>/members")
 def list_members(
     guild_id: Snowflake,
-    after: Annotated[Snowflake, Query()] = 0,
+    after: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=limits.MEMBERS_PAGE[1])] = limits.MEMBERS_PAGE[0],
 ) -> list[dict[str, Any]]:
     """Members in user id order, ``limit`` at a time after ``after``."""
-    return members.list_members(guild_id, caller_id(router), after=after, limit=limit)
+    return members.list_members(guild_id, caller_id(router), after=after or 0, limit=limit)
 
 
-@router.delete("/guilds/<guild_id>/members/<user_id>")
+@router.delete("/guilds/<guild_id>/members/<user_id>", status_code=204)
 def kick(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     """Kick a member (KICK_MEMBERS, and a higher role than theirs)."""
     members.kick(
@@ -60,7 +60,7 @@ def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -
     )
 
 
-@router.put("/guilds/<guild_id>/members/<user_id>/roles/<role_id>")
+@router.put("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def add_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
     members.add_role(
         guild_id,
@@ -72,7 +72,7 @@ def add_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Res
     return no_content()
 
 
-@router.delete("/guilds/<guild_id>/members/<user_id>/roles/<role_id>")
+@router.delete("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def remove_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
     members.remove_role(
         guild_id,

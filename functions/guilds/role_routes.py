@@ -20,7 +20,7 @@ def list_roles(guild_id: Snowflake) -> list[dict[str, Any]]:
     return roles.list_roles(guild_id, caller_id(router))
 
 
-@router.post("/guilds/<guild_id>/roles")
+@router.post("/guilds/<guild_id>/roles", status_code=201)
 def create_role(guild_id: Snowflake, body: CreateRole) -> Response[Any]:
     """A new role (MANAGE_ROLES; only permissions the caller has)."""
     fields = body.model_dump()
@@ -43,7 +43,7 @@ def update_role(guild_id: Snowflake, role_id: Snowflake, body: UpdateRole) -> di
     )
 
 
-@router.delete("/guilds/<guild_id>/roles/<role_id>")
+@router.delete("/guilds/<guild_id>/roles/<role_id>", status_code=204)
 def delete_role(guild_id: Snowflake, role_id: Snowflake) -> Response[Any]:
     roles.delete_role(
         guild_id,

@@ -15,7 +15,7 @@ from shared.services import invites
 router = APIGatewayHttpRouter()
 
 
-@router.post("/channels/<channel_id>/invites")
+@router.post("/channels/<channel_id>/invites", status_code=201)
 def create_invite(
     channel_id: Snowflake, body: Annotated[CreateInvite | None, Body()] = None
 ) -> Response[Any]:

@@ -28,6 +28,7 @@ UPLOADS_PER_CHANNEL = Limit(
 @router.post(
     "/channels/<channel_id>/attachments",
     middlewares=[rate_limited((UPLOADS_PER_CHANNEL, user_in_channel))],
+    status_code=201,
 )
 def request_upload(channel_id: Snowflake, body: RequestUpload) -> Response[Any]:
     """201 with presigned POSTs (url + form fields) to upload with: for one file

@@ -50,6 +50,7 @@ def history(
 @router.post(
     "/channels/<channel_id>/messages",
     middlewares=[rate_limited((SEND_PER_CHANNEL, user_in_channel))],
+    status_code=201,
 )
 def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     return created(
@@ -73,13 +74,13 @@ def edit(channel_id: Snowflake, message_id: Snowflake, body: EditMessage) -> dic
     )
 
 
-@router.delete("/channels/<channel_id>/messages/<message_id>")
+@router.delete("/channels/<channel_id>/messages/<message_id>", status_code=204)
 def delete(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
     messages.delete_message(channel_id, message_id, caller_id(router))
     return no_content()
 
 
-@router.put("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me")
+@router.put("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204)
 def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
     messages.react(
         channel_id,
@@ -90,7 +91,9 @@ def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[
     return no_content()
 
 
-@router.delete("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me")
+@router.delete(
+    "/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204
+)
 def unreact(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
     messages.unreact(
         channel_id,
@@ -101,7 +104,7 @@ def unreact(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Respons
     return no_content()
 
 
-@router.put("/channels/<channel_id>/pins/<message_id>")
+@router.put("/channels/<channel_id>/pins/<message_id>", status_code=204)
 def pin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
     messages.pin_message(
         channel_id,
@@ -112,7 +115,7 @@ def pin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
     return no_content()
 
 
-@router.delete("/channels/<channel_id>/pins/<message_id>")
+@router.delete("/channels/<channel_id>/pins/<message_id>", status_code=204)
 def unpin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
     messages.pin_message(
         channel_id,
@@ -126,6 +129,7 @@ def unpin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
 @router.post(
     "/channels/<channel_id>/typing",
     middlewares=[rate_limited((TYPING_PER_CHANNEL, user_in_channel))],
+    status_code=204,
 )
 def typing(channel_id: Snowflake) -> Response[Any]:
     messages.typing(channel_id, caller_id(router))
