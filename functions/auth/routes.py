@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel, Field
@@ -35,6 +35,8 @@ REGISTER_PER_ACCOUNT = Limit(
 )
 REFRESH_PER_IP = Limit("auth.refresh.ip", lambda: Rate.parse(get_settings().rate_refresh_per_ip))
 
+#: An OpenID provider's key in the configuration (``google``, ``github``, ...).
+Provider = Annotated[str, Path(min_length=1, max_length=64)]
 #: Token answers must not be cached anywhere (RFC 6749 §5.1).
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -124,7 +126,7 @@ def _state_cookie(value: str, max_age: int) -> Cookie:
     responses={302: {"description": "To the provider's sign-in page (``Location``)."}},
 )
 def oidc_start(
-    provider: str, redirect_uri: Annotated[str | None, Query(max_length=2048)] = None
+    provider: Provider, redirect_uri: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Response[Any]:
     """Send the browser to the provider's sign-in page (302), remembering the state, and
     (``redirect_uri``) the page to come back to with the tokens."""
@@ -152,7 +154,7 @@ def _cookie_value(name: str) -> str | None:
     },
 )
 def oidc_callback(
-    provider: str,
+    provider: Provider,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[str | None, Query(max_length=256)] = None,
     error: Annotated[str | None, Query(max_length=256)] = None,

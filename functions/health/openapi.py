@@ -38,9 +38,15 @@ _ERROR = {
         "errors": {"type": "object"},
     },
 }
+#: API Gateway's own answer, before any function runs (its JWT authorizer's 401).
+_GATEWAY_ERROR = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}, "code": {"type": "string"}},
+}
 _ERROR_TEXT = {
     400: "The request is not valid (the CONTRACT error shape, `errors` per field).",
-    401: "No valid access token.",
+    401: "No valid access token (from API Gateway's authorizer: only `message`).",
     403: "The caller may not do this.",
     404: "No such resource (or route).",
     409: "Conflicts with the current state.",
@@ -48,7 +54,7 @@ _ERROR_TEXT = {
     429: "Rate limited: wait `Retry-After` seconds.",
     503: "The store (or a media node) cannot be reached now.",
 }
-_PUBLIC_ERRORS = (400, 404, 409, 429, 503)
+_PUBLIC_ERRORS = (400, 401, 404, 409, 429, 503)
 _PROTECTED_ERRORS = (400, 401, 403, 404, 409, 413, 429, 503)
 
 
@@ -77,11 +83,14 @@ def _describe(operation: dict[str, Any], public: bool) -> None:
     responses.pop("422", None)
     responses.get("204", {}).pop("content", None)  # a 204 has no body
     for error in _PUBLIC_ERRORS if public else _PROTECTED_ERRORS:
+        shape = "GatewayError" if error == 401 else "Error"
         responses.setdefault(
             str(error),
             {
                 "description": _ERROR_TEXT[error],
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{shape}"}}
+                },
             },
         )
     if not public:
@@ -113,6 +122,7 @@ def openapi_document() -> dict[str, Any]:
     components = output.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Error"] = _ERROR
+    schemas["GatewayError"] = _GATEWAY_ERROR
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
     return output
