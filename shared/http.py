@@ -9,6 +9,7 @@ shows no stack trace.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -18,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from shared.errors import (
+    Invalid,
     NotFound,
     ParleyError,
     RateLimited,
@@ -26,6 +28,7 @@ from shared.errors import (
     status_for,
 )
 from shared.observability import logger
+from shared.text import is_unicode_text
 
 __all__ = ["API_PREFIX", "ParleyResolver", "current_user_id", "error_response", "make_resolver"]
 
@@ -63,6 +66,10 @@ def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
     return int(subject)
 
 
+#: Validation error types with a code of their own.
+_CODES = {"json_invalid": "invalid_json", "invalid_id": "invalid_id"}
+
+
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
     """Pydantic's error list as ``{"body.name": "message"}`` pairs a client can show."""
     fields: dict[str, Any] = {}
@@ -77,8 +84,20 @@ class ParleyResolver(APIGatewayHttpResolver):
     them ``Authorizer: NONE``), which the OpenAPI document states."""
 
     def __init__(self, *, public: bool) -> None:
-        super().__init__(strip_prefixes=[API_PREFIX], enable_validation=True)
+        super().__init__(
+            strip_prefixes=[API_PREFIX], enable_validation=True, json_body_deserializer=_json_body
+        )
         self.public = public
+
+
+def _json_body(text: str) -> Any:
+    """A request body's JSON, which must be Unicode text: a lone surrogate (``"\\ud800"``)
+    fails wherever it is encoded later (DynamoDB, a hash), so it is refused here, as JSON that
+    does not parse is (Powertools turns the JSONDecodeError into a validation error)."""
+    value = json.loads(text)
+    if not is_unicode_text(value):
+        raise json.JSONDecodeError("a string is not Unicode text (a lone surrogate)", text, 0)
+    return value
 
 
 def make_resolver(*, public: bool = False) -> ParleyResolver:
@@ -91,14 +110,17 @@ def make_resolver(*, public: bool = False) -> ParleyResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
-        # An id in the wrong form is ``invalid_id`` wherever it was sent (shared.ids.SnowflakeId).
-        bad_id = any(item.get("type") == "invalid_id" for item in exc.errors())
-        invalid = ParleyError(
-            "The request is not valid.",
-            code="invalid_id" if bad_id else "invalid",
-            errors=_field_errors(exc),
-        )
+        # An id in the wrong form is ``invalid_id`` wherever it was sent (shared.ids.SnowflakeId);
+        # a body that is not JSON text is ``invalid_json``.
+        types = {item.get("type") for item in exc.errors()}
+        code = next((_CODES[t] for t in ("json_invalid", "invalid_id") if t in types), "invalid")
+        invalid = ParleyError("The request is not valid.", code=code, errors=_field_errors(exc))
         return error_response(invalid)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+        # API Gateway hands a body that is not UTF-8 over base64-encoded; Powertools decodes it.
+        return error_response(Invalid("The body is not UTF-8 JSON.", code="invalid_json"))
 
     @app.not_found
     def _not_found(_exc: NotFoundError) -> Response[dict[str, Any]]:

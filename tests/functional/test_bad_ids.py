@@ -8,6 +8,7 @@ wrong forms, so a route added later is covered without being listed here.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from shared.config import get_settings
 from tests.functional.apigw import request, routes, template
 from tests.functional.conftest import FakeLambdaContext, frames_posted, load_event
 from tests.functional.guildkit import create_guild, new_user, text_channel
+from tests.functional.harness import Api
 from websocket_routes.default import app as default_app
 
 pytestmark = pytest.mark.usefixtures("store")
@@ -140,20 +142,6 @@ def test_a_leading_zero_does_not_open_a_second_rate_limit_bucket() -> None:
     assert_invalid_id(again)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"name": "\ud800"},
-        {"name": "ok\udfff"},
-    ],
-)
-def test_a_lone_surrogate_in_a_body_is_a_400(body: dict[str, Any]) -> None:
-    owner = new_user()
-    reply = request("POST", "/guilds", user=owner, body=body)
-    assert reply.status == 400, reply
-    assert reply.body["code"] == "invalid"
-
-
 def _frame_event(connection_id: str, body: str, user_id: int) -> dict[str, Any]:
     event = load_event("ws-heartbeat.json")
     event["requestContext"]["connectionId"] = connection_id
@@ -181,3 +169,32 @@ def test_a_lone_surrogate_in_a_frame_is_a_decode_error(body: str) -> None:
     (frame,) = frames_posted("c-surrogate")
     assert frame["op"] == 12
     assert (frame["d"]["code"], frame["d"]["status"]) == ("decode_error", 400)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/v1/guilds"), ("PATCH", "/api/v1/users/@me"), ("POST", "/api/v1/auth/register")],
+)
+@pytest.mark.parametrize("raw", [b"\xff\xfe\x00", b'{"name": "\xc3"}', b"\x07\xb2n"])
+def test_a_body_that_is_not_utf8_is_a_400(api: Api, method: str, path: str, raw: bytes) -> None:
+    session = api.register(f"u{secrets.token_hex(5)}", password="correct-Horse-battery-9").json()
+    reply = api.request(method, path, raw, token=session["access_token"])
+    assert reply.status == 400, reply
+    assert reply.body["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/guilds", {"name": "guild \ud800"}),
+        ("PATCH", "/api/v1/users/@me", {"global_name": "x\udfff"}),
+        ("POST", "/api/v1/auth/login", {"login": "\ud800", "password": "correct-Horse-battery-9"}),
+    ],
+)
+def test_a_lone_surrogate_in_a_rest_body_is_a_400(
+    api: Api, method: str, path: str, body: dict[str, Any]
+) -> None:
+    session = api.register(f"u{secrets.token_hex(5)}", password="correct-Horse-battery-9").json()
+    reply = api.request(method, path, body, token=session["access_token"])
+    assert reply.status == 400, reply
+    assert reply.body["code"] == "invalid_json"
