@@ -35,7 +35,7 @@ from tests.integration.stackproc import StackProcess
 
 pytestmark = pytest.mark.integration
 
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 4
 #: Data that fits the document, and data that does not (which must be a 4xx, never a 500).
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 CHECKS = [
