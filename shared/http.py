@@ -66,10 +66,6 @@ def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
     return int(subject)
 
 
-#: Validation error types with a code of their own.
-_CODES = {"json_invalid": "invalid_json", "invalid_id": "invalid_id"}
-
-
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
     """Pydantic's error list as ``{"body.name": "message"}`` pairs a client can show."""
     fields: dict[str, Any] = {}
@@ -110,17 +106,16 @@ def make_resolver(*, public: bool = False) -> ParleyResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
-        # An id in the wrong form is ``invalid_id`` wherever it was sent (shared.ids.SnowflakeId);
-        # a body that is not JSON text is ``invalid_json``.
-        types = {item.get("type") for item in exc.errors()}
-        code = next((_CODES[t] for t in ("json_invalid", "invalid_id") if t in types), "invalid")
+        # An id in the wrong form is ``invalid_id`` wherever it was sent (shared.ids.SnowflakeId).
+        bad_id = any(item.get("type") == "invalid_id" for item in exc.errors())
+        code = "invalid_id" if bad_id else "invalid"
         invalid = ParleyError("The request is not valid.", code=code, errors=_field_errors(exc))
         return error_response(invalid)
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_utf8(_exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
         # API Gateway hands a body that is not UTF-8 over base64-encoded; Powertools decodes it.
-        return error_response(Invalid("The body is not UTF-8 JSON.", code="invalid_json"))
+        return error_response(Invalid("The body is not UTF-8 JSON.", errors={"body": "not UTF-8"}))
 
     @app.not_found
     def _not_found(_exc: NotFoundError) -> Response[dict[str, Any]]:

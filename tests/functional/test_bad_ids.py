@@ -180,7 +180,7 @@ def test_a_body_that_is_not_utf8_is_a_400(api: Api, method: str, path: str, raw:
     session = api.register(f"u{secrets.token_hex(5)}", password="correct-Horse-battery-9").json()
     reply = api.request(method, path, raw, token=session["access_token"])
     assert reply.status == 400, reply
-    assert reply.body["code"] == "invalid_json"
+    assert reply.body["code"] == "invalid"
 
 
 @pytest.mark.parametrize(
@@ -197,4 +197,4 @@ def test_a_lone_surrogate_in_a_rest_body_is_a_400(
     session = api.register(f"u{secrets.token_hex(5)}", password="correct-Horse-battery-9").json()
     reply = api.request(method, path, body, token=session["access_token"])
     assert reply.status == 400, reply
-    assert reply.body["code"] == "invalid_json"
+    assert reply.body["code"] == "invalid"
