@@ -9,9 +9,9 @@ values and their JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.ids import SnowflakeId
 
@@ -23,8 +23,9 @@ class VoiceStateRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    guild_id: SnowflakeId
-    channel_id: SnowflakeId | None = None
+    # Id 0 is a cursor's start (shared.ids), never a guild or a channel.
+    guild_id: Annotated[SnowflakeId, Field(gt=0)]
+    channel_id: Annotated[SnowflakeId, Field(gt=0)] | None = None
     self_mute: bool = False
     self_deaf: bool = False
 
