@@ -23,6 +23,7 @@ from aiohttp import web
 from emulator.events import HttpRequestFacts, http_api_event
 from emulator.jwt_authorizer import JwtAuthorizer, Refused
 from emulator.runtime import FunctionError, FunctionTimeout, Runtimes
+from emulator.swagger import add_docs_routes
 from emulator.template import HttpRoute, JwtAuthorizerSpec
 
 __all__ = ["HttpApi", "RouteTable"]
@@ -30,6 +31,9 @@ __all__ = ["HttpApi", "RouteTable"]
 log = logging.getLogger("parley.http")
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HTTP API's payload quota
+# aiohttp's own request-line limit (8190 bytes) answers text/plain, which API Gateway never
+# does: longer lines reach the functions, whose validators bound every parameter (CONTRACT 400).
+MAX_REQUEST_LINE = 64 * 1024
 _PARAM = re.compile(r"\{([^}]+)\}")
 
 
@@ -124,7 +128,10 @@ class HttpApi:
         self.errors = 0
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app = web.Application(
+            client_max_size=MAX_REQUEST_BYTES, handler_args={"max_line_size": MAX_REQUEST_LINE}
+        )
+        add_docs_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 

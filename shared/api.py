@@ -1,5 +1,5 @@
 """The REST vocabulary the guild, channel and invite routes share: snowflake and permission
-fields, path ids, the audit log reason, and the 201 / 204 answers.
+fields, the audit log reason, and the 201 / 204 answers.
 
 Snowflakes and permission bitfields travel as decimal strings (Discord's convention, since
 JavaScript numbers cannot hold 64 bits); request models accept a string or an integer and hand
@@ -19,9 +19,10 @@ from shared.domain import limits
 from shared.domain.permissions import parse_permissions
 from shared.errors import Invalid
 from shared.http import current_user_id
-from shared.ids import parse_id
+from shared.ids import SnowflakeId
 
 __all__ = [
+    "JSON_OBJECT",
     "PermissionBits",
     "Reason",
     "RequestBody",
@@ -30,7 +31,6 @@ __all__ = [
     "caller_id",
     "created",
     "no_content",
-    "path_id",
 ]
 
 
@@ -41,36 +41,20 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-def _snowflake(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("not a snowflake")
-    if isinstance(value, int):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ValueError("not a snowflake")
-    return parse_id(value)
-
-
 def _bits(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError("permissions must be a decimal string")
     return int(parse_permissions(value))
 
 
-#: A snowflake id field: a decimal string (or an integer) of at most 64 bits.
-Snowflake = Annotated[int, BeforeValidator(_snowflake)]
+#: A snowflake id in a path, a query or a body (``shared.ids.SnowflakeId``: one rule for all).
+Snowflake = SnowflakeId
 #: A permission bitfield field: a decimal string (or an integer); unknown bits are dropped.
 PermissionBits = Annotated[int, BeforeValidator(_bits)]
+#: An answer's JSON object, for the routes whose OpenAPI responses are declared one by one.
+JSON_OBJECT: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
 #: A body's ``reason`` for the audit log.
 Reason = Annotated[str | None, Field(default=None, max_length=limits.AUDIT_REASON_MAX)]
-
-
-def path_id(text: str, what: str) -> int:
-    """A snowflake from the path; 400 when it is not one (before any lookup)."""
-    try:
-        return parse_id(text)
-    except ValueError as exc:
-        raise Invalid(f"{what} is not a snowflake.", errors={what: "not a snowflake"}) from exc
 
 
 def caller_id(router: APIGatewayHttpRouter) -> int:

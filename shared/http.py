@@ -12,6 +12,7 @@ shows no stack trace.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -29,10 +30,10 @@ from shared.errors import (
     error_body,
     status_for,
 )
-from shared.ids import parse_id
 from shared.observability import logger
+from shared.text import is_unicode_text
 
-__all__ = ["API_PREFIX", "current_user_id", "error_response", "id_param", "make_resolver"]
+__all__ = ["API_PREFIX", "ParleyResolver", "current_user_id", "error_response", "make_resolver"]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
@@ -68,16 +69,6 @@ def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
     return int(subject)
 
 
-def id_param(text: str, name: str) -> int:
-    """A snowflake from the path; a 400 ``invalid_id`` in the CONTRACT shape when it is not one."""
-    try:
-        return parse_id(text)
-    except ValueError as exc:
-        raise Invalid(
-            f"{name} is not an id.", code="invalid_id", errors={name: "not an id"}
-        ) from exc
-
-
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
     """Pydantic's error list as ``{"body.name": "message"}`` pairs a client can show."""
     fields: dict[str, Any] = {}
@@ -87,12 +78,33 @@ def _field_errors(exc: RequestValidationError) -> dict[str, Any]:
     return fields
 
 
-def make_resolver() -> APIGatewayHttpResolver:
+class ParleyResolver(APIGatewayHttpResolver):
+    """An area's resolver; ``public`` when its routes take no access token (the template gives
+    them ``Authorizer: NONE``), which the OpenAPI document states."""
+
+    def __init__(self, *, public: bool) -> None:
+        super().__init__(
+            strip_prefixes=[API_PREFIX], enable_validation=True, json_body_deserializer=_json_body
+        )
+        self.public = public
+
+
+def _json_body(text: str) -> Any:
+    """A request body's JSON, which must be Unicode text: a lone surrogate (``"\\ud800"``)
+    fails wherever it is encoded later (DynamoDB, a hash), so it is refused here, as JSON that
+    does not parse is (Powertools turns the JSONDecodeError into a validation error)."""
+    value = json.loads(text)
+    if not is_unicode_text(value):
+        raise json.JSONDecodeError("a string is not Unicode text (a lone surrogate)", text, 0)
+    return value
+
+
+def make_resolver(*, public: bool = False) -> ParleyResolver:
     """A resolver for HTTP API payload 2.0 events with Parley's error handling installed."""
     # Imported here: the limits' middleware answers refusals with this module's error_response.
     from shared.limits.per_user import per_user_limits
 
-    app = APIGatewayHttpResolver(strip_prefixes=[API_PREFIX], enable_validation=True)
+    app = ParleyResolver(public=public)
     app.use(middlewares=[per_user_limits])
 
     @app.exception_handler(ParleyError)
@@ -101,10 +113,16 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
-        invalid = ParleyError(
-            "The request is not valid.", code="invalid", errors=_field_errors(exc)
-        )
+        # An id in the wrong form is ``invalid_id`` wherever it was sent (shared.ids.SnowflakeId).
+        bad_id = any(item.get("type") == "invalid_id" for item in exc.errors())
+        code = "invalid_id" if bad_id else "invalid"
+        invalid = ParleyError("The request is not valid.", code=code, errors=_field_errors(exc))
         return error_response(invalid)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+        # API Gateway hands a body that is not UTF-8 over base64-encoded; Powertools decodes it.
+        return error_response(Invalid("The body is not UTF-8 JSON.", errors={"body": "not UTF-8"}))
 
     @app.not_found
     def _not_found(_exc: NotFoundError) -> Response[dict[str, Any]]:

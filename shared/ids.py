@@ -8,14 +8,18 @@ collision of two containers is caught and retried rather than overwriting.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from snowflake import MAX_INSTANCE, Snowflake, SnowflakeGenerator
 
-__all__ = ["PARLEY_EPOCH_MS", "id_timestamp", "new_id", "parse_id"]
+__all__ = ["ID_PATTERN", "PARLEY_EPOCH_MS", "SnowflakeId", "id_timestamp", "new_id", "parse_id"]
 
 #: 2026-01-01T00:00:00Z, in milliseconds since the Unix epoch.
 PARLEY_EPOCH_MS = 1_767_225_600_000
@@ -36,14 +40,44 @@ def new_id() -> int:
         time.sleep(0.001)
 
 
+#: The one written form of an id: decimal ASCII digits, no sign, no leading zero (``0`` itself
+#: is allowed: the start of an ``after`` cursor). Ids are below 2^63 as well (DynamoDB numbers
+#: and every client's 64-bit signed integers hold them), which a pattern cannot say.
+ID_PATTERN = r"^(0|[1-9][0-9]{0,18})$"
+_CANONICAL = re.compile(ID_PATTERN)
+_MAX_ID = (1 << 63) - 1
+
+
 def parse_id(text: str) -> int:
-    """The snowflake a client sent as a decimal string; ValueError when it is not one."""
-    if not text.isascii() or not text.isdigit() or len(text) > 20:
-        raise ValueError(f"not a snowflake: {text[:32]!r}")
-    value = int(text)
-    if value >= 1 << 63:
-        raise ValueError(f"not a snowflake: {text[:32]!r}")
-    return value
+    """The snowflake a client sent as a decimal string; ValueError when it is not one.
+
+    One form only (:data:`ID_PATTERN`, below 2^63): ``"01"`` and ``"1"`` naming the same id would
+    give one resource two names, and two rate-limit buckets.
+    """
+    if not isinstance(text, str) or not _CANONICAL.fullmatch(text) or int(text) > _MAX_ID:
+        raise ValueError(f"not a snowflake: {str(text)[:32]!r}")
+    return int(text)
+
+
+def _validate_id(value: Any) -> int:
+    """pydantic's side of :func:`parse_id`: a decimal string, or an integer for a JSON body."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    try:
+        return parse_id(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "invalid_id", "not an id (a decimal string below 2^63, no leading zero)"
+        ) from None
+
+
+#: A snowflake wherever a client sends one (path, query, body, gateway payload): validated by
+#: :func:`parse_id`, described in the OpenAPI document as the decimal string clients send.
+SnowflakeId = Annotated[
+    int,
+    BeforeValidator(_validate_id),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["1234567890123456789"]}),
+]
 
 
 def id_timestamp(value: int) -> datetime:

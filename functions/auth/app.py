@@ -11,7 +11,7 @@ from functions.auth.routes import router
 from shared.http import make_resolver
 from shared.observability import instrumented
 
-app = make_resolver()
+app = make_resolver(public=True)
 app.include_router(router)
 app.include_router(discovery_routes.router)
 

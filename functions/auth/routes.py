@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel, Field
 
+from shared.api import JSON_OBJECT
 from shared.auth import accounts, oidc, sessions
 from shared.auth.discovery import discovery_document
 from shared.auth.keysource import load_keyring
@@ -40,6 +41,9 @@ REFRESH_PER_IP = Limit("auth.refresh.ip", lambda: Rate.parse(get_settings().rate
 
 #: A page's own OpenID state: URL-safe characters, 16 to 128 of them.
 STATE_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+#: An OpenID provider's key in the configuration (``google``, ``github``, ...).
+Provider = Annotated[str, Path(min_length=1, max_length=64)]
 
 #: Token answers must not be cached anywhere (RFC 6749 §5.1).
 NO_STORE = {"Cache-Control": "no-store"}
@@ -74,6 +78,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     middlewares=[
         rate_limited((REGISTER_PER_IP, client_ip), (REGISTER_PER_ACCOUNT, body_field("email")))
     ],
+    status_code=201,
 )
 def register(body: RegisterBody) -> Response[Any]:
     """Create an account; 201 with the user and a first token pair."""
@@ -102,7 +107,9 @@ def refresh(body: RefreshBody) -> Response[Any]:
     return _json(200, sessions.refresh(body.refresh_token), NO_STORE)
 
 
-@router.post("/auth/logout", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+@router.post(
+    "/auth/logout", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))], status_code=204
+)
 def logout(body: RefreshBody) -> Response[Any]:
     """End the session of a refresh token (every token of its family); 204."""
     sessions.logout(body.refresh_token)
@@ -136,9 +143,12 @@ def _state_cookie(value: str, max_age: int) -> Cookie:
     )
 
 
-@router.get("/auth/oidc/<provider>/start")
+@router.get(
+    "/auth/oidc/<provider>/start",
+    responses={302: {"description": "To the provider's sign-in page (``Location``)."}},
+)
 def oidc_start(
-    provider: str,
+    provider: Provider,
     redirect_uri: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[
         str | None, Query(min_length=16, max_length=128, pattern=STATE_PATTERN)
@@ -162,9 +172,15 @@ def _cookie_value(name: str) -> str | None:
     return None
 
 
-@router.get("/auth/oidc/<provider>/callback")
+@router.get(
+    "/auth/oidc/<provider>/callback",
+    responses={
+        200: {"description": "Signed in: the user and a token pair.", "content": JSON_OBJECT},
+        302: {"description": "Back to the page that started the login (``Location``)."},
+    },
+)
 def oidc_callback(
-    provider: str,
+    provider: Provider,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[str | None, Query(max_length=256)] = None,
     error: Annotated[str | None, Query(max_length=256)] = None,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
-from shared.api import audit_reason, caller_id, created, no_content, path_id
+from shared.api import Snowflake, audit_reason, caller_id, created, no_content
 from shared.domain.permissions import Overwrite, OverwriteType
 from shared.services import channels
 
@@ -22,30 +22,28 @@ def _overwrite(target_id: int, kind: int, allow: int, deny: int) -> Overwrite:
 
 
 @router.get("/guilds/<guild_id>/channels")
-def list_channels(guild_id: str) -> list[dict[str, Any]]:
+def list_channels(guild_id: Snowflake) -> list[dict[str, Any]]:
     """The channels the caller can see, by position."""
-    return channels.list_channels(path_id(guild_id, "guild_id"), caller_id(router))
+    return channels.list_channels(guild_id, caller_id(router))
 
 
-@router.post("/guilds/<guild_id>/channels")
-def create_channel(guild_id: str, body: CreateChannel) -> Response[Any]:
+@router.post("/guilds/<guild_id>/channels", status_code=201)
+def create_channel(guild_id: Snowflake, body: CreateChannel) -> Response[Any]:
     """A new text (0), voice (2) or category (4) channel (MANAGE_CHANNELS)."""
     fields = body.model_dump(exclude={"permission_overwrites"})
     fields["permission_overwrites"] = [
         _overwrite(o.id, o.type, o.allow, o.deny) for o in body.permission_overwrites
     ]
     return created(
-        channels.create_channel(
-            path_id(guild_id, "guild_id"), caller_id(router), fields, audit_reason(router)
-        )
+        channels.create_channel(guild_id, caller_id(router), fields, audit_reason(router))
     )
 
 
-@router.patch("/guilds/<guild_id>/channels")
-def reorder_channels(guild_id: str, body: Positions) -> Response[Any]:
+@router.patch("/guilds/<guild_id>/channels", status_code=204)
+def reorder_channels(guild_id: Snowflake, body: Positions) -> Response[Any]:
     """Move up to 50 channels to new positions, all or none."""
     channels.reorder_channels(
-        path_id(guild_id, "guild_id"),
+        guild_id,
         caller_id(router),
         [(p.id, p.position) for p in body.root],
         audit_reason(router),
@@ -54,44 +52,38 @@ def reorder_channels(guild_id: str, body: Positions) -> Response[Any]:
 
 
 @router.get("/channels/<channel_id>")
-def get_channel(channel_id: str) -> dict[str, Any]:
-    return channels.get_channel(path_id(channel_id, "channel_id"), caller_id(router))
+def get_channel(channel_id: Snowflake) -> dict[str, Any]:
+    return channels.get_channel(channel_id, caller_id(router))
 
 
 @router.patch("/channels/<channel_id>")
-def update_channel(channel_id: str, body: UpdateChannel) -> dict[str, Any]:
+def update_channel(channel_id: Snowflake, body: UpdateChannel) -> dict[str, Any]:
     """Rename, move or describe a channel (MANAGE_CHANNELS in it); only the fields sent."""
     fields = body.model_dump(exclude_unset=True)
     fields = {k: v for k, v in fields.items() if v is not None or k in ("parent_id", "topic")}
-    return channels.update_channel(
-        path_id(channel_id, "channel_id"), caller_id(router), fields, audit_reason(router)
-    )
+    return channels.update_channel(channel_id, caller_id(router), fields, audit_reason(router))
 
 
 @router.delete("/channels/<channel_id>")
-def delete_channel(channel_id: str) -> dict[str, Any]:
+def delete_channel(channel_id: Snowflake) -> dict[str, Any]:
     """Delete a channel (MANAGE_CHANNELS in it); answers with the deleted channel."""
-    return channels.delete_channel(
-        path_id(channel_id, "channel_id"), caller_id(router), audit_reason(router)
-    )
+    return channels.delete_channel(channel_id, caller_id(router), audit_reason(router))
 
 
-@router.put("/channels/<channel_id>/permissions/<target_id>")
-def put_overwrite(channel_id: str, target_id: str, body: PutOverwrite) -> Response[Any]:
+@router.put("/channels/<channel_id>/permissions/<target_id>", status_code=204)
+def put_overwrite(channel_id: Snowflake, target_id: Snowflake, body: PutOverwrite) -> Response[Any]:
     """Set a role's (type 0) or member's (type 1) overwrite (MANAGE_ROLES in the channel)."""
-    overwrite = _overwrite(path_id(target_id, "overwrite_id"), body.type, body.allow, body.deny)
-    channels.put_overwrite(
-        path_id(channel_id, "channel_id"), caller_id(router), overwrite, audit_reason(router)
-    )
+    overwrite = _overwrite(target_id, body.type, body.allow, body.deny)
+    channels.put_overwrite(channel_id, caller_id(router), overwrite, audit_reason(router))
     return no_content()
 
 
-@router.delete("/channels/<channel_id>/permissions/<target_id>")
-def delete_overwrite(channel_id: str, target_id: str) -> Response[Any]:
+@router.delete("/channels/<channel_id>/permissions/<target_id>", status_code=204)
+def delete_overwrite(channel_id: Snowflake, target_id: Snowflake) -> Response[Any]:
     channels.delete_overwrite(
-        path_id(channel_id, "channel_id"),
+        channel_id,
         caller_id(router),
-        path_id(target_id, "overwrite_id"),
+        target_id,
         audit_reason(router),
     )
     return no_content()

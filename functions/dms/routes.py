@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ConfigDict
 
-from shared.api import RequestBody, Snowflake, caller_id
+from shared.api import JSON_OBJECT, RequestBody, Snowflake, caller_id
 from shared.services import dms
 
 router = APIGatewayHttpRouter()
@@ -20,7 +20,13 @@ class OpenDm(RequestBody):
     recipient_id: Snowflake
 
 
-@router.post("/users/@me/channels")
+@router.post(
+    "/users/@me/channels",
+    responses={
+        200: {"description": "The DM existed.", "content": JSON_OBJECT},
+        201: {"description": "This call opened the DM.", "content": JSON_OBJECT},
+    },
+)
 def open_dm(body: OpenDm) -> Response[Any]:
     """The DM with ``recipient_id``: 201 when this call opened it, 200 when it existed."""
     channel, created = dms.open_dm(caller_id(router), body.recipient_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from shared.api import caller_id, path_id
+from shared.api import Snowflake, caller_id
 from shared.domain import limits
 from shared.services import audit_log
 
@@ -16,11 +16,9 @@ router = APIGatewayHttpRouter()
 
 @router.get("/guilds/<guild_id>/audit-log")
 def read_audit_log(
-    guild_id: str,
-    before: Annotated[int | None, Query(ge=1, lt=1 << 63)] = None,
+    guild_id: Snowflake,
+    before: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=limits.AUDIT_PAGE[1])] = limits.AUDIT_PAGE[0],
 ) -> dict[str, Any]:
     """Entries newest first; ``before`` an entry id to page back."""
-    return audit_log.read_audit_log(
-        path_id(guild_id, "guild_id"), caller_id(router), before=before, limit=limit
-    )
+    return audit_log.read_audit_log(guild_id, caller_id(router), before=before, limit=limit)

@@ -9,33 +9,33 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import BanBody
-from shared.api import audit_reason, caller_id, no_content, path_id
+from shared.api import Snowflake, audit_reason, caller_id, no_content
 from shared.domain import limits
 from shared.services import bans
 
 router = APIGatewayHttpRouter()
 
 
-@router.put("/guilds/<guild_id>/bans/<user_id>")
+@router.put("/guilds/<guild_id>/bans/<user_id>", status_code=204)
 def ban(
-    guild_id: str, user_id: str, body: Annotated[BanBody | None, Body()] = None
+    guild_id: Snowflake, user_id: Snowflake, body: Annotated[BanBody | None, Body()] = None
 ) -> Response[Any]:
     """Ban a user (BAN_MEMBERS); a member is removed too. Reason: body or header."""
     bans.ban(
-        path_id(guild_id, "guild_id"),
+        guild_id,
         caller_id(router),
-        path_id(user_id, "user_id"),
+        user_id,
         audit_reason(router, body.reason if body else None),
     )
     return no_content()
 
 
-@router.delete("/guilds/<guild_id>/bans/<user_id>")
-def unban(guild_id: str, user_id: str) -> Response[Any]:
+@router.delete("/guilds/<guild_id>/bans/<user_id>", status_code=204)
+def unban(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     bans.unban(
-        path_id(guild_id, "guild_id"),
+        guild_id,
         caller_id(router),
-        path_id(user_id, "user_id"),
+        user_id,
         audit_reason(router),
     )
     return no_content()
@@ -43,10 +43,8 @@ def unban(guild_id: str, user_id: str) -> Response[Any]:
 
 @router.get("/guilds/<guild_id>/bans")
 def list_bans(
-    guild_id: str,
-    after: Annotated[int, Query(ge=0, lt=1 << 63)] = 0,
+    guild_id: Snowflake,
+    after: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=limits.BANS_PAGE[1])] = limits.BANS_PAGE[0],
 ) -> list[dict[str, Any]]:
-    return bans.list_bans(
-        path_id(guild_id, "guild_id"), caller_id(router), after=after, limit=limit
-    )
+    return bans.list_bans(guild_id, caller_id(router), after=after or 0, limit=limit)

@@ -9,55 +9,53 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import CreateGuild, UpdateGuild
-from shared.api import audit_reason, caller_id, created, no_content, path_id
+from shared.api import Snowflake, audit_reason, caller_id, created, no_content
 from shared.domain import limits
 from shared.services import guilds
 
 router = APIGatewayHttpRouter()
 
 
-@router.post("/guilds")
+@router.post("/guilds", status_code=201)
 def create_guild(body: CreateGuild) -> Response[Any]:
     """A new guild owned by the caller, with @everyone and default text and voice channels."""
     return created(guilds.create_guild(caller_id(router), body.name))
 
 
 @router.get("/guilds/<guild_id>")
-def get_guild(guild_id: str) -> dict[str, Any]:
-    return guilds.get_guild(path_id(guild_id, "guild_id"), caller_id(router))
+def get_guild(guild_id: Snowflake) -> dict[str, Any]:
+    return guilds.get_guild(guild_id, caller_id(router))
 
 
 @router.patch("/guilds/<guild_id>")
-def update_guild(guild_id: str, body: UpdateGuild) -> dict[str, Any]:
+def update_guild(guild_id: Snowflake, body: UpdateGuild) -> dict[str, Any]:
     """Rename or re-describe the guild (MANAGE_GUILD)."""
     changes = body.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         changes.pop("name")
-    return guilds.update_guild(
-        path_id(guild_id, "guild_id"), caller_id(router), changes, audit_reason(router)
-    )
+    return guilds.update_guild(guild_id, caller_id(router), changes, audit_reason(router))
 
 
-@router.delete("/guilds/<guild_id>")
-def delete_guild(guild_id: str) -> Response[Any]:
+@router.delete("/guilds/<guild_id>", status_code=204)
+def delete_guild(guild_id: Snowflake) -> Response[Any]:
     """Delete the guild (owner only); everything under it is removed in the background."""
-    guilds.delete_guild(path_id(guild_id, "guild_id"), caller_id(router))
+    guilds.delete_guild(guild_id, caller_id(router))
     return no_content()
 
 
 @router.get("/users/@me/guilds")
 def my_guilds(
-    after: Annotated[int, Query(ge=0, lt=1 << 63)] = 0,
-    before: Annotated[int | None, Query(ge=1, lt=1 << 63)] = None,
+    after: Annotated[Snowflake | None, Query()] = None,
+    before: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=limits.GUILDS_PAGE[1])] = limits.GUILDS_PAGE[0],
 ) -> list[dict[str, Any]]:
     """The caller's guilds in id order, ``limit`` at a time after ``after``."""
-    return guilds.list_my_guilds(caller_id(router), after=after, before=before, limit=limit)
+    return guilds.list_my_guilds(caller_id(router), after=after or 0, before=before, limit=limit)
 
 
-@router.delete("/users/@me/guilds/<guild_id>")
-def leave_guild(guild_id: str) -> Response[Any]:
-    guilds.leave_guild(path_id(guild_id, "guild_id"), caller_id(router))
+@router.delete("/users/@me/guilds/<guild_id>", status_code=204)
+def leave_guild(guild_id: Snowflake) -> Response[Any]:
+    guilds.leave_guild(guild_id, caller_id(router))
     return no_content()
 
 

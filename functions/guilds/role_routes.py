@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import CreateRole, UpdateRole
-from shared.api import audit_reason, caller_id, created, no_content, path_id
+from shared.api import Snowflake, audit_reason, caller_id, created, no_content
 from shared.domain.permissions import Permission
 from shared.services import roles
 
@@ -16,43 +16,39 @@ router = APIGatewayHttpRouter()
 
 
 @router.get("/guilds/<guild_id>/roles")
-def list_roles(guild_id: str) -> list[dict[str, Any]]:
-    return roles.list_roles(path_id(guild_id, "guild_id"), caller_id(router))
+def list_roles(guild_id: Snowflake) -> list[dict[str, Any]]:
+    return roles.list_roles(guild_id, caller_id(router))
 
 
-@router.post("/guilds/<guild_id>/roles")
-def create_role(guild_id: str, body: CreateRole) -> Response[Any]:
+@router.post("/guilds/<guild_id>/roles", status_code=201)
+def create_role(guild_id: Snowflake, body: CreateRole) -> Response[Any]:
     """A new role (MANAGE_ROLES; only permissions the caller has)."""
     fields = body.model_dump()
     fields["permissions"] = Permission(fields["permissions"])
-    return created(
-        roles.create_role(
-            path_id(guild_id, "guild_id"), caller_id(router), fields, audit_reason(router)
-        )
-    )
+    return created(roles.create_role(guild_id, caller_id(router), fields, audit_reason(router)))
 
 
 @router.patch("/guilds/<guild_id>/roles/<role_id>")
-def update_role(guild_id: str, role_id: str, body: UpdateRole) -> dict[str, Any]:
+def update_role(guild_id: Snowflake, role_id: Snowflake, body: UpdateRole) -> dict[str, Any]:
     """Edit a role below the caller's highest; only the fields sent change."""
     fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if "permissions" in fields:
         fields["permissions"] = Permission(fields["permissions"])
     return roles.update_role(
-        path_id(guild_id, "guild_id"),
+        guild_id,
         caller_id(router),
-        path_id(role_id, "role_id"),
+        role_id,
         fields,
         audit_reason(router),
     )
 
 
-@router.delete("/guilds/<guild_id>/roles/<role_id>")
-def delete_role(guild_id: str, role_id: str) -> Response[Any]:
+@router.delete("/guilds/<guild_id>/roles/<role_id>", status_code=204)
+def delete_role(guild_id: Snowflake, role_id: Snowflake) -> Response[Any]:
     roles.delete_role(
-        path_id(guild_id, "guild_id"),
+        guild_id,
         caller_id(router),
-        path_id(role_id, "role_id"),
+        role_id,
         audit_reason(router),
     )
     return no_content()

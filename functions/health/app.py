@@ -10,7 +10,7 @@ from functions.health.routes import router
 from shared.http import make_resolver
 from shared.observability import instrumented
 
-app = make_resolver()
+app = make_resolver(public=True)
 app.include_router(router)
 
 

@@ -9,21 +9,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.invites.models import CreateInvite
-from shared.api import audit_reason, caller_id, created, path_id
+from shared.api import Snowflake, audit_reason, caller_id, created
 from shared.services import invites
 
 router = APIGatewayHttpRouter()
 
 
-@router.post("/channels/<channel_id>/invites")
+@router.post("/channels/<channel_id>/invites", status_code=201)
 def create_invite(
-    channel_id: str, body: Annotated[CreateInvite | None, Body()] = None
+    channel_id: Snowflake, body: Annotated[CreateInvite | None, Body()] = None
 ) -> Response[Any]:
     """A new invite (CREATE_INSTANT_INVITE in the channel)."""
     options = body or CreateInvite()
     return created(
         invites.create_invite(
-            path_id(channel_id, "channel_id"),
+            channel_id,
             caller_id(router),
             max_age=options.max_age,
             max_uses=options.max_uses,

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.messages.models import RequestUpload
 from functions.messages.routes import user_in_channel
-from shared.api import caller_id, created, path_id
+from shared.api import Snowflake, caller_id, created
 from shared.config import get_settings
 from shared.limits.bucket import Rate
 from shared.limits.http import rate_limited
@@ -28,11 +28,12 @@ UPLOADS_PER_CHANNEL = Limit(
 @router.post(
     "/channels/<channel_id>/attachments",
     middlewares=[rate_limited((UPLOADS_PER_CHANNEL, user_in_channel))],
+    status_code=201,
 )
-def request_upload(channel_id: str, body: RequestUpload) -> Response[Any]:
+def request_upload(channel_id: Snowflake, body: RequestUpload) -> Response[Any]:
     """201 with presigned POSTs (url + form fields) to upload with: for one file
     ``{"filename", "content_type", "size"}``, or Discord's batch ``{"files": [...]}``."""
-    channel, user, now = path_id(channel_id, "channel_id"), caller_id(router), datetime.now(UTC)
+    channel, user, now = channel_id, caller_id(router), datetime.now(UTC)
     if body.files is not None:
         files = [(f.id, FileToUpload(f.filename, f.content_type, f.file_size)) for f in body.files]
         return created(attachments.request_uploads(channel, user, files, now))

@@ -38,7 +38,7 @@ class SendMessage(RequestBody):
 
     # The 2,000 limit is the domain's, with its own error; empty is fine with attachments.
     content: str = Field(default="", max_length=4000)
-    reply_to: str | None = Field(default=None, pattern=r"^\d{1,20}$")
+    reply_to: Snowflake | None = None
     # Attachment ids (or Discord-style references). The count limit (10) is the domain's, with
     # its own error; this only bounds the parsing.
     attachments: list[Snowflake | AttachmentRef] = Field(default_factory=list, max_length=100)

@@ -11,9 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.messages.models import EditMessage, SendMessage
-from shared.api import caller_id, created, no_content, path_id
+from shared.api import Snowflake, caller_id, created, no_content
 from shared.config import get_settings
-from shared.ids import parse_id
 from shared.limits.bucket import Rate
 from shared.limits.http import rate_limited
 from shared.limits.limiter import Limit
@@ -40,90 +39,87 @@ def user_in_channel(app: ApiGatewayResolver) -> str | None:
 
 @router.get("/channels/<channel_id>/messages")
 def history(
-    channel_id: str,
-    before: Annotated[str | None, Query(pattern=r"^\d{1,20}$")] = None,
+    channel_id: Snowflake,
+    before: Annotated[Snowflake | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> list[dict[str, Any]]:
     """Newest first, ``before`` an id (a bad cursor is a 400), 1..100 at a time."""
-    cursor = parse_id(before) if before is not None else None
-    return messages.history(
-        path_id(channel_id, "channel_id"), caller_id(router), before=cursor, limit=limit
-    )
+    return messages.history(channel_id, caller_id(router), before=before, limit=limit)
 
 
 @router.post(
     "/channels/<channel_id>/messages",
     middlewares=[rate_limited((SEND_PER_CHANNEL, user_in_channel))],
+    status_code=201,
 )
-def send(channel_id: str, body: SendMessage) -> Response[Any]:
-    reply_to = parse_id(body.reply_to) if body.reply_to else None
+def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     return created(
         messages.send_message(
-            path_id(channel_id, "channel_id"),
+            channel_id,
             caller_id(router),
             body.content,
-            reply_to,
+            body.reply_to,
             body.attachment_ids(),
         )
     )
 
 
 @router.patch("/channels/<channel_id>/messages/<message_id>")
-def edit(channel_id: str, message_id: str, body: EditMessage) -> dict[str, Any]:
+def edit(channel_id: Snowflake, message_id: Snowflake, body: EditMessage) -> dict[str, Any]:
     return messages.edit_message(
-        path_id(channel_id, "channel_id"),
-        path_id(message_id, "message_id"),
+        channel_id,
+        message_id,
         caller_id(router),
         body.content,
     )
 
 
-@router.delete("/channels/<channel_id>/messages/<message_id>")
-def delete(channel_id: str, message_id: str) -> Response[Any]:
-    messages.delete_message(
-        path_id(channel_id, "channel_id"), path_id(message_id, "message_id"), caller_id(router)
-    )
+@router.delete("/channels/<channel_id>/messages/<message_id>", status_code=204)
+def delete(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
+    messages.delete_message(channel_id, message_id, caller_id(router))
     return no_content()
 
 
-@router.put("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me")
-def react(channel_id: str, message_id: str, emoji: str) -> Response[Any]:
+@router.put("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204)
+def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
     messages.react(
-        path_id(channel_id, "channel_id"),
-        path_id(message_id, "message_id"),
+        channel_id,
+        message_id,
         caller_id(router),
         unquote(emoji),
     )
     return no_content()
 
 
-@router.delete("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me")
-def unreact(channel_id: str, message_id: str, emoji: str) -> Response[Any]:
+@router.delete(
+    "/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204
+)
+def unreact(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
     messages.unreact(
-        path_id(channel_id, "channel_id"),
-        path_id(message_id, "message_id"),
+        channel_id,
+        message_id,
         caller_id(router),
         unquote(emoji),
     )
     return no_content()
 
 
-@router.put("/channels/<channel_id>/pins/<message_id>")
-def pin(channel_id: str, message_id: str) -> Response[Any]:
+@router.put("/channels/<channel_id>/pins/<message_id>", status_code=204)
+def pin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
     messages.pin_message(
-        path_id(channel_id, "channel_id"),
-        path_id(message_id, "message_id"),
+        channel_id,
+        message_id,
         caller_id(router),
         True,
     )
     return no_content()
 
 
-@router.delete("/channels/<channel_id>/pins/<message_id>")
-def unpin(channel_id: str, message_id: str) -> Response[Any]:
+@router.delete("/channels/<channel_id>/pins/<message_id>", status_code=204)
+def unpin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
     messages.pin_message(
-        path_id(channel_id, "channel_id"),
-        path_id(message_id, "message_id"),
+        channel_id,
+        message_id,
         caller_id(router),
         False,
     )
@@ -133,15 +129,14 @@ def unpin(channel_id: str, message_id: str) -> Response[Any]:
 @router.post(
     "/channels/<channel_id>/typing",
     middlewares=[rate_limited((TYPING_PER_CHANNEL, user_in_channel))],
+    status_code=204,
 )
-def typing(channel_id: str) -> Response[Any]:
-    messages.typing(path_id(channel_id, "channel_id"), caller_id(router))
+def typing(channel_id: Snowflake) -> Response[Any]:
+    messages.typing(channel_id, caller_id(router))
     return no_content()
 
 
 @router.post("/channels/<channel_id>/messages/<message_id>/ack")
-def ack(channel_id: str, message_id: str) -> dict[str, Any]:
+def ack(channel_id: Snowflake, message_id: Snowflake) -> dict[str, Any]:
     """The caller has read the channel up to this message (the marker only moves forward)."""
-    return read_state.ack(
-        path_id(channel_id, "channel_id"), path_id(message_id, "message_id"), caller_id(router)
-    )
+    return read_state.ack(channel_id, message_id, caller_id(router))

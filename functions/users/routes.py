@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field, StrictBool
 
-from shared.api import RequestBody
+from shared.api import RequestBody, Snowflake
 from shared.auth import accounts
 from shared.auth.login_limits import (
     LOGIN_PER_ACCOUNT,
@@ -19,7 +19,7 @@ from shared.auth.login_limits import (
     signed_in_account,
     signed_in_account_and_ip,
 )
-from shared.http import current_user_id, id_param
+from shared.http import current_user_id
 from shared.limits.http import rate_limited
 
 router = APIGatewayHttpRouter()
@@ -69,7 +69,7 @@ def change_password(body: ChangePasswordBody) -> Response[Any]:
 
 
 @router.get("/users/<user_id>")
-def get_user(user_id: str) -> dict[str, Any]:
+def get_user(user_id: Snowflake) -> dict[str, Any]:
     """Another user's public fields."""
     current_user_id(router)
-    return accounts.get_public_user(id_param(user_id, "user_id"))
+    return accounts.get_public_user(user_id)

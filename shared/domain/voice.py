@@ -9,9 +9,11 @@ values and their JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.ids import SnowflakeId
 
 __all__ = ["Room", "VoiceState", "VoiceStateRequest", "server_update"]
 
@@ -21,8 +23,9 @@ class VoiceStateRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    guild_id: int = Field(gt=0, lt=1 << 63)
-    channel_id: int | None = Field(default=None, gt=0, lt=1 << 63)
+    # Id 0 is a cursor's start (shared.ids), never a guild or a channel.
+    guild_id: Annotated[SnowflakeId, Field(gt=0)]
+    channel_id: Annotated[SnowflakeId, Field(gt=0)] | None = None
     self_mute: bool = False
     self_deaf: bool = False
 

@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Any
 
 from shared.errors import Invalid, ParleyError, error_body, status_for
+from shared.text import is_unicode_text
 
 __all__ = [
     "MAX_FRAME_BYTES",
@@ -78,6 +79,8 @@ def parse_client_frame(body: str | None) -> Frame:
         raise Invalid("The frame is not JSON.", code="decode_error") from exc
     if not isinstance(raw, dict):
         raise Invalid("A frame is a JSON object.", code="decode_error")
+    if not is_unicode_text(raw):
+        raise Invalid("A frame's strings are Unicode text.", code="decode_error")
     op = raw.get("op")
     if isinstance(op, bool) or not isinstance(op, int) or op not in CLIENT_OPS:
         raise Invalid(f"Unknown op {op!r}.", code="unknown_op")

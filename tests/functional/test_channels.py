@@ -71,7 +71,7 @@ def test_create_text_voice_and_category_channels() -> None:
         ({"name": "x", "topic": "t" * 1025}, "invalid"),
         ({"name": "x", "type": 2, "bitrate": 7_999}, "invalid"),
         ({"name": "x", "type": 2, "user_limit": 100}, "invalid"),
-        ({"name": "x", "parent_id": "12x"}, "invalid"),
+        ({"name": "x", "parent_id": "12x"}, "invalid_id"),
         ({"name": "x", "type": 4, "parent_id": "1"}, "invalid_parent"),
     ],
 )

@@ -78,7 +78,11 @@ def test_opening_is_idempotent_from_either_side(pair: tuple[int, int, str]) -> N
 
 @pytest.mark.parametrize(
     ("recipient", "status", "code"),
-    [("self", 400, "invalid_recipient"), ("unknown", 404, "unknown_user"), ("x1", 400, "invalid")],
+    [
+        ("self", 400, "invalid_recipient"),
+        ("unknown", 404, "unknown_user"),
+        ("x1", 400, "invalid_id"),
+    ],
 )
 def test_no_dm_with_oneself_an_unknown_user_or_a_bad_id(
     table: str, recipient: str, status: int, code: str | None

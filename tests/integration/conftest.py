@@ -87,3 +87,15 @@ def register_user(
         assert response.status == 201
         answer: dict[str, Any] = json.loads(response.read())
         return answer
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The API fuzzing run's counts, shown whatever the output capture (tests/integration)."""
+    from tests.integration.test_api_fuzz import FUZZ_REPORT
+
+    if FUZZ_REPORT:
+        terminalreporter.write_line(
+            "schemathesis: {operations} operations, {cases} cases, {failures} failures".format(
+                **FUZZ_REPORT
+            )
+        )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from shared import ids
-from shared.ids import PARLEY_EPOCH_MS, id_timestamp, new_id, parse_id
+from shared.domain.voice import VoiceStateRequest
+from shared.ids import PARLEY_EPOCH_MS, SnowflakeId, id_timestamp, new_id, parse_id
 
 
 def test_new_ids_are_unique_and_increasing() -> None:
@@ -112,3 +115,65 @@ def test_new_id_survives_a_burst_within_one_millisecond(monkeypatch: pytest.Monk
     )
     values = [new_id() for _ in range(4097)]
     assert len(set(values)) == 4097
+
+
+@pytest.mark.parametrize("text", ["01", "00", "007", "0" + str((1 << 63) - 1)])
+def test_parse_id_rejects_leading_zeros(text: str) -> None:
+    # One id, one written form: "01" and "1" would be two names (and two rate-limit buckets).
+    with pytest.raises(ValueError, match="not a snowflake"):
+        parse_id(text)
+
+
+_ID = TypeAdapter(SnowflakeId)
+
+
+@pytest.mark.parametrize(
+    ("sent", "value"),
+    [
+        ("0", 0),
+        ("1", 1),
+        (str((1 << 63) - 1), (1 << 63) - 1),
+        (42, 42),
+        ((1 << 63) - 1, (1 << 63) - 1),
+    ],
+)
+def test_id_type_accepts_the_canonical_form(sent: object, value: int) -> None:
+    assert _ID.validate_python(sent) == value
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        str(1 << 63),
+        1 << 63,
+        "01",
+        "",
+        "\u0661\u0662",
+        "\uff11",
+        -1,
+        True,
+        1.0,
+        None,
+        [1],
+        "\ud800",
+    ],
+)
+def test_id_type_refuses_everything_else_as_invalid_id(sent: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _ID.validate_python(sent)
+    assert caught.value.errors()[0]["type"] == "invalid_id"
+
+
+def test_id_type_is_described_as_the_canonical_decimal_string() -> None:
+    schema = _ID.json_schema()
+    assert schema["type"] == "string"
+    assert re.fullmatch(schema["pattern"], str((1 << 63) - 1))
+    assert not re.fullmatch(schema["pattern"], "01")
+
+
+@pytest.mark.parametrize("guild_id", ["01", str(1 << 63), 1 << 63, "\u0661", "\ud800"])
+def test_voice_state_update_takes_ids_in_the_one_form(guild_id: object) -> None:
+    # Gateway op 4's payload: the same id type as the REST API's.
+    with pytest.raises(ValidationError):
+        VoiceStateRequest.model_validate({"guild_id": guild_id, "channel_id": None})
+    assert VoiceStateRequest.model_validate({"guild_id": "1", "channel_id": "2"}).channel_id == 2
