@@ -29,12 +29,21 @@ def account() -> int:
 
 
 def acquaintances() -> tuple[int, int]:
-    """Two new accounts who share a guild (the first one's): either may open a DM with the
-    other."""
-    from tests.functional.guildkit import create_guild, join
+    """Two new accounts who share a guild: either may open a DM with the other. Test set-up
+    only: their memberships are written straight to the store (the race's organiser process
+    would otherwise load and run the guild and invite functions for every round)."""
+    from datetime import UTC, datetime
+
+    from shared.domain.member import Member
+    from shared.ids import new_id
+    from shared.storage.members import MemberRecord, record_of
 
     a, b = account(), account()
-    join(create_guild(a), b)
+    guild_id = new_id()
+    with MemberRecord.batch_write() as batch:
+        for user in (a, b):
+            member = Member(guild_id=guild_id, user_id=user, joined_at=datetime.now(UTC))
+            batch.save(record_of(member, version=1))
     return a, b
 
 
