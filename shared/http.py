@@ -33,10 +33,25 @@ from shared.errors import (
 from shared.observability import logger
 from shared.text import is_unicode_text
 
-__all__ = ["API_PREFIX", "ParleyResolver", "current_user_id", "error_response", "make_resolver"]
+__all__ = [
+    "API_PREFIX",
+    "BEARER",
+    "NEEDS_TOKEN",
+    "ParleyResolver",
+    "current_user_id",
+    "error_response",
+    "make_resolver",
+]
 
 #: Every REST route lives under this prefix (CONTRACT.md).
 API_PREFIX = "/api/v1"
+
+#: The OpenAPI security scheme of API Gateway's JWT authorizer (``Authorization: Bearer``).
+BEARER = "bearerAuth"
+
+#: What a route of a public resolver (``make_resolver(public=True)``) that sits behind the JWT
+#: authorizer all the same declares, so that the OpenAPI document says it needs a token.
+NEEDS_TOKEN: list[dict[str, list[str]]] = [{BEARER: []}]
 
 
 def error_response(error: ParleyError) -> Response[dict[str, Any]]:

@@ -26,7 +26,7 @@ from shared.auth.login_limits import (
     login_account_and_ip,
 )
 from shared.config import get_settings
-from shared.http import current_user_id
+from shared.http import NEEDS_TOKEN, current_user_id
 from shared.limits.bucket import Rate
 from shared.limits.http import body_field, client_ip, rate_limited
 from shared.limits.limiter import Limit
@@ -116,7 +116,12 @@ def logout(body: RefreshBody) -> Response[Any]:
     return Response(status_code=204, headers=NO_STORE)
 
 
-@router.post("/auth/logout-all", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+@router.post(
+    "/auth/logout-all",
+    middlewares=[rate_limited((REFRESH_PER_IP, client_ip))],
+    status_code=204,
+    security=NEEDS_TOKEN,
+)
 def logout_all() -> Response[Any]:
     """End every login of the caller (their refresh tokens everywhere) and close their gateway
     connections; 204. Behind the JWT authorizer."""

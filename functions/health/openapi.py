@@ -4,7 +4,8 @@ Every function's artifact holds all of ``functions/`` and ``shared/``, so the he
 builds the document from the other areas' resolvers when it is first asked for (their imports
 stay out of its cold start). The areas are found, not listed: every ``functions/<area>/app.py``
 whose resolver comes from :func:`shared.http.make_resolver`. A route's security follows its
-resolver (``make_resolver(public=True)``: no token), its errors are the CONTRACT error shape.
+resolver (``make_resolver(public=True)``: no token) unless the route declares
+``shared.http.NEEDS_TOKEN``; its errors are the CONTRACT error shape.
 """
 
 from __future__ import annotations
@@ -22,12 +23,9 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 
 import functions
 from shared.config import get_settings
-from shared.http import API_PREFIX, ParleyResolver, make_resolver
+from shared.http import API_PREFIX, BEARER, ParleyResolver, make_resolver
 
 __all__ = ["BEARER", "area_resolvers", "openapi_document"]
-
-#: The security scheme's name: API Gateway's JWT authorizer reads ``Authorization: Bearer``.
-BEARER = "bearerAuth"
 
 _ERROR = {
     "type": "object",
@@ -118,7 +116,8 @@ def openapi_document() -> dict[str, Any]:
     output: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
     for path, item in output["paths"].items():
         for method, operation in item.items():
-            _describe(operation, (method.upper(), path) in public_routes)
+            public = (method.upper(), path) in public_routes and "security" not in operation
+            _describe(operation, public)
     components = output.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Error"] = _ERROR

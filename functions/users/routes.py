@@ -55,6 +55,7 @@ class ChangePasswordBody(RequestBody):
 
 @router.patch(
     "/users/@me/password",
+    status_code=204,
     middlewares=[
         rate_limited(
             (LOGIN_PER_ACCOUNT_AND_IP, signed_in_account_and_ip),
