@@ -326,3 +326,139 @@ describe("errors and client ops", () => {
     expect(FakeSocket.all).toHaveLength(count);
   });
 });
+
+describe("the frame budget (close code 4008)", () => {
+  const notice = {
+    op: Op.Error,
+    d: {
+      code: "rate_limited",
+      message: "Rate limited.",
+      status: 429,
+      close_code: 4008,
+      errors: { retry_after: 30 },
+    },
+  };
+
+  it("stops sending on the notice and resumes only once retry_after has passed", async () => {
+    const { client, socket } = await readyClient();
+    socket.dispatch("MESSAGE_CREATE", 2);
+    const noticeAt = Date.now();
+    socket.frame(notice);
+    const sentAtNotice = socket.sent.length;
+    expect(client.send(Op.PresenceUpdate, { status: "idle" })).toBe(false);
+    // The server's close (1000, all API Gateway can send) follows the notice.
+    socket.cut(1000);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(socket.sent).toHaveLength(sentAtNotice); // not even a heartbeat
+    while (FakeSocket.all.length === 1) await vi.advanceTimersByTimeAsync(100);
+    expect(Date.now() - noticeAt).toBeLessThan(35_000); // then no longer than the back-off needs
+    const next = latest();
+    next.open();
+    expect(next.sent).toEqual([
+      { op: Op.Resume, d: { token: "tok", session_id: "sess-1", seq: 2 } },
+    ]);
+  });
+
+  it("treats a real close 4008 the same way, backing off rather than reconnecting at once", async () => {
+    const { socket } = await readyClient({ rateLimitedDelayMs: 60_000 });
+    socket.cut(4008);
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(FakeSocket.all).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("backs off longer each time the budget is spent again", async () => {
+    const { socket } = await readyClient();
+    const starts: number[] = [];
+    let current = socket;
+    for (let i = 0; i < 3; i += 1) {
+      current.frame(notice);
+      current.cut(1000);
+      const before = Date.now();
+      while (latest() === current) await vi.advanceTimersByTimeAsync(100);
+      starts.push(Date.now() - before);
+      current = latest();
+      current.open(); // RESUME, and the next burst spends the budget again at once
+    }
+    expect(starts[0]).toBeGreaterThanOrEqual(30_000);
+    expect(starts[1]).toBeGreaterThan(starts[0]);
+    expect(starts[2]).toBeGreaterThan(starts[1]);
+  });
+});
+
+describe("an ended login", () => {
+  it("refreshes once after a refused reconnect, then signs out and stays closed", async () => {
+    const signedOut: unknown[] = [];
+    const tokens: boolean[] = [];
+    const { client, socket } = await readyClient({
+      getToken: (fresh) => {
+        tokens.push(fresh);
+        // The refresh token was revoked with the login: the refresh is refused.
+        if (fresh) throw Object.assign(new Error("This session has ended."), { status: 401 });
+        return "tok";
+      },
+      onSignedOut: (e) => signedOut.push(e),
+    });
+    socket.cut(1000); // the server closed the login's connections
+    while (FakeSocket.all.length === 1) await vi.advanceTimersByTimeAsync(10);
+    latest().cut(1006); // $connect refused the ended login's token: never opened
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(tokens).toEqual([false, false, true]);
+    expect(client.status).toBe("closed");
+    expect(signedOut).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("refreshes at once when RESUME is refused with session_ended, then signs out", async () => {
+    const signedOut: unknown[] = [];
+    const tokens: boolean[] = [];
+    const { client, socket } = await readyClient({
+      getToken: (fresh) => {
+        tokens.push(fresh);
+        if (fresh) throw Object.assign(new Error("This session has ended."), { status: 401 });
+        return "tok";
+      },
+      onSignedOut: (e) => signedOut.push(e),
+    });
+    socket.cut(1000);
+    while (FakeSocket.all.length === 1) await vi.advanceTimersByTimeAsync(10);
+    const second = latest();
+    second.open();
+    expect(second.sent[0].op).toBe(Op.Resume);
+    second.frame({
+      op: Op.Error,
+      d: { code: "session_ended", message: "This login has ended; sign in again.", status: 401 },
+    });
+    await flush();
+    expect(tokens).toEqual([false, false, true]);
+    expect(client.status).toBe("closed");
+    expect(second.closedWith).not.toBeNull();
+    expect(signedOut).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("goes on with a refreshed token when only the access token was refused", async () => {
+    const { client, socket, tokens } = await readyClient({ onSignedOut: () => {} });
+    socket.cut(1000);
+    while (FakeSocket.all.length === 1) await vi.advanceTimersByTimeAsync(10);
+    const second = latest();
+    second.open();
+    second.frame({
+      op: Op.Error,
+      d: { code: "unauthorized", message: "The token has expired.", status: 401 },
+    });
+    await flush();
+    const third = latest();
+    expect(third).not.toBe(second);
+    expect(third.url).toContain("token=fresh-token");
+    third.open();
+    expect(third.sent[0]).toMatchObject({ op: Op.Resume, d: { token: "fresh-token" } });
+    third.dispatch("RESUMED", 1);
+    expect(client.status).toBe("ready");
+    expect(tokens).toEqual([false, false, true]);
+  });
+});

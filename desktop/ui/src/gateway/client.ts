@@ -1,6 +1,9 @@
 // The gateway client: connect with `?token=`, IDENTIFY, heartbeat at READY's interval carrying
 // the last sequence, RESUME after a cut (with backoff), IDENTIFY again on INVALID_SESSION,
-// reconnect at once on RECONNECT, and surface op 12 ERROR frames. It knows nothing of React or
+// reconnect at once on RECONNECT, and surface op 12 ERROR frames. Spending the frame budget (close
+// 4008, or op 12 carrying `close_code` 4008) stops it sending until the server's `retry_after` has
+// passed; a refused token (the handshake, or op 12 401 to IDENTIFY/RESUME) is refreshed once, and
+// when that fails too the login is over: `onSignedOut`, and no more connections. It knows nothing of React or
 // the stores: dispatches go out through `onDispatch`, in sequence order, each exactly once.
 
 /** Dispatches that carry the session's starting position rather than an event's own. */
@@ -31,8 +34,13 @@ export interface GatewayErrorData {
   code: string;
   message: string;
   status?: number;
+  /** Set when the server closes the connection after this frame (4008: the frame budget). */
+  close_code?: number;
   errors?: Record<string, unknown>;
 }
+
+/** Discord's close code for a connection that sent too many frames (docs/protocol.md). */
+export const CLOSE_RATE_LIMITED = 4008;
 
 export type GatewayStatus =
   "idle" | "connecting" | "identifying" | "resuming" | "ready" | "reconnecting" | "closed";
@@ -57,6 +65,9 @@ export interface GatewayOptions {
   onDispatch: (t: string, d: unknown, s: number | null) => void;
   onStatus?: (status: GatewayStatus) => void;
   onError?: (error: GatewayErrorData) => void;
+  /** The login is over (its token refused, and a refresh refused too): sign the user out. The
+   * client has stopped for good when this is called. */
+  onSignedOut?: (error: GatewayErrorData) => void;
   socketFactory?: SocketFactory;
   properties?: Record<string, string>;
   intents?: number;
@@ -65,6 +76,8 @@ export interface GatewayOptions {
   backoffMaxMs?: number;
   /** Delay before identifying again after INVALID_SESSION (Discord asks for 1–5 s). */
   invalidSessionDelayMs?: number;
+  /** The wait after a close 4008 that came without the notice's `retry_after`. */
+  rateLimitedDelayMs?: number;
   random?: () => number;
 }
 
@@ -85,6 +98,8 @@ export class GatewayClient {
   private awaitingAck = false;
   private attempts = 0;
   private openedThisAttempt = false;
+  /** This attempt's token was refreshed just before: a refusal now means the login is over. */
+  private freshThisAttempt = false;
   private stopped = true;
   private readonly opts: GatewayOptions;
 
@@ -128,12 +143,11 @@ export class GatewayClient {
       const status = (error as { status?: number } | null)?.status;
       if (status === 401 || status === 403) {
         // The session is over: signing in again is the only way forward.
-        this.opts.onError?.({
+        this.signedOut({
           code: "unauthorized",
           message: error instanceof Error ? error.message : "Sign in again.",
           status,
         });
-        this.stop();
       } else if (!this.stopped) {
         // The server (or the network) is away: try again later, like any failed connection.
         this.scheduleReconnect(freshToken);
@@ -146,6 +160,7 @@ export class GatewayClient {
     const socket = factory(`${this.opts.url}${sep}token=${encodeURIComponent(token)}`);
     this.socket = socket;
     this.openedThisAttempt = false;
+    this.freshThisAttempt = freshToken;
     socket.onopen = () => {
       this.openedThisAttempt = true;
       if (this.sessionId !== null && this.seq !== null) {
@@ -201,7 +216,7 @@ export class GatewayClient {
         this.invalidSession();
         break;
       case Op.Error:
-        this.opts.onError?.(frame.d as GatewayErrorData);
+        this.error(frame.d as GatewayErrorData);
         break;
       default:
         break;
@@ -271,12 +286,48 @@ export class GatewayClient {
     }, delay);
   }
 
-  /** Cut the socket on purpose and reconnect at once, resuming the session. */
-  private reconnectNow(): void {
+  private error(error: GatewayErrorData): void {
+    if (error.close_code === CLOSE_RATE_LIMITED) {
+      // The server closes the connection next; we stop here, sending nothing more.
+      const retryAfter = Number(error.errors?.retry_after);
+      this.abandonSocket(4000, "rate limited");
+      this.rateLimited(Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+    } else if (error.status === 401 && this.status !== "ready") {
+      // IDENTIFY or RESUME refused the token: an ended login's, or one that expired.
+      this.abandonSocket(CLOSE_RESUME, "token refused");
+      this.refused(error);
+    } else this.opts.onError?.(error);
+  }
+
+  /** The token was refused: refresh it once; refused again, the login is over. */
+  private refused(error: GatewayErrorData): void {
+    if (this.freshThisAttempt) this.signedOut(error);
+    else void this.open(true);
+  }
+
+  private signedOut(error: GatewayErrorData): void {
+    this.stop();
+    if (this.opts.onSignedOut) this.opts.onSignedOut(error);
+    else this.opts.onError?.(error);
+  }
+
+  /** Out of frame budget: nothing is sent until `retryAfterMs` (and the usual backoff on top,
+   * growing if it happens again before a session is back) has passed; then RESUME. */
+  private rateLimited(retryAfterMs: number | null): void {
+    this.scheduleReconnect(false, retryAfterMs ?? this.opts.rateLimitedDelayMs ?? 60_000);
+  }
+
+  /** Let go of the current socket: its close (which the server may still send) is not ours. */
+  private abandonSocket(code: number, reason: string): void {
     const socket = this.socket;
     this.socket = null;
     this.clearTimers();
-    if (socket) this.detach(socket).close(CLOSE_RESUME, "reconnect");
+    if (socket) this.detach(socket).close(code, reason);
+  }
+
+  /** Cut the socket on purpose and reconnect at once, resuming the session. */
+  private reconnectNow(): void {
+    this.abandonSocket(CLOSE_RESUME, "reconnect");
     this.setStatus("reconnecting");
     void this.open(false);
   }
@@ -286,22 +337,38 @@ export class GatewayClient {
     this.socket = null;
     this.clearTimers();
     if (this.stopped) return;
+    if (code === CLOSE_RATE_LIMITED) {
+      this.rateLimited(null);
+      return;
+    }
     // 4004 is Discord's "authentication failed"; a socket that never opened was most likely
     // refused in $connect (an expired token): both retry with a refreshed token.
-    this.scheduleReconnect(code === 4004 || !this.openedThisAttempt);
+    // A refusal after a refreshed token means the login is over (its refresh token was refused
+    // too, or the server refuses the new one): no reconnect loop.
+    if (code === 4004 || !this.openedThisAttempt) {
+      if (this.freshThisAttempt && this.openedThisAttempt) {
+        this.signedOut({ code: "unauthorized", message: "The server refused the token." });
+        return;
+      }
+      this.scheduleReconnect(true);
+    } else this.scheduleReconnect(false);
   }
 
-  private scheduleReconnect(fresh: boolean): void {
+  /** Reconnect after a backoff (base * 2^attempt, capped, jittered), plus `waitMs` first. */
+  private scheduleReconnect(fresh: boolean, waitMs = 0): void {
     const delay = Math.min(
       (this.opts.backoffBaseMs ?? 1000) * 2 ** this.attempts,
       this.opts.backoffMaxMs ?? 30_000,
     );
     this.attempts += 1;
     this.setStatus("reconnecting");
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.open(fresh);
-    }, delay * this.jitter());
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = null;
+        void this.open(fresh);
+      },
+      waitMs + delay * this.jitter(),
+    );
   }
 
   private raw(frame: Frame): void {
