@@ -41,6 +41,9 @@ export function endpoints(api: ApiClient) {
       api.request<AuthResponse>("POST", "/auth/login", { body, auth: false }),
     logout: (refreshToken: string) =>
       api.request<void>("POST", "/auth/logout", { body: { refresh_token: refreshToken } }),
+    logoutAll: () => api.request<void>("POST", "/auth/logout-all"),
+    changePassword: (body: { password: string; new_password: string }) =>
+      api.request<void>("PATCH", "/users/@me/password", { body }),
     oidcProviders: () =>
       api
         .request<{ providers: OidcProvider[] }>("GET", "/auth/oidc/providers", { auth: false })

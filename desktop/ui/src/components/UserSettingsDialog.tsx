@@ -14,7 +14,7 @@ import {
   Typography,
 } from "@mui/material";
 import { useEffect, useState } from "react";
-import { errorText } from "../api/http";
+import { ApiError, errorText } from "../api/http";
 import { useClient } from "../services/context";
 import { userUpdated } from "../store/auth";
 import { useAppDispatch, useAppSelector } from "../store/index";
@@ -66,9 +66,21 @@ export default function UserSettingsDialog({
         </Box>
       </DialogContent>
       <Box sx={{ p: 2, display: "flex", justifyContent: "space-between" }}>
-        <Button color="error" startIcon={<LogoutIcon />} onClick={() => void client.logout()}>
-          Sign out
-        </Button>
+        <Box sx={{ display: "flex", gap: 1 }}>
+          <Button color="error" startIcon={<LogoutIcon />} onClick={() => void client.logout()}>
+            Sign out
+          </Button>
+          <Button
+            color="error"
+            onClick={() =>
+              client
+                .logoutEverywhere()
+                .catch((error: unknown) => client.notify(error, "Could not log out everywhere"))
+            }
+          >
+            Log out everywhere
+          </Button>
+        </Box>
         <Button onClick={onClose}>Close</Button>
       </Box>
     </Dialog>
@@ -130,6 +142,60 @@ function Account() {
       <Box>
         <Button variant="contained" onClick={() => void save()}>
           Save
+        </Button>
+      </Box>
+      <ChangePassword />
+    </Stack>
+  );
+}
+
+/** The current password and a new one; on success every login ends, this one too. */
+function ChangePassword() {
+  const client = useClient();
+  const [password, setPassword] = useState("");
+  const [newPassword, setNewPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Record<string, unknown>>({});
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    setError(null);
+    setFields({});
+    try {
+      await client.changePassword(password, newPassword);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : errorText(err));
+      if (err instanceof ApiError && err.errors) setFields(err.errors);
+    }
+  }
+  const fieldError = (name: string) => (fields[name] ? String(fields[name]) : undefined);
+  return (
+    <Stack spacing={2} component="form" onSubmit={(e) => void submit(e)} noValidate>
+      <Typography variant="subtitle2">Change password</Typography>
+      {error && <Alert severity="error">{error}</Alert>}
+      <TextField
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        error={Boolean(fieldError("password"))}
+        helperText={fieldError("password")}
+      />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={newPassword}
+        onChange={(e) => setNewPassword(e.target.value)}
+        error={Boolean(fieldError("new_password"))}
+        helperText={
+          fieldError("new_password") ??
+          "At least 12 characters. Every device is signed out; sign in again with the new password."
+        }
+      />
+      <Box>
+        <Button type="submit" variant="outlined" disabled={!password || !newPassword}>
+          Change password
         </Button>
       </Box>
     </Stack>

@@ -125,6 +125,25 @@ export class ParleyClient {
     this.end();
   }
 
+  /** End every login of this user (every device), then this page's session. */
+  async logoutEverywhere(): Promise<void> {
+    await this.ep.logoutAll();
+    this.signedOut();
+  }
+
+  /** Change the password. The server then ends every login of the user, this one included. */
+  async changePassword(password: string, newPassword: string): Promise<void> {
+    await this.ep.changePassword({ password, new_password: newPassword });
+    this.signedOut("Your password was changed. Sign in again with the new password.");
+  }
+
+  /** The server ended this login (a logout elsewhere, a password change): back to the login
+   * screen, saying why. */
+  private signedOut(why = "You were signed out."): void {
+    if (this.user) this.end();
+    this.store.dispatch(sessionExpired(why));
+  }
+
   /** Parley's member objects carry the user's id only (CONTRACT.md); the names come from
    * `GET /users/{id}`, once per user, a few at a time. */
   private async lookUpNamelessUsers(): Promise<void> {
@@ -217,6 +236,7 @@ export class ParleyClient {
         this.store.dispatch(
           noticeShown({ text: `The server refused a request: ${error.message} (${error.code})` }),
         ),
+      onSignedOut: () => this.signedOut(),
     });
     this.gateway = gateway;
     gateway.start();
