@@ -149,6 +149,27 @@ function Account() {
   );
 }
 
+function PasswordField(props: {
+  label: string;
+  name: "password" | "new_password";
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  hint?: string;
+}) {
+  return (
+    <TextField
+      label={props.label}
+      type="password"
+      autoComplete={props.name === "password" ? "current-password" : "new-password"}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value)}
+      error={Boolean(props.error)}
+      helperText={props.error ?? props.hint}
+    />
+  );
+}
+
 /** The current password and a new one; on success every login ends, this one too. */
 function ChangePassword() {
   const client = useClient();
@@ -172,26 +193,20 @@ function ChangePassword() {
     <Stack spacing={2} component="form" onSubmit={(e) => void submit(e)} noValidate>
       <Typography variant="subtitle2">Change password</Typography>
       {error && <Alert severity="error">{error}</Alert>}
-      <TextField
+      <PasswordField
         label="Current password"
-        type="password"
-        autoComplete="current-password"
+        name="password"
         value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        error={Boolean(fieldError("password"))}
-        helperText={fieldError("password")}
+        onChange={setPassword}
+        error={fieldError("password")}
       />
-      <TextField
+      <PasswordField
         label="New password"
-        type="password"
-        autoComplete="new-password"
+        name="new_password"
         value={newPassword}
-        onChange={(e) => setNewPassword(e.target.value)}
-        error={Boolean(fieldError("new_password"))}
-        helperText={
-          fieldError("new_password") ??
-          "At least 12 characters. Every device is signed out; sign in again with the new password."
-        }
+        onChange={setNewPassword}
+        error={fieldError("new_password")}
+        hint="At least 12 characters. Every device is signed out; sign in again with the new password."
       />
       <Box>
         <Button type="submit" variant="outlined" disabled={!password || !newPassword}>

@@ -388,19 +388,25 @@ describe("the frame budget (close code 4008)", () => {
   });
 });
 
+/** A ready client whose login then ends: the refresh token was revoked with it, so a refresh
+ * is refused (401). */
+async function endedLogin() {
+  const signedOut: unknown[] = [];
+  const tokens: boolean[] = [];
+  const made = await readyClient({
+    getToken: (fresh) => {
+      tokens.push(fresh);
+      if (fresh) throw Object.assign(new Error("This session has ended."), { status: 401 });
+      return "tok";
+    },
+    onSignedOut: (e) => signedOut.push(e),
+  });
+  return { ...made, tokens, signedOut };
+}
+
 describe("an ended login", () => {
   it("refreshes once after a refused reconnect, then signs out and stays closed", async () => {
-    const signedOut: unknown[] = [];
-    const tokens: boolean[] = [];
-    const { client, socket } = await readyClient({
-      getToken: (fresh) => {
-        tokens.push(fresh);
-        // The refresh token was revoked with the login: the refresh is refused.
-        if (fresh) throw Object.assign(new Error("This session has ended."), { status: 401 });
-        return "tok";
-      },
-      onSignedOut: (e) => signedOut.push(e),
-    });
+    const { client, socket, tokens, signedOut } = await endedLogin();
     socket.cut(1000); // the server closed the login's connections
     while (FakeSocket.all.length === 1) await vi.advanceTimersByTimeAsync(10);
     latest().cut(1006); // $connect refused the ended login's token: never opened
@@ -413,16 +419,7 @@ describe("an ended login", () => {
   });
 
   it("refreshes at once when RESUME is refused with session_ended, then signs out", async () => {
-    const signedOut: unknown[] = [];
-    const tokens: boolean[] = [];
-    const { client, socket } = await readyClient({
-      getToken: (fresh) => {
-        tokens.push(fresh);
-        if (fresh) throw Object.assign(new Error("This session has ended."), { status: 401 });
-        return "tok";
-      },
-      onSignedOut: (e) => signedOut.push(e),
-    });
+    const { client, socket, tokens, signedOut } = await endedLogin();
     socket.cut(1000);
     while (FakeSocket.all.length === 1) await vi.advanceTimersByTimeAsync(10);
     const second = latest();
