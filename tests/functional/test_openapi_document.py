@@ -104,3 +104,29 @@ def test_success_statuses_are_the_ones_answered() -> None:
     assert "204" in operations[("DELETE", "/guilds/{guild_id}")]["responses"]
     assert "content" not in operations[("DELETE", "/guilds/{guild_id}")]["responses"]["204"]
     assert "201" in operations[("POST", "/auth/register")]["responses"]
+
+
+#: Success answers whose body is not one of the API's objects: the document itself.
+_UNMODELLED = {("GET", "/openapi.json")}
+
+
+def _is_modelled(schema: dict[str, Any]) -> bool:
+    """A schema that names a component or lists properties (an array: of such items)."""
+    if schema.get("type") == "array":
+        return _is_modelled(schema.get("items", {}))
+    return "$ref" in schema or bool(schema.get("properties"))
+
+
+def test_every_success_answer_with_a_body_has_a_response_model() -> None:
+    generic = []
+    for key, operation in _operations(_document()).items():
+        if key in _UNMODELLED:
+            continue
+        for status in ("200", "201"):
+            answer = operation["responses"].get(status)
+            if answer is None:
+                continue
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            if not _is_modelled(schema):
+                generic.append((*key, status))
+    assert generic == []
