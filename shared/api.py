@@ -22,7 +22,6 @@ from shared.http import current_user_id
 from shared.ids import SnowflakeId
 
 __all__ = [
-    "JSON_OBJECT",
     "PermissionBits",
     "Reason",
     "RequestBody",
@@ -51,8 +50,6 @@ def _bits(value: Any) -> int:
 Snowflake = SnowflakeId
 #: A permission bitfield field: a decimal string (or an integer); unknown bits are dropped.
 PermissionBits = Annotated[int, BeforeValidator(_bits)]
-#: An answer's JSON object, for the routes whose OpenAPI responses are declared one by one.
-JSON_OBJECT: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
 #: A body's ``reason`` for the audit log.
 Reason = Annotated[str | None, Field(default=None, max_length=limits.AUDIT_REASON_MAX)]
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel, Field
 
-from shared.api import JSON_OBJECT
+from functions.auth.models import Discovery, Jwks, Session
 from shared.auth import accounts, oidc, sessions
 from shared.auth.discovery import discovery_document
 from shared.auth.keysource import load_keyring
@@ -30,6 +30,7 @@ from shared.http import NEEDS_TOKEN, current_user_id
 from shared.limits.bucket import Rate
 from shared.limits.http import body_field, client_ip, rate_limited
 from shared.limits.limiter import Limit
+from shared.responses import answers
 
 router = APIGatewayHttpRouter()
 
@@ -79,6 +80,7 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
         rate_limited((REGISTER_PER_IP, client_ip), (REGISTER_PER_ACCOUNT, body_field("email")))
     ],
     status_code=201,
+    responses=answers(Session, "The new user and a first token pair.", 201),
 )
 def register(body: RegisterBody) -> Response[Any]:
     """Create an account; 201 with the user and a first token pair."""
@@ -95,13 +97,18 @@ def register(body: RegisterBody) -> Response[Any]:
             (LOGIN_PER_ACCOUNT, login_account),
         )
     ],
+    responses=answers(Session, "The user and a token pair."),
 )
 def login(body: LoginBody) -> Response[Any]:
     """Sign in with a username or email and a password."""
     return _json(200, accounts.login(body.login, body.password), NO_STORE)
 
 
-@router.post("/auth/refresh", middlewares=[rate_limited((REFRESH_PER_IP, client_ip))])
+@router.post(
+    "/auth/refresh",
+    middlewares=[rate_limited((REFRESH_PER_IP, client_ip))],
+    responses=answers(Session, "The user and a new token pair."),
+)
 def refresh(body: RefreshBody) -> Response[Any]:
     """Trade a refresh token for a new pair (the old refresh token is spent)."""
     return _json(200, sessions.refresh(body.refresh_token), NO_STORE)
@@ -180,7 +187,7 @@ def _cookie_value(name: str) -> str | None:
 @router.get(
     "/auth/oidc/<provider>/callback",
     responses={
-        200: {"description": "Signed in: the user and a token pair.", "content": JSON_OBJECT},
+        **answers(Session, "Signed in: the user and a token pair."),
         302: {"description": "Back to the page that started the login (``Location``)."},
     },
 )
@@ -215,14 +222,16 @@ def oidc_callback(
     return response
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", responses=answers(Jwks, "The public JWK Set."))
 def jwks() -> Response[Any]:
     """The public keys of the access tokens (what API Gateway's JWT authorizer fetches)."""
     keys = load_keyring(get_settings()).jwks()
     return _json(200, keys, {"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/.well-known/openid-configuration")
+@router.get(
+    "/.well-known/openid-configuration", responses=answers(Discovery, "The discovery document.")
+)
 def openid_configuration() -> Response[Any]:
     """The discovery document of Parley's token issuer (its ``jwks_uri`` above all)."""
     document = discovery_document(get_settings().jwt_issuer)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
 from shared.api import Snowflake, audit_reason, caller_id, created, no_content
 from shared.domain.permissions import Overwrite, OverwriteType
+from shared.responses import Channel, answers
 from shared.services import channels
 
 router = APIGatewayHttpRouter()
@@ -21,13 +22,17 @@ def _overwrite(target_id: int, kind: int, allow: int, deny: int) -> Overwrite:
     return Overwrite(target_id, OverwriteType(kind), allow, deny)
 
 
-@router.get("/guilds/<guild_id>/channels")
+@router.get("/guilds/<guild_id>/channels", responses=answers(list[Channel], "The channels."))
 def list_channels(guild_id: Snowflake) -> list[dict[str, Any]]:
     """The channels the caller can see, by position."""
     return channels.list_channels(guild_id, caller_id(router))
 
 
-@router.post("/guilds/<guild_id>/channels", status_code=201)
+@router.post(
+    "/guilds/<guild_id>/channels",
+    status_code=201,
+    responses=answers(Channel, "The new channel.", 201),
+)
 def create_channel(guild_id: Snowflake, body: CreateChannel) -> Response[Any]:
     """A new text (0), voice (2) or category (4) channel (MANAGE_CHANNELS)."""
     fields = body.model_dump(exclude={"permission_overwrites"})
@@ -51,12 +56,12 @@ def reorder_channels(guild_id: Snowflake, body: Positions) -> Response[Any]:
     return no_content()
 
 
-@router.get("/channels/<channel_id>")
+@router.get("/channels/<channel_id>", responses=answers(Channel, "The channel."))
 def get_channel(channel_id: Snowflake) -> dict[str, Any]:
     return channels.get_channel(channel_id, caller_id(router))
 
 
-@router.patch("/channels/<channel_id>")
+@router.patch("/channels/<channel_id>", responses=answers(Channel, "The channel as changed."))
 def update_channel(channel_id: Snowflake, body: UpdateChannel) -> dict[str, Any]:
     """Rename, move or describe a channel (MANAGE_CHANNELS in it); only the fields sent."""
     fields = body.model_dump(exclude_unset=True)
@@ -64,7 +69,7 @@ def update_channel(channel_id: Snowflake, body: UpdateChannel) -> dict[str, Any]
     return channels.update_channel(channel_id, caller_id(router), fields, audit_reason(router))
 
 
-@router.delete("/channels/<channel_id>")
+@router.delete("/channels/<channel_id>", responses=answers(Channel, "The deleted channel."))
 def delete_channel(channel_id: Snowflake) -> dict[str, Any]:
     """Delete a channel (MANAGE_CHANNELS in it); answers with the deleted channel."""
     return channels.delete_channel(channel_id, caller_id(router), audit_reason(router))

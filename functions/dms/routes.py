@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ConfigDict
 
-from shared.api import JSON_OBJECT, RequestBody, Snowflake, caller_id
+from shared.api import RequestBody, Snowflake, caller_id
+from shared.responses import Channel, answers
 from shared.services import dms
 
 router = APIGatewayHttpRouter()
@@ -23,8 +24,8 @@ class OpenDm(RequestBody):
 @router.post(
     "/users/@me/channels",
     responses={
-        200: {"description": "The DM existed.", "content": JSON_OBJECT},
-        201: {"description": "This call opened the DM.", "content": JSON_OBJECT},
+        **answers(Channel, "The DM existed."),
+        **answers(Channel, "This call opened the DM.", 201),
     },
 )
 def open_dm(body: OpenDm) -> Response[Any]:
@@ -37,7 +38,7 @@ def open_dm(body: OpenDm) -> Response[Any]:
     )
 
 
-@router.get("/users/@me/channels")
+@router.get("/users/@me/channels", responses=answers(list[Channel], "The caller's DMs."))
 def list_dms() -> list[dict[str, Any]]:
     """The caller's DM channels."""
     return dms.list_dms(caller_id(router))

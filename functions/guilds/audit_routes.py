@@ -7,14 +7,16 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from functions.guilds.models import AuditLog
 from shared.api import Snowflake, caller_id
 from shared.domain import limits
+from shared.responses import answers
 from shared.services import audit_log
 
 router = APIGatewayHttpRouter()
 
 
-@router.get("/guilds/<guild_id>/audit-log")
+@router.get("/guilds/<guild_id>/audit-log", responses=answers(AuditLog, "A page of entries."))
 def read_audit_log(
     guild_id: Snowflake,
     before: Annotated[Snowflake | None, Query()] = None,

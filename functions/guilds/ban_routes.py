@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from functions.guilds.models import BanBody
+from functions.guilds.models import Ban, BanBody
 from shared.api import Snowflake, audit_reason, caller_id, no_content
 from shared.domain import limits
+from shared.responses import answers
 from shared.services import bans
 
 router = APIGatewayHttpRouter()
@@ -41,7 +42,7 @@ def unban(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     return no_content()
 
 
-@router.get("/guilds/<guild_id>/bans")
+@router.get("/guilds/<guild_id>/bans", responses=answers(list[Ban], "The bans."))
 def list_bans(
     guild_id: Snowflake,
     after: Annotated[Snowflake | None, Query()] = None,

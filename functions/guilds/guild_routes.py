@@ -8,26 +8,27 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from functions.guilds.models import CreateGuild, UpdateGuild
+from functions.guilds.models import CreateGuild, PartialGuild, UpdateGuild
 from shared.api import Snowflake, audit_reason, caller_id, created, no_content
 from shared.domain import limits
+from shared.responses import Guild, answers
 from shared.services import guilds
 
 router = APIGatewayHttpRouter()
 
 
-@router.post("/guilds", status_code=201)
+@router.post("/guilds", status_code=201, responses=answers(Guild, "The new guild.", 201))
 def create_guild(body: CreateGuild) -> Response[Any]:
     """A new guild owned by the caller, with @everyone and default text and voice channels."""
     return created(guilds.create_guild(caller_id(router), body.name))
 
 
-@router.get("/guilds/<guild_id>")
+@router.get("/guilds/<guild_id>", responses=answers(Guild, "The guild and its roles."))
 def get_guild(guild_id: Snowflake) -> dict[str, Any]:
     return guilds.get_guild(guild_id, caller_id(router))
 
 
-@router.patch("/guilds/<guild_id>")
+@router.patch("/guilds/<guild_id>", responses=answers(Guild, "The guild as changed."))
 def update_guild(guild_id: Snowflake, body: UpdateGuild) -> dict[str, Any]:
     """Rename or re-describe the guild (MANAGE_GUILD)."""
     changes = body.model_dump(exclude_unset=True)
@@ -43,7 +44,7 @@ def delete_guild(guild_id: Snowflake) -> Response[Any]:
     return no_content()
 
 
-@router.get("/users/@me/guilds")
+@router.get("/users/@me/guilds", responses=answers(list[PartialGuild], "The guilds."))
 def my_guilds(
     after: Annotated[Snowflake | None, Query()] = None,
     before: Annotated[Snowflake | None, Query()] = None,

@@ -11,12 +11,13 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from functions.guilds.models import UpdateMember
 from shared.api import Snowflake, audit_reason, caller_id, no_content
 from shared.domain import limits
+from shared.responses import Member, answers
 from shared.services import members, voice
 
 router = APIGatewayHttpRouter()
 
 
-@router.get("/guilds/<guild_id>/members")
+@router.get("/guilds/<guild_id>/members", responses=answers(list[Member], "The members."))
 def list_members(
     guild_id: Snowflake,
     after: Annotated[Snowflake | None, Query()] = None,
@@ -38,7 +39,9 @@ def kick(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     return no_content()
 
 
-@router.patch("/guilds/<guild_id>/members/<user_id>")
+@router.patch(
+    "/guilds/<guild_id>/members/<user_id>", responses=answers(Member, "The member as changed.")
+)
 def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -> dict[str, Any]:
     """Nickname, timeout (``communication_disabled_until``), server ``mute``/``deaf`` in voice."""
     sent = body.model_dump(exclude_unset=True)

@@ -1,16 +1,28 @@
-"""Request bodies of the guild routes (validated at the edge; OpenAPI is generated from them)."""
+"""Request bodies of the guild routes (validated at the edge; OpenAPI is generated from them),
+and the answers only this area gives (the shared ones are ``shared.responses``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from shared.api import PermissionBits, Reason, RequestBody
 from shared.domain import limits
+from shared.responses import Id, PartialUser, ResponseBody
 
-__all__ = ["BanBody", "CreateGuild", "CreateRole", "UpdateGuild", "UpdateMember", "UpdateRole"]
+__all__ = [
+    "AuditLog",
+    "Ban",
+    "BanBody",
+    "CreateGuild",
+    "CreateRole",
+    "PartialGuild",
+    "UpdateGuild",
+    "UpdateMember",
+    "UpdateRole",
+]
 
 GuildName = Annotated[
     str, Field(min_length=limits.GUILD_NAME_MIN, max_length=limits.GUILD_NAME_MAX)
@@ -60,3 +72,38 @@ class UpdateRole(RequestBody):
     hoist: bool | None = None
     mentionable: bool | None = None
     position: Annotated[int, Field(ge=1, le=limits.MAX_ROLES)] | None = None
+
+
+class PartialGuild(ResponseBody):
+    """A guild in the caller's list: ``owner`` when the caller owns it."""
+
+    id: Id
+    name: str
+    icon: str | None
+    owner: bool
+
+
+class Ban(ResponseBody):
+    user: PartialUser
+    reason: str | None
+
+
+class AuditChange(ResponseBody):
+    key: str
+    old_value: Any = None
+    new_value: Any = None
+
+
+class AuditLogEntry(ResponseBody):
+    """``user_id`` is who acted, ``target_id`` what they acted on (``null``: none recorded)."""
+
+    id: Id
+    action_type: int
+    user_id: Id | None
+    target_id: Id | None
+    changes: list[AuditChange]
+    reason: str | None
+
+
+class AuditLog(ResponseBody):
+    audit_log_entries: list[AuditLogEntry]

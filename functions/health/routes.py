@@ -7,13 +7,15 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from functions.health.models import Health
 from shared.config import get_settings
+from shared.responses import answers
 from shared.storage.table import ping_store
 
 router = APIGatewayHttpRouter()
 
 
-@router.get("/health")
+@router.get("/health", responses=answers(Health, "Up, and the store answers."))
 def health() -> dict[str, str]:
     """The service is up and its store reachable (503 in the CONTRACT shape when not)."""
     ping_store()

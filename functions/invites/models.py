@@ -1,4 +1,4 @@
-"""Request bodies of the invite routes."""
+"""The invite routes' request body and answer."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pydantic import Field
 
 from shared.api import RequestBody
 from shared.domain import limits
+from shared.responses import Id, PartialUser, ResponseBody
 
-__all__ = ["CreateInvite"]
+__all__ = ["CreateInvite", "Invite"]
 
 
 class CreateInvite(RequestBody):
@@ -19,3 +20,32 @@ class CreateInvite(RequestBody):
         limits.INVITE_MAX_AGE_DEFAULT
     )
     max_uses: Annotated[int, Field(ge=0, le=limits.INVITE_MAX_USES_MAX)] = 0
+
+
+class InviteGuild(ResponseBody):
+    id: Id
+    name: str
+    icon: str | None
+    description: str | None
+    member_count: int
+
+
+class InviteChannel(ResponseBody):
+    id: Id
+    name: str
+    type: int
+
+
+class Invite(ResponseBody):
+    """An invite and what it leads to; ``max_age``/``max_uses`` 0: no limit (``expires_at``
+    then ``null``)."""
+
+    code: str
+    guild: InviteGuild
+    channel: InviteChannel
+    inviter: PartialUser
+    uses: int
+    max_uses: int
+    max_age: int
+    created_at: str
+    expires_at: str | None

@@ -8,14 +8,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from functions.invites.models import CreateInvite
+from functions.invites.models import CreateInvite, Invite
 from shared.api import Snowflake, audit_reason, caller_id, created
+from shared.responses import Guild, answers
 from shared.services import invites
 
 router = APIGatewayHttpRouter()
 
 
-@router.post("/channels/<channel_id>/invites", status_code=201)
+@router.post(
+    "/channels/<channel_id>/invites",
+    status_code=201,
+    responses=answers(Invite, "The new invite.", 201),
+)
 def create_invite(
     channel_id: Snowflake, body: Annotated[CreateInvite | None, Body()] = None
 ) -> Response[Any]:
@@ -32,14 +37,14 @@ def create_invite(
     )
 
 
-@router.get("/invites/<code>")
+@router.get("/invites/<code>", responses=answers(Invite, "The invite."))
 def get_invite(code: str) -> dict[str, Any]:
     """Where an invite leads (any signed-in user); 404 once expired or used up."""
     caller_id(router)
     return invites.get_invite(code)
 
 
-@router.post("/invites/<code>")
+@router.post("/invites/<code>", responses=answers(Guild, "The guild joined, with its channels."))
 def join(code: str) -> dict[str, Any]:
     """Join the invite's guild; answers with the guild. Banned: 403."""
     return invites.join(code, caller_id(router))

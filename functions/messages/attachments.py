@@ -8,13 +8,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from functions.messages.models import RequestUpload
+from functions.messages.models import RequestUpload, UploadGrant
 from functions.messages.routes import user_in_channel
 from shared.api import Snowflake, caller_id, created
 from shared.config import get_settings
 from shared.limits.bucket import Rate
 from shared.limits.http import rate_limited
 from shared.limits.limiter import Limit
+from shared.responses import answers
 from shared.services import attachments
 from shared.services.attachments import FileToUpload
 
@@ -29,6 +30,7 @@ UPLOADS_PER_CHANNEL = Limit(
     "/channels/<channel_id>/attachments",
     middlewares=[rate_limited((UPLOADS_PER_CHANNEL, user_in_channel))],
     status_code=201,
+    responses=answers(UploadGrant, "Where to upload the file(s).", 201),
 )
 def request_upload(channel_id: Snowflake, body: RequestUpload) -> Response[Any]:
     """201 with presigned POSTs (url + form fields) to upload with: for one file

@@ -1,12 +1,16 @@
-"""Request bodies of the message routes (the message rules themselves live in the domain)."""
+"""Request bodies of the message routes (the message rules themselves live in the domain),
+and the upload grants they answer with."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from shared.api import RequestBody, Snowflake
 from shared.domain.attachment import attachment_id_of_key
 from shared.ids import parse_id
+from shared.responses import Id, ResponseBody
 
 
 class AttachmentRef(RequestBody):
@@ -92,3 +96,41 @@ class RequestUpload(RequestBody):
         if self.files is not None and any(v is not None for v in single):
             raise ValueError("give either files or one file's fields, not both")
         return self
+
+
+class PendingAttachment(ResponseBody):
+    id: Id
+    filename: str
+    content_type: str
+    size: int
+
+
+class PresignedPost(ResponseBody):
+    """Where and how to upload: a form POST of ``fields`` and then the file."""
+
+    method: str
+    url: str
+    fields: dict[str, Any]
+
+
+class UploadSlot(ResponseBody):
+    """One file of a batch: ``id`` is the client's own; ``upload_filename`` names the upload
+    in a message's ``attachments``."""
+
+    id: str
+    attachment_id: Id
+    upload_url: str
+    upload_filename: str
+    upload_method: str
+    upload_fields: dict[str, Any]
+
+
+class UploadGrant(ResponseBody):
+    """The answer to one file (``attachment``, ``key``, ``upload``, ``expires_in`` seconds) or
+    to a batch (``attachments``: one slot per file)."""
+
+    attachment: PendingAttachment | None = None
+    key: str | None = None
+    upload: PresignedPost | None = None
+    expires_in: int | None = None
+    attachments: list[UploadSlot] | None = None

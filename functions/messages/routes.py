@@ -16,6 +16,7 @@ from shared.config import get_settings
 from shared.limits.bucket import Rate
 from shared.limits.http import rate_limited
 from shared.limits.limiter import Limit
+from shared.responses import Message, ReadState, answers
 from shared.services import messages, read_state
 
 router = APIGatewayHttpRouter()
@@ -37,7 +38,7 @@ def user_in_channel(app: ApiGatewayResolver) -> str | None:
     return f"{user}:{channel}" if user and channel else None
 
 
-@router.get("/channels/<channel_id>/messages")
+@router.get("/channels/<channel_id>/messages", responses=answers(list[Message], "Newest first."))
 def history(
     channel_id: Snowflake,
     before: Annotated[Snowflake | None, Query()] = None,
@@ -51,6 +52,7 @@ def history(
     "/channels/<channel_id>/messages",
     middlewares=[rate_limited((SEND_PER_CHANNEL, user_in_channel))],
     status_code=201,
+    responses=answers(Message, "The message sent.", 201),
 )
 def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     return created(
@@ -64,7 +66,10 @@ def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     )
 
 
-@router.patch("/channels/<channel_id>/messages/<message_id>")
+@router.patch(
+    "/channels/<channel_id>/messages/<message_id>",
+    responses=answers(Message, "The message as edited."),
+)
 def edit(channel_id: Snowflake, message_id: Snowflake, body: EditMessage) -> dict[str, Any]:
     return messages.edit_message(
         channel_id,
@@ -136,7 +141,10 @@ def typing(channel_id: Snowflake) -> Response[Any]:
     return no_content()
 
 
-@router.post("/channels/<channel_id>/messages/<message_id>/ack")
+@router.post(
+    "/channels/<channel_id>/messages/<message_id>/ack",
+    responses=answers(ReadState, "Where the caller has now read up to."),
+)
 def ack(channel_id: Snowflake, message_id: Snowflake) -> dict[str, Any]:
     """The caller has read the channel up to this message (the marker only moves forward)."""
     return read_state.ack(channel_id, message_id, caller_id(router))

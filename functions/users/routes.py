@@ -21,6 +21,7 @@ from shared.auth.login_limits import (
 )
 from shared.http import current_user_id
 from shared.limits.http import rate_limited
+from shared.responses import OwnUser, User, answers
 
 router = APIGatewayHttpRouter()
 
@@ -31,13 +32,13 @@ class UpdateMeBody(RequestBody):
     allow_dms_from_guild_members: StrictBool | None = None
 
 
-@router.get("/users/@me")
+@router.get("/users/@me", responses=answers(OwnUser, "The caller's own profile."))
 def get_me() -> dict[str, Any]:
     """The caller's own profile, with their email."""
     return accounts.get_me(current_user_id(router))
 
 
-@router.patch("/users/@me")
+@router.patch("/users/@me", responses=answers(OwnUser, "The profile as changed."))
 def update_me(body: UpdateMeBody) -> dict[str, Any]:
     """Change one's username, display name, or who may open DMs with one."""
     return accounts.update_me(
@@ -69,7 +70,7 @@ def change_password(body: ChangePasswordBody) -> Response[Any]:
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/users/<user_id>")
+@router.get("/users/<user_id>", responses=answers(User, "The user's public fields."))
 def get_user(user_id: Snowflake) -> dict[str, Any]:
     """Another user's public fields."""
     current_user_id(router)

@@ -28,6 +28,7 @@ from shared.storage import attachment_objects, uploads
 from shared.storage.transaction import Transaction
 from tests.functional.apigw import LambdaContext, Reply, handler_for, request
 from tests.functional.guildkit import StreamTap, create_guild, join, new_user, text_channel
+from tests.functional.test_openapi_document import conforms
 
 MAX = 25 * 1024 * 1024
 
@@ -487,3 +488,21 @@ def test_deleting_objects_asks_s3_for_at_most_a_thousand_keys_a_call(bucket: str
     attachment_objects.delete(keys)
     assert asked == [attachment_objects.DELETE_BATCH, 1]
     assert stored_keys(bucket) == set()
+
+
+def test_upload_grants_and_messages_with_files_match_their_response_models(
+    room: tuple[int, str],
+) -> None:
+    owner, channel = room
+    path = "/channels/{channel_id}/attachments"
+    one = ask(owner, channel)
+    conforms("POST", path, one)
+    files = [{"id": "slot", "filename": "f.txt", "file_size": 3, "content_type": "text/plain"}]
+    conforms(
+        "POST",
+        path,
+        request("POST", f"/channels/{channel}/attachments", user=owner, body={"files": files}),
+    )
+    sent = send(owner, channel, [uploaded(owner, channel)], "a cat")
+    assert sent.status == 201 and sent.body["attachments"][0]["url"], sent
+    conforms("POST", "/channels/{channel_id}/messages", sent)
