@@ -37,6 +37,9 @@ ORIGIN = "http://evil.example"
 async def store(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[EmbeddedStore]:
     for name, value in CREDENTIALS.env().items():
         monkeypatch.setenv(name, value)  # what the stack's own clients sign with
+    # boto3's default session keeps the credentials it first resolved: an earlier test's in
+    # this process would sign with another key pair.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     server = EmbeddedStore("127.0.0.1", 0, CREDENTIALS)
     await server.start()
     try:
