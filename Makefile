@@ -1,22 +1,81 @@
 # Parley's two commands: `make dev` (the whole stack, locally) and `make test` (every test).
 # Both install what is missing first; a bare machine needs only python3 and make.
+# `make help` lists the targets a person runs: every rule whose line ends in a `## ` comment.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV_VERSION := 0.13.8
+SAM_CLI_VERSION := 1.170.0
 TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
+SAM = SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 PYTEST_ARGS ?=
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install dev test lint format bench unit functional integration clean
+# The desktop client's UI (desktop/ui: React + TypeScript + Vite).
+UI := desktop/ui
+UI_STAMP := $(UI)/node_modules/.installed
+UI_SOURCES := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
+	$(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
+# The real OpenID provider the OIDC login tests run (tests/oidc).
+OIDC_STAMP := tests/oidc/node_modules/.installed
+# promtool checks iac/observability (tests/unit/test_iac_observability.py); it comes from
+# Debian's prometheus package, unpacked into .tools/ (not installed: no service is started).
+PROMTOOL := $(or $(shell command -v promtool 2>/dev/null),$(TOOLS)/prometheus/usr/bin/promtool)
+# The Debian packages the tests need: chromium, which Playwright drives at /usr/bin/chromium in
+# tests/e2e (never `playwright install`), and the libraries PySide6's QtWebEngine loads for the
+# desktop shell offscreen (libxcb-icccm4/keysyms1/cursor0: Qt's xcb plugin, for a real window
+# or Xvfb).
+APT_PACKAGES := chromium libnss3 libnspr4 libasound2 libegl1 libgl1 libgbm1 libxkbcommon0 \
+	libxkbfile1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libfontconfig1 libdbus-1-3 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 fonts-noto-color-emoji
 
-help:
-	@echo "make dev    install what is missing, then run the whole stack locally"
-	@echo "make test   install what is missing, then lint and run every test"
-	@echo "make lint   ruff, mypy, cfn-lint"
-	@echo "make bench  the benchmarks (figures printed and written to bench/results/)"
-	@echo "make build  sam build: the Lambda artifacts and layer in .aws-sam/build (no Docker)"
+.PHONY: help install apt-packages dev test unit functional integration lint format bench \
+	build build-DependenciesLayer local-layer layer-requirements ui ui-lint ui-test clean clean-ui
+
+help: ## this list
+	@grep -hE '^[a-zA-Z][a-zA-Z_ -]*:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN { FS = ":.*## " } { gsub(/ /, "|", $$1); printf "make %-30s %s\n", $$1, $$2 }'
+
+# ---------------------------------------------------------------- the commands
+install: .venv/.synced $(OIDC_STAMP) $(UI_STAMP) $(PROMTOOL) apt-packages ## what the other commands need, only what is missing (apt-get needs root or sudo the first time)
+
+dev: install ui ## install what is missing, then run the whole stack locally
+	$(RUN) parley dev
+
+test: install lint ui ui-test ## install what is missing, lint, then run every test (the UI's Vitest, then pytest)
+	$(RUN) pytest $(PYTEST_ARGS)
+
+unit functional integration: install ## one layer of the Python tests (PYTEST_ARGS=… for more)
+	$(RUN) pytest tests/$@ $(PYTEST_ARGS)
+
+lint: install ui-lint ## ruff, mypy, cfn-lint, sam validate, hadolint, the dependency audits and the UI's linters
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml --region us-east-1
+	$(RUN) cfn-lint iac/media/media-tier.yaml
+	$(RUN) hadolint iac/media/Dockerfile
+	UV=$(UV) tools/audit.sh
+
+format: install ## ruff's fixes and formatting, in place
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+bench: install ## every benchmark, figures printed and written to bench/results/ (the SFU's in its --quick mode)
+	$(RUN) python -m bench.gateway
+	$(RUN) python -m bench.auth
+	$(RUN) python -m bench.guilds
+	$(RUN) python -m bench.fanout
+	$(RUN) python -m bench.coldstart
+	$(RUN) python -m bench.sfu --quick
+
+# A run's figures are bench/results/<bench>.json; the dated records committed beside them stay.
+clean: ## remove the tools, the virtualenv, the caches and the benchmarks' latest figures
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	find bench/results -type f ! -name '*-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].*' -delete 2>/dev/null || true
 
 # ---------------------------------------------------------------- installation
 $(TOOLS)/bin/uv:
@@ -28,55 +87,43 @@ $(TOOLS)/bin/uv:
 	$(UV) sync --frozen
 	@touch $@
 
-install: .venv/.synced chromium
-
-# ---------------------------------------------------------------- chromium (browser tests, voice)
-# Debian's chromium, which Playwright drives in tests/e2e (never `playwright install`).
-# Skipped when /usr/bin/chromium exists; needs root (apt-get) the first time only.
-.PHONY: chromium
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "installing Debian's chromium for the browser tests …"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	fi
-
-# ---- auth (issue 3): the real OpenID provider the OIDC login tests run (tests/oidc, npm ci).
-install: tests/oidc/node_modules/.installed
-tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund
 	@touch $@
-# ---- end auth
 
-# ---------------------------------------------------------------- the two commands
-dev: install
-	$(RUN) parley dev
+$(UI_STAMP): $(UI)/package.json $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+	@touch $@
 
-test: install lint
-	$(RUN) pytest $(PYTEST_ARGS)
+$(TOOLS)/prometheus/usr/bin/promtool:
+	mkdir -p $(TOOLS)/prometheus
+	cd $(TOOLS) && { apt-get download prometheus 2>/dev/null \
+		|| { apt-get update -qq && apt-get download prometheus; }; }
+	dpkg-deb -x $(TOOLS)/prometheus_*.deb $(TOOLS)/prometheus
+	rm -f $(TOOLS)/prometheus_*.deb
 
-# ---------------------------------------------------------------- pieces
-lint: install
-	$(RUN) ruff check .
-	$(RUN) ruff format --check .
-	$(RUN) mypy
-	$(RUN) cfn-lint template.yaml
+# Nothing to do once every package is installed (dpkg -s); apt-get the first time only.
+apt-packages:
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
+		echo "installing the Debian packages the tests need: $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); }
 
-format: install
-	$(RUN) ruff check --fix .
-	$(RUN) ruff format .
+# ---------------------------------------------------------------- the desktop client's UI
+$(UI)/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
+	cd $(UI) && npm run build
+	@touch $@
 
-unit functional integration: install
-	$(RUN) pytest tests/$@ $(PYTEST_ARGS)
+ui: $(UI)/dist/index.html ## build the UI into desktop/ui/dist (when its sources are newer)
 
-bench: install
-	$(RUN) python -m bench.gateway
-	$(RUN) python -m bench.auth
-	$(RUN) python -m bench.guilds
-	$(RUN) python -m bench.fanout
-	$(RUN) python -m bench.coldstart
+ui-lint: $(UI_STAMP) ## the UI's ESLint, Prettier and tsc --noEmit
+	cd $(UI) && npm run lint && npm run typecheck
 
-clean:
-	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache bench/results
+ui-test: $(UI_STAMP) ## the UI's Vitest tests
+	cd $(UI) && npm test
+
+clean-ui: ## remove the UI's node_modules and build, and the browser tests' artifacts
+	rm -rf $(UI)/node_modules $(UI)/dist test-artifacts
 
 # ---------------------------------------------------------------- sam build (BuildMethod: makefile)
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set, in the source tree
@@ -96,13 +143,10 @@ LAYER_REQUIREMENTS := $(BUILD_ROOT)/layer/requirements.txt
 # here for another machine).
 LAYER_INSTALL := $(BUILD_UV) pip sync --quiet --only-binary :all:
 
-.PHONY: build build-DependenciesLayer layer-requirements local-layer
-
 # `sam build` as a deployer runs it (samconfig.toml's build parameters), by SAM CLI through uv:
 # no Docker, no python3.12. Artifacts in .aws-sam/build (SAM_BUILD_ARGS="--build-dir DIR").
-SAM = SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 SAM_BUILD_ARGS ?=
-build: | $(UV)
+build: | $(UV) ## sam build: the Lambda artifacts and layer in .aws-sam/build (no Docker)
 	$(SAM) build $(SAM_BUILD_ARGS)
 
 # Each function: Parley's packages only, without bytecode or tests.
@@ -117,87 +161,15 @@ build-DependenciesLayer: | $(UV)
 		--target "$(ARTIFACTS_DIR)/python" "$(LAYER_REQUIREMENTS)"
 
 # The same pinned requirements for this machine's interpreter: the layer the local stack and the
-# tests put beside a function's artifact (make local-layer LOCAL_LAYER_DIR=… LOCAL_PYTHON=…).
+# tests put beside a function's artifact.
 LOCAL_LAYER_DIR ?= .parley/layer
 LOCAL_PYTHON ?= $(BUILD_ROOT)/.venv/bin/python
-local-layer: | $(UV)
+local-layer: | $(UV) ## the Lambda layer for this machine's Python (LOCAL_LAYER_DIR=…, LOCAL_PYTHON=…)
 	$(LAYER_INSTALL) --python "$(LOCAL_PYTHON)" --target "$(LOCAL_LAYER_DIR)" "$(LAYER_REQUIREMENTS)"
 
 # The layer's requirements, exported from uv.lock: the runtime dependencies only (no dev, media
 # or desktop group). tests/integration/test_lambda_artifacts.py fails when this file is stale.
 LAYER_REQUIREMENTS_OUT ?= layer/requirements.txt
-layer-requirements: | $(UV)
+layer-requirements: | $(UV) ## export layer/requirements.txt from uv.lock (after changing the dependencies)
 	$(UV) export --quiet --frozen --no-dev --no-default-groups --no-hashes --no-emit-project \
 		--format requirements-txt -o $(LAYER_REQUIREMENTS_OUT)
-
-# ---------------------------------------------------------------- deploy checks (issue 8)
-# promtool checks iac/observability (tests/unit/test_iac_observability.py); it comes from
-# Debian's prometheus package, unpacked into .tools/ (not installed: no service is started).
-SAM_CLI_VERSION := 1.170.0
-PROMTOOL := $(or $(shell command -v promtool 2>/dev/null),$(TOOLS)/prometheus/usr/bin/promtool)
-
-install: $(PROMTOOL)
-
-$(TOOLS)/prometheus/usr/bin/promtool:
-	mkdir -p $(TOOLS)/prometheus
-	cd $(TOOLS) && { apt-get download prometheus 2>/dev/null \
-		|| { apt-get update -qq && apt-get download prometheus; }; }
-	dpkg-deb -x $(TOOLS)/prometheus_*.deb $(TOOLS)/prometheus
-	rm -f $(TOOLS)/prometheus_*.deb
-
-.PHONY: lint-deploy
-lint: lint-deploy
-
-lint-deploy: install
-	SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) \
-		sam validate --lint --template template.yaml --region us-east-1
-	$(RUN) cfn-lint iac/media/media-tier.yaml
-	$(RUN) hadolint iac/media/Dockerfile
-	UV=$(UV) tools/audit.sh
-
-# ---------------------------------------------------------------- desktop client (desktop/)
-# The UI (desktop/ui: React + TypeScript + Vite) and what its tests need. These rules only add
-# prerequisites to install/dev/lint/test, so the targets above stay as they are.
-UI := desktop/ui
-UI_STAMP := $(UI)/node_modules/.installed
-UI_SOURCES := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
-	$(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
-# Debian packages: chromium for the Playwright tests (driven at /usr/bin/chromium; never
-# `playwright install`), and the libraries PySide6's QtWebEngine loads for the offscreen shell
-# (libxcb-icccm4/keysyms1/cursor0: Qt's xcb plugin, for a real window or Xvfb).
-APT_DESKTOP := chromium libnss3 libnspr4 libasound2 libegl1 libgl1 libgbm1 libxkbcommon0 \
-	libxkbfile1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libfontconfig1 libdbus-1-3 \
-	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 fonts-noto-color-emoji
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-
-.PHONY: apt-desktop ui ui-lint ui-test clean-ui
-
-apt-desktop:
-	@dpkg -s $(APT_DESKTOP) >/dev/null 2>&1 || { \
-		echo "installing Debian packages for the desktop client's tests: $(APT_DESKTOP)"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_DESKTOP); }
-
-$(UI_STAMP): $(UI)/package.json $(UI)/package-lock.json
-	cd $(UI) && npm ci --no-audit --no-fund
-	@touch $@
-
-$(UI)/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
-	cd $(UI) && npm run build
-	@touch $@
-
-ui: $(UI)/dist/index.html
-
-ui-lint: $(UI_STAMP)
-	cd $(UI) && npm run lint && npm run typecheck
-
-ui-test: $(UI_STAMP)
-	cd $(UI) && npm test
-
-clean-ui:
-	rm -rf $(UI)/node_modules $(UI)/dist test-artifacts
-
-install: $(UI_STAMP) apt-desktop
-dev: ui
-lint: ui-lint
-test: ui ui-test
