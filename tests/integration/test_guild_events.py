@@ -1,10 +1,10 @@
 """Guild changes travel through the running stack's table stream.
 
-Until the auth branch lands, the stack's HTTP API has no JWT authorizer to hand the functions
-verified claims, so the REST calls here go through the same handlers in a process pointed at
-the stack's store (``HandlerProcess``); everything after the write — the table stream, the
-emulator's stream pump, the guild stream consumer — is the running stack's own. Once the
-authorizer exists, the same scenario runs over HTTP and the gateway (see the report).
+The REST calls here go through the same handlers in a process pointed at the stack's store
+(``HandlerProcess``), which hands them the caller's claims as the JWT authorizer would;
+everything after the write — the table stream, the emulator's stream pump, the guild stream
+consumer — is the running stack's own. The last test holds the stack's HTTP API to its JWT
+authorizer: without a token, the guild routes answer API Gateway's 401.
 """
 
 from __future__ import annotations
