@@ -130,7 +130,7 @@ def lambda_environment(name: str, artifact: Path, variables: dict[str, str]) -> 
 class Configuration:
     traced: bool
     #: The artifacts and the layer with bytecode compiled for this interpreter (``compileall``):
-    #: what a deployment could ship with a python3.12 at hand, and how the issue measured.
+    #: what a deployment could ship with a python3.12 at hand, as the target was first measured.
     bytecode: bool
 
 

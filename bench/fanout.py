@@ -23,7 +23,7 @@
    @connections endpoint API Gateway, neither our CPU), and the whole local stack's (emulator,
    every function's workers, embedded moto store), with its split by component and function.
 
-Figures are printed and written to ``bench/results/fanout.json``. Targets (issue #5, our 2-core
+Figures are printed and written to ``bench/results/fanout.json``. Targets (on our 2-core
 machine): p99 under 250 ms for 100 subscribers and under 1.5 s for 1,000, and under 250 µs of
 CPU per delivery.
 """

@@ -61,7 +61,7 @@ from bench.common import (
 
 HEARTBEAT = '{"op":1,"d":null}'
 HEARTBEAT_ACK = 11
-#: The issue's aim: the emulator's own process under a quarter of a round trip's CPU.
+#: The aim: the emulator's own process under a quarter of a round trip's CPU.
 EMULATOR_SHARE_TARGET_PCT = 25.0
 LOOPBACK = "127.0.0.1"
 

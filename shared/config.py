@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     # it the connection is closed (4008, docs/protocol.md). Heartbeats count.
     gateway_frame_budget: str = Field(default="120/60", pattern=RATE_PATTERN)
 
-    # ---------------------------------------------------------------- attachments (issue 5)
+    # ---------------------------------------------------------------- attachments
     # The private bucket browsers upload to with presigned POSTs (AttachmentsBucket).
     attachments_bucket: str = "parley-attachments"
     # The largest attachment, in bytes (Discord's free tier: 25 MiB); S3 itself enforces it.
@@ -146,7 +146,7 @@ class Settings(BaseSettings):
     voice_control_attempts: int = Field(default=3, ge=1, le=10)
     voice_breaker_fail_max: int = Field(default=5, ge=1, le=100)
     voice_breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
-    # ---------------------------------------------------------------- client discovery (issue 7)
+    # ---------------------------------------------------------------- client discovery
     # The gateway's public URL, answered by GET /gateway: the WebSocket API has its own host on
     # AWS (the template passes it); `parley dev` passes its own ws:// URL.
     gateway_url: str = Field(default="ws://127.0.0.1:3001/", pattern=r"^wss?://[^/]+")

@@ -110,7 +110,7 @@ def error_body(error: ParleyError) -> dict[str, Any]:
     return body
 
 
-# ---------------------------------------------------------------- guilds (issue 4)
+# ---------------------------------------------------------------- guilds
 class LimitReached(Invalid):
     """A count limit would be passed (channels, roles, overwrites): a 400, as Discord answers."""
 

@@ -139,7 +139,7 @@ def rate_bucket_key(bucket: str, subject: str) -> tuple[str, str]:
     return f"RATE#{bucket}#{subject}", "BUCKET"
 
 
-# ---------------------------------------------------------------- guilds (issue 4)
+# ---------------------------------------------------------------- guilds
 # Ids inside sort keys are zero-padded to 20 digits (a 64-bit snowflake's most), so that string
 # order is numeric order: pages by `after=<id>` and "newest first" are plain key ranges.
 
@@ -281,7 +281,7 @@ def user_events_pk(user_id: int) -> str:
     return f"USEREVENTS#{user_id}"
 
 
-# ---------------------------------------------------------------- messages (issue 5)
+# ---------------------------------------------------------------- messages
 MESSAGE_SK_PREFIX = "MSG#"
 REACTION_SK_PREFIX = "REACT#"
 
@@ -304,14 +304,14 @@ def reactions_of_sk_prefix(message_id: int) -> str:
 PINS_SK = "PINS"
 
 
-# ---------------------------------------------------------------- attachments (issue 5)
+# ---------------------------------------------------------------- attachments
 def upload_sk(attachment_id: int) -> str:
     """A pending upload in its channel's partition (``channel_pk``); a message that uses it
     deletes it in its own transaction, and TTL removes the ones never used."""
     return f"UPLOAD#{attachment_id:020d}"
 
 
-# ---------------------------------------------------------------- presence (issue 5)
+# ---------------------------------------------------------------- presence
 def presence_key(user_id: int) -> tuple[str, str]:
     """A user's presence: the chosen status and the connections carrying a session (one item)."""
     return f"USER#{user_id}", "PRESENCE"
@@ -364,7 +364,7 @@ def speaking_report_sk(channel_id: int, user_id: int) -> str:
 
 
 __all__ += ["media_node_pk", "speaking_report_sk"]
-# ---------------------------------------------------------------- DMs and read state (issue 5)
+# ---------------------------------------------------------------- DMs and read state
 #: A DM channel's own item, in the channel's partition (``channel_pk``) beside its messages.
 DM_SK = "DM"
 #: A channel's state item in its partition: the last message id and the broad-mention marks.

@@ -1,7 +1,7 @@
 """The outbox: each gateway event is one small item, written in the change's own transaction.
 
 ``PK=GUILDEVENTS#<guild>``, ``SK=EVENT#<event id>``; ``type`` = ``event``. The table stream
-delivers its INSERT to the consumers: the gateway fan-out (issue 5) turns it into exactly one
+delivers its INSERT to the consumers: the gateway fan-out turns it into exactly one
 gateway event, the audit log consumer records its ``audit`` part. Items expire after a day.
 """
 
