@@ -72,10 +72,11 @@ bench: install ## every benchmark, figures printed and written to bench/results/
 	$(RUN) python -m bench.coldstart
 	$(RUN) python -m bench.sfu --quick
 
-# A run's figures are bench/results/<bench>.json; the dated records committed beside them stay.
+# A run's figures are bench/results/<bench>.json; the dated records committed beside them stay
+# (bench/results/README.md).
 clean: ## remove the tools, the virtualenv, the caches and the benchmarks' latest figures
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
-	find bench/results -type f ! -name '*-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].*' -delete 2>/dev/null || true
+	git ls-files --others --ignored --exclude-standard -z bench/results | xargs -0r rm -f
 
 # ---------------------------------------------------------------- installation
 $(TOOLS)/bin/uv:
