@@ -1,8 +1,8 @@
 """A scripted Parley backend inside the browser's network layer (Playwright routes).
 
 REST under `/api/v1` and the gateway WebSocket are answered here with the shapes CONTRACT.md
-and docs/client.md give, so the UI's screens and flows can be driven in a real Chromium before
-the backend branches land. It records what the page sent, so tests can check the wire.
+and docs/client.md give, so the UI's screens and flows can be driven in a real Chromium without
+the stack. It records what the page sent, so tests can check the wire.
 """
 
 from __future__ import annotations

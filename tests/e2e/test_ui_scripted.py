@@ -180,8 +180,8 @@ def test_unread_markers_appear_and_clear(ui: Any) -> None:
 
 
 def test_server_read_state_message_ack_and_acks_sent(ui: Any) -> None:
-    """What the UI does with the server's read state (the read-state branch's READY read_state,
-    MESSAGE_ACK and POST …/ack): marks from another device clear a channel, reading acks."""
+    """What the UI does with the server's read state (READY's read_state, MESSAGE_ACK and
+    POST …/ack): marks from another device clear a channel, reading acks."""
     page, fake = ui
     sign_in(page)
     unread = '[data-testid="channel-random"][data-unread="true"]'
