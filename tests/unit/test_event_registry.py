@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
@@ -113,6 +114,43 @@ def test_every_event_the_contract_names_is_declared() -> None:
     named = set(re.findall(r"`([A-Z_]+)`", listed))
     assert {"READY", "MESSAGE_CREATE", "THREAD_CREATE", "GUILD_EMOJIS_UPDATE"} <= named
     assert named <= set(EVENTS)
+
+
+def _documented() -> dict[str, list[str]]:
+    """The rows of docs/protocol.md's event table, by event: its cells after the name."""
+    text = (REPO_ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Events\n") :].split("\n## ", 2)[1]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+    return {row[0].strip("`"): row[1:] for row in cells}
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _listed(keys: Iterable[str]) -> str:
+    return ", ".join(f"`{k}`" for k in keys) or "never"
+
+
+def test_the_protocol_docs_list_every_declared_event_as_declared() -> None:
+    documented = _documented()
+    assert list(documented) == list(EVENTS)  # each once, in the registry's order
+    for name, spec in EVENTS.items():
+        sent, bound, changes, splits, intent, also = documented[name]
+        assert sent == spec.delivery.value, name
+        assert (bound, changes) == (_yes(spec.channel_bound), _yes(spec.changes_views)), name
+        assert splits == _listed(spec.splits), name
+        assert intent == (spec.intent.name if spec.intent else "—"), name
+        told = [
+            spec.hidden and f"`{spec.hidden.name}`",
+            spec.restricted and spec.restricted.permission.name,
+            spec.moves and f"`{MOVED_TO}`",
+            spec.deletes_channel and "deletes its channel",
+            spec.membership and spec.membership.value,
+        ]
+        assert all(t in also for t in told if t), name
+        assert also == "" or any(told), name
 
 
 # ---------------------------------------------------------------- the view cache
