@@ -105,8 +105,9 @@ class EventSpec:
     #: Only those who may VIEW_CHANNEL the event's channel receive it (when it has one: a DM's
     #: events, and a DM's own CHANNEL_CREATE, reach its participants without one).
     channel_bound: bool
-    #: The event is one of a change that can alter who may see a guild's channels (roles,
-    #: overwrites, membership, ownership, bans, channels, the guild itself).
+    #: The event may come of a change that alters who may see a guild's channels (roles,
+    #: overwrites, membership, ownership, bans, channels, the guild itself). When in doubt,
+    #: true: the view cache then only asks the directory afresh.
     changes_views: bool
     #: The lists of ``d`` spread over several frames when the event is too large for one.
     splits: tuple[str, ...]
