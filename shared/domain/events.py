@@ -17,8 +17,14 @@ __all__ = ["AuditAction", "AuditRecord", "Change", "EventName", "GatewayEvent", 
 
 
 class EventName(enum.StrEnum):
-    """Gateway event names (``t``) of CONTRACT.md that guild changes produce."""
+    """Gateway event names (``t``): those of CONTRACT.md and Parley's own (``MESSAGE_ACK``).
 
+    Each is declared once in ``shared/gateway/registry.py``, with everything the gateway does
+    differently for it; a name without a declaration is refused when that module is imported.
+    """
+
+    READY = "READY"
+    RESUMED = "RESUMED"
     GUILD_CREATE = "GUILD_CREATE"
     GUILD_UPDATE = "GUILD_UPDATE"
     GUILD_DELETE = "GUILD_DELETE"
@@ -46,6 +52,13 @@ class EventName(enum.StrEnum):
     VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
     INVITE_CREATE = "INVITE_CREATE"
     MESSAGE_ACK = "MESSAGE_ACK"
+    THREAD_CREATE = "THREAD_CREATE"
+    THREAD_UPDATE = "THREAD_UPDATE"
+    THREAD_DELETE = "THREAD_DELETE"
+    THREAD_LIST_SYNC = "THREAD_LIST_SYNC"
+    THREAD_MEMBER_UPDATE = "THREAD_MEMBER_UPDATE"
+    THREAD_MEMBERS_UPDATE = "THREAD_MEMBERS_UPDATE"
+    GUILD_EMOJIS_UPDATE = "GUILD_EMOJIS_UPDATE"
 
 
 class AuditAction(enum.IntEnum):

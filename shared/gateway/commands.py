@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
+from shared.domain.events import EventName
 from shared.domain.presence import Status, parse_status, wants_presences
 from shared.errors import Conflict, Invalid, Unauthorized
 from shared.gateway.directory import get_directory
@@ -203,7 +204,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         login=login,
     )
     ready = _dispatch(
-        "READY",
+        EventName.READY,
         started_after,
         {
             "v": 1,
@@ -220,7 +221,7 @@ def identify(request: GatewayRequest, d: Any) -> None:
         snapshot = directory.guild_snapshot(guild_id, user_id)
         if not hears_presences:
             snapshot.pop("presences", None)
-        guilds += [_dispatch("GUILD_CREATE", started_after, part) for part in parts_of(snapshot)]
+        guilds += [_dispatch(EventName.GUILD_CREATE, started_after, p) for p in parts_of(snapshot)]
     if request.reply_all([ready, *guilds]):
         _replay_and_go_live(request, session, started_after)
 
@@ -262,7 +263,7 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
     session.connection_id = request.connection_id
     presence.connected(user_id, request.connection_id)
     reached = _replay_and_go_live(request, session, seq)
-    return _dispatch("RESUMED", reached, {"session_id": session.session_id})
+    return _dispatch(EventName.RESUMED, reached, {"session_id": session.session_id})
 
 
 def heartbeat(request: GatewayRequest, d: Any) -> Frame:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.domain.permissions import Permission
+from shared.gateway.registry import EventSpec, spec_of
 
 __all__ = ["MOVED_TO", "LogEvent", "Scope"]
 
@@ -61,7 +62,8 @@ class LogEvent:
     """One DISPATCH to be: its name, payload, scope and (if channel-bound) channel.
 
     ``channel_id`` set means only members who may VIEW_CHANNEL it receive the event (and of
-    some events, only those who hold more receive them whole: :attr:`needs`).
+    some events, only those who hold more receive them whole: :attr:`needs`); only an event
+    its declaration (``shared/gateway/registry.py``) says is channel-bound has one.
     """
 
     t: str
@@ -74,6 +76,13 @@ class LogEvent:
             raise ValueError(f"event names are upper case: {self.t!r}")
         if ":" not in self.scope:
             raise ValueError(f"not a scope: {self.scope!r}")
+        if self.channel_id is not None and self.spec is not None and not self.spec.channel_bound:
+            raise ValueError(f"{self.t} is not bound to a channel")
+
+    @property
+    def spec(self) -> EventSpec | None:
+        """The event's declaration (None: a name this code does not know)."""
+        return spec_of(self.t)
 
     def payload_json(self) -> str:
         return json.dumps(self.d, separators=(",", ":"), ensure_ascii=False)
@@ -95,34 +104,33 @@ class LogEvent:
         return replace(self, d={**self.d, "guild_id": str(guild_id)}, scope=scope)
 
     def as_hidden(self) -> LogEvent | None:
-        """The event as a member of its scope who may not view its channel receives it: a
-        CHANNEL_UPDATE that leaves them unable to see the channel is, for them, its deletion
-        (only the channel's id, guild, type and parent, nothing else of it); of any other
-        channel event, nothing."""
-        if self.t != "CHANNEL_UPDATE" or not isinstance(self.d, dict):
+        """The event as a member of its scope who may not view its channel receives it: what
+        its declaration's ``hidden`` makes of it (a CHANNEL_UPDATE that leaves them unable to
+        see the channel is, for them, its deletion: only the channel's id, guild, type and
+        parent, nothing else of it); of any other channel event, nothing."""
+        hidden = self.spec.hidden if self.spec is not None else None
+        if hidden is None or not isinstance(self.d, dict):
             return None
-        kept = {k: self.d[k] for k in ("id", "guild_id", "type", "parent_id") if k in self.d}
-        return replace(self, t="CHANNEL_DELETE", d=kept)
+        kept = {k: self.d[k] for k in hidden.keys if k in self.d}
+        return replace(self, t=hidden.name, d=kept)
 
     @property
     def needs(self) -> Permission:
-        """What a member who may view the event's channel needs besides to receive it whole:
-        an invite's code only to those who manage the channel (as on Discord); the message a
-        reply answers only to those who may read the channel's history."""
-        if self.t == "INVITE_CREATE":
-            return Permission.MANAGE_CHANNELS
-        if (
-            self.t == "MESSAGE_CREATE"
-            and isinstance(self.d, dict)
-            and "referenced_message" in self.d
-        ):
-            return Permission.READ_MESSAGE_HISTORY
+        """What a member who may view the event's channel needs besides to receive it whole, as
+        its declaration's ``restricted`` says: an invite's code only to those who manage the
+        channel (as on Discord); the message a reply answers only to those who may read the
+        channel's history."""
+        restricted = self.spec.restricted if self.spec is not None else None
+        if restricted is None:
+            return Permission(0)
+        if restricted.part is None or (isinstance(self.d, dict) and restricted.part in self.d):
+            return restricted.permission
         return Permission(0)
 
     @property
     def moved_to(self) -> int | None:
         """A voice leave that is half of a move: the channel moved to (see :data:`MOVED_TO`)."""
-        if self.t != "VOICE_STATE_UPDATE" or not isinstance(self.d, dict):
+        if self.spec is None or not self.spec.moves or not isinstance(self.d, dict):
             return None
         moved = self.d.get(MOVED_TO)
         return int(moved) if isinstance(moved, str) and moved.isdigit() else None
@@ -140,11 +148,13 @@ class LogEvent:
 
     def as_lacking(self) -> LogEvent | None:
         """The event as a member who may view its channel but lacks :attr:`needs` receives it:
-        a reply without the message it answers (its ``message_reference`` stays: the ids only);
-        of an invite, nothing."""
-        if self.t != "MESSAGE_CREATE" or not isinstance(self.d, dict):
+        without the restricted part (a reply without the message it answers; its
+        ``message_reference`` stays: the ids only); of an event restricted whole (an invite),
+        nothing."""
+        restricted = self.spec.restricted if self.spec is not None else None
+        if restricted is None or restricted.part is None or not isinstance(self.d, dict):
             return None
-        return replace(self, d={k: v for k, v in self.d.items() if k != "referenced_message"})
+        return replace(self, d={k: v for k, v in self.d.items() if k != restricted.part})
 
     def for_session(self, session_scopes: Collection[str]) -> LogEvent | None:
         """The event as a session subscribed to ``session_scopes`` receives it, once; None when

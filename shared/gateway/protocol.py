@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from shared.domain.events import EventName
 from shared.errors import Invalid, ParleyError, error_body, status_for
+from shared.gateway.registry import spec_of
 from shared.text import is_unicode_text
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "error_frame",
     "parse_client_frame",
     "parts_of",
+    "split",
 ]
 
 #: API Gateway refuses posts over 128 KB; GUILD_CREATE is chunked to stay under this.
@@ -94,21 +97,28 @@ def error_frame(error: ParleyError) -> Frame:
 
 
 def parts_of(guild: dict[str, Any]) -> list[dict[str, Any]]:
-    """A GUILD_CREATE split so that each frame stays under API Gateway's size limit.
+    """A GUILD_CREATE split so that each frame stays under API Gateway's size limit (see
+    :func:`dispatch_parts`)."""
+    return dispatch_parts(EventName.GUILD_CREATE, guild)
 
-    The guild's large lists (members, presences, voice states) are spread over several frames;
-    the first carries the guild itself, the rest ``{"id", "chunk_index", "chunk_count", ...}``.
+
+def split(d: dict[str, Any], lists: tuple[str, ...]) -> list[dict[str, Any]]:
+    """An event's ``d`` split so that each frame stays under API Gateway's size limit.
+
+    Its large ``lists`` (a guild's members, presences, voice states) are spread over several
+    frames; the first carries the rest of ``d``, the others ``{"id", "chunk_index",
+    "chunk_count", ...}``. A ``d`` that fits, or has no such lists, is one frame.
     """
-    if len(json.dumps(guild)) <= MAX_FRAME_BYTES:
-        return [guild]
-    lists = {k: v for k, v in guild.items() if k in ("members", "presences", "voice_states")}
-    base = {k: v for k, v in guild.items() if k not in lists}
-    parts: list[dict[str, Any]] = [dict(base, **{k: [] for k in lists})]
-    for key, values in lists.items():
+    if not lists or len(json.dumps(d)) <= MAX_FRAME_BYTES:
+        return [d]
+    chunked = {k: v for k, v in d.items() if k in lists}
+    base = {k: v for k, v in d.items() if k not in chunked}
+    parts: list[dict[str, Any]] = [dict(base, **{k: [] for k in chunked})]
+    for key, values in chunked.items():
         for value in values:
             size = len(json.dumps(parts[-1])) + len(json.dumps(value))
             if size > MAX_FRAME_BYTES:
-                parts.append({"id": guild["id"], **{k: [] for k in lists}})
+                parts.append({"id": d["id"], **{k: [] for k in chunked}})
             parts[-1][key].append(value)
     for index, part in enumerate(parts):
         part["chunk_index"] = index
@@ -117,9 +127,11 @@ def parts_of(guild: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def dispatch_parts(t: str, d: Any) -> list[Any]:
-    """The ``d`` of each DISPATCH an event ``t`` with payload ``d`` goes out as: a GUILD_CREATE
-    too large for one frame (a joiner's, with its presences) in :func:`parts_of`'s chunks, in
-    order, all at the event's ``s``; any other event as itself."""
-    if t == "GUILD_CREATE" and isinstance(d, dict):
-        return parts_of(d)
+    """The ``d`` of each DISPATCH an event ``t`` with payload ``d`` goes out as: an event whose
+    declaration ``splits`` lists (a GUILD_CREATE too large for one frame: a joiner's, with its
+    presences) in :func:`split`'s chunks, in order, all at the event's ``s``; any other event
+    as itself."""
+    spec = spec_of(t)
+    if spec is not None and spec.splits and isinstance(d, dict):
+        return split(d, spec.splits)
     return [d]

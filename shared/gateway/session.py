@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from shared.gateway.registry import EVENTS
+
 __all__ = [
     "SESSION_EVENTS",
     "LiveSession",
@@ -22,7 +24,7 @@ __all__ = [
 ]
 
 #: Dispatches that belong to one session and are not in the log (their ``s`` is not unique).
-SESSION_EVENTS = frozenset({"READY", "GUILD_CREATE", "RESUMED"})
+SESSION_EVENTS = frozenset(t for t, spec in EVENTS.items() if spec.session_own)
 
 #: ``live_from`` of a session whose replay is under way: live delivery waits for the handoff.
 PAUSED = 2**62

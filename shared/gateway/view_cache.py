@@ -8,9 +8,11 @@ partition, so the log holds them in commit order among the guild's messages. A c
 has read every entry of its shard's log since it asked therefore knows the answer is unchanged
 until an entry says otherwise. So the answer is kept, per channel, and dropped:
 
-- for a guild, at any of its entries but the kinds that change nothing here
-  (:data:`UNCHANGING`: messages, reactions, pins, typing, presence, voice, invites, read
-  markers); an entry of no guild (a DM's, a user's) that is not of those kinds drops them all;
+- for a guild, at any of its entries but the kinds declared to change nothing here
+  (``changes_views`` false in ``shared/gateway/registry.py``: messages, reactions, pins,
+  typing, presence, voice, invites, read markers); an entry of no guild (a DM's, a user's)
+  that is not of those kinds drops them all, and so does an entry of a kind this code does not
+  know;
 - for the whole shard, when a batch does not start right after the last entry this container
   saw (another container handled the entries between, or this one is new);
 - after :data:`MAX_AGE_S` in any case, a bound on anything the above misses.
@@ -29,27 +31,13 @@ from shared.domain.events import EventName
 from shared.domain.permissions import Permission
 from shared.gateway.directory import Directory
 from shared.gateway.events import LogEvent
+from shared.gateway.registry import EVENTS, spec_of
 from shared.storage.gateway_log import LogEntry
 
 __all__ = ["MAX_AGE_S", "UNCHANGING", "Audience", "ViewCache", "audience", "viewers_of"]
 
-#: Entry kinds that change no one's permissions.
-UNCHANGING = frozenset(
-    {
-        EventName.MESSAGE_CREATE,
-        EventName.MESSAGE_UPDATE,
-        EventName.MESSAGE_DELETE,
-        EventName.MESSAGE_REACTION_ADD,
-        EventName.MESSAGE_REACTION_REMOVE,
-        EventName.CHANNEL_PINS_UPDATE,
-        EventName.TYPING_START,
-        EventName.PRESENCE_UPDATE,
-        EventName.VOICE_STATE_UPDATE,
-        EventName.VOICE_SERVER_UPDATE,
-        EventName.INVITE_CREATE,
-        EventName.MESSAGE_ACK,
-    }
-)
+#: Entry kinds that change no one's permissions: those declared so (``changes_views``).
+UNCHANGING = frozenset(EventName(t) for t, spec in EVENTS.items() if not spec.changes_views)
 #: The longest an answer is kept, whatever the log says.
 MAX_AGE_S = 60.0
 
@@ -83,7 +71,7 @@ class ViewCache:
         if kept.last_position is None or entries[0].position != kept.last_position + 1:
             kept.answers.clear()
         for entry in entries:
-            if entry.event.t in UNCHANGING:
+            if not _changes_views(entry.event.t):
                 continue
             guild_id = entry.event.guild_id
             if guild_id is None:
@@ -118,6 +106,13 @@ class ViewCache:
         return answer.viewers & user_ids
 
 
+def _changes_views(t: str) -> bool:
+    """Whether an entry named ``t`` may change who sees what: as its declaration says, and
+    always for a name this code does not know."""
+    spec = spec_of(t)
+    return spec is None or spec.changes_views
+
+
 def viewers_of(
     directory: Directory,
     event: LogEvent,
@@ -127,11 +122,13 @@ def viewers_of(
 ) -> set[int]:
     """Those of ``user_ids`` who may see the channel of a channel-bound event (or hold
     ``permission`` there): a deleted channel as its CHANNEL_DELETE shows it (it is no longer
-    stored, and those who saw it must hear it is gone); any other through ``kept`` (a
+    stored, and those who saw it must hear it is gone: an event declared ``deletes_channel``);
+    any other through ``kept`` (a
     container's cache and its shard) if given."""
     if event.guild_id is None or event.channel_id is None:
         raise ValueError("not an event of a guild's channel")
-    if event.t == EventName.CHANNEL_DELETE and isinstance(event.d, dict):
+    spec = event.spec
+    if spec is not None and spec.deletes_channel and isinstance(event.d, dict):
         return directory.who_could_view(event.guild_id, event.d, user_ids)
     if kept is not None:
         cache, shard = kept

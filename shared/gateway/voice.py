@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.domain.events import EventName
 from shared.domain.voice import VoiceStateRequest
 from shared.errors import Invalid, Unauthorized
 from shared.gateway.protocol import Frame, Op
@@ -45,4 +46,4 @@ def voice_state_update(request: GatewayRequest, d: Any) -> Frame | None:
     granted = voice.update_voice_state(connection.user_id, connection.session_id, payload)
     if granted is None:
         return None
-    return Frame(op=Op.DISPATCH, t=voice.VOICE_SERVER_UPDATE, s=None, d=granted)
+    return Frame(op=Op.DISPATCH, t=EventName.VOICE_SERVER_UPDATE, s=None, d=granted)

@@ -21,6 +21,7 @@ from typing import Any
 
 from shared.config import get_settings
 from shared.domain.channel import ChannelType
+from shared.domain.events import EventName
 from shared.domain.permissions import Permission
 from shared.domain.voice import Room, VoiceState, VoiceStateRequest, server_update
 from shared.errors import Invalid, Unavailable
@@ -51,7 +52,6 @@ __all__ = [
     "watch_once",
 ]
 
-VOICE_SERVER_UPDATE = "VOICE_SERVER_UPDATE"
 #: What being in a voice channel takes, joining and staying.
 _STAY = Permission.VIEW_CHANNEL | Permission.CONNECT
 
@@ -86,7 +86,7 @@ def _tell_session(state: VoiceState, d: dict[str, Any]) -> bool:
     session = sessions.get_session(state.user_id, state.session_id)
     if session is None or not (session.connection_id and session.domain_name and session.stage):
         return False
-    frame = Frame(op=Op.DISPATCH, t=VOICE_SERVER_UPDATE, s=None, d=d)
+    frame = Frame(op=Op.DISPATCH, t=EventName.VOICE_SERVER_UPDATE, s=None, d=d)
     try:
         post_frame(session.domain_name, session.stage, session.connection_id, frame)
     except ConnectionGone:

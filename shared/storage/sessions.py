@@ -26,6 +26,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from shared.gateway.registry import hears
 from shared.gateway.session import PAUSED, LiveSession
 from shared.storage import keys
 from shared.storage.gateway_log import cursor_condition
@@ -105,7 +106,7 @@ class SessionItem(ParleyItem):
 
 
 def _hears(presences: bool, t: str) -> bool:
-    return presences or t != "PRESENCE_UPDATE"
+    return hears(t, None if presences else 0)
 
 
 class _SubscriptionItem(ParleyItem):
