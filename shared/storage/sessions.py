@@ -25,7 +25,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from shared.gateway.session import PAUSED, Handoff, LiveSession, SessionRecord, hears
+from shared.gateway.session import PAUSED, Handoff, SessionRecord, hears
 from shared.storage import keys
 from shared.storage.gateway_log import cursor_condition
 from shared.storage.table import ParleyItem, transaction
@@ -109,9 +109,6 @@ class SessionItem(ParleyItem):
             presences=self.presences is not False,
             login=self.login,
         )
-
-    def rules_view(self) -> LiveSession:
-        return self.record().rules_view()
 
 
 class _SubscriptionItem(ParleyItem):
