@@ -32,6 +32,7 @@ __all__ = [
     "Command",
     "CountConnected",
     "CreateSession",
+    "Due",
     "GatewaySession",
     "GoLive",
     "Handoff",
@@ -55,6 +56,7 @@ __all__ = [
     "is_paused",
     "needs_reconnect",
     "resume_verdict",
+    "sweep_due",
 ]
 
 #: Dispatches that belong to one session and are not in the log (their ``s`` is not unique).
@@ -123,6 +125,30 @@ def needs_reconnect(connected_ms: int, now_ms: int, cap_ms: int, margin_ms: int)
 def heartbeat_overdue(last_heartbeat_ms: int, now_ms: int, interval_ms: int) -> bool:
     """A session that has not heartbeated for 1.5 intervals (and a grace second) is dead."""
     return now_ms - last_heartbeat_ms > interval_ms * 3 // 2 + 1_000
+
+
+class Due(Enum):
+    """What the sweeper owes a live session."""
+
+    NOTHING = "nothing"
+    CLOSE = "close"  # its heartbeats are overdue: close its connection, detach it
+    RECONNECT = "reconnect"  # its connection nears API Gateway's cap: resume on a fresh one
+
+
+def sweep_due(
+    session: LiveSession, now_ms: int, *, heartbeat_interval_ms: int, cap_s: float, margin_s: float
+) -> Due:
+    """What a session with a connection is due at ``now_ms``: a close once its heartbeats are
+    overdue (a RECONNECT would reach no one), else RECONNECT within ``margin_s`` of the
+    connection cap ``cap_s``; a shortened cap (tests) shortens the margin with it."""
+    if session.connection_id is None:
+        return Due.NOTHING
+    if heartbeat_overdue(session.last_heartbeat_ms, now_ms, heartbeat_interval_ms):
+        return Due.CLOSE
+    margin_ms = int(min(margin_s, cap_s / 4) * 1000)
+    if needs_reconnect(session.connected_ms, now_ms, int(cap_s * 1000), margin_ms):
+        return Due.RECONNECT
+    return Due.NOTHING
 
 
 def is_new_dispatch(t: str, s: int | None, last_s: int) -> bool:

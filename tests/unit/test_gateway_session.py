@@ -20,6 +20,7 @@ from shared.gateway.session import (
     Command,
     CountConnected,
     CreateSession,
+    Due,
     GatewaySession,
     GoLive,
     Handoff,
@@ -27,6 +28,7 @@ from shared.gateway.session import (
     Heartbeat,
     Identify,
     Link,
+    LiveSession,
     ReadLog,
     Replay,
     Resume,
@@ -36,6 +38,7 @@ from shared.gateway.session import (
     Timing,
     TouchHeartbeat,
     Unsubscribe,
+    sweep_due,
 )
 
 NOW = 1_700_000_000_000
@@ -481,6 +484,44 @@ def test_a_heartbeat_is_acknowledged_and_resets_only_an_identified_sessions_cloc
 def test_a_heartbeat_carries_a_sequence_number_or_null(d: object) -> None:
     with pytest.raises(Invalid):
         Heartbeat.parse(d)
+
+
+# ---------------------------------------------------------------- the sweeper's due
+
+
+def live(connected_ms: int, last_heartbeat_ms: int) -> LiveSession:
+    return stored(
+        connection_id="conn-a",
+        disconnected_ms=None,
+        connected_ms=connected_ms,
+        last_heartbeat_ms=last_heartbeat_ms,
+    ).rules_view()
+
+
+def due(session: LiveSession, now_ms: int, cap_s: float = 7_200.0) -> Due:
+    return sweep_due(session, now_ms, heartbeat_interval_ms=40_000, cap_s=cap_s, margin_s=300.0)
+
+
+def test_a_session_that_stopped_heartbeating_is_closed_even_near_the_cap() -> None:
+    assert due(live(NOW - 7_199_000, NOW - 61_000), NOW) is Due.RECONNECT
+    assert due(live(NOW - 7_199_000, NOW - 61_001), NOW) is Due.CLOSE
+    assert due(live(NOW - 60_000, NOW - 61_001), NOW) is Due.CLOSE
+
+
+def test_a_connection_within_the_margin_of_the_cap_is_sent_reconnect() -> None:
+    assert due(live(NOW - 6_899_999, NOW), NOW) is Due.NOTHING
+    assert due(live(NOW - 6_900_000, NOW), NOW) is Due.RECONNECT
+
+
+def test_a_shortened_cap_shortens_the_margin_with_it() -> None:
+    """A 60 s cap (tests) keeps a quarter of it, 15 s, as the margin, not 300 s."""
+    assert due(live(NOW - 44_999, NOW), NOW, cap_s=60.0) is Due.NOTHING
+    assert due(live(NOW - 45_000, NOW), NOW, cap_s=60.0) is Due.RECONNECT
+
+
+def test_a_session_without_a_connection_is_due_nothing() -> None:
+    detached = stored(last_heartbeat_ms=NOW - 10**7).rules_view()
+    assert due(detached, NOW) is Due.NOTHING
 
 
 # ---------------------------------------------------------------- sans-I/O
