@@ -446,7 +446,6 @@ class GatewaySession:
     outcome: Replay | None = None
     _user_id: int | None = None
     _login: str | None = None
-    _status: Status | None = None
     _presences: bool = True
     _resuming: bool = False
     #: The reply decided at once (INVALID_SESSION, HEARTBEAT_ACK), if any.
@@ -472,7 +471,7 @@ class GatewaySession:
         self._presences = wants_presences(hello.intents)
         if identified:
             raise Conflict("This connection already has a session.", code="already_identified")
-        self._user_id, self._login, self._status = user_id, login, status
+        self._user_id, self._login = user_id, login
         return [CountConnected(user_id, self.link.connection_id, status)]
 
     def shard(self, user_id: int) -> int:
