@@ -1,33 +1,49 @@
-"""The gateway's session commands: IDENTIFY, RESUME, HEARTBEAT, and the handoff to live delivery.
+"""The gateway's session commands: IDENTIFY, RESUME, HEARTBEAT and PRESENCE_UPDATE.
 
-A new or resumed session starts paused: what it must receive first (READY and GUILD_CREATE, or
-the replay of what it missed) is posted by the command, then :func:`_replay_and_go_live` hands it
-to the fan-out from the next log position, replaying on while the fan-out has already delivered
-past the replay. So a session never misses a log event and never receives one out of order.
+The shell around :class:`~shared.gateway.session.GatewaySession`, which holds the rules of the
+first three: each reads what the session needs (the session item, the log, the directory),
+feeds it, runs what it answers (frames through @connections, writes to the store) and feeds it
+the outcomes, until it is done.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
-from shared.domain.events import EventName
-from shared.domain.presence import Status, parse_status, wants_presences
-from shared.errors import Conflict, Invalid, Unauthorized
+from shared.domain.presence import Status, parse_status
+from shared.errors import Invalid, Unauthorized
 from shared.gateway.directory import get_directory
-from shared.gateway.events import Scope
-from shared.gateway.joins import joined_scope, left_scope
-from shared.gateway.protocol import Frame, Op, dispatch_parts, parts_of
+from shared.gateway.protocol import Frame
 from shared.gateway.router import GatewayRequest
-from shared.gateway.session import ResumeVerdict, resume_verdict
+from shared.gateway.session import (
+    Attach,
+    Command,
+    CountConnected,
+    CreateSession,
+    GatewaySession,
+    GoLive,
+    Heard,
+    Heartbeat,
+    Identify,
+    Link,
+    ReadLog,
+    Replay,
+    Resume,
+    Send,
+    Subscribe,
+    Timing,
+    TouchHeartbeat,
+    Unsubscribe,
+)
 from shared.gateway.view_cache import Audience, audience
 from shared.observability import logger
 from shared.services import presence
 from shared.storage import gateway_log, sessions
-from shared.storage.gateway_log import LogEntry
 
 if TYPE_CHECKING:
     from shared.auth.jwks import IssuerKeys
@@ -39,107 +55,132 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _session_ttl_s() -> int:
+def _new_session(request: GatewayRequest) -> GatewaySession:
     settings = get_settings()
-    return int(settings.gateway_max_connection_s) + settings.resume_window_s + 60
+    timing = Timing(
+        heartbeat_interval_ms=settings.heartbeat_interval_ms,
+        resume_window_s=settings.resume_window_s,
+        handoff_s=settings.gateway_handoff_s,
+        session_ttl_s=int(settings.gateway_max_connection_s) + settings.resume_window_s + 60,
+        log_shards=settings.gateway_log_shards,
+    )
+    link = Link(
+        request.connection_id,
+        request.domain_name,
+        request.stage,
+        request.connected_ms or _now_ms(),
+    )
+    return GatewaySession(link, timing)
 
 
-def _shard_for(user_id: int) -> int:
-    return user_id % get_settings().gateway_log_shards
-
-
-def _dispatch(t: str, s: int, d: Any) -> Frame:
-    return Frame(op=Op.DISPATCH, t=t, s=s, d=d)
-
-
-def _visible(
-    entries: Iterable[LogEntry],
-    user_id: int,
-    scopes: set[str],
-    hears: Callable[[str], bool],
-) -> list[LogEntry]:
-    """The entries of a session's scopes that its user may see (and the session hears). A DM or
-    guild the user joins on the way is added to ``scopes``, a guild they leave taken out (see
-    ``shared/gateway/joins.py``)."""
+def _told(heard: Iterable[Heard], user_id: int) -> list[Heard]:
+    """Of each channel's event, what the user may see of it, as the fan-out tells them: whole,
+    without what they lack, hidden, or nothing."""
     directory = get_directory()
     kept = []
     # Whether the user sees a channel, asked once per channel (a replay is mostly messages of a
     # few channels: one permission check per entry made long replays outlast the function).
     audiences: dict[tuple[int, int, str, tuple[int, int | None]], Audience] = {}
-    for entry in entries:
-        joined = joined_scope(entry.event)
-        if joined is not None and joined[0] == user_id:
-            scopes.add(joined[1])
-        left = left_scope(entry.event)
-        if left is not None and left[0] == user_id:
-            scopes.discard(left[1])  # nothing later of the guild (its GUILD_DELETE is theirs)
-        event = entry.event.for_session(scopes)
-        if event is None or not hears(event.t):
-            continue
+    for entry in heard:
+        event = entry.event
         if event.channel_id is not None and event.guild_id is not None:
             where = (event.guild_id, event.channel_id, event.t, event.audience_key)
             if where not in audiences:
                 audiences[where] = audience(directory, event, {user_id})
-            # as the fan-out tells them: whole, without what they lack, hidden, or nothing
             told = [e for e, users in audiences[where].told(event) if user_id in users]
             if not told:
                 continue
-            event = told[0]
-        kept.append(entry if event is entry.event else LogEntry(entry.position, event))
+            entry = Heard(entry.position, told[0])
+        kept.append(entry)
     return kept
 
 
-def _replay_and_go_live(request: GatewayRequest, session: sessions.SessionItem, after: int) -> int:
-    """Post every log event after ``after`` to the session, then hand it to live delivery.
+@dataclass
+class _Shell:
+    """Runs one frame's session commands, keeping the session item the writes after a
+    :class:`CreateSession` or :class:`Attach` update (the handoff's condition is on the
+    connection that item holds)."""
 
-    Returns the position replayed to. If the session leaves this connection meanwhile (it
-    closed, or resumed elsewhere), the replay stops: the session's next connection resumes it.
-    The handoff fails only when the fan-out has started delivering entries after the replay's
-    end (its cursor, not the log's head: appends the fan-out has not reached come live). A
-    round that subscribes the session to a scope it joined on the way replays once more before
-    the handoff (decision 14). If
-    that keeps happening for longer than ``gateway_handoff_s``, the client is sent RECONNECT:
-    it resumes from what it has on a new connection (a session left paused behind an open
-    connection would hear nothing, ever).
-    """
-    shard = int(session.shard)
-    scopes = set(session.scopes)
-    deadline = time.monotonic() + get_settings().gateway_handoff_s
-    while True:
-        if time.monotonic() > deadline:
+    request: GatewayRequest
+    session: GatewaySession
+    item: sessions.SessionItem | None = None
+
+    def run(self, commands: Sequence[Command]) -> None:
+        """Run commands in order, and the ones the session answers their outcomes with."""
+        pending = list(commands)
+        while pending:
+            then = self._run_one(pending.pop(0))
+            if then is None:  # the connection closed: nothing after it is run
+                break
+            pending = then + pending
+        if self.session.outcome is Replay.RECONNECT:
             logger.warning(
                 "handoff overtaken by the fan-out: RECONNECT",
-                extra={"session_id": session.session_id, "replayed_to": after},
+                extra={
+                    "session_id": self._item().session_id,
+                    "replayed_to": self.session.replayed_to,
+                },
             )
-            request.reply(Frame(op=Op.RECONNECT))
-            return after
-        until = gateway_log.head(shard)
-        missed = _visible(
-            gateway_log.read_after(shard, after, until),
-            int(session.user_id),
-            scopes,
-            session.hears,
-        )
-        replay = [
-            _dispatch(e.event.t, e.position, d)
-            for e in missed
-            for d in dispatch_parts(e.event.t, e.event.d)
-        ]
-        if not request.reply_all(replay):
-            return after  # the connection closed: its next one resumes from what it got
-        joined = scopes - set(session.scopes or ())
-        for scope in joined:
-            sessions.subscribe(session, scope)  # before live delivery can start
-        for scope in set(session.scopes or ()) - scopes:
-            sessions.unsubscribe(session, scope)
-        after = until
-        if joined:
-            # A fan-out batch that read the scope's subscribers before this subscription did
-            # not see the session paused, so it left the cursor alone: its entries are in the
-            # log by now, and the next round replays them before the handoff.
-            continue
-        if sessions.go_live(session, shard, until) is not sessions.Handoff.OVERTAKEN:
-            return until
+
+    def _run_one(self, command: Command) -> list[Command] | None:
+        """Run one command; the commands its outcome leads to, or None to stop."""
+        request, session = self.request, self.session
+        match command:
+            case Send(frames):
+                if not request.reply_all(frames):
+                    session.closed()
+                    return None
+            case CountConnected(user_id, connection_id, status):
+                presence.connected(user_id, connection_id, status)
+            case CreateSession(record, ttl_s):
+                self.item = sessions.create_session(
+                    session_id=record.session_id,
+                    user_id=record.user_id,
+                    shard=record.shard,
+                    scopes=sorted(record.scopes),
+                    connection_id=request.connection_id,
+                    connected_ms=record.connected_ms,
+                    domain_name=request.domain_name,
+                    stage=request.stage,
+                    started_after=record.started_after,
+                    ttl_s=ttl_s,
+                    presences=record.presences,
+                    login=record.login,
+                    heartbeat_ms=record.last_heartbeat_ms,
+                )
+            case Attach(record, ttl_s):
+                item = self._item()
+                sessions.attach(
+                    item,
+                    request.connection_id,
+                    record.connected_ms,
+                    request.domain_name,
+                    request.stage,
+                    ttl_s,
+                    login=record.login,
+                    heartbeat_ms=record.last_heartbeat_ms,
+                )
+                item.connection_id = request.connection_id
+            case ReadLog(shard, after):
+                until = gateway_log.head(shard)
+                heard = session.hear(gateway_log.read_after(shard, after, until), until)
+                return session.replay(_told(heard, int(self._item().user_id)), _now_ms())
+            case Subscribe(scope):
+                sessions.subscribe(self._item(), scope)
+            case Unsubscribe(scope):
+                sessions.unsubscribe(self._item(), scope)
+            case GoLive(replayed_to):
+                item = self._item()
+                handoff = sessions.go_live(item, int(item.shard), replayed_to)
+                return session.handed_off(handoff, _now_ms())
+            case TouchHeartbeat(user_id, session_id, connection_id):
+                sessions.touch_heartbeat(user_id, session_id, connection_id)
+        return []
+
+    def _item(self) -> sessions.SessionItem:
+        if self.item is None:
+            raise RuntimeError("a session command before the session was read or created")
+        return self.item
 
 
 def issuer_keys() -> IssuerKeys:
@@ -169,61 +210,32 @@ def _user_from(request: GatewayRequest, token: Any) -> tuple[int, str | None]:
 
 def identify(request: GatewayRequest, d: Any) -> None:
     """IDENTIFY: a new session, READY, one GUILD_CREATE per guild, then live events."""
-    if not isinstance(d, dict):
-        raise Invalid("IDENTIFY takes an object.", code="invalid_payload")
-    user_id, login = _user_from(request, d.get("token"))
-    status = parse_status(d["presence"]) if d.get("presence") is not None else None
-    hears_presences = wants_presences(d.get("intents"))
+    hello = Identify.parse(d)
+    user_id, login = _user_from(request, hello.token)
     connection = sessions.get_connection(request.connection_id)
-    if connection is not None and connection.session_id is not None:
-        raise Conflict("This connection already has a session.", code="already_identified")
+    session = _new_session(request)
+    shell = _Shell(request, session)
+    identified = connection is not None and connection.session_id is not None
+    shell.run(session.identify(hello, user_id=user_id, login=login, identified=identified))
     directory = get_directory()
     guild_ids = directory.guild_ids(user_id)
-    scopes = [Scope.guild(g) for g in guild_ids]
-    scopes += [Scope.dm(c) for c in directory.dm_channel_ids(user_id)]
-    scopes.append(Scope.user(user_id))
-    # Counted before READY (a client that has READY and closes its other connection never
-    # shows its user offline in between) and before the session (a failure here leaves none,
-    # so IDENTIFY can be retried; a connection counted without one leaves at $disconnect).
-    presence.connected(user_id, request.connection_id, status)
-    shard = _shard_for(user_id)
-    started_after = gateway_log.head(shard)
-    settings = get_settings()
-    session = sessions.create_session(
-        session_id=secrets.token_hex(16),
-        user_id=user_id,
-        shard=shard,
-        scopes=scopes,
-        connection_id=request.connection_id,
-        connected_ms=request.connected_ms or _now_ms(),
-        domain_name=request.domain_name,
-        stage=request.stage,
-        started_after=started_after,
-        ttl_s=_session_ttl_s(),
-        presences=hears_presences,
-        login=login,
+    shell.run(
+        session.start(
+            session_id=secrets.token_hex(16),
+            head=gateway_log.head(session.shard(user_id)),
+            guild_ids=guild_ids,
+            dm_channel_ids=directory.dm_channel_ids(user_id),
+            now_ms=_now_ms(),
+        )
     )
-    ready = _dispatch(
-        EventName.READY,
-        started_after,
-        {
-            "v": 1,
-            "session_id": session.session_id,
-            "user": directory.user(user_id),
-            "guilds": [str(g) for g in guild_ids],
-            "heartbeat_interval": settings.heartbeat_interval_ms,
-            "resume_window": settings.resume_window_s,
-            "read_state": directory.read_state(user_id, guild_ids),
-        },
+    shell.run(
+        session.welcome(
+            user=directory.user(user_id),
+            read_state=directory.read_state(user_id, guild_ids),
+            guilds=[directory.guild_snapshot(g, user_id) for g in guild_ids],
+            now_ms=_now_ms(),
+        )
     )
-    guilds = []
-    for guild_id in guild_ids:
-        snapshot = directory.guild_snapshot(guild_id, user_id)
-        if not hears_presences:
-            snapshot.pop("presences", None)
-        guilds += [_dispatch(EventName.GUILD_CREATE, started_after, p) for p in parts_of(snapshot)]
-    if request.reply_all([ready, *guilds]):
-        _replay_and_go_live(request, session, started_after)
 
 
 def resume(request: GatewayRequest, d: Any) -> Frame | None:
@@ -231,49 +243,37 @@ def resume(request: GatewayRequest, d: Any) -> Frame | None:
 
     A session that cannot be resumed gets INVALID_SESSION (``d = false``): identify again.
     """
-    if not isinstance(d, dict) or not isinstance(d.get("session_id"), str):
-        raise Invalid("RESUME takes {token, session_id, seq}.", code="invalid_payload")
-    seq = d.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise Invalid("seq is the last sequence number received.", code="invalid_payload")
-    user_id, login = _user_from(request, d.get("token"))
-    settings = get_settings()
-    session = sessions.get_session(user_id, d["session_id"])
-    shard = int(session.shard) if session is not None else _shard_for(user_id)
-    verdict = resume_verdict(
-        session.rules_view() if session is not None else None,
+    ask = Resume.parse(d)
+    user_id, login = _user_from(request, ask.token)
+    session = _new_session(request)
+    item = sessions.get_session(user_id, ask.session_id)
+    stored = item.record() if item is not None else None
+    shard = stored.shard if stored is not None else session.shard(user_id)
+    commands = session.resume(
+        ask,
         user_id=user_id,
-        seq=seq,
+        login=login,
+        stored=stored,
         head=gateway_log.head(shard),
         oldest_kept=gateway_log.oldest_kept(shard),
         now_ms=_now_ms(),
-        window_ms=settings.resume_window_s * 1000,
     )
-    if verdict is not ResumeVerdict.RESUME or session is None:
-        return Frame(op=Op.INVALID_SESSION, d=False)
-    sessions.attach(
-        session,
-        request.connection_id,
-        request.connected_ms or _now_ms(),
-        request.domain_name,
-        request.stage,
-        _session_ttl_s(),
-        login=login,
-    )
-    session.connection_id = request.connection_id
-    presence.connected(user_id, request.connection_id)
-    reached = _replay_and_go_live(request, session, seq)
-    return _dispatch(EventName.RESUMED, reached, {"session_id": session.session_id})
+    _Shell(request, session, item).run(commands)
+    return session.answer
 
 
-def heartbeat(request: GatewayRequest, d: Any) -> Frame:
+def heartbeat(request: GatewayRequest, d: Any) -> Frame | None:
     """HEARTBEAT: acknowledged; an identified session's heartbeat clock is reset."""
-    if d is not None and (isinstance(d, bool) or not isinstance(d, int)):
-        raise Invalid("HEARTBEAT carries the last sequence number or null.", code="invalid_payload")
+    beat = Heartbeat.parse(d)
     connection = sessions.get_connection(request.connection_id)
-    if connection is not None and connection.session_id is not None:
-        sessions.touch_heartbeat(connection.user_id, connection.session_id, request.connection_id)
-    return Frame(op=Op.HEARTBEAT_ACK)
+    session = _new_session(request)
+    identified_as = (
+        (connection.user_id, connection.session_id)
+        if connection is not None and connection.session_id is not None
+        else None
+    )
+    _Shell(request, session).run(session.heartbeat(beat, identified_as=identified_as))
+    return session.answer
 
 
 def presence_update(request: GatewayRequest, d: Any) -> None:

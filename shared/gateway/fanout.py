@@ -21,7 +21,7 @@ from shared.gateway.joins import joined_scope, left_scope
 from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver, endpoint
 from shared.gateway.protocol import dispatch_parts
-from shared.gateway.session import PAUSED
+from shared.gateway.session import is_paused
 from shared.gateway.view_cache import Audience, ViewCache, audience
 from shared.observability import logger
 from shared.storage import gateway_log, sessions
@@ -134,11 +134,11 @@ def _live_listeners(
     fails and its command replays on) and the paused sessions are read again (one that went
     live before the cursor moved is read live). A read that finds none needs no write: a
     session that pauses after it replays a log that already holds these entries, and so does
-    one the command subscribes to a scope its replay joined (``commands._replay_and_go_live``
-    replays once more after such a subscription)."""
+    one the command subscribes to a scope its replay joined (``GatewaySession.replay`` replays
+    once more after such a subscription)."""
     found = sessions.listeners(subscriptions)
     live = {s.session_id: s for s in found if s.connection_id}
-    paused = [s for s in live.values() if s.live_from == PAUSED]
+    paused = [s for s in live.values() if is_paused(s.live_from)]
     if paused:
         gateway_log.mark_delivering(shard, upto)
         for s in paused:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from shared.config import get_settings
 from shared.gateway.connections import ConnectionGone, close_connection, post_frame
 from shared.gateway.protocol import Frame, Op
-from shared.gateway.session import heartbeat_overdue, needs_reconnect
+from shared.gateway.session import Due, sweep_due
 from shared.observability import logger
 from shared.services import presence
 from shared.storage import sessions
@@ -73,17 +73,21 @@ def _close_out(session: sessions.SessionItem, connection_id: str) -> None:
 
 def _sweep_one(session: sessions.SessionItem, now: int, report: SweepReport) -> None:
     settings = get_settings()
-    cap_ms = int(settings.gateway_max_connection_s * 1000)
-    # A shortened cap (tests) shortens the margin with it.
-    margin_s = min(settings.gateway_reconnect_margin_s, settings.gateway_max_connection_s / 4)
     connection_id = session.connection_id
     if connection_id is None or session.domain_name is None or session.stage is None:
         return
-    if heartbeat_overdue(int(session.last_heartbeat_ms), now, settings.heartbeat_interval_ms):
+    due = sweep_due(
+        session.record().rules_view(),
+        now,
+        heartbeat_interval_ms=settings.heartbeat_interval_ms,
+        cap_s=settings.gateway_max_connection_s,
+        margin_s=settings.gateway_reconnect_margin_s,
+    )
+    if due is Due.CLOSE:
         close_connection(session.domain_name, session.stage, connection_id)
         _close_out(session, connection_id)
         report.closed += 1
-    elif needs_reconnect(int(session.connected_ms), now, cap_ms, int(margin_s * 1000)):
+    elif due is Due.RECONNECT:
         try:
             post_frame(session.domain_name, session.stage, connection_id, Frame(op=Op.RECONNECT))
             report.reconnects += 1

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import Any
 
 from pynamodb.attributes import (
@@ -26,8 +25,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from shared.gateway.registry import hears
-from shared.gateway.session import PAUSED, LiveSession
+from shared.gateway.session import PAUSED, Handoff, SessionRecord, hears
 from shared.storage import keys
 from shared.storage.gateway_log import cursor_condition
 from shared.storage.table import ParleyItem, transaction
@@ -91,22 +89,26 @@ class SessionItem(ParleyItem):
 
     def hears(self, t: str) -> bool:
         """Whether the session receives events named ``t`` (presences only if it asked)."""
-        return _hears(self.presences is not False, t)
+        return hears(self.presences is not False, t)
 
-    def rules_view(self) -> LiveSession:
-        return LiveSession(
+    def record(self) -> SessionRecord:
+        """The session as plain values, for the gateway session's rules."""
+        return SessionRecord(
             session_id=self.session_id,
             user_id=int(self.user_id),
+            shard=int(self.shard),
+            scopes=frozenset(self.scopes or ()),
             connection_id=self.connection_id,
+            domain_name=self.domain_name,
+            stage=self.stage,
+            live_from=int(self.live_from),
             started_after=int(self.started_after),
-            disconnected_ms=int(self.disconnected_ms) if self.disconnected_ms else None,
             connected_ms=int(self.connected_ms),
             last_heartbeat_ms=int(self.last_heartbeat_ms),
+            disconnected_ms=int(self.disconnected_ms) if self.disconnected_ms else None,
+            presences=self.presences is not False,
+            login=self.login,
         )
-
-
-def _hears(presences: bool, t: str) -> bool:
-    return hears(t, None if presences else 0)
 
 
 class _SubscriptionItem(ParleyItem):
@@ -183,9 +185,11 @@ def create_session(
     ttl_s: int,
     presences: bool = True,
     login: str | None = None,
+    heartbeat_ms: int | None = None,
 ) -> SessionItem:
-    """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions."""
-    now = _now_ms()
+    """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions;
+    its heartbeat clock starts at ``heartbeat_ms`` (default: now)."""
+    now = heartbeat_ms if heartbeat_ms is not None else _now_ms()
     expires = timedelta(seconds=ttl_s)
     session = SessionItem(
         keys.session_pk(user_id),
@@ -281,9 +285,11 @@ def attach(
     stage: str,
     ttl_s: int,
     login: str | None = None,
+    heartbeat_ms: int | None = None,
 ) -> None:
     """Move a session onto a new connection, paused until its replay is done (RESUME), under
-    the login of the token that resumed it."""
+    the login of the token that resumed it; its heartbeat clock restarts at ``heartbeat_ms``
+    (default: now)."""
     expires = timedelta(seconds=ttl_s)
     session.update(
         actions=[
@@ -293,7 +299,9 @@ def attach(
             SessionItem.stage.set(stage),
             SessionItem.live_from.set(PAUSED),
             SessionItem.connected_ms.set(connected_ms),
-            SessionItem.last_heartbeat_ms.set(_now_ms()),
+            SessionItem.last_heartbeat_ms.set(
+                heartbeat_ms if heartbeat_ms is not None else _now_ms()
+            ),
             SessionItem.disconnected_ms.remove(),
             SessionItem.gsi1pk.set(keys.live_sessions_gsi1pk(int(session.shard))),
             SessionItem.gsi1sk.set(keys.session_sk(session.session_id)),
@@ -308,12 +316,6 @@ def attach(
         connected_ms=connected_ms,
         expires_at=expires,
     ).save()
-
-
-class Handoff(Enum):
-    LIVE = "live"
-    OVERTAKEN = "overtaken"  # the fan-out delivered past the replay: replay on, then try again
-    SESSION_MOVED = "session_moved"  # the session left this connection: stop
 
 
 def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
@@ -411,7 +413,7 @@ class Listener:
 
     def hears(self, t: str) -> bool:
         """Whether the session receives events named ``t`` (presences only if it asked)."""
-        return _hears(self.presences, t)
+        return hears(self.presences, t)
 
 
 #: The attributes :class:`Listener` is read from (a projection: a session's scope set alone may

@@ -19,7 +19,7 @@ router = GatewayRouter()
 
 
 @router.op(Op.HEARTBEAT)
-def heartbeat(request: GatewayRequest, frame: Frame) -> Frame:
+def heartbeat(request: GatewayRequest, frame: Frame) -> Frame | None:
     """A client's heartbeat is acknowledged at once."""
     return commands.heartbeat(request, frame.d)
 
