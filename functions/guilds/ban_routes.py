@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import Ban, BanBody
-from shared.api import Snowflake, audit_reason, caller_id, no_content
+from shared.api import Snowflake, audit_reason, no_content
 from shared.domain import limits
+from shared.http import caller_id
 from shared.responses import answers
 from shared.services import bans
 

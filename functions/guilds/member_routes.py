@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -9,8 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import UpdateMember
-from shared.api import Snowflake, audit_reason, caller_id, no_content
+from shared.api import Snowflake, audit_reason, no_content
 from shared.domain import limits
+from shared.http import caller_id
 from shared.responses import Member, answers
 from shared.services import members, voice
 
@@ -63,25 +65,20 @@ def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -
     )
 
 
+#: A member's role change: ``(guild, actor, member, role, audit reason)``.
+RoleChange = Callable[[int, int, int, int, str | None], None]
+
+
+def _change_role(change: RoleChange, guild_id: int, user_id: int, role_id: int) -> Response[Any]:
+    change(guild_id, caller_id(router), user_id, role_id, audit_reason(router))
+    return no_content()
+
+
 @router.put("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def add_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    members.add_role(
-        guild_id,
-        caller_id(router),
-        user_id,
-        role_id,
-        audit_reason(router),
-    )
-    return no_content()
+    return _change_role(members.add_role, guild_id, user_id, role_id)
 
 
 @router.delete("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def remove_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    members.remove_role(
-        guild_id,
-        caller_id(router),
-        user_id,
-        role_id,
-        audit_reason(router),
-    )
-    return no_content()
+    return _change_role(members.remove_role, guild_id, user_id, role_id)

@@ -6,15 +6,15 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.messages.models import EditMessage, SendMessage
-from shared.api import Snowflake, caller_id, created, no_content
+from shared.api import Snowflake, created, no_content
 from shared.config import get_settings
+from shared.http import caller_id
 from shared.limits.bucket import Rate
-from shared.limits.http import rate_limited
+from shared.limits.http import caller_in_path, rate_limited
 from shared.limits.limiter import Limit
 from shared.responses import Message, ReadState, answers
 from shared.services import messages, read_state
@@ -29,15 +29,6 @@ TYPING_PER_CHANNEL = Limit(
 )
 
 
-def user_in_channel(app: ApiGatewayResolver) -> str | None:
-    """The bucket's subject: this user in this channel."""
-    raw = app.current_event.raw_event
-    jwt = ((raw.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}
-    user = (jwt.get("claims") or {}).get("sub")
-    channel = (raw.get("pathParameters") or {}).get("channel_id")
-    return f"{user}:{channel}" if user and channel else None
-
-
 @router.get("/channels/<channel_id>/messages", responses=answers(list[Message], "Newest first."))
 def history(
     channel_id: Snowflake,
@@ -50,7 +41,7 @@ def history(
 
 @router.post(
     "/channels/<channel_id>/messages",
-    middlewares=[rate_limited((SEND_PER_CHANNEL, user_in_channel))],
+    middlewares=[rate_limited((SEND_PER_CHANNEL, caller_in_path("channel_id")))],
     status_code=201,
     responses=answers(Message, "The message sent.", 201),
 )
@@ -133,7 +124,7 @@ def unpin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
 
 @router.post(
     "/channels/<channel_id>/typing",
-    middlewares=[rate_limited((TYPING_PER_CHANNEL, user_in_channel))],
+    middlewares=[rate_limited((TYPING_PER_CHANNEL, caller_in_path("channel_id")))],
     status_code=204,
 )
 def typing(channel_id: Snowflake) -> Response[Any]:
