@@ -24,22 +24,14 @@ def ban(
 ) -> Response[Any]:
     """Ban a user (BAN_MEMBERS); a member is removed too. Reason: body or header."""
     bans.ban(
-        guild_id,
-        caller_id(router),
-        user_id,
-        audit_reason(router, body.reason if body else None),
+        guild_id, caller_id(router), user_id, audit_reason(router, body.reason if body else None)
     )
     return no_content()
 
 
 @router.delete("/guilds/<guild_id>/bans/<user_id>", status_code=204)
 def unban(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
-    bans.unban(
-        guild_id,
-        caller_id(router),
-        user_id,
-        audit_reason(router),
-    )
+    bans.unban(guild_id, caller_id(router), user_id, audit_reason(router))
     return no_content()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -32,12 +31,7 @@ def list_members(
 @router.delete("/guilds/<guild_id>/members/<user_id>", status_code=204)
 def kick(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     """Kick a member (KICK_MEMBERS, and a higher role than theirs)."""
-    members.kick(
-        guild_id,
-        caller_id(router),
-        user_id,
-        audit_reason(router),
-    )
+    members.kick(guild_id, caller_id(router), user_id, audit_reason(router))
     return no_content()
 
 
@@ -49,11 +43,7 @@ def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -
     sent = body.model_dump(exclude_unset=True)
     if sent.get("mute") is not None or sent.get("deaf") is not None:
         voice.set_server_flags(
-            guild_id,
-            caller_id(router),
-            user_id,
-            mute=sent.get("mute"),
-            deaf=sent.get("deaf"),
+            guild_id, caller_id(router), user_id, mute=sent.get("mute"), deaf=sent.get("deaf")
         )
     return members.update_member(
         guild_id,
@@ -65,20 +55,13 @@ def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -
     )
 
 
-#: A member's role change: ``(guild, actor, member, role, audit reason)``.
-RoleChange = Callable[[int, int, int, int, str | None], None]
-
-
-def _change_role(change: RoleChange, guild_id: int, user_id: int, role_id: int) -> Response[Any]:
-    change(guild_id, caller_id(router), user_id, role_id, audit_reason(router))
-    return no_content()
-
-
 @router.put("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def add_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    return _change_role(members.add_role, guild_id, user_id, role_id)
+    members.add_role(guild_id, caller_id(router), user_id, role_id, audit_reason(router))
+    return no_content()
 
 
 @router.delete("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def remove_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    return _change_role(members.remove_role, guild_id, user_id, role_id)
+    members.remove_role(guild_id, caller_id(router), user_id, role_id, audit_reason(router))
+    return no_content()

@@ -38,21 +38,10 @@ def update_role(guild_id: Snowflake, role_id: Snowflake, body: UpdateRole) -> di
     fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if "permissions" in fields:
         fields["permissions"] = Permission(fields["permissions"])
-    return roles.update_role(
-        guild_id,
-        caller_id(router),
-        role_id,
-        fields,
-        audit_reason(router),
-    )
+    return roles.update_role(guild_id, caller_id(router), role_id, fields, audit_reason(router))
 
 
 @router.delete("/guilds/<guild_id>/roles/<role_id>", status_code=204)
 def delete_role(guild_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    roles.delete_role(
-        guild_id,
-        caller_id(router),
-        role_id,
-        audit_reason(router),
-    )
+    roles.delete_role(guild_id, caller_id(router), role_id, audit_reason(router))
     return no_content()

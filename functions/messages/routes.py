@@ -48,11 +48,7 @@ def history(
 def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     return created(
         messages.send_message(
-            channel_id,
-            caller_id(router),
-            body.content,
-            body.reply_to,
-            body.attachment_ids(),
+            channel_id, caller_id(router), body.content, body.reply_to, body.attachment_ids()
         )
     )
 
@@ -62,12 +58,7 @@ def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     responses=answers(Message, "The message as edited."),
 )
 def edit(channel_id: Snowflake, message_id: Snowflake, body: EditMessage) -> dict[str, Any]:
-    return messages.edit_message(
-        channel_id,
-        message_id,
-        caller_id(router),
-        body.content,
-    )
+    return messages.edit_message(channel_id, message_id, caller_id(router), body.content)
 
 
 @router.delete("/channels/<channel_id>/messages/<message_id>", status_code=204)
@@ -78,12 +69,7 @@ def delete(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
 
 @router.put("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204)
 def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
-    messages.react(
-        channel_id,
-        message_id,
-        caller_id(router),
-        unquote(emoji),
-    )
+    messages.react(channel_id, message_id, caller_id(router), unquote(emoji))
     return no_content()
 
 
@@ -91,34 +77,19 @@ def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[
     "/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204
 )
 def unreact(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
-    messages.unreact(
-        channel_id,
-        message_id,
-        caller_id(router),
-        unquote(emoji),
-    )
+    messages.unreact(channel_id, message_id, caller_id(router), unquote(emoji))
     return no_content()
 
 
 @router.put("/channels/<channel_id>/pins/<message_id>", status_code=204)
 def pin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
-    messages.pin_message(
-        channel_id,
-        message_id,
-        caller_id(router),
-        True,
-    )
+    messages.pin_message(channel_id, message_id, caller_id(router), True)
     return no_content()
 
 
 @router.delete("/channels/<channel_id>/pins/<message_id>", status_code=204)
 def unpin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
-    messages.pin_message(
-        channel_id,
-        message_id,
-        caller_id(router),
-        False,
-    )
+    messages.pin_message(channel_id, message_id, caller_id(router), False)
     return no_content()
 
 
