@@ -73,8 +73,8 @@ def caller_in_path(name: str) -> Subject:
 
 def user_in_path(name: str = "user_id") -> Subject:
     """The user the path parameter ``name`` names (``@me``: the caller), whoever acts on them:
-    a route that acts on another user (a ban, a kick, a DM) limits what every caller together
-    does to one user with it."""
+    a route that acts on another user named in its path (a ban, a kick, a member's roles or
+    nickname) limits with it what every caller together does to one user."""
 
     def subject(app: ApiGatewayResolver) -> str | None:
         value = (app.current_event.raw_event.get("pathParameters") or {}).get(name)
