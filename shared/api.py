@@ -8,17 +8,16 @@ the service a plain ``int``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.domain import limits
 from shared.domain.permissions import parse_permissions
 from shared.errors import Invalid
-from shared.http import current_user_id
 from shared.ids import SnowflakeId
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "RequestBody",
     "Snowflake",
     "audit_reason",
-    "caller_id",
     "created",
     "no_content",
 ]
@@ -52,12 +50,6 @@ Snowflake = SnowflakeId
 PermissionBits = Annotated[int, BeforeValidator(_bits)]
 #: A body's ``reason`` for the audit log.
 Reason = Annotated[str | None, Field(default=None, max_length=limits.AUDIT_REASON_MAX)]
-
-
-def caller_id(router: APIGatewayHttpRouter) -> int:
-    """The verified caller of a route declared on a Router (``shared.http.current_user_id``;
-    an included Router reads the resolver's current event)."""
-    return current_user_id(cast(APIGatewayHttpResolver, router))
 
 
 def audit_reason(app: APIGatewayHttpRouter, body_reason: str | None = None) -> str | None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from shared.errors import (
     Invalid,
@@ -30,6 +31,7 @@ from shared.errors import (
     error_body,
     status_for,
 )
+from shared.ids import parse_id
 from shared.observability import logger
 from shared.text import is_unicode_text
 
@@ -38,8 +40,10 @@ __all__ = [
     "BEARER",
     "NEEDS_TOKEN",
     "ParleyResolver",
-    "current_user_id",
+    "caller",
+    "caller_id",
     "error_response",
+    "jwt_claims",
     "make_resolver",
 ]
 
@@ -72,16 +76,33 @@ def error_response(error: ParleyError) -> Response[dict[str, Any]]:
     )
 
 
-def current_user_id(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> int:
+def jwt_claims(app: BaseRouter) -> Mapping[str, Any]:
+    """The claims API Gateway's JWT authorizer verified, as the event carries them (empty on a
+    route without the authorizer). Read from the raw event, so that a middleware, which sees
+    the event before any route does, reads them the same way."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
+    return claims if isinstance(claims, Mapping) else {}
+
+
+def caller(app: BaseRouter) -> int | None:
+    """The verified caller's user id (the ``sub`` claim), or None when there is none."""
+    try:
+        return parse_id(jwt_claims(app).get("sub"))
+    except ValueError:
+        return None
+
+
+def caller_id(app: BaseRouter) -> int:
     """The caller's user id: the ``sub`` claim that API Gateway's JWT authorizer verified.
 
     Routes with an authorizer never run without verified claims (API Gateway answers 401 first);
     a route that reaches here without them is misconfigured, and still refuses.
     """
-    subject = app.current_event.request_context.authorizer.jwt_claim.get("sub")
-    if not isinstance(subject, str) or not subject.isdigit():
+    user = caller(app)
+    if user is None:
         raise Unauthorized("Sign in first.", code="unauthorized")
-    return int(subject)
+    return user
 
 
 def _field_errors(exc: RequestValidationError) -> dict[str, Any]:

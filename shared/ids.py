@@ -19,7 +19,15 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from snowflake import MAX_INSTANCE, Snowflake, SnowflakeGenerator
 
-__all__ = ["ID_PATTERN", "PARLEY_EPOCH_MS", "SnowflakeId", "id_timestamp", "new_id", "parse_id"]
+__all__ = [
+    "ID_PATTERN",
+    "PARLEY_EPOCH_MS",
+    "SnowflakeId",
+    "id_timestamp",
+    "new_id",
+    "parse_id",
+    "validate_id",
+]
 
 #: 2026-01-01T00:00:00Z, in milliseconds since the Unix epoch.
 PARLEY_EPOCH_MS = 1_767_225_600_000
@@ -48,7 +56,7 @@ _CANONICAL = re.compile(ID_PATTERN)
 _MAX_ID = (1 << 63) - 1
 
 
-def parse_id(text: str) -> int:
+def parse_id(text: object) -> int:
     """The snowflake a client sent as a decimal string; ValueError when it is not one.
 
     One form only (:data:`ID_PATTERN`, below 2^63): ``"01"`` and ``"1"`` naming the same id would
@@ -59,8 +67,9 @@ def parse_id(text: str) -> int:
     return int(text)
 
 
-def _validate_id(value: Any) -> int:
-    """pydantic's side of :func:`parse_id`: a decimal string, or an integer for a JSON body."""
+def validate_id(value: Any) -> int:
+    """pydantic's side of :func:`parse_id`: a decimal string, or an integer for a JSON body;
+    anything else is the ``invalid_id`` error (the HTTP edge answers it with that code)."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     try:
@@ -75,7 +84,7 @@ def _validate_id(value: Any) -> int:
 #: :func:`parse_id`, described in the OpenAPI document as the decimal string clients send.
 SnowflakeId = Annotated[
     int,
-    BeforeValidator(_validate_id),
+    BeforeValidator(validate_id),
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["1234567890123456789"]}),
 ]
 

@@ -111,24 +111,13 @@ def mint_voice_token(
     now: float | None = None,
 ) -> str:
     """A signed voice token for ``user_id`` to join ``channel_id``'s room on ``node_id``."""
-    if not 0 < ttl_s <= MAX_LIFETIME_S:
-        raise ValueError(f"ttl_s must be in 1..{MAX_LIFETIME_S}")
-    issued = int(time.time() if now is None else now)
     claims = {
-        "iss": ISSUER,
-        "aud": node_id,
-        "sub": user_id,
-        "iat": issued,
-        "nbf": issued,
-        "exp": issued + ttl_s,
-        "jti": secrets.token_urlsafe(16),
-        "use": VOICE_USE,
         "guild_id": guild_id,
         "channel_id": channel_id,
         "server_mute": server_mute,
         "server_deaf": server_deaf,
     }
-    return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": kid})
+    return _sign(private_pem, kid, node_id, user_id, VOICE_USE, claims, ttl_s, now)
 
 
 def mint_control_token(
@@ -140,18 +129,33 @@ def mint_control_token(
     now: float | None = None,
 ) -> str:
     """A single-use token for one call of ``node_id``'s control API (server mute, disconnect)."""
+    return _sign(private_pem, kid, node_id, "parley-functions", CONTROL_USE, {}, ttl_s, now)
+
+
+def _sign(
+    private_pem: str,
+    kid: str,
+    node_id: str,
+    subject: str,
+    use: str,
+    extra: dict[str, Any],
+    ttl_s: int,
+    now: float | None,
+) -> str:
+    """A token for ``node_id`` of one ``use``, single-use (its ``jti``), valid for ``ttl_s``."""
     if not 0 < ttl_s <= MAX_LIFETIME_S:
         raise ValueError(f"ttl_s must be in 1..{MAX_LIFETIME_S}")
     issued = int(time.time() if now is None else now)
     claims = {
         "iss": ISSUER,
         "aud": node_id,
-        "sub": "parley-functions",
+        "sub": subject,
         "iat": issued,
         "nbf": issued,
         "exp": issued + ttl_s,
         "jti": secrets.token_urlsafe(16),
-        "use": CONTROL_USE,
+        "use": use,
+        **extra,
     }
     return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": kid})
 

@@ -26,7 +26,7 @@ from shared.auth.login_limits import (
     login_account_and_ip,
 )
 from shared.config import get_settings
-from shared.http import NEEDS_TOKEN, current_user_id
+from shared.http import NEEDS_TOKEN, caller_id
 from shared.limits.bucket import Rate
 from shared.limits.http import body_field, client_ip, rate_limited
 from shared.limits.limiter import Limit
@@ -132,7 +132,7 @@ def logout(body: RefreshBody) -> Response[Any]:
 def logout_all() -> Response[Any]:
     """End every login of the caller (their refresh tokens everywhere) and close their gateway
     connections; 204. Behind the JWT authorizer."""
-    sessions.logout_everywhere(current_user_id(router))
+    sessions.logout_everywhere(caller_id(router))
     return Response(status_code=204, headers=NO_STORE)
 
 

@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
-from shared.api import Snowflake, audit_reason, caller_id, created, no_content
+from shared.api import Snowflake, audit_reason, created, no_content
 from shared.domain.permissions import Overwrite, OverwriteType
+from shared.http import caller_id
 from shared.responses import Channel, answers
 from shared.services import channels
 
@@ -48,10 +49,7 @@ def create_channel(guild_id: Snowflake, body: CreateChannel) -> Response[Any]:
 def reorder_channels(guild_id: Snowflake, body: Positions) -> Response[Any]:
     """Move up to 50 channels to new positions, all or none."""
     channels.reorder_channels(
-        guild_id,
-        caller_id(router),
-        [(p.id, p.position) for p in body.root],
-        audit_reason(router),
+        guild_id, caller_id(router), [(p.id, p.position) for p in body.root], audit_reason(router)
     )
     return no_content()
 
@@ -85,10 +83,5 @@ def put_overwrite(channel_id: Snowflake, target_id: Snowflake, body: PutOverwrit
 
 @router.delete("/channels/<channel_id>/permissions/<target_id>", status_code=204)
 def delete_overwrite(channel_id: Snowflake, target_id: Snowflake) -> Response[Any]:
-    channels.delete_overwrite(
-        channel_id,
-        caller_id(router),
-        target_id,
-        audit_reason(router),
-    )
+    channels.delete_overwrite(channel_id, caller_id(router), target_id, audit_reason(router))
     return no_content()

@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ConfigDict
 
-from shared.api import RequestBody, Snowflake, caller_id
+from shared.api import RequestBody, Snowflake
+from shared.http import caller_id
 from shared.responses import Channel, answers
 from shared.services import dms
 

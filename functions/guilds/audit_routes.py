@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import AuditLog
-from shared.api import Snowflake, caller_id
+from shared.api import Snowflake
 from shared.domain import limits
+from shared.http import caller_id
 from shared.responses import answers
 from shared.services import audit_log
 

@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import Ban, BanBody
-from shared.api import Snowflake, audit_reason, caller_id, no_content
+from shared.api import Snowflake, audit_reason, no_content
 from shared.domain import limits
+from shared.http import caller_id
 from shared.responses import answers
 from shared.services import bans
 
@@ -23,22 +24,14 @@ def ban(
 ) -> Response[Any]:
     """Ban a user (BAN_MEMBERS); a member is removed too. Reason: body or header."""
     bans.ban(
-        guild_id,
-        caller_id(router),
-        user_id,
-        audit_reason(router, body.reason if body else None),
+        guild_id, caller_id(router), user_id, audit_reason(router, body.reason if body else None)
     )
     return no_content()
 
 
 @router.delete("/guilds/<guild_id>/bans/<user_id>", status_code=204)
 def unban(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
-    bans.unban(
-        guild_id,
-        caller_id(router),
-        user_id,
-        audit_reason(router),
-    )
+    bans.unban(guild_id, caller_id(router), user_id, audit_reason(router))
     return no_content()
 
 

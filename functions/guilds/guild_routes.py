@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import CreateGuild, PartialGuild, UpdateGuild
-from shared.api import Snowflake, audit_reason, caller_id, created, no_content
+from shared.api import Snowflake, audit_reason, created, no_content
 from shared.domain import limits
+from shared.http import caller_id
 from shared.responses import Guild, answers
 from shared.services import guilds
 

@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import UpdateMember
-from shared.api import Snowflake, audit_reason, caller_id, no_content
+from shared.api import Snowflake, audit_reason, no_content
 from shared.domain import limits
+from shared.http import caller_id
 from shared.responses import Member, answers
 from shared.services import members, voice
 
@@ -30,12 +31,7 @@ def list_members(
 @router.delete("/guilds/<guild_id>/members/<user_id>", status_code=204)
 def kick(guild_id: Snowflake, user_id: Snowflake) -> Response[Any]:
     """Kick a member (KICK_MEMBERS, and a higher role than theirs)."""
-    members.kick(
-        guild_id,
-        caller_id(router),
-        user_id,
-        audit_reason(router),
-    )
+    members.kick(guild_id, caller_id(router), user_id, audit_reason(router))
     return no_content()
 
 
@@ -47,11 +43,7 @@ def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -
     sent = body.model_dump(exclude_unset=True)
     if sent.get("mute") is not None or sent.get("deaf") is not None:
         voice.set_server_flags(
-            guild_id,
-            caller_id(router),
-            user_id,
-            mute=sent.get("mute"),
-            deaf=sent.get("deaf"),
+            guild_id, caller_id(router), user_id, mute=sent.get("mute"), deaf=sent.get("deaf")
         )
     return members.update_member(
         guild_id,
@@ -65,23 +57,11 @@ def update_member(guild_id: Snowflake, user_id: Snowflake, body: UpdateMember) -
 
 @router.put("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def add_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    members.add_role(
-        guild_id,
-        caller_id(router),
-        user_id,
-        role_id,
-        audit_reason(router),
-    )
+    members.add_role(guild_id, caller_id(router), user_id, role_id, audit_reason(router))
     return no_content()
 
 
 @router.delete("/guilds/<guild_id>/members/<user_id>/roles/<role_id>", status_code=204)
 def remove_role(guild_id: Snowflake, user_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    members.remove_role(
-        guild_id,
-        caller_id(router),
-        user_id,
-        role_id,
-        audit_reason(router),
-    )
+    members.remove_role(guild_id, caller_id(router), user_id, role_id, audit_reason(router))
     return no_content()

@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import CreateRole, UpdateRole
-from shared.api import Snowflake, audit_reason, caller_id, created, no_content
+from shared.api import Snowflake, audit_reason, created, no_content
 from shared.domain.permissions import Permission
+from shared.http import caller_id
 from shared.responses import Role, answers
 from shared.services import roles
 
@@ -37,21 +38,10 @@ def update_role(guild_id: Snowflake, role_id: Snowflake, body: UpdateRole) -> di
     fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if "permissions" in fields:
         fields["permissions"] = Permission(fields["permissions"])
-    return roles.update_role(
-        guild_id,
-        caller_id(router),
-        role_id,
-        fields,
-        audit_reason(router),
-    )
+    return roles.update_role(guild_id, caller_id(router), role_id, fields, audit_reason(router))
 
 
 @router.delete("/guilds/<guild_id>/roles/<role_id>", status_code=204)
 def delete_role(guild_id: Snowflake, role_id: Snowflake) -> Response[Any]:
-    roles.delete_role(
-        guild_id,
-        caller_id(router),
-        role_id,
-        audit_reason(router),
-    )
+    roles.delete_role(guild_id, caller_id(router), role_id, audit_reason(router))
     return no_content()

@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.invites.models import CreateInvite, Invite
-from shared.api import Snowflake, audit_reason, caller_id, created
+from shared.api import Snowflake, audit_reason, created
+from shared.http import caller_id
 from shared.responses import Guild, answers
 from shared.services import invites
 

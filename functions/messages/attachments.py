@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.messages.models import RequestUpload, UploadGrant
-from functions.messages.routes import user_in_channel
-from shared.api import Snowflake, caller_id, created
+from shared.api import Snowflake, created
 from shared.config import get_settings
+from shared.http import caller_id
 from shared.limits.bucket import Rate
-from shared.limits.http import rate_limited
+from shared.limits.http import caller_in_path, rate_limited
 from shared.limits.limiter import Limit
 from shared.responses import answers
 from shared.services import attachments
@@ -28,7 +28,7 @@ UPLOADS_PER_CHANNEL = Limit(
 
 @router.post(
     "/channels/<channel_id>/attachments",
-    middlewares=[rate_limited((UPLOADS_PER_CHANNEL, user_in_channel))],
+    middlewares=[rate_limited((UPLOADS_PER_CHANNEL, caller_in_path("channel_id")))],
     status_code=201,
     responses=answers(UploadGrant, "Where to upload the file(s).", 201),
 )

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StrictInt, field_validator, model_valida
 
 from shared.api import RequestBody, Snowflake
 from shared.domain.attachment import attachment_id_of_key
-from shared.ids import parse_id
+from shared.ids import parse_id, validate_id
 from shared.responses import Id, ResponseBody
 
 
@@ -31,6 +31,12 @@ class AttachmentRef(RequestBody):
             attachment_id_of_key(value)
         return value
 
+    @model_validator(mode="after")
+    def _names_an_attachment(self) -> AttachmentRef:
+        if self.uploaded_filename is None:
+            validate_id(self.id)  # in the wrong form: ``invalid_id``, as any id sent
+        return self
+
     def attachment_id(self) -> int:
         if self.uploaded_filename is not None:
             return attachment_id_of_key(self.uploaded_filename)
@@ -46,14 +52,6 @@ class SendMessage(RequestBody):
     # Attachment ids (or Discord-style references). The count limit (10) is the domain's, with
     # its own error; this only bounds the parsing.
     attachments: list[Snowflake | AttachmentRef] = Field(default_factory=list, max_length=100)
-
-    @field_validator("attachments")
-    @classmethod
-    def _refs_name_attachments(cls, value: list[int | AttachmentRef]) -> list[int | AttachmentRef]:
-        for item in value:
-            if isinstance(item, AttachmentRef):
-                item.attachment_id()  # a ValueError here is the client's 400
-        return value
 
     def attachment_ids(self) -> list[int]:
         return [a if isinstance(a, int) else a.attachment_id() for a in self.attachments]

@@ -6,15 +6,15 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.messages.models import EditMessage, SendMessage
-from shared.api import Snowflake, caller_id, created, no_content
+from shared.api import Snowflake, created, no_content
 from shared.config import get_settings
+from shared.http import caller_id
 from shared.limits.bucket import Rate
-from shared.limits.http import rate_limited
+from shared.limits.http import caller_in_path, rate_limited
 from shared.limits.limiter import Limit
 from shared.responses import Message, ReadState, answers
 from shared.services import messages, read_state
@@ -29,15 +29,6 @@ TYPING_PER_CHANNEL = Limit(
 )
 
 
-def user_in_channel(app: ApiGatewayResolver) -> str | None:
-    """The bucket's subject: this user in this channel."""
-    raw = app.current_event.raw_event
-    jwt = ((raw.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}
-    user = (jwt.get("claims") or {}).get("sub")
-    channel = (raw.get("pathParameters") or {}).get("channel_id")
-    return f"{user}:{channel}" if user and channel else None
-
-
 @router.get("/channels/<channel_id>/messages", responses=answers(list[Message], "Newest first."))
 def history(
     channel_id: Snowflake,
@@ -50,18 +41,14 @@ def history(
 
 @router.post(
     "/channels/<channel_id>/messages",
-    middlewares=[rate_limited((SEND_PER_CHANNEL, user_in_channel))],
+    middlewares=[rate_limited((SEND_PER_CHANNEL, caller_in_path("channel_id")))],
     status_code=201,
     responses=answers(Message, "The message sent.", 201),
 )
 def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     return created(
         messages.send_message(
-            channel_id,
-            caller_id(router),
-            body.content,
-            body.reply_to,
-            body.attachment_ids(),
+            channel_id, caller_id(router), body.content, body.reply_to, body.attachment_ids()
         )
     )
 
@@ -71,12 +58,7 @@ def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     responses=answers(Message, "The message as edited."),
 )
 def edit(channel_id: Snowflake, message_id: Snowflake, body: EditMessage) -> dict[str, Any]:
-    return messages.edit_message(
-        channel_id,
-        message_id,
-        caller_id(router),
-        body.content,
-    )
+    return messages.edit_message(channel_id, message_id, caller_id(router), body.content)
 
 
 @router.delete("/channels/<channel_id>/messages/<message_id>", status_code=204)
@@ -87,12 +69,7 @@ def delete(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
 
 @router.put("/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204)
 def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
-    messages.react(
-        channel_id,
-        message_id,
-        caller_id(router),
-        unquote(emoji),
-    )
+    messages.react(channel_id, message_id, caller_id(router), unquote(emoji))
     return no_content()
 
 
@@ -100,40 +77,25 @@ def react(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[
     "/channels/<channel_id>/messages/<message_id>/reactions/<emoji>/@me", status_code=204
 )
 def unreact(channel_id: Snowflake, message_id: Snowflake, emoji: str) -> Response[Any]:
-    messages.unreact(
-        channel_id,
-        message_id,
-        caller_id(router),
-        unquote(emoji),
-    )
+    messages.unreact(channel_id, message_id, caller_id(router), unquote(emoji))
     return no_content()
 
 
 @router.put("/channels/<channel_id>/pins/<message_id>", status_code=204)
 def pin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
-    messages.pin_message(
-        channel_id,
-        message_id,
-        caller_id(router),
-        True,
-    )
+    messages.pin_message(channel_id, message_id, caller_id(router), True)
     return no_content()
 
 
 @router.delete("/channels/<channel_id>/pins/<message_id>", status_code=204)
 def unpin(channel_id: Snowflake, message_id: Snowflake) -> Response[Any]:
-    messages.pin_message(
-        channel_id,
-        message_id,
-        caller_id(router),
-        False,
-    )
+    messages.pin_message(channel_id, message_id, caller_id(router), False)
     return no_content()
 
 
 @router.post(
     "/channels/<channel_id>/typing",
-    middlewares=[rate_limited((TYPING_PER_CHANNEL, user_in_channel))],
+    middlewares=[rate_limited((TYPING_PER_CHANNEL, caller_in_path("channel_id")))],
     status_code=204,
 )
 def typing(channel_id: Snowflake) -> Response[Any]:

@@ -19,7 +19,7 @@ from shared.auth.login_limits import (
     signed_in_account,
     signed_in_account_and_ip,
 )
-from shared.http import current_user_id
+from shared.http import caller_id
 from shared.limits.http import rate_limited
 from shared.responses import OwnUser, User, answers
 
@@ -35,14 +35,14 @@ class UpdateMeBody(RequestBody):
 @router.get("/users/@me", responses=answers(OwnUser, "The caller's own profile."))
 def get_me() -> dict[str, Any]:
     """The caller's own profile, with their email."""
-    return accounts.get_me(current_user_id(router))
+    return accounts.get_me(caller_id(router))
 
 
 @router.patch("/users/@me", responses=answers(OwnUser, "The profile as changed."))
 def update_me(body: UpdateMeBody) -> dict[str, Any]:
     """Change one's username, display name, or who may open DMs with one."""
     return accounts.update_me(
-        current_user_id(router),
+        caller_id(router),
         username=body.username,
         global_name=body.global_name,
         allow_dms_from_guild_members=body.allow_dms_from_guild_members,
@@ -66,12 +66,12 @@ class ChangePasswordBody(RequestBody):
 )
 def change_password(body: ChangePasswordBody) -> Response[Any]:
     """Change one's password (the current one required); every login ends, this one too; 204."""
-    accounts.change_password(current_user_id(router), body.password, body.new_password)
+    accounts.change_password(caller_id(router), body.password, body.new_password)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/users/<user_id>", responses=answers(User, "The user's public fields."))
 def get_user(user_id: Snowflake) -> dict[str, Any]:
     """Another user's public fields."""
-    current_user_id(router)
+    caller_id(router)
     return accounts.get_public_user(user_id)

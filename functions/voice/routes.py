@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.voice.models import VoiceRegion
-from shared.http import current_user_id
+from shared.http import caller_id
 from shared.responses import answers
 from shared.services import voice
 
@@ -17,5 +17,5 @@ router = APIGatewayHttpRouter()
 @router.get("/voice/regions", responses=answers(list[VoiceRegion], "Least loaded first."))
 def list_regions() -> list[dict[str, Any]]:
     """The regions with a live media node, the least loaded first (``optimal``)."""
-    current_user_id(router)
+    caller_id(router)
     return voice.regions()

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
 from shared.auth.accounts import resolve_login
 from shared.config import get_settings
-from shared.http import current_user_id
+from shared.http import caller_id
 from shared.limits.bucket import Rate
 from shared.limits.http import client_ip
 from shared.limits.limiter import Limit
@@ -67,7 +67,7 @@ def login_account_and_ip(app: ApiGatewayResolver) -> str | None:
 def signed_in_account(app: ApiGatewayResolver) -> str | None:
     """The signed-in caller's account, counted in the same buckets as logins to it: proving
     the current password (a password change) is a guess like a login's."""
-    return f"user:{current_user_id(app)}"  # type: ignore[arg-type]  # an HTTP API resolver
+    return f"user:{caller_id(app)}"
 
 
 def signed_in_account_and_ip(app: ApiGatewayResolver) -> str | None:

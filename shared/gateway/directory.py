@@ -13,7 +13,10 @@ from typing import Any, Protocol
 
 from shared.domain.permissions import Permission
 
-__all__ = ["Directory", "get_directory", "set_directory"]
+__all__ = ["VIEW", "Directory", "get_directory", "set_directory"]
+
+#: What :meth:`Directory.who_can_view` asks of a user unless an event needs more.
+VIEW = Permission.VIEW_CHANNEL
 
 
 class Directory(Protocol):
@@ -34,11 +37,7 @@ class Directory(Protocol):
         ...
 
     def who_can_view(
-        self,
-        guild_id: int,
-        channel_id: int,
-        user_ids: Iterable[int],
-        permission: Permission = Permission.VIEW_CHANNEL,
+        self, guild_id: int, channel_id: int, user_ids: Iterable[int], permission: Permission = VIEW
     ) -> set[int]:
         """Those of ``user_ids`` who hold ``permission`` (every bit of it; VIEW_CHANNEL unless
         an event needs more, see ``LogEvent.needs``) in the channel."""

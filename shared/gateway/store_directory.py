@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.domain.channel import ChannelType, overwrites_from_json
 from shared.domain.permissions import Permission
-from shared.gateway.directory import Directory
+from shared.gateway.directory import VIEW, Directory
 from shared.services import read_state
 from shared.services.access import holders
 from shared.services.guilds import snapshot_for, viewable_channels
@@ -60,11 +60,7 @@ class StoreDirectory(Directory):
         }
 
     def who_can_view(
-        self,
-        guild_id: int,
-        channel_id: int,
-        user_ids: Iterable[int],
-        permission: Permission = Permission.VIEW_CHANNEL,
+        self, guild_id: int, channel_id: int, user_ids: Iterable[int], permission: Permission = VIEW
     ) -> set[int]:
         """Those of ``user_ids`` who hold ``permission`` there: one read per kind, then pure
         checks."""

@@ -18,10 +18,19 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from shared.errors import ParleyError
-from shared.http import error_response
+from shared.http import caller, error_response
+from shared.ids import parse_id
 from shared.limits.limiter import Limit, Outcome, enforce, rate_headers
 
-__all__ = ["Subject", "body_field", "client_ip", "rate_limited"]
+__all__ = [
+    "Subject",
+    "body_field",
+    "caller_in_path",
+    "caller_subject",
+    "client_ip",
+    "rate_limited",
+    "user_in_path",
+]
 
 #: Who a request counts against (None: this limit does not apply to the request).
 Subject = Callable[[ApiGatewayResolver], str | None]
@@ -33,6 +42,46 @@ def client_ip(app: ApiGatewayResolver) -> str | None:
     context = app.current_event.raw_event.get("requestContext") or {}
     address = (context.get("http") or {}).get("sourceIp")
     return f"ip:{address}" if address else None
+
+
+def caller_subject(app: ApiGatewayResolver) -> str | None:
+    """The verified caller (a budget of their own)."""
+    user = caller(app)
+    return None if user is None else f"user:{user}"
+
+
+def _path_id(app: ApiGatewayResolver, name: str) -> int | None:
+    """The id the path parameter ``name`` holds, in its one form (``shared.ids.parse_id``): a
+    malformed one counts against no bucket, and the route answers it with a 400."""
+    value = (app.current_event.raw_event.get("pathParameters") or {}).get(name)
+    try:
+        return parse_id(value)
+    except ValueError:
+        return None
+
+
+def caller_in_path(name: str) -> Subject:
+    """The caller in the resource the path parameter ``name`` names (this user in this
+    channel): one caller's share of one resource."""
+
+    def subject(app: ApiGatewayResolver) -> str | None:
+        user, resource = caller(app), _path_id(app, name)
+        return None if user is None or resource is None else f"{user}:{resource}"
+
+    return subject
+
+
+def user_in_path(name: str = "user_id") -> Subject:
+    """The user the path parameter ``name`` names (``@me``: the caller), whoever acts on them:
+    a route that acts on another user named in its path (a ban, a kick, a member's roles or
+    nickname) limits with it what every caller together does to one user."""
+
+    def subject(app: ApiGatewayResolver) -> str | None:
+        value = (app.current_event.raw_event.get("pathParameters") or {}).get(name)
+        target = caller(app) if value == "@me" else _path_id(app, name)
+        return None if target is None else f"user:{target}"
+
+    return subject
 
 
 def body_field(name: str) -> Subject:

@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from shared.config import get_settings
 from shared.limits.bucket import Rate
-from shared.limits.http import rate_limited
+from shared.limits.http import caller_subject, rate_limited
 from shared.limits.limiter import Limit
 
 __all__ = ["BUDGETS", "LIMITED_ELSEWHERE", "ROUTES", "group_limit", "per_user_limits"]
@@ -122,17 +122,11 @@ def group_limit(group: str) -> Limit:
     return Limit(f"user.{group}", rate)
 
 
-def _caller(app: ApiGatewayResolver) -> str | None:
-    context = app.current_event.raw_event.get("requestContext") or {}
-    subject = (((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}).get("sub")
-    return f"user:{subject}" if isinstance(subject, str) and subject.isdigit() else None
-
-
 def per_user_limits(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """The middleware of every resolver: the caller's bucket of the matched route's group."""
     route = app.context.get("_route")
     group = ROUTES.get((route.method, route.path)) if route is not None else None
-    if group is None or _caller(app) is None:
+    if group is None or caller_subject(app) is None:
         # Reads are not budgeted; a route without a verified caller refuses on its own (401).
         return next_middleware(app)
-    return rate_limited((group_limit(group), _caller))(app, next_middleware)
+    return rate_limited((group_limit(group), caller_subject))(app, next_middleware)

@@ -53,17 +53,7 @@ def ban(guild_id: int, actor_id: int, target_id: int, reason: str | None) -> Non
         member_store.remove(tx, target.member, target.version)
         guild_store.bump_counts(tx, guild_id, members=-1)
         removal_events(tx, guild_id, target_id, actor_id=actor_id, audit=None, now=now)
-    outbox.emit(
-        tx,
-        GatewayEvent(
-            EventName.GUILD_BAN_ADD,
-            guild_id,
-            _ban_data(guild_id, target_id),
-            actor_id=actor_id,
-            audit=AuditRecord(AuditAction.MEMBER_BAN_ADD, target_id, (), reason),
-        ),
-        now,
-    )
+    outbox.emit(tx, _ban_event(True, guild_id, actor_id, target_id, reason), now)
     tx.commit()
 
 
@@ -75,18 +65,20 @@ def unban(guild_id: int, actor_id: int, target_id: int, reason: str | None) -> N
     tx = Transaction()
     guild_store.check_live(tx, guild_id)
     ban_store.remove(tx, guild_id, target_id)
-    outbox.emit(
-        tx,
-        GatewayEvent(
-            EventName.GUILD_BAN_REMOVE,
-            guild_id,
-            _ban_data(guild_id, target_id),
-            actor_id=actor_id,
-            audit=AuditRecord(AuditAction.MEMBER_BAN_REMOVE, target_id, (), reason),
-        ),
-        now,
-    )
+    outbox.emit(tx, _ban_event(False, guild_id, actor_id, target_id, reason), now)
     tx.commit()
+
+
+def _ban_event(
+    added: bool, guild_id: int, actor_id: int, target_id: int, reason: str | None
+) -> GatewayEvent:
+    """GUILD_BAN_ADD (``added``) or GUILD_BAN_REMOVE, with its audit log entry."""
+    name = EventName.GUILD_BAN_ADD if added else EventName.GUILD_BAN_REMOVE
+    action = AuditAction.MEMBER_BAN_ADD if added else AuditAction.MEMBER_BAN_REMOVE
+    audit = AuditRecord(action, target_id, (), reason)
+    return GatewayEvent(
+        name, guild_id, _ban_data(guild_id, target_id), actor_id=actor_id, audit=audit
+    )
 
 
 def list_bans(guild_id: int, actor_id: int, *, after: int, limit: int) -> list[dict[str, Any]]:

@@ -66,6 +66,15 @@ def _visible(access: Access) -> None:
     access.require(Permission.VIEW_CHANNEL)
 
 
+def _managed_channel(channel_id: int, actor_id: int, now: datetime) -> tuple[Access, Channel]:
+    """The channel an actor edits, who must see it and hold MANAGE_CHANNELS in it."""
+    access = channel_access(channel_id, actor_id, now)
+    _visible(access)
+    access.require(Permission.MANAGE_CHANNELS)
+    assert access.channel is not None
+    return access, access.channel
+
+
 def _check_parent(guild_id: int, parent_id: int | None, kind: ChannelType) -> None:
     if parent_id is None:
         return
@@ -167,11 +176,7 @@ def update_channel(
 ) -> dict[str, Any]:
     """Rename, move or re-describe a channel (MANAGE_CHANNELS in it)."""
     now = _now()
-    access = channel_access(channel_id, actor_id, now)
-    _visible(access)
-    access.require(Permission.MANAGE_CHANNELS)
-    before = access.channel
-    assert before is not None
+    access, before = _managed_channel(channel_id, actor_id, now)
     changes = {k: v for k, v in fields.items() if k in _CHANNEL_FIELDS and k != "type"}
     if before.type is not ChannelType.TEXT:
         changes.pop("topic", None)
@@ -200,11 +205,7 @@ def delete_channel(channel_id: int, actor_id: int, reason: str | None) -> dict[s
     """Delete a channel (MANAGE_CHANNELS in it); its own partition is purged in the
     background, and a category's children lose their parent (the stream consumer)."""
     now = _now()
-    access = channel_access(channel_id, actor_id, now)
-    _visible(access)
-    access.require(Permission.MANAGE_CHANNELS)
-    channel = access.channel
-    assert channel is not None
+    access, channel = _managed_channel(channel_id, actor_id, now)
     tx = Transaction()
     channel_store.remove(tx, channel, access.channel_version)
     guild_store.bump_counts(tx, channel.guild_id, channels=-1)

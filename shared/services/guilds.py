@@ -32,6 +32,7 @@ __all__ = [
     "delete_guild",
     "event_snapshot",
     "get_guild",
+    "guild_create_for",
     "leave_guild",
     "list_my_guilds",
     "removal_events",
@@ -119,6 +120,14 @@ def event_snapshot(full: dict[str, Any]) -> dict[str, Any]:
     return {**full, "channels": None, "partial": True}
 
 
+def guild_create_for(guild_id: int, full: dict[str, Any], user_id: int) -> GatewayEvent:
+    """GUILD_CREATE for one user who now belongs to the guild (its owner, or one who joined),
+    with the snapshot ``full`` as one outbox item holds it."""
+    return GatewayEvent(
+        EventName.GUILD_CREATE, guild_id, event_snapshot(full), actor_id=user_id, user_id=user_id
+    )
+
+
 def create_guild(owner_id: int, name: str) -> dict[str, Any]:
     """A new guild owned by the caller, with ``@everyone`` and a text and a voice channel."""
     now = _now()
@@ -159,17 +168,7 @@ def create_guild(owner_id: int, name: str) -> dict[str, Any]:
         Member(guild_id=guild_id, user_id=owner_id, joined_at=now),
         on_exists=Invalid("Try again.", code="id_collision"),
     )
-    outbox.emit(
-        tx,
-        GatewayEvent(
-            EventName.GUILD_CREATE,
-            guild_id,
-            event_snapshot(full),
-            actor_id=owner_id,
-            user_id=owner_id,
-        ),
-        now,
-    )
+    outbox.emit(tx, guild_create_for(guild_id, full, owner_id), now)
     tx.commit()
     return full
 

@@ -21,7 +21,7 @@ from shared.domain.presence import presence_event
 from shared.errors import Invalid, ParleyError
 from shared.services import presence
 from shared.services.access import channel_access
-from shared.services.guilds import event_snapshot, snapshot_for
+from shared.services.guilds import guild_create_for, snapshot_for
 from shared.services.voice import guild_voice_states
 from shared.storage import bans as ban_store
 from shared.storage import channels as channel_store
@@ -158,17 +158,7 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     if joined_presence is not None:
         outbox.emit(tx, joined_presence, now)
     full["member_count"] = int(full["member_count"]) + 1
-    outbox.emit(
-        tx,
-        GatewayEvent(
-            EventName.GUILD_CREATE,
-            guild_id,
-            event_snapshot(full),
-            actor_id=user_id,
-            user_id=user_id,
-        ),
-        now,
-    )
+    outbox.emit(tx, guild_create_for(guild_id, full, user_id), now)
     try:
         tx.commit()
     except _AlreadyMember:

@@ -6,7 +6,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from shared.domain.ban import Ban
 from shared.errors import Forbidden, NotFound
-from shared.storage.entity import Entity, store_errors
+from shared.storage.entity import Entity, get_item, page_of_kind
 from shared.storage.keys import BAN_SK_PREFIX, ban_sk, guild_pk
 from shared.storage.transaction import Transaction
 
@@ -42,25 +42,16 @@ def _to_ban(record: BanRecord) -> Ban:
 
 
 def get(guild_id: int, user_id: int) -> Ban | None:
-    with store_errors():
-        try:
-            record = BanRecord.get(guild_pk(guild_id), ban_sk(user_id), consistent_read=True)
-        except BanRecord.DoesNotExist:
-            return None
-    return _to_ban(record)
+    record = get_item(BanRecord, guild_pk(guild_id), ban_sk(user_id))
+    return None if record is None else _to_ban(record)
 
 
 def page(guild_id: int, *, after: int, limit: int) -> list[Ban]:
     """Bans of users with an id above ``after``, in id order."""
-    with store_errors():
-        records = BanRecord.query(
-            guild_pk(guild_id),
-            BanRecord.sk.between(ban_sk(after + 1), f"{BAN_SK_PREFIX}~"),
-            consistent_read=True,
-            limit=limit,
-            page_size=limit,
-        )
-        return [_to_ban(r) for r in records]
+    first = ban_sk(after + 1)
+    return [
+        _to_ban(r) for r in page_of_kind(BanRecord, guild_pk(guild_id), first, BAN_SK_PREFIX, limit)
+    ]
 
 
 def insert(tx: Transaction, ban: Ban, banned_by: int) -> None:

@@ -21,8 +21,8 @@ from pynamodb.attributes import (
 
 from shared.domain.channel import Channel, ChannelType
 from shared.domain.permissions import Overwrite, OverwriteType
-from shared.errors import Invalid, NotFound
-from shared.storage.entity import Entity, store_errors
+from shared.errors import NotFound
+from shared.storage.entity import Entity, get_item, store_errors
 from shared.storage.keys import CHANNEL_REF_SK, CHANNEL_SK_PREFIX, channel_pk, channel_sk, guild_pk
 from shared.storage.transaction import Transaction
 
@@ -139,14 +139,8 @@ def guild_of(channel_id: int) -> int | None:
 
 def get(guild_id: int, channel_id: int) -> Versioned | None:
     """The channel and its version, or None."""
-    with store_errors():
-        try:
-            record = ChannelRecord.get(
-                guild_pk(guild_id), channel_sk(channel_id), consistent_read=True
-            )
-        except ChannelRecord.DoesNotExist:
-            return None
-    return to_channel(record), int(record.version or 0)
+    record = get_item(ChannelRecord, guild_pk(guild_id), channel_sk(channel_id))
+    return None if record is None else (to_channel(record), int(record.version or 0))
 
 
 def list_for_guild(guild_id: int) -> list[Channel]:
@@ -163,17 +157,11 @@ def list_for_guild(guild_id: int) -> list[Channel]:
 
 def insert(tx: Transaction, channel: Channel) -> None:
     """A new channel and its guild reference."""
-    collision = Invalid("Try again.", code="id_collision")
-    tx.put(record_of(channel), condition=ChannelRecord.pk.does_not_exist(), on_fail=collision)
-    tx.put(
+    tx.insert(record_of(channel))
+    tx.insert(
         ChannelRefRecord(
-            channel_pk(channel.id),
-            CHANNEL_REF_SK,
-            channel_id=channel.id,
-            guild_id=channel.guild_id,
-        ),
-        condition=ChannelRefRecord.pk.does_not_exist(),
-        on_fail=collision,
+            channel_pk(channel.id), CHANNEL_REF_SK, channel_id=channel.id, guild_id=channel.guild_id
+        )
     )
 
 

@@ -14,8 +14,8 @@ from collections import OrderedDict
 from pynamodb.attributes import NumberAttribute
 
 from shared.domain.dm import DmChannel
-from shared.errors import Conflict, Invalid
-from shared.storage.entity import Entity, store_errors
+from shared.errors import Conflict
+from shared.storage.entity import Entity, get_item, store_errors
 from shared.storage.keys import (
     DM_SK,
     USER_DM_SK_PREFIX,
@@ -57,15 +57,9 @@ def insert(tx: Transaction, dm: DmChannel) -> None:
     """The pair's claim, the channel, and both users' list entries."""
     low, high = dm.users
     pair_pk, pair_sk = dm_pair_key(low, high)
-    tx.put(
-        DmPairRecord(pair_pk, pair_sk, channel_id=dm.id),
-        condition=DmPairRecord.pk.does_not_exist(),
-        on_fail=PairTaken(),
-    )
-    tx.put(
-        DmChannelRecord(channel_pk(dm.id), DM_SK, channel_id=dm.id, user_low=low, user_high=high),
-        condition=DmChannelRecord.pk.does_not_exist(),
-        on_fail=Invalid("Try again.", code="id_collision"),
+    tx.insert(DmPairRecord(pair_pk, pair_sk, channel_id=dm.id), on_exists=PairTaken())
+    tx.insert(
+        DmChannelRecord(channel_pk(dm.id), DM_SK, channel_id=dm.id, user_low=low, user_high=high)
     )
     for user, other in ((low, high), (high, low)):
         tx.put(
@@ -75,13 +69,8 @@ def insert(tx: Transaction, dm: DmChannel) -> None:
 
 def pair_channel(user_a: int, user_b: int) -> int | None:
     """The DM channel of two users, if they have one (a consistent read)."""
-    pk, sk = dm_pair_key(user_a, user_b)
-    with store_errors():
-        try:
-            record = DmPairRecord.get(pk, sk, consistent_read=True)
-        except DmPairRecord.DoesNotExist:
-            return None
-    return int(record.channel_id)
+    record = get_item(DmPairRecord, *dm_pair_key(user_a, user_b))
+    return None if record is None else int(record.channel_id)
 
 
 _CACHE: OrderedDict[int, DmChannel] = OrderedDict()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -19,7 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from shared.errors import Unavailable
 from shared.storage.table import ParleyItem
 
-__all__ = ["Entity", "Gsi1", "connection", "store_errors"]
+__all__ = ["Entity", "Gsi1", "connection", "get_item", "page_of_kind", "store_errors"]
 
 
 class Gsi1(GlobalSecondaryIndex["Entity"]):
@@ -54,3 +55,30 @@ def store_errors() -> Iterator[None]:
         yield
     except PynamoDBException as exc:
         raise Unavailable("The store cannot be reached; try again.") from exc
+
+
+E = TypeVar("E", bound=Entity)
+
+
+def get_item(model: type[E], pk: str, sk: str) -> E | None:
+    """One item, read consistently (a command acts on what it reads); None when absent."""
+    with store_errors():
+        try:
+            return model.get(pk, sk, consistent_read=True)
+        except model.DoesNotExist:
+            return None
+
+
+def page_of_kind(model: type[E], pk: str, first_sk: str, prefix: str, limit: int) -> list[E]:
+    """Up to ``limit`` items of one kind (sort keys from ``first_sk`` to the end of ``prefix``)
+    of one partition, in sort key order: one consistent Query."""
+    with store_errors():
+        return list(
+            model.query(
+                pk,
+                model.sk.between(first_sk, f"{prefix}~"),
+                consistent_read=True,
+                limit=limit,
+                page_size=limit,
+            )
+        )

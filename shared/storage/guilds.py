@@ -15,8 +15,8 @@ from pynamodb.expressions.update import Action
 
 from shared.domain import limits
 from shared.domain.guild import Guild
-from shared.errors import Invalid, LimitReached, NotFound, ParleyError
-from shared.storage.entity import Entity, store_errors
+from shared.errors import LimitReached, NotFound, ParleyError
+from shared.storage.entity import Entity, get_item, store_errors
 from shared.storage.keys import GUILD_SK, guild_pk
 from shared.storage.transaction import Transaction
 
@@ -71,12 +71,8 @@ def _live() -> Condition:
 
 def get(guild_id: int) -> Guild | None:
     """The guild, or None when it does not exist or is deleted."""
-    with store_errors():
-        try:
-            record = GuildRecord.get(guild_pk(guild_id), GUILD_SK, consistent_read=True)
-        except GuildRecord.DoesNotExist:
-            return None
-    return None if record.deleted_at is not None else to_guild(record)
+    record = get_item(GuildRecord, guild_pk(guild_id), GUILD_SK)
+    return None if record is None or record.deleted_at is not None else to_guild(record)
 
 
 def get_many(guild_ids: Iterable[int]) -> dict[int, Guild]:
@@ -88,7 +84,7 @@ def get_many(guild_ids: Iterable[int]) -> dict[int, Guild]:
 
 
 def insert(tx: Transaction, guild: Guild, *, channels: int, roles: int) -> None:
-    tx.put(
+    tx.insert(
         GuildRecord(
             guild_pk(guild.id),
             GUILD_SK,
@@ -100,9 +96,7 @@ def insert(tx: Transaction, guild: Guild, *, channels: int, roles: int) -> None:
             member_count=guild.member_count,
             channel_count=channels,
             role_count=roles,
-        ),
-        condition=GuildRecord.pk.does_not_exist(),
-        on_fail=Invalid("Try again.", code="id_collision"),
+        )
     )
 
 
@@ -120,20 +114,16 @@ def bump_counts(
     on_fail: ParleyError = unknown_guild()
     if members:
         actions.append(GuildRecord.member_count.add(members))
-    if channels:
-        actions.append(GuildRecord.channel_count.add(channels))
-        if channels > 0:
-            condition &= GuildRecord.channel_count <= limits.MAX_CHANNELS - channels
-            on_fail = LimitReached(
-                f"A guild has at most {limits.MAX_CHANNELS} channels.", code="max_channels"
-            )
-    if roles:
-        actions.append(GuildRecord.role_count.add(roles))
-        if roles > 0:
-            condition &= GuildRecord.role_count <= limits.MAX_ROLES - roles
-            on_fail = LimitReached(
-                f"A guild has at most {limits.MAX_ROLES} roles.", code="max_roles"
-            )
+    capped = (
+        ("channels", channels, GuildRecord.channel_count, limits.MAX_CHANNELS),
+        ("roles", roles, GuildRecord.role_count, limits.MAX_ROLES),
+    )
+    for kind, delta, count, most in capped:
+        if delta:
+            actions.append(count.add(delta))
+        if delta > 0:
+            condition &= count <= most - delta
+            on_fail = LimitReached(f"A guild has at most {most} {kind}.", code=f"max_{kind}")
     tx.update(_key(guild_id), actions=actions, condition=condition, on_fail=on_fail)
 
 

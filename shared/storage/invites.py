@@ -12,8 +12,8 @@ from datetime import datetime
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared.domain.invite import Invite
-from shared.errors import Invalid, NotFound
-from shared.storage.entity import Entity, store_errors
+from shared.errors import NotFound
+from shared.storage.entity import Entity, get_item
 from shared.storage.keys import INVITE_SK, guild_invites_pk, guild_invites_sk, invite_pk
 from shared.storage.transaction import Transaction
 
@@ -49,18 +49,14 @@ def _to_invite(record: InviteRecord) -> Invite:
 
 
 def get(code: str) -> Invite | None:
-    with store_errors():
-        try:
-            record = InviteRecord.get(invite_pk(code), INVITE_SK, consistent_read=True)
-        except InviteRecord.DoesNotExist:
-            return None
-    return _to_invite(record)
+    record = get_item(InviteRecord, invite_pk(code), INVITE_SK)
+    return None if record is None else _to_invite(record)
 
 
 def insert(tx: Transaction, invite: Invite) -> None:
     """A new invite; it expires by TTL after ``max_age`` (reads check the time themselves,
     since TTL deletes lazily)."""
-    tx.put(
+    tx.insert(
         InviteRecord(
             invite_pk(invite.code),
             INVITE_SK,
@@ -75,9 +71,7 @@ def insert(tx: Transaction, invite: Invite) -> None:
             expires_at=invite.expires_at,
             gsi1pk=guild_invites_pk(invite.guild_id),
             gsi1sk=guild_invites_sk(invite.code),
-        ),
-        condition=InviteRecord.pk.does_not_exist(),
-        on_fail=Invalid("Try again.", code="id_collision"),
+        )
     )
 
 

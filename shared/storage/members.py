@@ -18,7 +18,7 @@ from pynamodb.attributes import (
 
 from shared.domain.member import Member
 from shared.errors import NotFound, ParleyError
-from shared.storage.entity import Entity, store_errors
+from shared.storage.entity import Entity, get_item, page_of_kind, store_errors
 from shared.storage.keys import (
     GUILD_GSI_PREFIX,
     MEMBER_SK_PREFIX,
@@ -89,25 +89,15 @@ def record_of(member: Member, version: int | None = None) -> MemberRecord:
 
 def get(guild_id: int, user_id: int) -> tuple[Member, int] | None:
     """The member and its version, or None when the user is not a member."""
-    with store_errors():
-        try:
-            record = MemberRecord.get(guild_pk(guild_id), member_sk(user_id), consistent_read=True)
-        except MemberRecord.DoesNotExist:
-            return None
-    return to_member(record), int(record.version or 0)
+    record = get_item(MemberRecord, guild_pk(guild_id), member_sk(user_id))
+    return None if record is None else (to_member(record), int(record.version or 0))
 
 
 def page(guild_id: int, *, after: int, limit: int) -> list[Member]:
     """Members with a user id above ``after``, in id order (one Query)."""
-    with store_errors():
-        records = MemberRecord.query(
-            guild_pk(guild_id),
-            MemberRecord.sk.between(member_sk(after + 1), f"{MEMBER_SK_PREFIX}~"),
-            consistent_read=True,
-            limit=limit,
-            page_size=limit,
-        )
-        return [to_member(r) for r in records]
+    first = member_sk(after + 1)
+    records = page_of_kind(MemberRecord, guild_pk(guild_id), first, MEMBER_SK_PREFIX, limit)
+    return [to_member(r) for r in records]
 
 
 def guild_ids_of(user_id: int, *, after: int, before: int | None, limit: int) -> list[int]:

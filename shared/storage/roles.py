@@ -13,8 +13,8 @@ from pynamodb.attributes import (
 
 from shared.domain.permissions import Permission
 from shared.domain.role import Role
-from shared.errors import Invalid, NotFound
-from shared.storage.entity import Entity, store_errors
+from shared.errors import NotFound
+from shared.storage.entity import Entity, get_item, store_errors
 from shared.storage.keys import ROLE_SK_PREFIX, guild_pk, role_sk
 from shared.storage.transaction import Transaction
 
@@ -82,12 +82,8 @@ def record_of(role: Role, version: int | None = None) -> RoleRecord:
 
 def get(guild_id: int, role_id: int) -> tuple[Role, int] | None:
     """The role and its version, or None."""
-    with store_errors():
-        try:
-            record = RoleRecord.get(guild_pk(guild_id), role_sk(role_id), consistent_read=True)
-        except RoleRecord.DoesNotExist:
-            return None
-    return to_role(record), int(record.version or 0)
+    record = get_item(RoleRecord, guild_pk(guild_id), role_sk(role_id))
+    return None if record is None else (to_role(record), int(record.version or 0))
 
 
 def get_many(guild_id: int, role_ids: Iterable[int]) -> dict[int, Role]:
@@ -110,11 +106,7 @@ def list_for_guild(guild_id: int) -> list[Role]:
 
 
 def insert(tx: Transaction, role: Role) -> None:
-    tx.put(
-        record_of(role),
-        condition=RoleRecord.pk.does_not_exist(),
-        on_fail=Invalid("Try again.", code="id_collision"),
-    )
+    tx.insert(record_of(role))
 
 
 def replace(tx: Transaction, role: Role, version: int) -> None:

@@ -22,7 +22,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from shared.errors import Conflict, ParleyError, Unavailable
+from shared.errors import Conflict, Invalid, ParleyError, Unavailable
 from shared.observability import logger
 from shared.storage.entity import connection
 
@@ -74,6 +74,12 @@ class Transaction:
         self, item: Model, condition: Condition | None = None, on_fail: ParleyError | None = None
     ) -> None:
         self._add("put", lambda tw: tw.save(item, condition=condition), on_fail)
+
+    def insert(self, item: Model, on_exists: ParleyError | None = None) -> None:
+        """Put an item that must not exist yet: its key holds a new id, so an existing one is
+        an id collision (two containers drew the same snowflake) the client may retry."""
+        condition = type(item)._hash_key_attribute().does_not_exist()
+        self.put(item, condition, on_exists or Invalid("Try again.", code="id_collision"))
 
     def update(
         self,

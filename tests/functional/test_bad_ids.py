@@ -116,6 +116,8 @@ def test_reply_to_in_the_wrong_form_is_a_400(bad: Any) -> None:
         ("/guilds/{guild}/channels", {"name": "x", "parent_id": TOO_BIG}),
         ("/channels/{channel}/messages", {"content": "hi", "attachments": [TOO_BIG]}),
         ("/channels/{channel}/messages", {"content": "hi", "attachments": ["01"]}),
+        ("/channels/{channel}/messages", {"content": "hi", "attachments": [{"id": "01"}]}),
+        ("/channels/{channel}/messages", {"content": "hi", "attachments": [{"id": TOO_BIG}]}),
     ],
 )
 def test_a_body_id_in_the_wrong_form_is_a_400(path: str, body: dict[str, Any]) -> None:

@@ -12,8 +12,9 @@ from functions.fanout import app as fanout_app
 from shared.domain.events import EventName, GatewayEvent
 from shared.storage import gateway_log
 from shared.storage.outbox import record_of
+from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import FakeLambdaContext
-from tests.functional.test_gateway_sessions import GUILD, FakeDirectory, directory
+from tests.functional.test_gateway_sessions import GUILD, directory
 
 __all__ = ["directory"]
 

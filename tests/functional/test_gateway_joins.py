@@ -10,12 +10,12 @@ from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import fanout, lifecycle
 from shared.gateway.events import Scope
 from shared.storage import sessions
+from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import frames_posted
 from tests.functional.test_gateway_sessions import (
     GUILD,
     OTHER,
     USER,
-    FakeDirectory,
     directory,
     emit_and_sequence,
     identify,

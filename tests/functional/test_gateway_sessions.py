@@ -14,55 +14,22 @@ from shared.auth.keysource import load_keyring
 from shared.auth.tokens import issue_access_token
 from shared.config import get_settings
 from shared.domain.events import EventName, GatewayEvent
-from shared.domain.permissions import Permission
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
 from shared.gateway.poster import Delivery
 from shared.gateway.session import PAUSED
 from shared.storage import gateway_log, sessions
 from shared.storage.outbox import PendingEvent, pending_from_record, record_of
+from tests.directory_contract import hidden_overwrite
+from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import FakeLambdaContext, frames_posted, load_event
 from websocket_routes.default import app as default_app
 
 USER = 42
 OTHER = 43
 GUILD = 7
-
-
-class FakeDirectory:
-    """The directory port, with one guild of which both users are members."""
-
-    def __init__(self) -> None:
-        self.hidden: set[tuple[int, int]] = set()  # (channel, user) pairs that may not view
-
-    def user(self, user_id: int) -> dict[str, Any]:
-        return {"id": str(user_id), "username": f"user{user_id}"}
-
-    def guild_ids(self, user_id: int) -> list[int]:
-        return [GUILD]
-
-    def dm_channel_ids(self, user_id: int) -> list[int]:
-        return []
-
-    def guild_snapshot(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        return {"id": str(guild_id), "name": "g"}
-
-    def who_can_view(
-        self,
-        guild_id: int,
-        channel_id: int,
-        user_ids: Iterable[int],
-        permission: Permission = Permission.VIEW_CHANNEL,
-    ) -> set[int]:
-        return {u for u in user_ids if (channel_id, u) not in self.hidden}
-
-    def who_could_view(
-        self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
-    ) -> set[int]:
-        return self.who_can_view(guild_id, int(channel["id"]), user_ids)
-
-    def read_state(self, user_id: int, guild_ids: list[int]) -> list[dict[str, Any]]:
-        return [{"id": "99", "channel_id": "99", "last_message_id": None, "mention_count": 0}]
+CHANNEL = 99  # the guild's one channel
+OWNER = 41  # of the guild: sees every channel
 
 
 @pytest.fixture
@@ -70,6 +37,9 @@ def directory(table: str, monkeypatch: pytest.MonkeyPatch) -> FakeDirectory:
     # The issuer's JWKS, without the HTTP fetch: the local ring holds the same public keys.
     monkeypatch.setattr(commands, "issuer_keys", lambda: load_keyring(get_settings()))
     fake = FakeDirectory()
+    fake.add_user(USER)
+    fake.add_user(OTHER)
+    fake.add_guild(GUILD, OWNER, channels=[CHANNEL], members={USER, OTHER})
     set_directory(fake)
     return fake
 
@@ -208,7 +178,9 @@ def test_deliveries_follow_live_from_scope_and_channel_visibility(
 
 
 def _channel(event: EventName, channel: int = 99) -> GatewayEvent:
+    """An event of the channel the tests hide from OTHER: its JSON shows the overwrite."""
     d = {"id": str(channel), "guild_id": str(GUILD), "type": 0, "name": "secret", "topic": "t"}
+    d["permission_overwrites"] = [hidden_overwrite(OTHER)]
     return GatewayEvent(event, GUILD, d, channel_id=channel)
 
 
@@ -423,13 +395,15 @@ def test_a_guild_the_replay_joins_is_replayed_again_before_the_handoff(
         {"id": str(joined_guild), "name": "new"},
         user_id=USER,
     )
+    joined_channel = CHANNEL + 1
+    directory.add_guild(joined_guild, OWNER, channels=[joined_channel], members={USER})
     emit_and_sequence(join)  # its fan-out batch ran before this session existed: not delivered
     real_subscribe = sessions.subscribe
     delivered: list[list[Delivery]] = []
 
     def subscribe(session: sessions.SessionItem, scope: str) -> None:
         if not delivered:  # between the replay's read of the log and the subscription
-            entries = emit_and_sequence(message(2, guild=joined_guild))
+            entries = emit_and_sequence(message(2, guild=joined_guild, channel=joined_channel))
             delivered.append(fanout._deliveries(entries, 0))
         real_subscribe(session, scope)
 

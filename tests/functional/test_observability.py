@@ -27,12 +27,12 @@ from shared.observability import (
 )
 from shared.services import messages as message_service
 from shared.storage import sessions
+from tests.fake_directory import FakeDirectory
 from tests.functional.apigw import handler_for, request, template
 from tests.functional.conftest import FakeLambdaContext, load_event
 from tests.functional.guildkit import StreamTap, create_guild, new_user, text_channel
 from tests.functional.test_gateway_sessions import (
     USER,
-    FakeDirectory,
     directory,
     identify,
     outboxed,

@@ -20,12 +20,14 @@ from shared.storage import gateway_log, members, ratelimits, sessions
 from shared.storage import presence as presence_store
 from shared.storage.keys import user_events_pk
 from shared.storage.outbox import EventRecord, pending_from_record
+from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import frames_posted
 from tests.functional.test_gateway_sessions import (
+    CHANNEL,
     GUILD,
     OTHER,
+    OWNER,
     USER,
-    FakeDirectory,
     identify,
     send,
 )
@@ -36,9 +38,13 @@ OTHER_GUILD = 8
 
 @pytest.fixture
 def directory(table: str, monkeypatch: pytest.MonkeyPatch) -> FakeDirectory:
-    """The sessions tests' directory port (everyone subscribes to GUILD), with local keys."""
+    """The directory port with the memberships of ``guilds`` below, with local keys."""
     monkeypatch.setattr(commands, "issuer_keys", lambda: load_keyring(get_settings()))
     fake = FakeDirectory()
+    for user in (USER, OTHER, LONER):
+        fake.add_user(user)
+    fake.add_guild(GUILD, OWNER, channels=[CHANNEL], members={USER, OTHER})
+    fake.add_guild(OTHER_GUILD, OWNER, members={USER})
     set_directory(fake)
     return fake
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from desktop.connection import ServerChoice
 from desktop.flags import LOOPBACK_ICE, MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
 from desktop.permissions import MediaPermissionPolicy
-from desktop.shell import Bridge, ShellOptions, choose_local_ui, page_url, server_reachable
+from desktop.shell import Bridge, ShellOptions, choose_local_ui, page_url
 from desktop.state import Geometry, ShellState
 
 
@@ -182,20 +180,6 @@ def test_an_unreachable_server_falls_back_to_the_bundled_ui(tmp_path: Path) -> N
     assert choose_local_ui(options, lambda _: False, tmp_path / "none") is None
     explicit = ShellOptions(server="http://x", local_ui=tmp_path)
     assert choose_local_ui(explicit, lambda _: False, bundled) == tmp_path
-
-
-def test_server_reachable_asks_over_http() -> None:
-    server = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    thread = threading.Thread(target=server.handle_request, daemon=True)
-    thread.start()
-    try:
-        assert server_reachable(f"http://127.0.0.1:{server.server_port}")
-    finally:
-        thread.join(5)
-        server.server_close()
-    port = server.server_port  # closed now: nothing answers there
-    assert not server_reachable(f"http://127.0.0.1:{port}", timeout_s=1)
-    assert not server_reachable("file:///etc/passwd")
 
 
 def test_an_off_screen_position_is_dropped_but_the_size_kept() -> None:

@@ -1,14 +1,12 @@
 """The replay command's core: a failure queue's batches read back from the stream (moto, in
-process), given to the consumer, and deleted only when it finished them; and the deployed
-function's invocation through the Lambda API (a loopback endpoint that answers as Lambda does)."""
+process), given to the consumer, and deleted only when it finished them (the deployed
+function's invocation over HTTP is in ``tests/functional/test_replay_invoke.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -16,7 +14,7 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from emulator.replay import LambdaInvoker, ReplayFailed, read_range, replay_queue
+from emulator.replay import ReplayFailed, read_range, replay_queue
 from emulator.stream_failures import RETRIES_EXHAUSTED, BatchInfo, failure_record
 from emulator.streams import lambda_record
 from emulator.template import StreamMapping
@@ -150,46 +148,3 @@ def test_a_range_the_stream_no_longer_holds_whole_is_refused(aws: Any) -> None:
     )
     with pytest.raises(ReplayFailed, match="no longer holds"):
         read_range(streams, info)
-
-
-class _FakeLambda(BaseHTTPRequestHandler):
-    """Lambda's Invoke, as its API answers: 200, the payload, X-Amz-Function-Error on failure."""
-
-    def do_POST(self) -> None:
-        name = self.path.split("/functions/")[1].split("/")[0]
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        answer: dict[str, Any]
-        headers: dict[str, str]
-        if name == "broken":
-            answer, headers = (
-                {"errorMessage": "boom", "errorType": "RuntimeError"},
-                {"X-Amz-Function-Error": "Unhandled"},
-            )
-        else:
-            answer, headers = {"got": len(body["Records"])}, {}
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        for key, value in {**headers, "Content-Type": "application/json"}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def test_a_deployed_function_is_invoked_through_the_lambda_api(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeLambda)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", f"http://127.0.0.1:{server.server_port}")
-        event = {"Records": [{"eventID": "1"}, {"eventID": "2"}]}
-        assert asyncio.run(LambdaInvoker("parley-Fanout", REGION).invoke(event)) == {"got": 2}
-        with pytest.raises(ReplayFailed, match="boom"):
-            asyncio.run(LambdaInvoker("broken", REGION).invoke(event))
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -3,44 +3,26 @@ about a deleted channel; what a member who may not see a channel is told of it."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pytest
 
 from shared.domain.events import EventName
-from shared.domain.permissions import Permission
 from shared.gateway.events import LogEvent, Scope
 from shared.gateway.view_cache import MAX_AGE_S, UNCHANGING, ViewCache, viewers_of
 from shared.storage.gateway_log import LogEntry
+from tests.directory_contract import hidden_overwrite
+from tests.fake_directory import FakeDirectory
 
-GUILD, OTHER_GUILD, CHANNEL = 7, 8, 70
+GUILD, OTHER_GUILD, CHANNEL, OWNER = 7, 8, 70, 99
 
 
-class Directory:
-    """Answers from a set of (channel, user) pairs that may not view; counts the questions."""
-
-    def __init__(self) -> None:
-        self.hidden: set[tuple[int, int]] = set()
-        self.asked: list[set[int]] = []
-        self.judged: list[dict[str, Any]] = []
-
-    def who_can_view(
-        self,
-        guild_id: int,
-        channel_id: int,
-        user_ids: Iterable[int],
-        permission: Permission = Permission.VIEW_CHANNEL,
-    ) -> set[int]:
-        users = set(user_ids)
-        self.asked.append(users)
-        return {u for u in users if (channel_id, u) not in self.hidden}
-
-    def who_could_view(
-        self, guild_id: int, channel: Mapping[str, Any], user_ids: Iterable[int]
-    ) -> set[int]:
-        self.judged.append(dict(channel))
-        return {u for u in user_ids if (int(channel["id"]), u) not in self.hidden}
+def guild_directory() -> FakeDirectory:
+    """The guild whose channel is asked about: users 1, 2 and 3 are members (its owner is not
+    asked about: an owner sees every channel)."""
+    directory = FakeDirectory()
+    directory.add_guild(GUILD, OWNER, channels=[CHANNEL], members={1, 2, 3})
+    return directory
 
 
 class Clock:
@@ -65,12 +47,14 @@ def cache(clock: Clock) -> ViewCache:
     return ViewCache(clock=clock)
 
 
-def ask(cache: ViewCache, directory: Directory, users: set[int], guild: int = GUILD) -> set[int]:
+def ask(
+    cache: ViewCache, directory: FakeDirectory, users: set[int], guild: int = GUILD
+) -> set[int]:
     return cache.who_can_view(directory, 0, guild, CHANNEL, users)
 
 
 def test_messages_keep_the_answer_and_new_listeners_alone_are_asked(cache: ViewCache) -> None:
-    directory = Directory()
+    directory = guild_directory()
     directory.hidden.add((CHANNEL, 2))
     cache.observe(0, [entry(1)])
     assert ask(cache, directory, {1, 2}) == {1}
@@ -85,7 +69,7 @@ def test_messages_keep_the_answer_and_new_listeners_alone_are_asked(cache: ViewC
     sorted(set(EventName) - UNCHANGING),
 )
 def test_any_other_entry_of_the_guild_asks_afresh(cache: ViewCache, t: str) -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache.observe(0, [entry(1)])
     assert ask(cache, directory, {1, 2}) == {1, 2}
     directory.hidden.add((CHANNEL, 2))  # ... and the change's event is in the next batch
@@ -95,7 +79,7 @@ def test_any_other_entry_of_the_guild_asks_afresh(cache: ViewCache, t: str) -> N
 
 
 def test_another_guilds_change_keeps_this_guilds_answer(cache: ViewCache) -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache.observe(0, [entry(1)])
     ask(cache, directory, {1})
     cache.observe(0, [entry(2, EventName.GUILD_ROLE_UPDATE, Scope.guild(OTHER_GUILD))])
@@ -104,7 +88,7 @@ def test_another_guilds_change_keeps_this_guilds_answer(cache: ViewCache) -> Non
 
 
 def test_a_change_of_no_guild_drops_every_answer(cache: ViewCache) -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache.observe(0, [entry(1)])
     ask(cache, directory, {1})
     cache.observe(0, [entry(2, EventName.GUILD_DELETE, Scope.user(1))])
@@ -113,7 +97,7 @@ def test_a_change_of_no_guild_drops_every_answer(cache: ViewCache) -> None:
 
 
 def test_a_gap_in_the_log_drops_every_answer(cache: ViewCache) -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache.observe(0, [entry(1), entry(2)])
     ask(cache, directory, {1})
     cache.observe(0, [entry(5)])  # 3 and 4 went to another container
@@ -124,7 +108,7 @@ def test_a_gap_in_the_log_drops_every_answer(cache: ViewCache) -> None:
 
 
 def test_a_shards_answers_are_its_own(cache: ViewCache) -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache.observe(0, [entry(1)])
     ask(cache, directory, {1})
     assert cache.who_can_view(directory, 1, GUILD, CHANNEL, {1}) == {1}
@@ -132,7 +116,7 @@ def test_a_shards_answers_are_its_own(cache: ViewCache) -> None:
 
 
 def test_an_answer_is_kept_no_longer_than_its_max_age(cache: ViewCache, clock: Clock) -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache.observe(0, [entry(1)])
     ask(cache, directory, {1})
     clock.now += MAX_AGE_S
@@ -149,17 +133,20 @@ def _channel_event(t: str, d: dict[str, Any] | None = None) -> LogEvent:
 
 
 def test_a_deleted_channel_is_judged_as_its_event_shows_it_never_from_the_cache() -> None:
-    directory = Directory()
-    directory.hidden.add((CHANNEL, 2))
+    directory = guild_directory()
+    directory.hidden.add((CHANNEL, 2))  # ... and so the deleted channel's JSON shows it
     cache = ViewCache(Clock())
-    deleted = _channel_event(EventName.CHANNEL_DELETE)
+    shown = {"id": str(CHANNEL), "name": "secret", "type": 0}
+    deleted = _channel_event(
+        EventName.CHANNEL_DELETE, {**shown, "permission_overwrites": [hidden_overwrite(2)]}
+    )
     assert viewers_of(directory, deleted, {1, 2}, (cache, 0)) == {1}
     assert directory.judged == [deleted.d]
     assert directory.asked == []  # not the stored channel (gone), not the cache
 
 
 def test_other_channel_events_are_answered_through_the_cache_when_given() -> None:
-    directory = Directory()
+    directory = guild_directory()
     cache = ViewCache(Clock())
     update = _channel_event(EventName.CHANNEL_UPDATE)
     assert viewers_of(directory, update, {1}, (cache, 0)) == {1}
@@ -171,7 +158,9 @@ def test_other_channel_events_are_answered_through_the_cache_when_given() -> Non
 
 def test_an_event_of_no_channel_has_no_viewers_to_ask_about() -> None:
     with pytest.raises(ValueError, match="not an event of a guild's channel"):
-        viewers_of(Directory(), LogEvent(t="GUILD_UPDATE", d={}, scope=Scope.guild(GUILD)), {1})
+        viewers_of(
+            guild_directory(), LogEvent(t="GUILD_UPDATE", d={}, scope=Scope.guild(GUILD)), {1}
+        )
 
 
 def test_a_channel_update_hidden_from_someone_is_its_deletion_with_nothing_else_of_it() -> None:
