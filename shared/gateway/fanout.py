@@ -24,7 +24,7 @@ from shared.gateway.protocol import dispatch_parts
 from shared.gateway.session import is_paused
 from shared.gateway.view_cache import Audience, ViewCache, audience
 from shared.observability import logger
-from shared.storage import gateway_log, sessions
+from shared.storage import gateway_log, keys, sessions
 from shared.storage.gateway_log import LogEntry, entry_from_image
 from shared.storage.outbox import pending_from_record
 
@@ -243,7 +243,7 @@ def _sequence(records: Iterable[dict[str, Any]], report: FanoutReport) -> None:
 def _log_entry(record: dict[str, Any]) -> tuple[int, LogEntry] | None:
     image = record.get("dynamodb", {}).get("NewImage") or {}
     entry = entry_from_image(image)
-    return None if entry is None else (int(image["PK"]["S"].removeprefix("GWLOG#")), entry)
+    return None if entry is None else (keys.log_shard(image["PK"]["S"]), entry)
 
 
 def handle_records(records: Sequence[dict[str, Any]]) -> FanoutReport:

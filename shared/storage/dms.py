@@ -22,7 +22,7 @@ from shared.storage.keys import (
     channel_pk,
     dm_pair_key,
     user_dm_sk,
-    user_items_pk,
+    user_pk,
 )
 from shared.storage.transaction import Transaction
 
@@ -62,9 +62,7 @@ def insert(tx: Transaction, dm: DmChannel) -> None:
         DmChannelRecord(channel_pk(dm.id), DM_SK, channel_id=dm.id, user_low=low, user_high=high)
     )
     for user, other in ((low, high), (high, low)):
-        tx.put(
-            UserDmRecord(user_items_pk(user), user_dm_sk(dm.id), channel_id=dm.id, other_id=other)
-        )
+        tx.put(UserDmRecord(user_pk(user), user_dm_sk(dm.id), channel_id=dm.id, other_id=other))
 
 
 def pair_channel(user_a: int, user_b: int) -> int | None:
@@ -100,7 +98,7 @@ def list_of(user_id: int) -> list[DmChannel]:
     pynamodb; a user's DMs are not capped, as on Discord: see docs/decisions.md)."""
     with store_errors():
         records = UserDmRecord.query(
-            user_items_pk(user_id),
+            user_pk(user_id),
             UserDmRecord.sk.startswith(USER_DM_SK_PREFIX),
         )
         return [

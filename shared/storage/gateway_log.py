@@ -84,7 +84,7 @@ def _entry(item: _LogItem) -> LogEntry:
 def entry_from_image(image: dict[str, Any]) -> LogEntry | None:
     """A log entry from a stream record's NewImage (DynamoDB JSON), or None if it is not one."""
     sk = image.get("SK", {}).get("S", "")
-    if not image.get("PK", {}).get("S", "").startswith("GWLOG#") or not sk.startswith("POS#"):
+    if not keys.is_log_entry(image.get("PK", {}).get("S", ""), sk):
         return None
     channel = image.get("channel_id", {}).get("N")
     return LogEntry(
@@ -201,7 +201,10 @@ def read_after(shard: int, after: int, until: int) -> Iterator[LogEntry]:
 def oldest_kept(shard: int) -> int:
     """The lowest position still in the log (head + 1 when it holds none)."""
     for item in _LogItem.query(
-        keys.log_pk(shard), _LogItem.sk.startswith("POS#"), limit=1, consistent_read=True
+        keys.log_pk(shard),
+        _LogItem.sk.startswith(keys.LOG_POSITION_SK_PREFIX),
+        limit=1,
+        consistent_read=True,
     ):
         return keys.log_position(item.sk)
     return head(shard) + 1

@@ -24,8 +24,8 @@ from shared.storage.keys import (
     MEMBER_SK_PREFIX,
     guild_pk,
     member_sk,
-    user_guilds_pk,
     user_guilds_sk,
+    user_pk,
 )
 from shared.storage.transaction import Transaction
 
@@ -79,7 +79,7 @@ def record_of(member: Member, version: int | None = None) -> MemberRecord:
         roles=set(member.roles) or None,
         joined_at=member.joined_at,
         communication_disabled_until=member.communication_disabled_until,
-        gsi1pk=user_guilds_pk(member.user_id),
+        gsi1pk=user_pk(member.user_id),
         gsi1sk=user_guilds_sk(member.guild_id),
     )
     if version is not None:
@@ -108,7 +108,7 @@ def guild_ids_of(user_id: int, *, after: int, before: int | None, limit: int) ->
         return []
     with store_errors():
         records = MemberRecord.gsi1.query(
-            user_guilds_pk(user_id),
+            user_pk(user_id),
             MemberRecord.gsi1sk.between(user_guilds_sk(after + 1), upper),
             limit=limit,
             page_size=limit,

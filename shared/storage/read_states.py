@@ -23,7 +23,7 @@ from shared.storage.keys import (
     channel_pk,
     read_state_sk,
     role_mention_sk,
-    user_items_pk,
+    user_pk,
 )
 from shared.storage.transaction import Transaction
 
@@ -124,7 +124,7 @@ def record_mentions(
     """Each mentioned user's set of unread mentions gains the message (one update each)."""
     for user_id in user_ids:
         tx.update(
-            ReadStateRecord(user_items_pk(user_id), read_state_sk(channel_id)),
+            ReadStateRecord(user_pk(user_id), read_state_sk(channel_id)),
             actions=[
                 ReadStateRecord.kind.set(ReadStateRecord),
                 ReadStateRecord.channel_id.set(channel_id),
@@ -147,7 +147,7 @@ def ack(tx: Transaction, user_id: int, state: ReadState, message_id: int) -> Non
         # DELETE of exactly the ids read: a mention added meanwhile (a newer message) stays.
         actions.append(record.mention_ids.delete(set(stale)))
     tx.update(
-        ReadStateRecord(user_items_pk(user_id), read_state_sk(state.channel_id)),
+        ReadStateRecord(user_pk(user_id), read_state_sk(state.channel_id)),
         actions=actions,
         condition=record.last_read_id.does_not_exist() | (record.last_read_id < message_id),
         on_fail=AckBehind(),
@@ -167,7 +167,7 @@ def get(user_id: int, channel_id: int) -> ReadState:
     with store_errors():
         try:
             record = ReadStateRecord.get(
-                user_items_pk(user_id), read_state_sk(channel_id), consistent_read=True
+                user_pk(user_id), read_state_sk(channel_id), consistent_read=True
             )
         except ReadStateRecord.DoesNotExist:
             return ReadState(channel_id)
@@ -178,7 +178,7 @@ def of_user(user_id: int) -> dict[int, ReadState]:
     """Every read state the user has, by channel: one Query of their ``READ#`` items."""
     with store_errors():
         records = ReadStateRecord.query(
-            user_items_pk(user_id), ReadStateRecord.sk.startswith(READ_STATE_SK_PREFIX)
+            user_pk(user_id), ReadStateRecord.sk.startswith(READ_STATE_SK_PREFIX)
         )
         return {int(r.channel_id): _state(r) for r in records if isinstance(r, ReadStateRecord)}
 

@@ -20,7 +20,13 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 
 from shared.errors import Unavailable
-from shared.storage.keys import LOGIN_SK_PREFIX, login_key, refresh_family_key, user_key
+from shared.storage.keys import (
+    LOGIN_SK_PREFIX,
+    login_key,
+    login_of_sk,
+    refresh_family_key,
+    user_pk,
+)
 from shared.storage.table import ParleyItem, transaction
 
 __all__ = [
@@ -157,10 +163,10 @@ def end_login(user_id: int, login: str) -> None:
 
 def logins_of(user_id: int) -> dict[str, str]:
     """Every live login of a user, to its family (one Query under the user, consistent)."""
-    pk, _ = user_key(user_id)
+    pk = user_pk(user_id)
     try:
         return {
-            item.sk.removeprefix(LOGIN_SK_PREFIX): item.family
+            login_of_sk(item.sk): item.family
             for item in LoginItem.query(
                 pk, LoginItem.sk.startswith(LOGIN_SK_PREFIX), consistent_read=True
             )

@@ -192,7 +192,7 @@ def create_session(
     now = heartbeat_ms if heartbeat_ms is not None else _now_ms()
     expires = timedelta(seconds=ttl_s)
     session = SessionItem(
-        keys.session_pk(user_id),
+        keys.user_pk(user_id),
         keys.session_sk(session_id),
         session_id=session_id,
         user_id=user_id,
@@ -271,7 +271,7 @@ def unsubscribe(session: SessionItem, scope: str) -> None:
 def get_session(user_id: int, session_id: str) -> SessionItem | None:
     try:
         return SessionItem.get(
-            keys.session_pk(user_id), keys.session_sk(session_id), consistent_read=True
+            keys.user_pk(user_id), keys.session_sk(session_id), consistent_read=True
         )
     except DoesNotExist:
         return None
@@ -354,7 +354,7 @@ def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
 
 def detach(user_id: int, session_id: str, connection_id: str, ttl_s: int) -> bool:
     """The session's connection closed; it stays resumable until its TTL. False if it had moved."""
-    session = SessionItem(keys.session_pk(user_id), keys.session_sk(session_id))
+    session = SessionItem(keys.user_pk(user_id), keys.session_sk(session_id))
     try:
         session.update(
             actions=[
@@ -375,7 +375,7 @@ def detach(user_id: int, session_id: str, connection_id: str, ttl_s: int) -> boo
 
 def touch_heartbeat(user_id: int, session_id: str, connection_id: str) -> bool:
     """Record a heartbeat; False when the session is not on this connection."""
-    session = SessionItem(keys.session_pk(user_id), keys.session_sk(session_id))
+    session = SessionItem(keys.user_pk(user_id), keys.session_sk(session_id))
     try:
         session.update(
             actions=[SessionItem.last_heartbeat_ms.set(_now_ms())],
@@ -480,7 +480,7 @@ def listeners(subscriptions: Iterable[Subscription]) -> list[Listener]:
     found: list[Listener] = []
     for start in range(0, len(wanted), _BATCH_GET):
         pending: list[dict[str, Any]] = [
-            {"PK": {"S": keys.session_pk(u)}, "SK": {"S": keys.session_sk(s)}}
+            {"PK": {"S": keys.user_pk(u)}, "SK": {"S": keys.session_sk(s)}}
             for u, s in wanted[start : start + _BATCH_GET]
         ]
         while pending:
@@ -501,16 +501,14 @@ def sessions_of(subscriptions: Iterable[Subscription]) -> list[SessionItem]:
         return []
     return list(
         SessionItem.batch_get(
-            [(keys.session_pk(u), keys.session_sk(s)) for u, s in wanted], consistent_read=True
+            [(keys.user_pk(u), keys.session_sk(s)) for u, s in wanted], consistent_read=True
         )
     )
 
 
 def user_sessions(user_id: int) -> list[SessionItem]:
     return list(
-        SessionItem.query(
-            keys.session_pk(user_id), SessionItem.sk.startswith(keys.SESSION_SK_PREFIX)
-        )
+        SessionItem.query(keys.user_pk(user_id), SessionItem.sk.startswith(keys.SESSION_SK_PREFIX))
     )
 
 

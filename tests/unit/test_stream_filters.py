@@ -65,7 +65,7 @@ def _log_image() -> dict[str, Any]:
 
 def _session_image() -> dict[str, Any]:
     return {
-        "PK": {"S": keys.session_pk(42)},
+        "PK": {"S": keys.user_pk(42)},
         "SK": {"S": keys.session_sk("s")},
         "session_id": {"S": "s"},
         "last_heartbeat_ms": {"N": "1"},
