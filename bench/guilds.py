@@ -37,7 +37,7 @@ TABLE = "parley-bench"
 
 def bench_permissions(repeat: int) -> dict[str, Any]:
     """µs per call of compute_permissions (50 roles, 100 overwrites) and of the OR baseline."""
-    from shared.domain.permissions import (
+    from shared.guilds.domain.permissions import (
         DEFAULT_EVERYONE,
         Overwrite,
         OverwriteType,
@@ -161,13 +161,13 @@ def _seed(user: int, guilds: int) -> None:
     """``guilds`` guilds with ``user`` a member of each (batch writes: set-up, not measured)."""
     from datetime import UTC, datetime
 
-    from shared.domain.guild import Guild
-    from shared.domain.member import Member
+    from shared.guilds.domain.guild import Guild
+    from shared.guilds.domain.member import Member
+    from shared.guilds.storage import members as member_store
+    from shared.guilds.storage.guilds import GuildRecord
+    from shared.guilds.storage.members import MemberRecord
     from shared.ids import new_id
-    from shared.storage import members as member_store
-    from shared.storage.guilds import GuildRecord
-    from shared.storage.keys import GUILD_SK, guild_pk
-    from shared.storage.members import MemberRecord
+    from shared.table.keys import GUILD_SK, guild_pk
 
     now = datetime.now(UTC)
     with GuildRecord.batch_write() as batch:
@@ -218,9 +218,9 @@ def bench_my_guilds(guilds: int, runs: int) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.typing import LambdaContext
 
         from functions.guilds.app import lambda_handler
+        from shared.guilds.storage.guilds import GuildRecord
         from shared.ids import new_id
-        from shared.storage.guilds import GuildRecord
-        from shared.storage.keys import GUILD_SK, guild_pk
+        from shared.table.keys import GUILD_SK, guild_pk
 
         user = new_id()
         _seed(user, guilds)

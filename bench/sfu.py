@@ -58,7 +58,7 @@ def _node_main(mode: str, jwks: str, ready: Any) -> None:
     from media_nodes.config import MediaNodeSettings
     from media_nodes.node import MediaNode
     from media_nodes.session import Session
-    from shared.voice_tokens import VoiceTokenVerifier
+    from shared.voice.voice_tokens import VoiceTokenVerifier
 
     relay = MediaRelay()
     holder: dict[str, MediaNode] = {}
@@ -160,7 +160,7 @@ async def _bots(config: dict[str, Any], out: Any) -> dict[str, Any]:
 
     from media_nodes.aiortc_hooks import restrict_host_addresses
     from media_nodes.client import VoiceClient
-    from shared.voice_tokens import mint_voice_token
+    from shared.voice.voice_tokens import mint_voice_token
 
     restrict_host_addresses(["127.0.0.1"])
     rooms, size = config["rooms"], config["room_size"]
@@ -504,7 +504,7 @@ def main() -> None:
     args = parser.parse_args()
     if len(os.sched_getaffinity(0)) < 2:
         raise SystemExit("bench/sfu.py needs two cores (node on one, bots on the other)")
-    from shared.voice_tokens import generate_voice_keys
+    from shared.voice.voice_tokens import generate_voice_keys
 
     keys = generate_voice_keys(kid="bench")
     relay_levels = [int(x) for x in args.relay_levels.split(",") if x]

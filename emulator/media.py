@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from media_nodes.config import ENV_PREFIX, SHARED_NAMES
-from shared.voice_keys import ensure_local_voice_keys
+from shared.voice.token_keys import ensure_local_voice_keys
 
 __all__ = ["LocalMediaNode", "MediaNodeFailed", "node_environment"]
 

@@ -46,8 +46,8 @@ from shared.errors import (
     error_body,
     status_for,
 )
-from shared.voice_nodes import NodeRecord
-from shared.voice_tokens import VoiceGrant
+from shared.voice.domain.nodes import NodeRecord
+from shared.voice.voice_tokens import VoiceGrant
 
 __all__ = ["DrainHook", "MediaNode", "RoomSnapshot", "SpeakingHook", "TokenVerifier"]
 
@@ -72,7 +72,7 @@ class RoomSnapshot:
 
 
 class TokenVerifier(Protocol):
-    """What the node asks of its token checker (``shared.voice_tokens.VoiceTokenVerifier``)."""
+    """What the node asks of its token checker (``shared.voice.voice_tokens.VoiceTokenVerifier``)."""
 
     def verify(self, token: str, now: float | None = None) -> VoiceGrant: ...
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from shared.errors import Unavailable
-from shared.storage.media_nodes import list_nodes, remove_node, save_heartbeat
-from shared.voice_nodes import NodeRecord
+from shared.voice.domain.nodes import NodeRecord
+from shared.voice.storage.nodes import list_nodes, remove_node, save_heartbeat
 
 __all__ = ["Heartbeat", "MemoryRegistry", "NodeRegistry", "StoreRegistry"]
 
@@ -52,7 +52,7 @@ class MemoryRegistry:
 
 
 class StoreRegistry:
-    """The registry in the single table (``shared.storage.media_nodes``)."""
+    """The registry in the single table (``shared.voice.storage.nodes``)."""
 
     def save(self, record: NodeRecord) -> None:
         save_heartbeat(record)

@@ -73,7 +73,7 @@ async def run(settings: MediaNodeSettings) -> int:
     from media_nodes.public_address import MetadataUnavailable, resolve_public_ip
     from media_nodes.registry import StoreRegistry
     from media_nodes.voice_keys import FollowedVerifier
-    from shared.voice_tokens import VoiceTokenVerifier
+    from shared.voice.voice_tokens import VoiceTokenVerifier
 
     try:
         settings = await resolve_public_ip(settings)

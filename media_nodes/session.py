@@ -41,7 +41,7 @@ from media_nodes.aiortc_hooks import (
     sender_ssrc,
 )
 from media_nodes.forwarding import ForwardStats, InboundStream, OutboundRoute, Outbox
-from shared.voice_tokens import VoiceGrant
+from shared.voice.voice_tokens import VoiceGrant
 
 __all__ = ["Session", "SignalError", "parse_signal"]
 

@@ -1,7 +1,7 @@
 """The node reports speaking to the guild through the store, under its own keys (docs/voice.md).
 
 Each change is one PutItem of ``PK=MEDIA_NODE#<node>``, ``SK=SPEAKING#<channel>#<user>``
-(``shared.storage.speaking_reports``): the only partition besides its registry item that a
+(``shared.voice.storage.speaking_reports``): the only partition besides its registry item that a
 deployed node's IAM role may write. The table stream carries it to the guild stream consumer,
 which updates the member's voice state and emits the guild's ``VOICE_STATE_UPDATE``
 (``speaking``) — if that room is this node's, so a node cannot speak for rooms it does not hold.
@@ -24,7 +24,7 @@ log = logging.getLogger("parley.media.speaking")
 
 def speaking_reporter(node_id: str) -> Callable[[str, str, str, bool], Awaitable[None]]:
     """A :data:`media_nodes.node.SpeakingHook` that writes ``node_id``'s speaking reports."""
-    from shared.storage.speaking_reports import SpeakingReport, save_report
+    from shared.voice.storage.speaking_reports import SpeakingReport, save_report
 
     async def report(guild_id: str, channel_id: str, user_id: str, speaking: bool) -> None:
         try:

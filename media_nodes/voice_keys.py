@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from shared.voice_tokens import VoiceGrant, VoiceTokenVerifier
+from shared.voice.voice_tokens import VoiceGrant, VoiceTokenVerifier
 
 __all__ = ["FollowedVerifier"]
 

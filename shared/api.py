@@ -15,9 +15,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from shared.domain import limits
-from shared.domain.permissions import parse_permissions
 from shared.errors import Invalid
+from shared.guilds.domain import size_limits as limits
+from shared.guilds.domain.permissions import parse_permissions
 from shared.ids import SnowflakeId
 
 __all__ = [

@@ -28,7 +28,7 @@ os.environ.setdefault("PARLEY_PUBLIC_URL", "http://parley.test")
 @pytest.fixture
 def values_read(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every item value the table's answer parser reads through its shortcut, in order."""
-    from shared.storage import item_values
+    from shared.table import item_values
 
     read: list[Any] = []
     shortcut = item_values._value

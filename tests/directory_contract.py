@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from shared.domain.permissions import Permission
 from shared.gateway.directory import Directory
+from shared.guilds.domain.permissions import Permission
 
 __all__ = ["DirectoryContract", "World", "hidden_overwrite"]
 

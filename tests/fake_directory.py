@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared.domain.permissions import DEFAULT_EVERYONE, Permission
 from shared.gateway.directory import VIEW
+from shared.guilds.domain.permissions import DEFAULT_EVERYONE, Permission
 
 __all__ = ["FakeDirectory"]
 

@@ -13,7 +13,7 @@ from media_nodes.client import ToneTrack, VoiceClient
 from media_nodes.config import MediaNodeSettings
 from media_nodes.node import MediaNode
 from media_nodes.registry import MemoryRegistry
-from shared.voice_tokens import (
+from shared.voice.voice_tokens import (
     VoiceTokenVerifier,
     generate_voice_keys,
     mint_control_token,

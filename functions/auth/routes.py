@@ -15,7 +15,8 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel, Field
 
 from functions.auth.models import Discovery, Jwks, Session
-from shared.auth import accounts, oidc, sessions
+from shared.auth import accounts, oidc
+from shared.auth import logins as sessions
 from shared.auth.discovery import discovery_document
 from shared.auth.keysource import load_keyring
 from shared.auth.login_limits import (
@@ -27,9 +28,9 @@ from shared.auth.login_limits import (
 )
 from shared.config import get_settings
 from shared.http import NEEDS_TOKEN, caller_id
-from shared.limits.bucket import Rate
-from shared.limits.http import body_field, client_ip, rate_limited
+from shared.limits.domain.bucket import Rate
 from shared.limits.limiter import Limit
+from shared.limits.rest import body_field, client_ip, rate_limited
 from shared.responses import answers
 
 router = APIGatewayHttpRouter()

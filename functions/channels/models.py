@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, RootModel
 
 from shared.api import PermissionBits, RequestBody, Snowflake
-from shared.domain import limits
-from shared.domain.permissions import Permission
+from shared.guilds.domain import size_limits as limits
+from shared.guilds.domain.permissions import Permission
 
 __all__ = [
     "CreateChannel",

@@ -10,10 +10,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
 from shared.api import Snowflake, audit_reason, created, no_content
-from shared.domain.permissions import Overwrite, OverwriteType
+from shared.guilds import channels
+from shared.guilds.domain.permissions import Overwrite, OverwriteType
 from shared.http import caller_id
 from shared.responses import Channel, answers
-from shared.services import channels
 
 router = APIGatewayHttpRouter()
 

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ConfigDict
 
 from shared.api import RequestBody, Snowflake
+from shared.dms import dms
 from shared.http import caller_id
 from shared.responses import Channel, answers
-from shared.services import dms
 
 router = APIGatewayHttpRouter()
 

@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.guilds.guild_stream import handle_record
 from shared.observability import instrumented, logger
-from shared.services.guild_stream import handle_record
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

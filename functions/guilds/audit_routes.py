@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import AuditLog
 from shared.api import Snowflake
-from shared.domain import limits
+from shared.guilds import audit_log
+from shared.guilds.domain import size_limits as limits
 from shared.http import caller_id
 from shared.responses import answers
-from shared.services import audit_log
 
 router = APIGatewayHttpRouter()
 

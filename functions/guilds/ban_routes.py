@@ -10,10 +10,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import Ban, BanBody
 from shared.api import Snowflake, audit_reason, no_content
-from shared.domain import limits
+from shared.guilds import bans
+from shared.guilds.domain import size_limits as limits
 from shared.http import caller_id
 from shared.responses import answers
-from shared.services import bans
 
 router = APIGatewayHttpRouter()
 

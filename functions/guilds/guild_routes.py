@@ -10,10 +10,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import CreateGuild, PartialGuild, UpdateGuild
 from shared.api import Snowflake, audit_reason, created, no_content
-from shared.domain import limits
+from shared.guilds import guilds
+from shared.guilds.domain import size_limits as limits
 from shared.http import caller_id
 from shared.responses import Guild, answers
-from shared.services import guilds
 
 router = APIGatewayHttpRouter()
 

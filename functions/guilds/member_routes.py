@@ -10,10 +10,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import UpdateMember
 from shared.api import Snowflake, audit_reason, no_content
-from shared.domain import limits
+from shared.guilds import members
+from shared.guilds.domain import size_limits as limits
 from shared.http import caller_id
 from shared.responses import Member, answers
-from shared.services import members, voice
+from shared.voice import states as voice
 
 router = APIGatewayHttpRouter()
 

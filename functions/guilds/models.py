@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from shared.api import PermissionBits, Reason, RequestBody
-from shared.domain import limits
+from shared.guilds.domain import size_limits as limits
 from shared.responses import Id, PartialUser, ResponseBody
 
 __all__ = [

@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.guilds.models import CreateRole, UpdateRole
 from shared.api import Snowflake, audit_reason, created, no_content
-from shared.domain.permissions import Permission
+from shared.guilds import roles
+from shared.guilds.domain.permissions import Permission
 from shared.http import caller_id
 from shared.responses import Role, answers
-from shared.services import roles
 
 router = APIGatewayHttpRouter()
 

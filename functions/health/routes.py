@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from functions.health.models import Health
 from shared.config import get_settings
 from shared.responses import answers
-from shared.storage.table import ping_store
+from shared.table.schema import ping_store
 
 router = APIGatewayHttpRouter()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.api import RequestBody
-from shared.domain import limits
+from shared.guilds.domain import size_limits as limits
 from shared.responses import Id, PartialUser, ResponseBody
 
 __all__ = ["CreateInvite", "Invite"]

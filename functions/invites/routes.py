@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.invites.models import CreateInvite, Invite
 from shared.api import Snowflake, audit_reason, created
+from shared.guilds import invites
 from shared.http import caller_id
 from shared.responses import Guild, answers
-from shared.services import invites
 
 router = APIGatewayHttpRouter()
 

@@ -12,12 +12,12 @@ from functions.messages.models import RequestUpload, UploadGrant
 from shared.api import Snowflake, created
 from shared.config import get_settings
 from shared.http import caller_id
-from shared.limits.bucket import Rate
-from shared.limits.http import caller_in_path, rate_limited
+from shared.limits.domain.bucket import Rate
 from shared.limits.limiter import Limit
+from shared.limits.rest import caller_in_path, rate_limited
+from shared.messages import attachments
+from shared.messages.attachments import FileToUpload
 from shared.responses import answers
-from shared.services import attachments
-from shared.services.attachments import FileToUpload
 
 router = APIGatewayHttpRouter()
 

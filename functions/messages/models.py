@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from shared.api import RequestBody, Snowflake
-from shared.domain.attachment import attachment_id_of_key
 from shared.ids import parse_id, validate_id
+from shared.messages.domain.attachment import attachment_id_of_key
 from shared.responses import Id, ResponseBody
 
 

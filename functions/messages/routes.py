@@ -13,11 +13,11 @@ from functions.messages.models import EditMessage, SendMessage
 from shared.api import Snowflake, created, no_content
 from shared.config import get_settings
 from shared.http import caller_id
-from shared.limits.bucket import Rate
-from shared.limits.http import caller_in_path, rate_limited
+from shared.limits.domain.bucket import Rate
 from shared.limits.limiter import Limit
+from shared.limits.rest import caller_in_path, rate_limited
+from shared.messages import messages, read_state
 from shared.responses import Message, ReadState, answers
-from shared.services import messages, read_state
 
 router = APIGatewayHttpRouter()
 

@@ -20,7 +20,7 @@ from shared.auth.login_limits import (
     signed_in_account_and_ip,
 )
 from shared.http import caller_id
-from shared.limits.http import rate_limited
+from shared.limits.rest import rate_limited
 from shared.responses import OwnUser, User, answers
 
 router = APIGatewayHttpRouter()

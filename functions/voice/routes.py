@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from functions.voice.models import VoiceRegion
 from shared.http import caller_id
 from shared.responses import answers
-from shared.services import voice
+from shared.voice import states as voice
 
 router = APIGatewayHttpRouter()
 

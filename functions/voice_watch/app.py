@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.observability import instrumented
-from shared.services.voice import watch
+from shared.voice.states import watch
 
 
 @instrumented

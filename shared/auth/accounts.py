@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import passwords
-from shared.auth.users import User, normalise_email, validate_global_name, validate_username
+from shared.auth.domain.users import User, normalise_email, validate_global_name, validate_username
+from shared.auth.storage import users as store
 from shared.config import get_settings
-from shared.domain.events import EventName, GatewayEvent
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized
 from shared.ids import new_id
-from shared.storage import users as store
+from shared.outbox.domain.events import EventName, GatewayEvent
 
 __all__ = [
     "change_password",
@@ -37,7 +37,7 @@ def start_session(user: User) -> dict[str, Any]:
     """A new session for ``user``. Token signing (PyJWT, cryptography, the signing keys) is
     imported by the calls that sign someone in: the users function imports this module for
     profiles and never does."""
-    from shared.auth import sessions
+    from shared.auth import logins as sessions
 
     return sessions.start_session(user)
 
@@ -146,7 +146,7 @@ def change_password(user_id: int, password: str, new_password: str) -> None:
     store.set_password_hash(
         user_id, passwords.hash_password(new_password, get_settings().bcrypt_cost)
     )
-    from shared.auth import sessions  # see start_session
+    from shared.auth import logins as sessions  # see start_session
 
     sessions.logout_everywhere(user_id)
 

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from shared.auth.discovery import JWKS_PATH, OPENID_CONFIGURATION_PATH, discovery_document
 from shared.auth.keyring import PUBLISH_LEAD_S, KeyRing, KeyRingError
 from shared.errors import Unavailable
-from shared.voice_keys import new_voice_keys_json, parse_voice_keys
+from shared.voice.token_keys import new_voice_keys_json, parse_voice_keys
 
 __all__ = [
     "PUBLISHED_KEYS",

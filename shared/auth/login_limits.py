@@ -16,9 +16,9 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from shared.auth.accounts import resolve_login
 from shared.config import get_settings
 from shared.http import caller_id
-from shared.limits.bucket import Rate
-from shared.limits.http import client_ip
+from shared.limits.domain.bucket import Rate
 from shared.limits.limiter import Limit
+from shared.limits.rest import client_ip
 
 __all__ = [
     "LOGIN_PER_ACCOUNT",

@@ -30,10 +30,10 @@ from urllib.parse import urlencode, urlsplit
 
 from shared.auth.accounts import oidc_login
 from shared.auth.oidc_secrets import client_secret
+from shared.auth.storage.oidc_states import PendingLogin, consume_pending, save_pending
 from shared.config import OidcProviderSettings, get_settings
 from shared.errors import Invalid, NotFound, ParleyError, Unauthorized, Unavailable
 from shared.observability import logger
-from shared.storage.oidc_states import PendingLogin, consume_pending, save_pending
 
 if TYPE_CHECKING:
     from shared.auth.oidc_client import OidcClient

@@ -1,6 +1,6 @@
 """The gateway's session commands: IDENTIFY, RESUME, HEARTBEAT and PRESENCE_UPDATE.
 
-The shell around :class:`~shared.gateway.session.GatewaySession`, which holds the rules of the
+The shell around :class:`~shared.gateway.domain.session.GatewaySession`, which holds the rules of the
 first three: each reads what the session needs (the session item, the log, the directory),
 feeds it, runs what it answers (frames through @connections, writes to the store) and feeds it
 the outcomes, until it is done.
@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
-from shared.domain.presence import Status, parse_status
 from shared.errors import Invalid, Unauthorized
 from shared.gateway.directory import get_directory
-from shared.gateway.protocol import Frame
-from shared.gateway.router import GatewayRequest
-from shared.gateway.session import (
+from shared.gateway.domain.protocol import Frame
+from shared.gateway.domain.session import (
     Attach,
     Command,
     CountConnected,
@@ -40,10 +38,12 @@ from shared.gateway.session import (
     TouchHeartbeat,
     Unsubscribe,
 )
+from shared.gateway.router import GatewayRequest
+from shared.gateway.storage import gateway_log, sessions
 from shared.gateway.view_cache import Audience, audience
 from shared.observability import logger
-from shared.services import presence
-from shared.storage import gateway_log, sessions
+from shared.presence import presence
+from shared.presence.domain.presence import Status, parse_status
 
 if TYPE_CHECKING:
     from shared.auth.jwks import IssuerKeys
@@ -199,7 +199,7 @@ def _user_from(request: GatewayRequest, token: Any) -> tuple[int, str | None]:
         raise Unauthorized("The connection is not authenticated.", code="unauthorized")
     if not isinstance(token, str) or not token:
         raise Invalid("A token is required.", code="invalid_token")
-    from shared.auth.gateway import verify_live_token  # see issuer_keys
+    from shared.auth.gateway_access import verify_live_token  # see issuer_keys
 
     claims = verify_live_token(issuer_keys(), token)
     if str(claims.get("sub")) != str(request.user_id):

@@ -19,8 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from shared.config import get_settings
+from shared.gateway.domain.protocol import Frame, encode
 from shared.gateway.poster import Delivery, deliver, endpoint
-from shared.gateway.protocol import Frame, encode
 
 __all__ = ["ConnectionGone", "close_connection", "management_client", "post_frame", "post_frames"]
 

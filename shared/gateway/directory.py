@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from shared.domain.permissions import Permission
+from shared.guilds.domain.permissions import Permission
 
 __all__ = ["VIEW", "Directory", "get_directory", "set_directory"]
 

@@ -17,16 +17,17 @@ from typing import Any, TypeVar
 
 from shared.config import get_settings
 from shared.gateway.directory import get_directory
-from shared.gateway.joins import joined_scope, left_scope
+from shared.gateway.domain.joins import joined_scope, left_scope
+from shared.gateway.domain.protocol import dispatch_parts
+from shared.gateway.domain.session import is_paused
 from shared.gateway.lifecycle import disconnected
 from shared.gateway.poster import Delivery, deliver, endpoint
-from shared.gateway.protocol import dispatch_parts
-from shared.gateway.session import is_paused
+from shared.gateway.storage import gateway_log, sessions
+from shared.gateway.storage.gateway_log import LogEntry, entry_from_image
 from shared.gateway.view_cache import Audience, ViewCache, audience
 from shared.observability import logger
-from shared.storage import gateway_log, keys, sessions
-from shared.storage.gateway_log import LogEntry, entry_from_image
-from shared.storage.outbox import pending_from_record
+from shared.outbox.storage.outbox import pending_from_record
+from shared.table import keys
 
 __all__ = ["FanoutReport", "handle_records"]
 

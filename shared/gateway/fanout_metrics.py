@@ -14,11 +14,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from shared.domain.events import EventName
 from shared.gateway.fanout import FanoutReport
+from shared.gateway.storage.gateway_log import entry_from_image
 from shared.ids import id_timestamp
 from shared.observability import Metric, count, record_ms
-from shared.storage.gateway_log import entry_from_image
+from shared.outbox.domain.events import EventName
 
 __all__ = ["message_latencies_ms", "record_batch"]
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from shared.config import get_settings
 from shared.gateway.connections import ConnectionGone, close_connection, post_frame
-from shared.gateway.protocol import Frame, Op
-from shared.gateway.session import Due, sweep_due
+from shared.gateway.domain.protocol import Frame, Op
+from shared.gateway.domain.session import Due, sweep_due
+from shared.gateway.storage import sessions
 from shared.observability import logger
-from shared.services import presence
-from shared.storage import sessions
+from shared.presence import presence
 
 __all__ = ["SweepReport", "connected", "disconnected", "sweep"]
 

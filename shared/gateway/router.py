@@ -27,11 +27,11 @@ from shared.gateway.connections import (
     post_frame,
     post_frames,
 )
-from shared.gateway.frame_budget import CLOSE_CODE, CLOSE_REASON, FrameBudget, Verdict
-from shared.gateway.protocol import Frame, Op, error_frame, parse_client_frame
-from shared.limits.bucket import Rate
+from shared.gateway.domain.frame_budget import CLOSE_CODE, CLOSE_REASON, FrameBudget, Verdict
+from shared.gateway.domain.protocol import Frame, Op, error_frame, parse_client_frame
+from shared.gateway.storage.frame_counts import count_frame
+from shared.limits.domain.bucket import Rate
 from shared.observability import Metric, count, logger
-from shared.storage.frame_counts import count_frame
 
 __all__ = [
     "FrameCounter",

@@ -13,8 +13,8 @@ with an ended login's token is refused.
 from __future__ import annotations
 
 from shared.gateway.connections import close_connection
+from shared.gateway.storage import sessions
 from shared.observability import logger
-from shared.storage import sessions
 
 __all__ = ["close_connections"]
 

@@ -6,15 +6,18 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.channel import ChannelType, overwrites_from_json
-from shared.domain.permissions import Permission
+from shared.auth.storage import users
+from shared.dms.storage import dms
 from shared.gateway.directory import VIEW, Directory
-from shared.services import read_state
-from shared.services.access import holders
-from shared.services.guilds import snapshot_for, viewable_channels
-from shared.services.presence import presences_of
-from shared.services.voice import guild_voice_states as voice_states_json
-from shared.storage import channels, dms, guilds, members, read_states, roles, users
+from shared.guilds.access import holders
+from shared.guilds.domain.channel import ChannelType, overwrites_from_json
+from shared.guilds.domain.permissions import Permission
+from shared.guilds.guilds import snapshot_for, viewable_channels
+from shared.guilds.storage import channels, guilds, members, roles
+from shared.messages import read_state
+from shared.messages.storage import read_states
+from shared.presence.presence import presences_of
+from shared.voice.states import guild_voice_states as voice_states_json
 
 __all__ = ["StoreDirectory"]
 

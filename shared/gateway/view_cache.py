@@ -9,7 +9,7 @@ has read every entry of its shard's log since it asked therefore knows the answe
 until an entry says otherwise. So the answer is kept, per channel, and dropped:
 
 - for a guild, at any of its entries but the kinds declared to change nothing here
-  (``changes_views`` false in ``shared/gateway/registry.py``: messages, reactions, pins,
+  (``changes_views`` false in ``shared/gateway/domain/registry.py``: messages, reactions, pins,
   typing, presence, voice, invites, read markers); an entry of no guild (a DM's, a user's)
   that is not of those kinds drops them all, and so does an entry of a kind this code does not
   know;
@@ -27,12 +27,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from shared.domain.events import EventName
-from shared.domain.permissions import Permission
 from shared.gateway.directory import Directory
-from shared.gateway.events import LogEvent
-from shared.gateway.registry import EVENTS, spec_of
-from shared.storage.gateway_log import LogEntry
+from shared.gateway.domain.log_events import LogEvent
+from shared.gateway.domain.registry import EVENTS, spec_of
+from shared.gateway.storage.gateway_log import LogEntry
+from shared.guilds.domain.permissions import Permission
+from shared.outbox.domain.events import EventName
 
 __all__ = ["MAX_AGE_S", "UNCHANGING", "Audience", "ViewCache", "audience", "viewers_of"]
 

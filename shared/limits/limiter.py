@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shared.errors import RateLimited
-from shared.limits.bucket import Decision, Rate, take
-from shared.storage.ratelimits import take_token
+from shared.limits.domain.bucket import Decision, Rate, take
+from shared.limits.storage.buckets import take_token
 
 __all__ = ["Limit", "Outcome", "enforce", "rate_headers", "subject_digest"]
 

@@ -23,9 +23,9 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from shared.config import get_settings
-from shared.limits.bucket import Rate
-from shared.limits.http import caller_subject, rate_limited
+from shared.limits.domain.bucket import Rate
 from shared.limits.limiter import Limit
+from shared.limits.rest import caller_subject, rate_limited
 
 __all__ = ["BUDGETS", "LIMITED_ELSEWHERE", "ROUTES", "group_limit", "per_user_limits"]
 

@@ -27,11 +27,11 @@ from shared.config import get_settings
 from shared.gateway import fanout
 from shared.gateway import router as gateway_router
 from shared.gateway.connections import ConnectionGone, management_client, post_frame
+from shared.gateway.storage import gateway_log
 from shared.gateway.view_cache import ViewCache
-from shared.limits.bucket import Rate
+from shared.limits.domain.bucket import Rate
 from shared.limits.per_user import BUDGETS
-from shared.storage import gateway_log
-from shared.storage.table import ParleyItem
+from shared.table.schema import ParleyItem
 from tests.conftest import REPO_ROOT
 from tests.functional.harness import Api, create_tables
 

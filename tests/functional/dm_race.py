@@ -18,9 +18,9 @@ def account() -> int:
     register route's per-address rate limit is not what these tests are about."""
     from datetime import UTC, datetime
 
-    from shared.auth.users import User
+    from shared.auth.domain.users import User
+    from shared.auth.storage.users import create_user
     from shared.ids import new_id
-    from shared.storage.users import create_user
 
     user_id = new_id()
     name = f"u{user_id}"
@@ -34,9 +34,9 @@ def acquaintances() -> tuple[int, int]:
     would otherwise load and run the guild and invite functions for every round)."""
     from datetime import UTC, datetime
 
-    from shared.domain.member import Member
+    from shared.guilds.domain.member import Member
+    from shared.guilds.storage.members import MemberRecord, record_of
     from shared.ids import new_id
-    from shared.storage.members import MemberRecord, record_of
 
     a, b = account(), account()
     guild_id = new_id()

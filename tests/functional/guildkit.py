@@ -14,14 +14,14 @@ import boto3
 from botocore.config import Config
 
 from emulator.streams import lambda_record
-from shared.domain.channel import Channel, ChannelType
-from shared.domain.member import Member
+from shared.guilds.domain.channel import Channel, ChannelType
+from shared.guilds.domain.member import Member
+from shared.guilds.storage import channels as channel_store
+from shared.guilds.storage import members as member_store
+from shared.guilds.storage.channels import ChannelRecord
+from shared.guilds.storage.members import MemberRecord
 from shared.ids import new_id
-from shared.storage import channels as channel_store
-from shared.storage import members as member_store
-from shared.storage.channels import ChannelRecord
-from shared.storage.keys import channel_sk, guild_pk
-from shared.storage.members import MemberRecord
+from shared.table.keys import channel_sk, guild_pk
 from tests.functional.apigw import LambdaContext, handler_for, request
 
 

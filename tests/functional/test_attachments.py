@@ -19,13 +19,13 @@ import boto3
 import pytest
 
 from shared.config import get_settings
-from shared.domain.attachment import Upload
-from shared.domain.message import MAX_ATTACHMENTS
-from shared.domain.permissions import Permission as P
 from shared.errors import Invalid
+from shared.guilds.domain.permissions import Permission as P
 from shared.ids import new_id
-from shared.storage import attachment_objects, uploads
-from shared.storage.transaction import Transaction
+from shared.messages.domain.attachment import Upload
+from shared.messages.domain.message import MAX_ATTACHMENTS
+from shared.messages.storage import attachment_objects, uploads
+from shared.table.transaction import Transaction
 from tests.functional.apigw import LambdaContext, Reply, handler_for, request
 from tests.functional.guildkit import StreamTap, create_guild, join, new_user, text_channel
 from tests.functional.test_openapi_document import conforms

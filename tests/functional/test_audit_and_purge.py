@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from shared.domain.permissions import Permission
-from shared.storage import purge
-from shared.storage.keys import channel_pk
+from shared.guilds.domain.permissions import Permission
+from shared.guilds.storage import purge
+from shared.table.keys import channel_pk
 from tests.functional.apigw import LambdaContext, handler_for, request
 from tests.functional.guildkit import (
     StreamTap,

@@ -140,8 +140,8 @@ def test_unknown_user_and_wrong_password_take_similar_time(api: Api, monkeypatch
     try:
         # the account's hash is cost 4; give it a cost-10 one, as a real account would have
         from shared.auth.passwords import hash_password
-        from shared.storage.keys import user_key
-        from shared.storage.users import UserItem, find_user_id
+        from shared.auth.storage.users import UserItem, find_user_id
+        from shared.table.keys import user_key
 
         user_id = find_user_id(username="heidi")
         assert user_id is not None
@@ -216,7 +216,7 @@ def test_the_account_ceiling_slows_many_callers_without_a_lockout(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shared.config import Settings, get_settings
-    from shared.limits.bucket import BucketState, Rate, take
+    from shared.limits.domain.bucket import BucketState, Rate, take
 
     monkeypatch.setenv("PARLEY_RATE_LOGIN_PER_ACCOUNT", "3/36000")
     get_settings.cache_clear()

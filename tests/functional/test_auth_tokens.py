@@ -151,7 +151,7 @@ def _connect_event(token: str | None) -> dict:
 @pytest.fixture
 def published_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """The authorizer's issuer JWKS: here the ring itself (the stack serves it over HTTP)."""
-    from shared.auth import gateway
+    from shared.auth import gateway_access as gateway
 
     monkeypatch.setattr(gateway, "issuer_keys", lambda: load_keyring(get_settings()))
 
@@ -174,7 +174,7 @@ def test_gateway_authorizer_allows_a_valid_token_with_the_user_in_context(
 def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(
     aws: None, token, published_keys: None
 ) -> None:
-    from shared.auth.gateway import ConnectionRefused
+    from shared.auth.gateway_access import ConnectionRefused
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler
 
@@ -186,7 +186,7 @@ def test_gateway_authorizer_refuses_bad_tokens_with_unauthorized(
 def test_gateway_authorizer_refuses_the_token_of_an_ended_login(
     api: Api, published_keys: None
 ) -> None:
-    from shared.auth.gateway import ConnectionRefused
+    from shared.auth.gateway_access import ConnectionRefused
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler
 
@@ -203,7 +203,7 @@ def test_gateway_authorizer_refuses_the_token_of_an_ended_login(
 def test_a_reused_refresh_token_ends_its_login_at_the_gateway_too(
     api: Api, published_keys: None
 ) -> None:
-    from shared.auth.gateway import ConnectionRefused
+    from shared.auth.gateway_access import ConnectionRefused
     from tests.functional.harness import _context
     from websocket_routes.authorizer.app import lambda_handler
 

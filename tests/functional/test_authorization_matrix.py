@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.permissions import Permission
+from shared.guilds.domain.permissions import Permission
 from tests.functional.apigw import request, template
 from tests.functional.guildkit import (
     create_guild,

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from shared.domain import limits
-from shared.domain.permissions import Permission
 from shared.gateway import lifecycle
-from shared.gateway.events import Scope
-from shared.services import presence
-from shared.storage.keys import INVITE_SK, invite_pk
-from shared.storage.outbox import pending_from_record
+from shared.gateway.domain.log_events import Scope
+from shared.guilds.domain import size_limits as limits
+from shared.guilds.domain.permissions import Permission
+from shared.outbox.storage.outbox import pending_from_record
+from shared.presence import presence
+from shared.table.keys import INVITE_SK, invite_pk
 from tests.functional.apigw import request
 from tests.functional.guildkit import (
     StreamTap,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared.config import get_settings
-from shared.domain.permissions import Permission
+from shared.guilds.domain.permissions import Permission
 from tests.functional.apigw import request
 from tests.functional.guildkit import StreamTap, create_guild, join, member_with, new_user
 from tests.functional.harness import Api, template

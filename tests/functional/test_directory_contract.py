@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.domain.permissions import Permission
 from shared.gateway.store_directory import StoreDirectory
+from shared.guilds.domain.permissions import Permission
 from tests.directory_contract import DirectoryContract
 from tests.functional.apigw import request
 from tests.functional.dm_race import account

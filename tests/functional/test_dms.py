@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared.domain.read_state import ReadState
 from shared.gateway.store_directory import StoreDirectory
-from shared.storage import read_states
+from shared.messages.domain.read_state import ReadState
+from shared.messages.storage import read_states
 from tests.functional.apigw import request
 from tests.functional.dm_race import account, acquaintances
 from tests.functional.guildkit import (

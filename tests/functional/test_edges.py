@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from shared.domain import limits
+from shared.guilds.domain import size_limits as limits
 from tests.functional.apigw import request
 from tests.functional.guildkit import create_guild, new_user
 

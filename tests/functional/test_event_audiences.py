@@ -13,12 +13,12 @@ import pytest
 
 from shared.auth.keysource import load_keyring
 from shared.config import get_settings
-from shared.domain.permissions import Permission
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
 from shared.gateway.poster import Delivery, PostResult
 from shared.gateway.store_directory import StoreDirectory
-from shared.services import voice
+from shared.guilds.domain.permissions import Permission
+from shared.voice import states as voice
 from tests.functional.apigw import request
 from tests.functional.conftest import frames_posted
 from tests.functional.guildkit import (

@@ -9,9 +9,9 @@ from typing import Any, cast
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.fanout import app as fanout_app
-from shared.domain.events import EventName, GatewayEvent
-from shared.storage import gateway_log
-from shared.storage.outbox import record_of
+from shared.gateway.storage import gateway_log
+from shared.outbox.domain.events import EventName, GatewayEvent
+from shared.outbox.storage.outbox import record_of
 from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import FakeLambdaContext
 from tests.functional.test_gateway_sessions import GUILD, directory

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.storage import sessions
-from shared.storage.sessions import Listener, Subscription
+from shared.gateway.storage import sessions
+from shared.gateway.storage.sessions import Listener, Subscription
 
 SCOPE = "G#42"
 

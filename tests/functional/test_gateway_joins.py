@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import fanout, lifecycle
-from shared.gateway.events import Scope
-from shared.storage import sessions
+from shared.gateway.domain.log_events import Scope
+from shared.gateway.storage import sessions
+from shared.outbox.domain.events import EventName, GatewayEvent
 from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import frames_posted
 from tests.functional.test_gateway_sessions import (

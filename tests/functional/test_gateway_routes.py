@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.storage import sessions
+from shared.gateway.storage import sessions
 from tests.eventshape import dotted, key_paths, reference
 from tests.functional.conftest import FakeLambdaContext, load_event, posted_to
 from websocket_routes.connect.app import lambda_handler as connect

@@ -13,13 +13,13 @@ import pytest
 from shared.auth.keysource import load_keyring
 from shared.auth.tokens import issue_access_token
 from shared.config import get_settings
-from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
+from shared.gateway.domain.session import PAUSED
 from shared.gateway.poster import Delivery
-from shared.gateway.session import PAUSED
-from shared.storage import gateway_log, sessions
-from shared.storage.outbox import PendingEvent, pending_from_record, record_of
+from shared.gateway.storage import gateway_log, sessions
+from shared.outbox.domain.events import EventName, GatewayEvent
+from shared.outbox.storage.outbox import PendingEvent, pending_from_record, record_of
 from tests.directory_contract import hidden_overwrite
 from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import FakeLambdaContext, frames_posted, load_event

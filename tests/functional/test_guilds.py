@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.permissions import Permission
+from shared.guilds.domain.permissions import Permission
 from tests.functional.apigw import request
 from tests.functional.guildkit import (
     StreamTap,

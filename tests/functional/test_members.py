@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.permissions import Permission
+from shared.guilds.domain.permissions import Permission
 from tests.functional.apigw import request
 from tests.functional.guildkit import (
     StreamTap,

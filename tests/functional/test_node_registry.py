@@ -12,7 +12,7 @@ from moto import mock_aws
 from emulator.store import ensure_tables
 from emulator.template import load_template
 from media_nodes.registry import Heartbeat, MemoryRegistry, NodeRegistry, StoreRegistry
-from shared.voice_nodes import NodeRecord, pick_node
+from shared.voice.domain.nodes import NodeRecord, pick_node
 from tests.conftest import REPO_ROOT
 
 

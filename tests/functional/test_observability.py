@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from shared.domain.events import EventName, GatewayEvent
 from shared.gateway import fanout
 from shared.gateway.poster import Delivery, PostResult
+from shared.gateway.storage import sessions
 from shared.ids import new_id
+from shared.messages import messages as message_service
 from shared.observability import (
     DEFAULT_NAMESPACE,
     Metric,
@@ -25,8 +26,7 @@ from shared.observability import (
     logger,
     metrics,
 )
-from shared.services import messages as message_service
-from shared.storage import sessions
+from shared.outbox.domain.events import EventName, GatewayEvent
 from tests.fake_directory import FakeDirectory
 from tests.functional.apigw import handler_for, request, template
 from tests.functional.conftest import FakeLambdaContext, load_event

@@ -257,8 +257,8 @@ def test_a_password_account_with_an_unverified_email_is_never_joined(oidc_api: A
 
 
 def test_an_account_whose_email_is_verified_is_linked(oidc_api: Api) -> None:
-    from shared.storage.keys import user_key
-    from shared.storage.users import UserItem
+    from shared.auth.storage.users import UserItem
+    from shared.table.keys import user_key
 
     existing = oidc_api.register("rosalind", email="rosalind@example.com").json()["user"]
     item = UserItem.get(*user_key(int(existing["id"])))

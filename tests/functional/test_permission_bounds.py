@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.permissions import Permission
+from shared.guilds.domain.permissions import Permission
 from tests.functional.apigw import Reply, request
 from tests.functional.guildkit import (
     create_guild,

@@ -11,15 +11,17 @@ import pytest
 
 from shared.auth.keysource import load_keyring
 from shared.config import get_settings
-from shared.domain.presence import GUILD_PRESENCES
 from shared.gateway import commands, fanout, lifecycle
 from shared.gateway.directory import set_directory
-from shared.gateway.session import PAUSED
-from shared.services import presence
-from shared.storage import gateway_log, members, ratelimits, sessions
-from shared.storage import presence as presence_store
-from shared.storage.keys import user_events_pk
-from shared.storage.outbox import EventRecord, pending_from_record
+from shared.gateway.domain.session import PAUSED
+from shared.gateway.storage import gateway_log, sessions
+from shared.guilds.storage import members
+from shared.limits.storage import buckets as ratelimits
+from shared.outbox.storage.outbox import EventRecord, pending_from_record
+from shared.presence import presence
+from shared.presence.domain.presence import GUILD_PRESENCES
+from shared.presence.storage import presence as presence_store
+from shared.table.keys import user_events_pk
 from tests.fake_directory import FakeDirectory
 from tests.functional.conftest import frames_posted
 from tests.functional.test_gateway_sessions import (

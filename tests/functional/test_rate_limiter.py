@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from shared.errors import RateLimited
-from shared.limits.bucket import Rate
+from shared.limits.domain.bucket import Rate
 from shared.limits.limiter import Limit, enforce
 
 LIMIT = Limit("test.concurrent", lambda: Rate(10, 3600))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain import limits
-from shared.domain.permissions import Permission
-from shared.storage.keys import GUILD_SK, guild_pk
+from shared.guilds.domain import size_limits as limits
+from shared.guilds.domain.permissions import Permission
+from shared.table.keys import GUILD_SK, guild_pk
 from tests.functional.apigw import request
 from tests.functional.guildkit import (
     StreamTap,

@@ -49,9 +49,9 @@ def test_logout_everywhere_needs_a_token(api: Api) -> None:
 
 def test_logout_everywhere_ends_logins_made_before_logins_were_kept(api: Api) -> None:
     # A refresh family written by the previous version: no login item under the user.
+    from shared.auth.storage.refresh_tokens import RefreshFamilyItem
     from shared.auth.tokens import new_refresh_token
-    from shared.storage.keys import refresh_family_key
-    from shared.storage.refresh_tokens import RefreshFamilyItem
+    from shared.table.keys import refresh_family_key
 
     user = api.register("wanda").json()
     old = new_refresh_token()

@@ -10,8 +10,8 @@ import pytest
 
 from shared.config import get_settings
 from shared.errors import Unavailable
-from shared.storage.keys import HEALTH_PK, connection_pk, connection_sk
-from shared.storage.table import ParleyItem, ping_store
+from shared.table.keys import HEALTH_PK, connection_pk, connection_sk
+from shared.table.schema import ParleyItem, ping_store
 
 
 def test_table_is_built_from_the_template(table: str) -> None:
@@ -68,9 +68,10 @@ def test_ping_store_without_the_table_is_unavailable() -> None:
 def test_every_item_class_queries_its_index_whichever_connected_first(first: str) -> None:
     """A warm Lambda keeps one connection; the class that made it must not decide which
     indexes the others may query (it did: "Table … has no index: GSI1" after a transaction)."""
-    from shared.storage import members, sessions
-    from shared.storage.entity import Entity
-    from shared.storage.table import transaction
+    from shared.gateway.storage import sessions
+    from shared.guilds.storage import members
+    from shared.table.entity import Entity
+    from shared.table.schema import transaction
 
     {
         "transaction": lambda: transaction(),

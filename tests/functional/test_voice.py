@@ -12,18 +12,18 @@ import pytest
 
 from shared.auth.keysource import load_keyring
 from shared.config import get_settings
-from shared.domain.permissions import Permission
 from shared.gateway import commands, lifecycle
 from shared.gateway.directory import set_directory
 from shared.gateway.store_directory import StoreDirectory
-from shared.services import voice
-from shared.storage import voice_states
-from shared.storage.keys import channel_sk, guild_pk
-from shared.storage.media_nodes import save_heartbeat
-from shared.storage.speaking_reports import SpeakingReport, save_report
-from shared.voice_keys import load_voice_keys
-from shared.voice_nodes import NodeRecord
-from shared.voice_tokens import VoiceTokenVerifier
+from shared.guilds.domain.permissions import Permission
+from shared.table.keys import channel_sk, guild_pk
+from shared.voice import states as voice
+from shared.voice.domain.nodes import NodeRecord
+from shared.voice.storage import states as voice_states
+from shared.voice.storage.nodes import save_heartbeat
+from shared.voice.storage.speaking_reports import SpeakingReport, save_report
+from shared.voice.token_keys import load_voice_keys
+from shared.voice.voice_tokens import VoiceTokenVerifier
 from tests.functional.apigw import request
 from tests.functional.conftest import frames_posted
 from tests.functional.guildkit import (

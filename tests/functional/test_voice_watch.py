@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from shared.config import get_settings
-from shared.services import voice
-from shared.storage import voice_states
+from shared.voice import states as voice
+from shared.voice.storage import states as voice_states
 from tests.functional.guildkit import create_guild, join, new_user
 from tests.functional.test_voice import (
     gateway,  # noqa: F401  (autouse: the directory, the issuer's keys, node calls recorded)

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from shared.gateway.session import is_new_dispatch
+from shared.gateway.domain.session import is_new_dispatch
 
 
 @dataclass

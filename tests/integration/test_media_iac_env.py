@@ -42,8 +42,8 @@ from emulator.store_credentials import StoreCredentials
 from emulator.template import load_template
 from media_nodes.aiortc_hooks import IcePolicy, install_ice_policy
 from media_nodes.config import PortRange
-from shared.storage.keys import MEDIA_NODES_PK, media_node_sk
-from shared.voice_tokens import generate_voice_keys, mint_voice_token
+from shared.table.keys import MEDIA_NODES_PK, media_node_sk
+from shared.voice.voice_tokens import generate_voice_keys, mint_voice_token
 from tests import media_iac
 from tests.conftest import REPO_ROOT
 

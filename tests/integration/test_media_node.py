@@ -11,7 +11,7 @@ import pytest
 
 from media_nodes.client import ToneTrack, VoiceClient
 from media_nodes.node import RoomSnapshot
-from shared.voice_tokens import mint_voice_token
+from shared.voice.voice_tokens import mint_voice_token
 from tests.media_support import CHANNEL, GUILD, KEYS, NodeUnderTest, running_node
 
 pytestmark = pytest.mark.integration

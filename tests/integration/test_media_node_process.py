@@ -13,7 +13,7 @@ import pytest
 
 from media_nodes.aiortc_hooks import restrict_host_addresses
 from media_nodes.client import ToneTrack, VoiceClient
-from shared.voice_tokens import generate_voice_keys, mint_voice_token
+from shared.voice.voice_tokens import generate_voice_keys, mint_voice_token
 from tests.integration.stackproc import REPO_ROOT, wait_for
 
 pytestmark = pytest.mark.integration

@@ -22,7 +22,7 @@ import pytest
 from emulator.replay import read_range
 from emulator.stream_failures import BatchInfo
 from shared.ids import new_id
-from shared.storage.keys import event_sk, guild_events_pk
+from shared.table.keys import event_sk, guild_events_pk
 from tests.integration.chat import User
 from tests.integration.gateway_client import GatewayClient
 from tests.integration.stackproc import REPO_ROOT, StackProcess, wait_for

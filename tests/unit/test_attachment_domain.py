@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.attachment import (
+from shared.errors import Invalid
+from shared.messages.domain.attachment import (
     ALLOWED_CONTENT_TYPES,
     MAX_FILENAME,
     AttachmentTooLarge,
@@ -13,8 +14,7 @@ from shared.domain.attachment import (
     check_size,
     clean_filename,
 )
-from shared.domain.message import Attachment
-from shared.errors import Invalid
+from shared.messages.domain.message import Attachment
 
 
 def test_size_of_exactly_the_limit_is_accepted_and_one_more_refused() -> None:
@@ -85,7 +85,7 @@ def test_a_messages_attachment_never_shows_its_key() -> None:
 
 
 def test_an_upload_key_names_its_attachment() -> None:
-    from shared.domain.attachment import attachment_id_of_key
+    from shared.messages.domain.attachment import attachment_id_of_key
 
     assert attachment_id_of_key(Upload(7, 3, 1, "a.png", "image/png", 5).pending_key) == 7
     for bad in ("attachments/3/7/a.png", "pending/3/7/", "pending/3/x/a.png", "pending/3/7/a/b"):

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from shared.errors import HTTP_STATUS, Unavailable
-from shared.storage import attachment_objects as objects
+from shared.messages.storage import attachment_objects as objects
 
 KEY = "pending/1/2/file.png"
 

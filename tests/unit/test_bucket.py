@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.limits.bucket import Rate, take
+from shared.limits.domain.bucket import Rate, take
 
 
 def test_capacity_allowed_then_refused_with_retry_after() -> None:

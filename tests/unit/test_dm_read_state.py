@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.dm import DM_PERMISSIONS, DmChannel, check_recipient
-from shared.domain.permissions import Permission
-from shared.domain.read_state import ChannelMarks, ReadState, mention_count, read_state_json
+from shared.dms.domain.dm import DM_PERMISSIONS, DmChannel, check_recipient
 from shared.errors import Invalid
-from shared.gateway.events import LogEvent
-from shared.gateway.joins import joined_scope
+from shared.gateway.domain.joins import joined_scope
+from shared.gateway.domain.log_events import LogEvent
+from shared.guilds.domain.permissions import Permission
+from shared.messages.domain.read_state import (
+    ChannelMarks,
+    ReadState,
+    mention_count,
+    read_state_json,
+)
 
 
 def test_a_dm_is_two_different_users_in_id_order() -> None:

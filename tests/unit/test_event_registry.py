@@ -15,13 +15,11 @@ from typing import Any
 
 import pytest
 
-from shared.domain.events import EventName
-from shared.domain.permissions import Permission
-from shared.gateway import registry
-from shared.gateway.events import MOVED_TO, LogEvent, Scope
-from shared.gateway.joins import joined_scope, left_scope
-from shared.gateway.protocol import dispatch_parts, parts_of
-from shared.gateway.registry import (
+from shared.gateway.domain import registry
+from shared.gateway.domain.joins import joined_scope, left_scope
+from shared.gateway.domain.log_events import MOVED_TO, LogEvent, Scope
+from shared.gateway.domain.protocol import dispatch_parts, parts_of
+from shared.gateway.domain.registry import (
     EVENTS,
     Delivery,
     EventSpec,
@@ -32,10 +30,12 @@ from shared.gateway.registry import (
     by_name,
     hears,
 )
-from shared.gateway.session import SESSION_EVENTS, is_new_dispatch
+from shared.gateway.domain.session import SESSION_EVENTS, is_new_dispatch
+from shared.gateway.storage.gateway_log import LogEntry
+from shared.gateway.storage.sessions import Listener
 from shared.gateway.view_cache import ViewCache, viewers_of
-from shared.storage.gateway_log import LogEntry
-from shared.storage.sessions import Listener
+from shared.guilds.domain.permissions import Permission
+from shared.outbox.domain.events import EventName
 from tests.conftest import REPO_ROOT
 from tests.unit.test_view_cache import Directory
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.gateway.frame_budget import FrameBudget, Verdict
-from shared.limits.bucket import Rate
+from shared.gateway.domain.frame_budget import FrameBudget, Verdict
+from shared.limits.domain.bucket import Rate
 
 DISCORD = FrameBudget.of(Rate.parse("120/60"))
 

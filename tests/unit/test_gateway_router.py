@@ -15,7 +15,7 @@ from emulator.events import WsFacts, ws_message_event
 from shared.errors import Forbidden, RateLimited
 from shared.gateway import connections, router
 from shared.gateway.connections import ConnectionGone, management_client, post_frame
-from shared.gateway.protocol import Frame, Op, encode
+from shared.gateway.domain.protocol import Frame, Op, encode
 from shared.gateway.router import GatewayRequest, GatewayRouter
 
 FACTS = WsFacts(

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from shared.domain.presence import Status
 from shared.errors import Conflict, Invalid
-from shared.gateway.events import LogEvent, Scope
-from shared.gateway.protocol import Frame, Op
-from shared.gateway.session import (
+from shared.gateway.domain.log_events import LogEvent, Scope
+from shared.gateway.domain.protocol import Frame, Op
+from shared.gateway.domain.session import (
     PAUSED,
     Attach,
     Command,
@@ -40,6 +39,7 @@ from shared.gateway.session import (
     Unsubscribe,
     sweep_due,
 )
+from shared.presence.domain.presence import Status
 
 NOW = 1_700_000_000_000
 USER, OTHER = 42, 43
@@ -529,7 +529,7 @@ def test_a_session_without_a_connection_is_due_nothing() -> None:
 
 def test_the_session_imports_no_store_and_no_network_client() -> None:
     probe = (
-        "import sys, shared.gateway.session as s; "
+        "import sys, shared.gateway.domain.session as s; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'pynamodb', 'boto3', 'botocore', 'requests', 'urllib3', 'aws_lambda_powertools'}))"
     )

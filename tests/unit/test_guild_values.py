@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain import limits
-from shared.domain.channel import Channel, ChannelType
-from shared.domain.events import Change, changes_between
-from shared.domain.guild import Guild, check_guild_name
-from shared.domain.invite import Invite, is_code, new_invite_code
-from shared.domain.member import Member
-from shared.domain.permissions import Overwrite, OverwriteType, Permission
-from shared.domain.role import Role
 from shared.errors import Invalid
+from shared.guilds.domain import size_limits as limits
+from shared.guilds.domain.channel import Channel, ChannelType
+from shared.guilds.domain.guild import Guild, check_guild_name
+from shared.guilds.domain.invite import Invite, is_code, new_invite_code
+from shared.guilds.domain.member import Member
+from shared.guilds.domain.permissions import Overwrite, OverwriteType, Permission
+from shared.guilds.domain.role import Role
+from shared.outbox.domain.events import Change, changes_between
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from shared import ids
-from shared.domain.voice import VoiceStateRequest
 from shared.ids import PARLEY_EPOCH_MS, SnowflakeId, id_timestamp, new_id, parse_id
+from shared.voice.domain.states import VoiceStateRequest
 
 
 def test_new_ids_are_unique_and_increasing() -> None:

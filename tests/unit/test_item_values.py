@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from shared.storage.item_values import use_table_answer_parser
+from shared.table.item_values import use_table_answer_parser
 from tests.unit.moto_tables import EVERY_TYPE, pk_sk_table
 
 REGION = "eu-west-1"

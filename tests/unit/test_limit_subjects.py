@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from shared.errors import Unauthorized
 from shared.http import caller, caller_id, jwt_claims
-from shared.limits.http import caller_in_path, caller_subject, user_in_path
+from shared.limits.rest import caller_in_path, caller_subject, user_in_path
 
 CALLER, OTHER, TARGET, CHANNEL = 11, 12, 21, 31
 

@@ -10,7 +10,7 @@ import pytest
 
 from media_nodes.voice_keys import FollowedVerifier
 from shared.errors import Unauthorized
-from shared.voice_tokens import VoiceKeyPair, generate_voice_keys, mint_voice_token
+from shared.voice.voice_tokens import VoiceKeyPair, generate_voice_keys, mint_voice_token
 
 OLD = generate_voice_keys(kid="old")
 NEW = generate_voice_keys(kid="new")

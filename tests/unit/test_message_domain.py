@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.message import (
+from shared.errors import Invalid
+from shared.ids import new_id
+from shared.messages.domain.message import (
     MAX_CONTENT,
     MAX_MENTIONS,
     Mentions,
@@ -13,8 +15,6 @@ from shared.domain.message import (
     check_emoji,
     parse_mentions,
 )
-from shared.errors import Invalid
-from shared.ids import new_id
 
 
 def test_content_of_exactly_the_limit_is_accepted_and_one_more_refused() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.domain.events import AuditAction, AuditRecord, Change, EventName, GatewayEvent
-from shared.storage import outbox, purge
-from shared.storage.transaction import Transaction
+from shared.guilds.storage import purge
+from shared.outbox.domain.events import AuditAction, AuditRecord, Change, EventName, GatewayEvent
+from shared.outbox.storage import outbox
+from shared.table.transaction import Transaction
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.permissions import Overwrite, OverwriteType, compute_permissions
+from shared.guilds.domain.permissions import Overwrite, OverwriteType, compute_permissions
 
 CASES = Path(__file__).parents[2] / "desktop/ui/src/util/permissionCases.json"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.permissions import (
+from shared.guilds.domain.permissions import (
     ALL,
     DEFAULT_EVERYONE,
     NONE,

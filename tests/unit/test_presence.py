@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.domain.events import EventName, GatewayEvent
-from shared.domain.presence import (
+from shared.errors import Invalid
+from shared.gateway.domain.log_events import LogEvent, Scope
+from shared.outbox.domain.events import EventName, GatewayEvent
+from shared.outbox.storage import outbox
+from shared.presence.domain.presence import (
     GUILD_PRESENCES,
     OFFLINE,
     Presence,
@@ -17,10 +20,7 @@ from shared.domain.presence import (
     presence_event,
     wants_presences,
 )
-from shared.errors import Invalid
-from shared.gateway.events import LogEvent, Scope
-from shared.storage import outbox
-from shared.storage.transaction import Transaction
+from shared.table.transaction import Transaction
 
 
 def test_a_user_with_no_connection_is_offline_whatever_they_chose() -> None:
@@ -164,7 +164,7 @@ def test_a_user_event_without_guilds_still_goes_to_the_user_only() -> None:
 
 
 def test_a_large_guilds_presences_are_chunked_under_the_frame_limit() -> None:
-    from shared.gateway.protocol import Frame, Op, encode, parts_of
+    from shared.gateway.domain.protocol import Frame, Op, encode, parts_of
 
     ids = [str(10**17 + n) for n in range(3_000)]
     guild = {
@@ -181,7 +181,7 @@ def test_a_large_guilds_presences_are_chunked_under_the_frame_limit() -> None:
 
 
 def test_only_a_guild_create_goes_out_in_parts() -> None:
-    from shared.gateway.protocol import dispatch_parts
+    from shared.gateway.domain.protocol import dispatch_parts
 
     small = {"id": "7", "presences": []}
     assert dispatch_parts("GUILD_CREATE", small) == [small]

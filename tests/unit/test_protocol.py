@@ -7,7 +7,14 @@ import json
 import pytest
 
 from shared.errors import Forbidden, Invalid, NotFound, ParleyError, RateLimited, Unavailable
-from shared.gateway.protocol import CLIENT_OPS, Frame, Op, encode, error_frame, parse_client_frame
+from shared.gateway.domain.protocol import (
+    CLIENT_OPS,
+    Frame,
+    Op,
+    encode,
+    error_frame,
+    parse_client_frame,
+)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.gateway.session import (
+from shared.gateway.domain.session import (
     LiveSession,
     ResumeVerdict,
     heartbeat_overdue,

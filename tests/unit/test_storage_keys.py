@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from shared.storage import keys
+from shared.table import keys
 
 _BIG = 1234567890123456789
 

@@ -11,9 +11,9 @@ import pytest
 
 from emulator.filters import RecordFilter
 from emulator.template import StreamMapping, load_template
-from shared.domain.events import EventName, GatewayEvent
-from shared.storage import keys
-from shared.storage.outbox import record_of
+from shared.outbox.domain.events import EventName, GatewayEvent
+from shared.outbox.storage.outbox import record_of
+from shared.table import keys
 from tests.conftest import REPO_ROOT
 from tests.eventshape import reference
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from shared.domain.events import EventName
-from shared.gateway.events import LogEvent, Scope
+from shared.gateway.domain.log_events import LogEvent, Scope
+from shared.gateway.storage.gateway_log import LogEntry
 from shared.gateway.view_cache import MAX_AGE_S, UNCHANGING, ViewCache, viewers_of
-from shared.storage.gateway_log import LogEntry
+from shared.outbox.domain.events import EventName
 from tests.directory_contract import hidden_overwrite
 from tests.fake_directory import FakeDirectory
 

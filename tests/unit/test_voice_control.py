@@ -11,12 +11,12 @@ import pytest
 import requests
 from pydantic import ValidationError
 
-from shared import voice_control
 from shared.config import get_settings
-from shared.domain.voice import VoiceState, VoiceStateRequest
 from shared.errors import Unavailable
-from shared.voice_keys import load_voice_keys
-from shared.voice_tokens import VoiceTokenVerifier
+from shared.voice import control as voice_control
+from shared.voice.domain.states import VoiceState, VoiceStateRequest
+from shared.voice.token_keys import load_voice_keys
+from shared.voice.voice_tokens import VoiceTokenVerifier
 
 
 class FakeResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.voice_nodes import NodeRecord, live_nodes, pick_node
+from shared.voice.domain.nodes import NodeRecord, live_nodes, pick_node
 
 NOW = 1_000.0
 

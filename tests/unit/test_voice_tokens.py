@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from shared.errors import Unauthorized
-from shared.voice_tokens import (
+from shared.voice.voice_tokens import (
     MAX_LIFETIME_S,
     VoiceTokenVerifier,
     generate_voice_keys,

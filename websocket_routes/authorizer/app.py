@@ -1,7 +1,7 @@
 """The WebSocket API's REQUEST authorizer on ``$connect``: ``?token=<access token>``.
 
 API Gateway refuses a handshake without the ``token`` query parameter by itself (401, from the
-authorizer's identity source); an invalid token is a 401 too (``shared.auth.gateway``). A valid
+authorizer's identity source); an invalid token is a 401 too (``shared.auth.gateway_access``). A valid
 one puts ``user_id`` in the authorizer context of every route of the connection.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.auth.gateway import authorize_connection
+from shared.auth.gateway_access import authorize_connection
 from shared.observability import instrumented
 
 

@@ -8,11 +8,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.gateway import commands
 from shared.gateway.directory import set_directory
-from shared.gateway.protocol import Frame, Op
+from shared.gateway.domain.protocol import Frame, Op
 from shared.gateway.router import GatewayRequest, GatewayRouter
 from shared.gateway.store_directory import StoreDirectory
-from shared.gateway.voice import voice_state_update
 from shared.observability import instrumented
+from shared.voice.state_update import voice_state_update
 
 set_directory(StoreDirectory())
 router = GatewayRouter()

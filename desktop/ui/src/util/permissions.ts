@@ -1,5 +1,5 @@
 // What the signed-in user may do in a guild or channel, to show only the actions they can take.
-// The server decides every request on its own (shared/domain/permissions.py); this is the same
+// The server decides every request on its own (shared/guilds/domain/permissions.py); this is the same
 // algorithm (Discord's "Permission Hierarchy") over what GUILD_CREATE and the gateway events
 // keep in the store. permissionCases.json holds cases both implementations must answer alike
 // (src/util/permissions.test.ts here, tests/unit/test_permission_cases.py on the server).

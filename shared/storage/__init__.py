@@ -1,1 +1,0 @@
-"""Storage adapters: pynamodb entities on Parley's single table, and the key builders."""
