@@ -72,7 +72,7 @@ class RoomSnapshot:
 
 
 class TokenVerifier(Protocol):
-    """What the node asks of its token checker (``shared.voice.voice_tokens.VoiceTokenVerifier``)."""
+    """What the node asks of its token checker (``shared.voice.voice_tokens``' verifier)."""
 
     def verify(self, token: str, now: float | None = None) -> VoiceGrant: ...
 

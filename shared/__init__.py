@@ -1,4 +1,6 @@
-"""Parley's shared library: domain, storage, auth, gateway protocol, configuration and ids.
+"""Parley's shared library: one package per feature, and the platform modules they share.
 
-The domain modules import no AWS SDK; storage adapters live under ``shared.storage``.
+A feature package holds its pure rules in ``domain/`` (no I/O, no AWS SDK), its commands at its
+top level and its items in ``storage/``; ``shared.table`` is the single-table base. The rule and
+the package list: ``docs/decisions.md``, "``shared/`` is organised by feature".
 """

@@ -1,1 +1,1 @@
-"""shared.dms."""
+"""Direct messages: a channel of two users, outside any guild."""

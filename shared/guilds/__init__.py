@@ -1,1 +1,1 @@
-"""shared.guilds."""
+"""Guilds: channels, roles, members, bans, invites, the audit log, permissions and purges."""

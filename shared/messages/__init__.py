@@ -1,1 +1,1 @@
-"""shared.messages."""
+"""Messages: sending, reactions, pins, attachments and read state."""

@@ -1,10 +1,11 @@
 """Presence commands: a session identified or resumed, a connection closed, a status chosen.
 
-Each reads the user's one presence item, applies the pure rule of ``shared.presence.domain.presence`` and
-writes it back on the version it read, with a PRESENCE_UPDATE when what others see changes. The
-event is one user-level outbox item naming the user's guilds (read from the membership index:
-bounded by the user's guilds, never by any guild's size); the fan-out delivers it to each of
-those guilds' sessions once (docs/decisions.md, "Presence").
+Each reads the user's one presence item, applies the pure rule of
+``shared.presence.domain.presence`` and writes it back on the version it read, with a
+PRESENCE_UPDATE when what others see changes. The event is one user-level outbox item naming the
+user's guilds (read from the membership index: bounded by the user's guilds, never by any guild's
+size); the fan-out delivers it to each of those guilds' sessions once (docs/decisions.md,
+"Presence").
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""shared.voice."""
+"""Voice: voice states and rooms, media nodes, speaking reports and voice tokens."""

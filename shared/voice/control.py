@@ -1,9 +1,9 @@
 """Calls to a media node's control API: server mute/deafen and disconnect.
 
 ``PATCH``/``DELETE /rooms/{channel}/members/{user}`` on the node, each with a fresh single-use
-control token (``shared.voice.voice_tokens.mint_control_token``). Each node has its own circuit breaker
-(pybreaker): after ``voice_breaker_fail_max`` failed calls in a row the node is not called for
-``voice_breaker_reset_s`` (one trial call then decides), so a dead or sick node costs a request
+control token (``shared.voice.voice_tokens.mint_control_token``). Each node has its own circuit
+breaker (pybreaker): after ``voice_breaker_fail_max`` failed calls in a row the node is not called
+for ``voice_breaker_reset_s`` (one trial call then decides), so a dead or sick node costs a request
 nothing but a fast :class:`~shared.errors.Unavailable`. Transient failures (connection errors,
 timeouts, 5xx) are retried with tenacity, each attempt with a new token.
 """

@@ -2,8 +2,8 @@
 
 The gateway's op 4 (``VOICE_STATE_UPDATE``) lands in :func:`update_voice_state`: it checks the
 member's CONNECT in the channel and the channel's user limit, picks the room's media node
-(``shared.voice.domain.nodes.pick_node``: a room stays on its node while it lives), records the voice
-state and its room in one transaction with the guild's ``VOICE_STATE_UPDATE`` outbox item, and
+(``shared.voice.domain.nodes.pick_node``: a room stays on its node while it lives), records the
+voice state and its room in one transaction with the guild's ``VOICE_STATE_UPDATE`` outbox item, and
 returns ``VOICE_SERVER_UPDATE.d`` with a voice token for that node, which the gateway sends to the
 joining session only. :func:`watch` (a scheduled function) moves the rooms of nodes that stopped
 heartbeating and tells each participant's session, and makes members whose session went away

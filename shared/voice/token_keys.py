@@ -9,8 +9,8 @@ The same pattern as the access tokens' keys (``shared/auth/keysource.py``):
   stack on its first deploy (``shared/auth/keystore.py``);
 - ``PARLEY_VOICE_KEYS_SECRET``: the same in Secrets Manager.
 
-The JSON is ``{"kid", "private_pem", "jwks"}`` (``shared.voice.voice_tokens.VoiceKeyPair``); the nodes
-are configured with its ``jwks`` only, so they can verify but never mint.
+The JSON is ``{"kid", "private_pem", "jwks"}`` (``shared.voice.voice_tokens.VoiceKeyPair``); the
+nodes are configured with its ``jwks`` only, so they can verify but never mint.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The WebSocket API's REQUEST authorizer on ``$connect``: ``?token=<access token>``.
 
 API Gateway refuses a handshake without the ``token`` query parameter by itself (401, from the
-authorizer's identity source); an invalid token is a 401 too (``shared.auth.gateway_access``). A valid
-one puts ``user_id`` in the authorizer context of every route of the connection.
+authorizer's identity source); an invalid token is a 401 too (``shared.auth.gateway_access``). A
+valid one puts ``user_id`` in the authorizer context of every route of the connection.
 """
 
 from __future__ import annotations

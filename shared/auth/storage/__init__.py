@@ -1,1 +1,1 @@
-"""shared.auth.storage."""
+"""The feature's items in the single table."""

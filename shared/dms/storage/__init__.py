@@ -1,1 +1,1 @@
-"""shared.dms.storage."""
+"""The feature's items in the single table."""

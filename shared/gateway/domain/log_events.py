@@ -1,9 +1,9 @@
 """Events as the gateway log holds them: a name, a payload, who may receive them.
 
 A domain change that clients must hear about writes an outbox item in its own transaction
-(``shared/outbox/storage/outbox.py``, from a ``shared.outbox.domain.events.GatewayEvent``); the fan-out turns
-each into a :class:`LogEvent`, appends it to the gateway log, and delivers it to the sessions
-subscribed to its scope.
+(``shared/outbox/storage/outbox.py``, from a ``shared.outbox.domain.events.GatewayEvent``); the
+fan-out turns each into a :class:`LogEvent`, appends it to the gateway log, and delivers it to the
+sessions subscribed to its scope.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""shared.gateway.storage."""
+"""The feature's items in the single table."""

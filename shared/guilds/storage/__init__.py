@@ -1,1 +1,1 @@
-"""shared.guilds.storage."""
+"""The feature's items in the single table."""

@@ -1,1 +1,1 @@
-"""shared.limits.storage."""
+"""The feature's items in the single table."""

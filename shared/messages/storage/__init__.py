@@ -1,1 +1,1 @@
-"""shared.messages.storage."""
+"""The feature's items in the single table."""

@@ -1,1 +1,1 @@
-"""shared.outbox.storage."""
+"""The feature's items in the single table."""

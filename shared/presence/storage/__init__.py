@@ -1,1 +1,1 @@
-"""shared.presence.storage."""
+"""The feature's items in the single table."""

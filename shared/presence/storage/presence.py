@@ -2,10 +2,10 @@
 
 The item holds the chosen status and the set of connection ids that carry an identified session,
 plus a ``version``. Every change reads the item, computes the new presence (pure, in
-``shared.presence.domain.presence``) and writes it back in one transaction conditioned on the version it
-read, together with the PRESENCE_UPDATE outbox item when the visible status changes. So two
-connections closing at once cannot both see "one left" (one of them retries on fresh state), and
-an event is emitted exactly when the stored state changes what others see.
+``shared.presence.domain.presence``) and writes it back in one transaction conditioned on the
+version it read, together with the PRESENCE_UPDATE outbox item when the visible status changes. So
+two connections closing at once cannot both see "one left" (one of them retries on fresh state),
+and an event is emitted exactly when the stored state changes what others see.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""shared.voice.domain."""
+"""The feature's pure rules and values: no I/O, no AWS SDK (held by import-linter)."""

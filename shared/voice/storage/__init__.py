@@ -1,1 +1,1 @@
-"""shared.voice.storage."""
+"""The feature's items in the single table."""
