@@ -50,10 +50,11 @@ test: install lint ui ui-test ## install what is missing, lint, then run every t
 unit functional integration: install ## one layer of the Python tests (PYTEST_ARGS=… for more)
 	$(RUN) pytest tests/$@ $(PYTEST_ARGS)
 
-lint: install ui-lint ## ruff, mypy, cfn-lint, sam validate, hadolint, the dependency audits and the UI's linters
+lint: install ui-lint ## ruff, mypy, import-linter's contracts, cfn-lint, sam validate, hadolint, the dependency audits and the UI's linters
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	$(RUN) lint-imports
 	$(RUN) cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 	$(RUN) cfn-lint iac/media/media-tier.yaml
