@@ -1,9 +1,9 @@
 """The gateway's session commands: IDENTIFY, RESUME, HEARTBEAT and PRESENCE_UPDATE.
 
-The shell around :class:`~shared.gateway.domain.session.GatewaySession`, which holds the rules of the
-first three: each reads what the session needs (the session item, the log, the directory),
-feeds it, runs what it answers (frames through @connections, writes to the store) and feeds it
-the outcomes, until it is done.
+The shell around :class:`~shared.gateway.domain.session.GatewaySession`, which holds the
+rules of the first three: each reads what the session needs (the session item, the log, the
+directory), feeds it, runs what it answers (frames through @connections, writes to the store)
+and feeds it the outcomes, until it is done.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ An event's name is an :class:`~shared.outbox.domain.events.EventName`; everythin
 differently for one event than for another is a field of its :class:`EventSpec` here, and the
 code that does it reads that field:
 
-- the log event (``shared/gateway/domain/log_events.py``) takes a channel only for a channel-bound event,
-  and builds what those who may not see the channel, or lack what a part needs, receive of it;
+- the log event (``shared/gateway/domain/log_events.py``) takes a channel only for a
+  channel-bound event, and builds what those who may not see the channel, or lack what a
+  part needs, receive of it;
 - the view cache (``shared/gateway/view_cache.py``) keeps its answers through the events that
   cannot change who sees what;
 - the joins (``shared/gateway/domain/joins.py``) subscribe and unsubscribe a user's sessions at the

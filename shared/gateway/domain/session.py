@@ -177,7 +177,10 @@ def hears(presences: bool, t: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
-    """A stored session, as plain values (``shared/gateway/storage/sessions.py`` converts its item)."""
+    """A stored session, as plain values.
+
+    ``shared/gateway/storage/sessions.py`` converts its item.
+    """
 
     session_id: str
     user_id: int
@@ -626,7 +629,8 @@ class GatewaySession:
         """The entries after :attr:`replayed_to` up to ``until`` (the log's head when read)
         that this session hears: those of its scopes, of the events it asked for. A DM or guild
         the user joins on the way is added to its scopes, a guild they leave taken out (see
-        ``shared/gateway/domain/joins.py``). The shell then keeps, of a channel's event, what the user
+        ``shared/gateway/domain/joins.py``).
+        The shell then keeps, of a channel's event, what the user
         may see of it (whole, without what they lack, hidden, or nothing), and gives the rest
         to :meth:`replay`."""
         record = self._known_record()
