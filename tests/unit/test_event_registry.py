@@ -37,7 +37,7 @@ from shared.gateway.view_cache import ViewCache, viewers_of
 from shared.guilds.domain.permissions import Permission
 from shared.outbox.domain.events import EventName
 from tests.conftest import REPO_ROOT
-from tests.unit.test_view_cache import Directory
+from tests.fake_directory import FakeDirectory
 
 GUILD, CHANNEL, OTHER_CHANNEL = 7, 70, 71
 FIELDS = [f.name for f in dataclasses.fields(EventSpec)]
@@ -158,7 +158,7 @@ def test_the_protocol_docs_list_every_declared_event_as_declared() -> None:
 
 def _asked_after(t: str) -> int:
     """How often the directory is asked twice about a channel with an entry ``t`` between."""
-    cache, directory = ViewCache(clock=lambda: 0.0), Directory()
+    cache, directory = ViewCache(clock=lambda: 0.0), FakeDirectory()
     entry = LogEntry(1, LogEvent(t=t, d={}, scope=Scope.guild(GUILD)))
     cache.observe(0, [LogEntry(0, LogEvent(t="TYPING_START", d={}, scope=Scope.guild(GUILD)))])
     cache.who_can_view(directory, 0, GUILD, CHANNEL, {1})
@@ -194,7 +194,7 @@ def test_the_channel_an_event_declared_to_delete_carries_is_judged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     event = LogEvent("CHANNEL_UPDATE", {"id": str(CHANNEL)}, Scope.guild(GUILD), channel_id=CHANNEL)
-    directory = Directory()
+    directory = FakeDirectory()
     viewers_of(directory, event, {1})
     assert (len(directory.asked), directory.judged) == (1, [])  # the stored channel
     redeclare(monkeypatch, EventName.CHANNEL_UPDATE, deletes_channel=True)
