@@ -133,21 +133,7 @@ class _Shell:
             case CountConnected(user_id, connection_id, status):
                 presence.connected(user_id, connection_id, status)
             case CreateSession(record, ttl_s):
-                self.item = sessions.create_session(
-                    session_id=record.session_id,
-                    user_id=record.user_id,
-                    shard=record.shard,
-                    scopes=sorted(record.scopes),
-                    connection_id=request.connection_id,
-                    connected_ms=record.connected_ms,
-                    domain_name=request.domain_name,
-                    stage=request.stage,
-                    started_after=record.started_after,
-                    ttl_s=ttl_s,
-                    presences=record.presences,
-                    login=record.login,
-                    heartbeat_ms=record.last_heartbeat_ms,
-                )
+                self.item = sessions.create_session(record, ttl_s)
             case Attach(record, ttl_s):
                 item = self._item()
                 sessions.attach(

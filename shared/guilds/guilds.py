@@ -20,13 +20,7 @@ from shared.guilds.storage import members as member_store
 from shared.guilds.storage import purge as purge_store
 from shared.guilds.storage import roles as role_store
 from shared.ids import new_id
-from shared.outbox.domain.events import (
-    AuditAction,
-    AuditRecord,
-    EventName,
-    GatewayEvent,
-    changes_between,
-)
+from shared.outbox.domain.events import AuditAction, AuditRecord, EventName, GatewayEvent
 from shared.outbox.storage import outbox
 from shared.table.keys import guild_invites_pk, guild_pk
 from shared.table.retry import retry_stale
@@ -209,8 +203,10 @@ def update_guild(
         description=changes.get("description", before.description),
         member_count=before.member_count,
     )
-    diff = changes_between(before.as_json(), after.as_json(), _GUILD_FIELDS)
-    if not diff:
+    audit = AuditRecord.of_change(
+        AuditAction.GUILD_UPDATE, guild_id, before.as_json(), after.as_json(), _GUILD_FIELDS, reason
+    )
+    if not audit.changes:
         return after.as_json()
     tx = Transaction()
     guild_store.update_fields(tx, after)
@@ -221,7 +217,7 @@ def update_guild(
             guild_id,
             after.as_json(),
             actor_id=user_id,
-            audit=AuditRecord(AuditAction.GUILD_UPDATE, guild_id, diff, reason),
+            audit=audit,
         ),
         now,
     )

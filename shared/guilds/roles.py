@@ -14,13 +14,7 @@ from shared.guilds.domain.role import Role
 from shared.guilds.storage import guilds as guild_store
 from shared.guilds.storage import roles as role_store
 from shared.ids import new_id
-from shared.outbox.domain.events import (
-    AuditAction,
-    AuditRecord,
-    EventName,
-    GatewayEvent,
-    changes_between,
-)
+from shared.outbox.domain.events import AuditAction, AuditRecord, EventName, GatewayEvent
 from shared.outbox.storage import outbox
 from shared.table.retry import retry_stale
 from shared.table.transaction import Transaction
@@ -72,8 +66,9 @@ def create_role(
     tx = Transaction()
     guild_store.bump_counts(tx, guild_id, roles=1)
     role_store.insert(tx, role)
-    diff = changes_between({}, role.as_json(), _ROLE_FIELDS)
-    audit = AuditRecord(AuditAction.ROLE_CREATE, role.id, diff, reason)
+    audit = AuditRecord.of_change(
+        AuditAction.ROLE_CREATE, role.id, {}, role.as_json(), _ROLE_FIELDS, reason
+    )
     outbox.emit(tx, _event(EventName.GUILD_ROLE_CREATE, role, actor_id, audit), now)
     tx.commit()
     return role.as_json()
@@ -106,13 +101,14 @@ def update_role(
         if position < 1 or not (access.is_owner or position < access.highest):
             raise role_hierarchy()
     after = replace(before, **{k: v for k, v in fields.items() if k in _ROLE_FIELDS})
-    diff = changes_between(before.as_json(), after.as_json(), _ROLE_FIELDS)
-    if not diff:
+    audit = AuditRecord.of_change(
+        AuditAction.ROLE_UPDATE, role_id, before.as_json(), after.as_json(), _ROLE_FIELDS, reason
+    )
+    if not audit.changes:
         return after.as_json()
     tx = Transaction()
     guild_store.check_live(tx, guild_id)
     role_store.replace(tx, after, version)
-    audit = AuditRecord(AuditAction.ROLE_UPDATE, role_id, diff, reason)
     outbox.emit(tx, _event(EventName.GUILD_ROLE_UPDATE, after, actor_id, audit), now)
     tx.commit()
     if after.permissions != before.permissions:
@@ -133,7 +129,6 @@ def delete_role(guild_id: int, actor_id: int, role_id: int, reason: str | None) 
     tx = Transaction()
     role_store.remove(tx, role, version)
     guild_store.bump_counts(tx, guild_id, roles=-1)
-    diff = changes_between(role.as_json(), {}, _ROLE_FIELDS)
     outbox.emit(
         tx,
         GatewayEvent(
@@ -141,7 +136,9 @@ def delete_role(guild_id: int, actor_id: int, role_id: int, reason: str | None) 
             guild_id,
             {"guild_id": str(guild_id), "role_id": str(role_id)},
             actor_id=actor_id,
-            audit=AuditRecord(AuditAction.ROLE_DELETE, role_id, diff, reason),
+            audit=AuditRecord.of_change(
+                AuditAction.ROLE_DELETE, role_id, role.as_json(), {}, _ROLE_FIELDS, reason
+            ),
         ),
         now,
     )

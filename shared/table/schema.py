@@ -6,6 +6,7 @@ botocore reads itself, so no ``Meta.host`` is ever written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -18,7 +19,9 @@ from pynamodb.constants import (
     INDEX_NAME,
     KEY_SCHEMA,
 )
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -73,6 +76,17 @@ class ParleyItem(Model):
             if all(attribute[ATTR_NAME] != known[ATTR_NAME] for known in attributes):
                 attributes.append(attribute)
         return shared
+
+    def update_if(self, actions: Sequence[Action], condition: Condition) -> bool:
+        """Apply ``actions`` when ``condition`` holds; False (nothing written) when it does not.
+        Any other failure of the store is raised."""
+        try:
+            self.update(actions=list(actions), condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
 
 @cache

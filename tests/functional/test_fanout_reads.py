@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.gateway.domain.session import PAUSED, SessionRecord
 from shared.gateway.storage import sessions
 from shared.gateway.storage.sessions import Listener, Subscription
 
@@ -9,19 +10,21 @@ SCOPE = "G#42"
 
 
 def _session(n: int, *, shard: int = 0, presences: bool = True) -> sessions.SessionItem:
-    return sessions.create_session(
+    record = SessionRecord(
         session_id=f"s{n:04d}",
         user_id=1000 + n % 7,  # several sessions per user
         shard=shard,
-        scopes=[SCOPE],
+        scopes=frozenset([SCOPE]),
         connection_id=f"conn-{n}",
-        connected_ms=1,
         domain_name="gw.example.com",
         stage="prod",
+        live_from=PAUSED,
         started_after=0,
-        ttl_s=600,
+        connected_ms=1,
+        last_heartbeat_ms=1,
         presences=presences,
     )
+    return sessions.create_session(record, ttl_s=600)
 
 
 def test_subscribers_of_a_scope_on_a_shard(table: str) -> None:

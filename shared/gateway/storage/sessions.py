@@ -10,7 +10,7 @@ grow with the recipients, never with the table.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -171,66 +171,49 @@ def forget_connection(connection_id: str) -> None:
 
 
 # ---------------------------------------------------------------- sessions
-def create_session(
-    *,
-    session_id: str,
-    user_id: int,
-    shard: int,
-    scopes: Sequence[str],
-    connection_id: str,
-    connected_ms: int,
-    domain_name: str,
-    stage: str,
-    started_after: int,
-    ttl_s: int,
-    presences: bool = True,
-    login: str | None = None,
-    heartbeat_ms: int | None = None,
-) -> SessionItem:
-    """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions;
-    its heartbeat clock starts at ``heartbeat_ms`` (default: now)."""
-    now = heartbeat_ms if heartbeat_ms is not None else _now_ms()
-    expires = timedelta(seconds=ttl_s)
+def create_session(record: SessionRecord, ttl_s: int) -> SessionItem:
+    """A new session, paused (no live delivery until :func:`go_live`), with its subscriptions."""
     session = SessionItem(
-        keys.user_pk(user_id),
-        keys.session_sk(session_id),
-        session_id=session_id,
-        user_id=user_id,
-        shard=shard,
-        connection_id=connection_id,
-        domain_name=domain_name,
-        stage=stage,
+        keys.user_pk(record.user_id),
+        keys.session_sk(record.session_id),
+        session_id=record.session_id,
+        user_id=record.user_id,
+        shard=record.shard,
+        connection_id=record.connection_id,
+        domain_name=record.domain_name,
+        stage=record.stage,
         live_from=PAUSED,
-        started_after=started_after,
-        scopes=set(scopes),
-        connected_ms=connected_ms,
-        last_heartbeat_ms=now,
-        gsi1pk=keys.live_sessions_gsi1pk(shard),
-        gsi1sk=keys.session_sk(session_id),
-        expires_at=expires,
-        presences=None if presences else False,
-        login=login,
+        started_after=record.started_after,
+        scopes=set(record.scopes),
+        connected_ms=record.connected_ms,
+        last_heartbeat_ms=record.last_heartbeat_ms,
+        gsi1pk=keys.live_sessions_gsi1pk(record.shard),
+        gsi1sk=keys.session_sk(record.session_id),
+        expires_at=timedelta(seconds=ttl_s),
+        presences=None if record.presences else False,
+        login=record.login,
     )
     session.save(condition=SessionItem.pk.does_not_exist())
     with _SubscriptionItem.batch_write() as batch:
-        for scope in scopes:
+        for scope in record.scopes:
             batch.save(
                 _SubscriptionItem(
                     keys.subscription_pk(scope),
-                    keys.subscription_sk(shard, session_id),
-                    user_id=user_id,
-                    session_id=session_id,
-                    expires_at=expires,
+                    keys.subscription_sk(record.shard, record.session_id),
+                    user_id=record.user_id,
+                    session_id=record.session_id,
+                    expires_at=session.expires_at,
                 )
             )
-    _ConnectionItem(
-        keys.connection_pk(connection_id),
-        keys.connection_sk(),
-        user_id=user_id,
-        session_id=session_id,
-        connected_ms=connected_ms,
-        expires_at=expires,
-    ).save()
+    if record.connection_id is not None:
+        _ConnectionItem(
+            keys.connection_pk(record.connection_id),
+            keys.connection_sk(),
+            user_id=record.user_id,
+            session_id=record.session_id,
+            connected_ms=record.connected_ms,
+            expires_at=session.expires_at,
+        ).save()
     return session
 
 
@@ -247,11 +230,7 @@ def subscribe(session: SessionItem, scope: str) -> None:
         session_id=session.session_id,
         expires_at=session.expires_at,
     ).save()
-    try:
-        session.update(actions=[SessionItem.scopes.add({scope})], condition=SessionItem.pk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    session.update_if([SessionItem.scopes.add({scope})], SessionItem.pk.exists())
 
 
 def unsubscribe(session: SessionItem, scope: str) -> None:
@@ -259,13 +238,7 @@ def unsubscribe(session: SessionItem, scope: str) -> None:
     _SubscriptionItem(
         keys.subscription_pk(scope), keys.subscription_sk(int(session.shard), session.session_id)
     ).delete()
-    try:
-        session.update(
-            actions=[SessionItem.scopes.delete({scope})], condition=SessionItem.pk.exists()
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    session.update_if([SessionItem.scopes.delete({scope})], SessionItem.pk.exists())
 
 
 def get_session(user_id: int, session_id: str) -> SessionItem | None:
@@ -355,37 +328,24 @@ def go_live(session: SessionItem, shard: int, replayed_to: int) -> Handoff:
 def detach(user_id: int, session_id: str, connection_id: str, ttl_s: int) -> bool:
     """The session's connection closed; it stays resumable until its TTL. False if it had moved."""
     session = SessionItem(keys.user_pk(user_id), keys.session_sk(session_id))
-    try:
-        session.update(
-            actions=[
-                SessionItem.connection_id.remove(),
-                SessionItem.disconnected_ms.set(_now_ms()),
-                SessionItem.gsi1pk.remove(),
-                SessionItem.gsi1sk.remove(),
-                SessionItem.expires_at.set(_expiry(ttl_s)),
-            ],
-            condition=SessionItem.connection_id == connection_id,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return session.update_if(
+        [
+            SessionItem.connection_id.remove(),
+            SessionItem.disconnected_ms.set(_now_ms()),
+            SessionItem.gsi1pk.remove(),
+            SessionItem.gsi1sk.remove(),
+            SessionItem.expires_at.set(_expiry(ttl_s)),
+        ],
+        SessionItem.connection_id == connection_id,
+    )
 
 
 def touch_heartbeat(user_id: int, session_id: str, connection_id: str) -> bool:
     """Record a heartbeat; False when the session is not on this connection."""
     session = SessionItem(keys.user_pk(user_id), keys.session_sk(session_id))
-    try:
-        session.update(
-            actions=[SessionItem.last_heartbeat_ms.set(_now_ms())],
-            condition=SessionItem.connection_id == connection_id,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return session.update_if(
+        [SessionItem.last_heartbeat_ms.set(_now_ms())], SessionItem.connection_id == connection_id
+    )
 
 
 def live_sessions(shard: int) -> Iterator[SessionItem]:

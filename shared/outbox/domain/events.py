@@ -108,6 +108,20 @@ class AuditRecord:
     changes: tuple[Change, ...] = ()
     reason: str | None = None
 
+    @classmethod
+    def of_change(
+        cls,
+        action: AuditAction,
+        target_id: int | None,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        keys: Iterable[str],
+        reason: str | None,
+    ) -> AuditRecord:
+        """The record of a change from ``before`` to ``after`` (their JSON views), listing the
+        ``keys`` whose values differ: ``{}`` before a creation, after a deletion."""
+        return cls(action, target_id, changes_between(before, after, keys), reason)
+
 
 @dataclass(frozen=True)
 class GatewayEvent:
@@ -120,7 +134,7 @@ class GatewayEvent:
     caused it; ``audit`` what the audit log records. ``guild_ids`` (with ``user_id``) makes a
     user-level event that goes instead to the sessions of each of those guilds, once per
     session, ``guild_id`` set in its ``d`` to one guild the session shares (PRESENCE_UPDATE).
-    caused it; ``audit`` what the audit log records. ``dm_channel_id`` marks an event of a DM
+    ``dm_channel_id`` marks an event of a DM
     channel: it reaches the DM's two participants (or ``user_id`` alone, when set).
     """
 
