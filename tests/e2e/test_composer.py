@@ -84,20 +84,24 @@ def composer(person: Person) -> Any:
     return person.page.get_by_test_id("composer")
 
 
+def type_and_send(person: Person, text: str) -> None:
+    """Type ``text`` into the composer key by key, as a person does, and press Enter."""
+    box = composer(person)
+    box.click()
+    box.press_sequentially(text, delay=KEY_DELAY_MS)
+    box.press("Enter")
+
+
 def test_two_messages_typed_back_to_back_arrive_whole_and_in_order(
     pair: tuple[Person, Person],
 ) -> None:
     alice, bob = pair
-    box = composer(alice)
-    box.click()
-    box.press_sequentially("human 1", delay=KEY_DELAY_MS)
-    box.press("Enter")
+    type_and_send(alice, "human 1")
     # At once, while the first send is on its way.
-    box.press_sequentially("human 2", delay=KEY_DELAY_MS)
-    box.press("Enter")
+    type_and_send(alice, "human 2")
     wait_received(bob, ["human 1", "human 2"])
     wait_received(alice, ["human 1", "human 2"])
-    expect(box).to_have_value("")
+    expect(composer(alice)).to_have_value("")
 
 
 def test_a_burst_of_six_pasted_lines_all_arrive_in_order(pair: tuple[Person, Person]) -> None:
@@ -134,10 +138,7 @@ def test_a_send_cut_off_by_the_network_stays_and_retry_delivers_it(
     alice, bob = pair
     page = alice.page
     page.route(SEND_ROUTE, lambda route: route.abort("internetdisconnected"))
-    box = composer(alice)
-    box.click()
-    box.press_sequentially("sent while offline", delay=KEY_DELAY_MS)
-    box.press("Enter")
+    type_and_send(alice, "sent while offline")
     failed = page.locator('[data-testid="outgoing-message"][data-status="failed"]')
     failed.filter(has_text="sent while offline").wait_for()
     expect(failed.get_by_test_id("outgoing-error")).to_contain_text("cannot be reached")
@@ -149,10 +150,7 @@ def test_a_send_cut_off_by_the_network_stays_and_retry_delivers_it(
 
 def test_reply_focuses_the_composer_with_the_reply_bar(pair: tuple[Person, Person]) -> None:
     alice, bob = pair
-    box = composer(bob)
-    box.click()
-    box.press_sequentially("ask me something", delay=KEY_DELAY_MS)
-    box.press("Enter")
+    type_and_send(bob, "ask me something")
     theirs = alice.page.get_by_test_id("message").filter(has_text="ask me something")
     theirs.wait_for()
     alice.page.locator("body").click(position={"x": 5, "y": 5})  # focus elsewhere first
@@ -194,10 +192,7 @@ def test_a_rate_limited_send_is_retried_after_retry_after_and_delivered(
         )
 
     page.route(SEND_ROUTE, once_429)
-    box = composer(alice)
-    box.click()
-    box.press_sequentially("worth the wait", delay=KEY_DELAY_MS)
-    box.press("Enter")
+    type_and_send(alice, "worth the wait")
     wait_received(bob, ["worth the wait"])
     page.unroute(SEND_ROUTE)
     assert sends == ["POST", "POST"]
