@@ -10,14 +10,13 @@ import {
   Stack,
   Typography,
 } from "@mui/material";
-import { useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { NewAttachment } from "../api/endpoints";
 import { uploadFile } from "../api/http";
 import type { Channel, Message } from "../api/types";
 import { encodeMentions } from "../util/text";
 import { useClient } from "../services/context";
-import { messageUpserted } from "../store/actions";
-import { useAppDispatch, useAppSelector } from "../store/index";
+import { useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { usePermissions } from "../store/permissions";
 import { formatBytes } from "../util/format";
@@ -45,7 +44,6 @@ export default function Composer({
   onEditLast: () => void;
 }) {
   const client = useClient();
-  const dispatch = useAppDispatch();
   const members = useAppSelector((s) =>
     channel.guild_id ? s.members.byGuild[channel.guild_id] : undefined,
   );
@@ -53,9 +51,16 @@ export default function Composer({
   const permissions = usePermissions(channel.guild_id, channel.id);
   const [text, setText] = useState("");
   const [files, setFiles] = useState<Pending[]>([]);
-  const [sending, setSending] = useState(false);
+  const [uploading, setUploading] = useState(false);
   const lastTyping = useRef(0);
   const picker = useRef<HTMLInputElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  // Choosing Reply on a message means writing the reply next.
+  const replyId = replyTo?.id;
+  useEffect(() => {
+    if (replyId) input.current?.focus();
+  }, [replyId]);
 
   function typed(value: string) {
     setText(value);
@@ -116,35 +121,46 @@ export default function Composer({
     return uploaded;
   }
 
-  async function send() {
-    if ((!text.trim() && files.length === 0) || sending) return;
-    setSending(true);
+  // The text and reply go to the outbox at Enter and the composer is cleared at once, in the
+  // same event: a send never touches what is typed after it, however long the server takes.
+  function send() {
+    const content = encodeMentions(text.trim(), members, users);
+    // Files being uploaded belong to the message sent with them; what is typed meanwhile is
+    // a message of its own.
+    const withFiles = files.length > 0 && !uploading;
+    if (!content && !withFiles) return;
+    const reply = replyTo?.id ?? null;
+    setText("");
+    onCancelReply();
+    // lastTyping is kept: the server allows one typing signal per channel every 5 s, and
+    // the next one is due TYPING_EVERY_MS after the last whatever was sent between.
+    if (!withFiles) {
+      void client.outbox.send(channel.id, { content, replyTo: reply });
+      return;
+    }
+    void sendWithFiles(content, reply);
+  }
+
+  async function sendWithFiles(content: string, reply: string | null) {
+    setUploading(true);
     try {
-      const content = encodeMentions(text.trim(), members, users);
       const attachments = await upload();
-      const message = await client.ep.sendMessage(channel.id, {
-        content,
-        ...(replyTo ? { reply_to: replyTo.id } : {}),
-        ...(attachments.length ? { attachments } : {}),
-      });
-      dispatch(messageUpserted(message));
-      setText("");
       setFiles([]);
-      onCancelReply();
-      // lastTyping is kept: the server allows one typing signal per channel every 5 s, and
-      // the next one is due TYPING_EVERY_MS after the last whatever was sent between.
+      void client.outbox.send(channel.id, { content, replyTo: reply, attachments });
     } catch (error) {
       setFiles((old) => old.map((p) => ({ ...p, progress: null })));
-      client.notify(error, "Your message was not sent");
+      // The files stay to try again; the words come back unless something was typed since.
+      setText((now) => now || content);
+      client.notify(error, "Your files were not uploaded");
     } finally {
-      setSending(false);
+      setUploading(false);
     }
   }
 
   function keys(event: KeyboardEvent) {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
-      void send();
+      send();
     } else if (event.key === "ArrowUp" && text === "") {
       event.preventDefault();
       onEditLast();
@@ -194,7 +210,7 @@ export default function Composer({
                 <Typography variant="body2" noWrap sx={{ flex: 1 }}>
                   {p.file.name}
                 </Typography>
-                {!sending && (
+                {!uploading && (
                   <IconButton
                     size="small"
                     aria-label={`Remove ${p.file.name}`}
@@ -243,6 +259,7 @@ export default function Composer({
           value={text}
           onChange={(e) => typed(e.target.value)}
           onKeyDown={keys}
+          inputRef={input}
           sx={{ py: 1 }}
           inputProps={{ "aria-label": `Message #${channel.name}`, "data-testid": "composer" }}
         />

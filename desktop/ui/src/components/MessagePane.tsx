@@ -15,6 +15,7 @@ import { compareSnowflakes } from "../util/snowflake";
 import { Loading } from "./common";
 import Composer from "./Composer";
 import MessageItem from "./MessageItem";
+import OutgoingMessages from "./OutgoingMessages";
 
 const PAGE_SIZE = 50;
 
@@ -204,6 +205,7 @@ export default function MessagePane({ channel }: { channel: Channel }) {
             );
           })}
         </AnimatePresence>
+        <OutgoingMessages channelId={channel.id} />
       </Box>
       <Box sx={{ height: 22, px: 2 }} aria-live="polite" data-testid="typing">
         {typists.length > 0 && (

@@ -29,6 +29,7 @@ import {
   speakingChanged,
 } from "../store/voice";
 import { VoiceRtc } from "../voice/rtc";
+import { Outbox } from "./outbox";
 import { loadReadMarks, loadSession, saveReadMarks, saveSession } from "./persist";
 
 export class ParleyClient {
@@ -40,6 +41,8 @@ export class ParleyClient {
   readonly inShell: boolean;
   readonly api: ApiClient;
   readonly ep: Endpoints;
+  /** Messages on their way to the server, in order per channel. */
+  readonly outbox: Outbox;
   gateway: GatewayClient | null = null;
   private voiceRtc: VoiceRtc | null = null;
   private user: User | null = null;
@@ -58,6 +61,7 @@ export class ParleyClient {
     this.inShell = inShell;
     this.api = new ApiClient(apiBase(config));
     this.ep = endpoints(this.api);
+    this.outbox = new Outbox(store, this.ep);
     this.api.onTokens = (tokens) => this.tokensChanged(tokens);
   }
 

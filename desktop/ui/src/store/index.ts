@@ -5,6 +5,7 @@ import channels from "./channels";
 import guilds from "./guilds";
 import members from "./members";
 import messages from "./messages";
+import outbox from "./outbox";
 import readState from "./readState";
 import typing from "./typing";
 import ui from "./ui";
@@ -15,6 +16,7 @@ export const rootReducer = combineReducers({
   guilds,
   channels,
   messages,
+  outbox,
   members,
   readState,
   voice,
