@@ -82,6 +82,8 @@ function CodeBlock({ code, lang }: { code: string; lang: string }) {
         overflowX: "auto",
         whiteSpace: "pre",
         fontSize: "0.875em",
+        // The theme's own padding and background would double the block's.
+        "& code.hljs": { p: 0, bgcolor: "transparent" },
       }}
     >
       {highlighted !== null ? (
