@@ -51,6 +51,12 @@ describe("markdown sanitising", () => {
     }
   });
 
+  it("links no javascript: target in angle brackets either", () => {
+    const root = shown("<javascript://%0Aalert(1)>");
+    expect(root.querySelector("a")).toBeNull();
+    expect(root.textContent).toContain("javascript://%0Aalert(1)");
+  });
+
   it("shows HTML entities literally", () => {
     const root = shown("&lt;script&gt; &amp; &#x3C;b&#x3E;");
     expect(root.textContent).toBe("&lt;script&gt; &amp; &#x3C;b&#x3E;");
