@@ -1,6 +1,7 @@
-import { act, cleanup, render, screen } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { Provider } from "react-redux";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ApiError } from "../api/http";
 import type { Message, User } from "../api/types";
 import type { ParleyClient } from "../services/client";
 import { ClientContext } from "../services/context";
@@ -62,6 +63,38 @@ describe("MessageContent", () => {
     expect(client.ep.user).toHaveBeenCalledWith("5001");
     await act(async () => answer({ id: "5001", username: "carol" }));
     expect(screen.getByTestId("content").textContent).toBe("bye @carol and @carol");
+  });
+
+  it("asks again in the next session, whose store starts empty", async () => {
+    const carol = { id: "5003", username: "carol" };
+    const first = shown(message("<@5003>"), () => Promise.resolve(carol));
+    await screen.findByText("@carol");
+    cleanup();
+    const next = shown(message("<@5003>"), () => Promise.resolve(carol));
+    await screen.findByText("@carol");
+    expect(first.client.ep.user).toHaveBeenCalledTimes(1);
+    expect(next.client.ep.user).toHaveBeenCalledTimes(1);
+  });
+
+  it("asks once for a user the server does not have, who stays unknown", async () => {
+    const missing = () => Promise.reject(new ApiError(404, { message: "No such user." }));
+    const first = shown(message("<@5004>"), missing);
+    await waitFor(() => expect(first.client.ep.user).toHaveBeenCalledTimes(1));
+    await act(async () => {}); // the refusal settles
+    cleanup();
+    const again = shown(message("<@5004>"), missing);
+    expect(screen.getByTestId("content").textContent).toBe("@unknown user");
+    expect(again.client.ep.user).not.toHaveBeenCalled();
+  });
+
+  it("asks again when the server could not answer", async () => {
+    const down = () => Promise.reject(new ApiError(503, { message: "Try later." }));
+    const first = shown(message("<@5005>"), down);
+    await waitFor(() => expect(first.client.ep.user).toHaveBeenCalledTimes(1));
+    await act(async () => {});
+    cleanup();
+    shown(message("<@5005>"), () => Promise.resolve({ id: "5005", username: "erin" }));
+    await screen.findByText("@erin");
   });
 
   it("takes a former member's name from the message's mentions when it carries one", () => {

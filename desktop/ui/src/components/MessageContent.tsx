@@ -1,12 +1,14 @@
 import { useEffect, useMemo } from "react";
+import { ApiError } from "../api/http";
 import type { Message, Snowflake, User } from "../api/types";
 import Markdown, { type MentionNames } from "../markdown/Markdown";
 import { useClient } from "../services/context";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName, usersSeen } from "../store/members";
 
-/** Ids asked of GET /users/{id} in this session, so a name is fetched once, whatever the outcome. */
-const requested = new Set<Snowflake>();
+/** Ids being asked of GET /users/{id} now, and ids with no user behind them: each asked once. */
+const asking = new Set<Snowflake>();
+const noSuchUser = new Set<Snowflake>();
 
 function mentionedUserIds(content: string): Snowflake[] {
   return [...new Set([...content.matchAll(/<@!?(\d+)>/g)].map((m) => m[1]))];
@@ -27,12 +29,18 @@ function useMentionedUsers(message: Message, known: Record<Snowflake, User>): vo
     const carried = (message.mentions ?? []).filter((u) => ids.includes(u.id) && u.username);
     if (carried.length > 0) dispatch(usersSeen(carried));
     for (const id of ids) {
-      if (carried.some((u) => u.id === id) || requested.has(id)) continue;
-      requested.add(id);
-      client.ep.user(id).then(
-        (user) => dispatch(usersSeen([user])),
-        () => undefined, // A deleted account keeps "unknown user".
-      );
+      if (carried.some((u) => u.id === id) || asking.has(id) || noSuchUser.has(id)) continue;
+      asking.add(id);
+      // The store keeps what is learned until sign-out; a deleted account stays "unknown user".
+      client.ep
+        .user(id)
+        .then(
+          (user) => dispatch(usersSeen([user])),
+          (error: unknown) => {
+            if (error instanceof ApiError && error.status === 404) noSuchUser.add(id);
+          },
+        )
+        .finally(() => asking.delete(id));
     }
   }, [key, message.mentions, client, dispatch]);
 }
