@@ -115,6 +115,18 @@ describe("markdown syntax", () => {
     ]);
   });
 
+  it("keeps a bulleted and a numbered list apart across a blank line", () => {
+    const root = shown("- one\n- two\n\n1. first\n2. second");
+    expect([...root.querySelectorAll("ul > li")].map((li) => li.textContent)).toEqual([
+      "one",
+      "two",
+    ]);
+    expect([...root.querySelectorAll("ol > li")].map((li) => li.textContent)).toEqual([
+      "first",
+      "second",
+    ]);
+  });
+
   it("renders a fenced code block and highlights a known language", async () => {
     const root = shown("```python\ndef f():\n    return 1\n```");
     expect(root.querySelector("pre code")?.textContent).toBe("def f():\n    return 1");

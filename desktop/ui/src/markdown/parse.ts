@@ -44,10 +44,28 @@ const kept = Object.fromEntries(
   Object.entries(discordRules).filter(([name]) => !DISCORD_ONLY.has(name)),
 );
 
+/**
+ * simple-markdown's list runs on across a blank line into a list of the other kind: end it there,
+ * so that "- a" then "1. b" after a blank line are two lists, bulleted then numbered.
+ */
+const list = {
+  ...defaultRules.list,
+  match: (source: string, state: object, prev: string) => {
+    const capture = defaultRules.list.match(source, state as never, prev);
+    if (!capture) return capture;
+    const ordered = (bullet: string) => /^\d/.test(bullet);
+    const other = new RegExp(`\\n{2,}( *)(${ordered(capture[2]) ? "[*+-]" : "\\d+\\."}) `);
+    const end = capture[0].search(other);
+    if (end < 0) return capture;
+    const kept = capture[0].slice(0, end) + "\n\n";
+    return Object.assign([kept, ...capture.slice(1)], { index: 0, input: source });
+  },
+};
+
 const rules = {
   ...kept,
   link,
-  list: defaultRules.list,
+  list,
   user: token(/^<@!?(\d+)>/, (c) => ({ id: c[1] })),
   role: token(/^<@&(\d+)>/, (c) => ({ id: c[1] })),
   channel: token(/^<#(\d+)>/, (c) => ({ id: c[1] })),
