@@ -21,44 +21,18 @@ import {
   Typography,
 } from "@mui/material";
 import { motion } from "framer-motion";
-import { memo, useState, type KeyboardEvent, type ReactNode } from "react";
+import { memo, useState, type KeyboardEvent } from "react";
 import type { Message, Reaction } from "../api/types";
 import { useClient } from "../services/context";
 import { messageUpserted } from "../store/actions";
-import { useAppDispatch, useAppSelector } from "../store/index";
+import { useAppDispatch } from "../store/index";
 import { displayName } from "../store/members";
 import { mentions, messageRemoved, ownReaction } from "../store/messages";
 import { formatBytes, formatTime } from "../util/format";
 import { UserAvatar } from "./common";
+import MessageContent from "./MessageContent";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
-
-/** Text with `<@id>` mentions and @everyone shown as highlighted names. */
-function MessageText({ content, guildId }: { content: string; guildId?: string | null }) {
-  const users = useAppSelector((s) => s.members.users);
-  const members = useAppSelector((s) => (guildId ? s.members.byGuild[guildId] : undefined));
-  const parts: ReactNode[] = [];
-  const pattern = /<@!?(\d+)>|@everyone|@here/g;
-  let last = 0;
-  for (const match of content.matchAll(pattern)) {
-    if (match.index > last) parts.push(content.slice(last, match.index));
-    const id = match[1];
-    const label = id ? `@${displayName(users[id], members?.[id])}` : match[0];
-    parts.push(
-      <Box
-        key={match.index}
-        component="span"
-        className="mention"
-        sx={{ bgcolor: "rgba(88,101,242,0.3)", color: "#c9cdfb", borderRadius: 0.5, px: 0.25 }}
-      >
-        {label}
-      </Box>,
-    );
-    last = match.index + match[0].length;
-  }
-  if (last < content.length) parts.push(content.slice(last));
-  return <>{parts}</>;
-}
 
 interface Props {
   message: Message;
@@ -225,7 +199,7 @@ function MessageItem(props: Props) {
               sx={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}
               data-testid="message-content"
             >
-              <MessageText content={message.content} guildId={message.guild_id} />
+              <MessageContent message={message} />
               {message.edited_timestamp && (
                 <Typography
                   component="span"
