@@ -285,6 +285,19 @@ describe("voice states", () => {
     expect(inGeneral()).toEqual([]);
   });
 
+  it("undeafening gives back the mute from before deafening", () => {
+    const { store } = signedIn();
+    const self = () => store.getState().voice.self;
+    store.dispatch(selfDeafSet(true));
+    expect(self()).toMatchObject({ selfDeaf: true, selfMute: true });
+    store.dispatch(selfDeafSet(false));
+    expect(self()).toMatchObject({ selfDeaf: false, selfMute: false });
+    store.dispatch(selfMuteSet(true));
+    store.dispatch(selfDeafSet(true));
+    store.dispatch(selfDeafSet(false));
+    expect(self()).toMatchObject({ selfDeaf: false, selfMute: true });
+  });
+
   it("follows our own join, mute/deaf and leave", () => {
     const { store, ev } = signedIn();
     const self = () => store.getState().voice.self;
