@@ -14,7 +14,7 @@ export const theme = createTheme({
       styleOverrides: {
         // MUI drops the top padding of content under a title; an outlined field's label sits
         // above the field's box, so the content's scroll edge cut it in half. Room for it:
-        root: { ".MuiDialogTitle-root + &": { paddingTop: 8 } },
+        root: { ".MuiDialogTitle-root + &": { paddingTop: 12 } },
       },
     },
   },
