@@ -266,3 +266,33 @@ def test_a_silent_gateway_says_connection_lost_within_one_interval_and_comes_bac
     cut["on"] = False
     page.locator("[data-testid=main][data-gateway=ready]").wait_for(timeout=60_000)
     lost.wait_for(state="detached")
+
+
+def test_a_new_display_name_shows_to_others_live_on_older_messages_and_members(
+    ui_stack: StackProcess, chromium: Any, people: list[Person]
+) -> None:
+    alice = newcomer(people, chromium, ui_stack, "host")
+    bob = newcomer(people, chromium, ui_stack, "renamer")
+    add_guild(alice, "Create", "Name Club")
+    alice.page.get_by_role("button", name="Invite people").click()
+    alice.page.get_by_role("button", name="Create invite").click()
+    code = alice.page.get_by_test_id("invite-code")
+    code.wait_for()
+    invite = code.input_value()
+    alice.page.get_by_role("dialog").get_by_role("button", name="Close", exact=True).click()
+    add_guild(bob, "Join with an invite", invite)
+    composer = bob.page.get_by_test_id("composer")
+    composer.press_sequentially("said before the rename", delay=90)
+    composer.press("Enter")
+    older = alice.message("said before the rename")
+    older.get_by_test_id("message-author").filter(has_text=bob.name).wait_for()
+
+    bob.page.get_by_role("button", name="User settings").click()
+    field = bob.page.get_by_role("dialog").get_by_label("Display name", exact=True)
+    field.press_sequentially("Bobby Tables", delay=90)
+    bob.page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    bob.page.get_by_role("dialog").get_by_text("Saved.").wait_for()
+
+    # Alice, without reloading: the member list and the older message both say the new name.
+    alice.page.get_by_test_id(f"member-{bob.name}").filter(has_text="Bobby Tables").wait_for()
+    older.get_by_test_id("message-author").filter(has_text="Bobby Tables").wait_for()
