@@ -123,6 +123,10 @@ def update_me(
         store.set_allow_dms_from_guild_members(
             user_id, allow_dms_from_guild_members, _user_update(user)
         )
+    if user.public() != record.user.public():
+        from shared.guilds import members  # the guilds area stands above accounts
+
+        members.profile_changed(user_id, user.public())
     return user.private()
 
 

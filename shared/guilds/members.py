@@ -28,7 +28,15 @@ from shared.table.retry import retry_stale
 from shared.table.transaction import Transaction
 from shared.voice import states as voice
 
-__all__ = ["UNSET", "add_role", "kick", "list_members", "remove_role", "update_member"]
+__all__ = [
+    "UNSET",
+    "add_role",
+    "kick",
+    "list_members",
+    "profile_changed",
+    "remove_role",
+    "update_member",
+]
 
 #: A field the request did not mention (as opposed to one set to null).
 UNSET: Any = object()
@@ -43,6 +51,31 @@ def list_members(guild_id: int, user_id: int, *, after: int, limit: int) -> list
     guild_access(guild_id, user_id, _now())
     role_ids = frozenset(r.id for r in role_store.list_for_guild(guild_id))
     return [m.as_json(role_ids) for m in member_store.page(guild_id, after=after, limit=limit)]
+
+
+def profile_changed(user_id: int, profile: dict[str, Any]) -> None:
+    """A user's public profile changed (display name, username): each of their guilds hears
+    GUILD_MEMBER_UPDATE with the member and the new profile, so that every member list and
+    message shows the new name at once (Discord's way; USER_UPDATE is for the user alone)."""
+    now = _now()
+    after = 0
+    while True:
+        guild_ids = member_store.guild_ids_of(user_id, after=after, before=None, limit=100)
+        for guild_id in guild_ids:
+            found = member_store.get(guild_id, user_id)
+            if found is None:
+                continue  # left meanwhile
+            data = {"guild_id": str(guild_id), **found[0].as_json(), "user": profile}
+            tx = Transaction()
+            outbox.emit(
+                tx,
+                GatewayEvent(EventName.GUILD_MEMBER_UPDATE, guild_id, data, actor_id=user_id),
+                now,
+            )
+            tx.commit()
+        if len(guild_ids) < 100:
+            return
+        after = guild_ids[-1]
 
 
 def _target(access: Access, user_id: int) -> Rank:

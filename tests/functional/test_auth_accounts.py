@@ -327,3 +327,22 @@ def test_profiles_need_a_token(api: Api) -> None:
     reply = api.request("GET", "/api/v1/users/@me")
     assert reply.status == 401
     assert reply.json() == {"message": "Unauthorized"}
+
+
+def test_a_new_display_name_reaches_every_guild_of_the_user(api: Api) -> None:
+    from tests.functional.guildkit import StreamTap
+
+    token = api.register("olga").json()["access_token"]
+    guild = api.request("POST", "/api/v1/guilds", {"name": "Olga's"}, token=token).json()
+    tap = StreamTap()
+    tap.read()
+    renamed = api.request("PATCH", "/api/v1/users/@me", {"global_name": "Olga!"}, token=token)
+    assert renamed.status == 200
+    members = [e for e in tap.events() if e["t"] == "GUILD_MEMBER_UPDATE"]
+    assert [(e["guild_id"], e["d"]["user"]["global_name"]) for e in members] == [
+        (guild["id"], "Olga!")
+    ]
+    # The same name again changes nothing: the guild hears nothing.
+    again = api.request("PATCH", "/api/v1/users/@me", {"global_name": "Olga!"}, token=token)
+    assert again.status == 200
+    assert [e["t"] for e in tap.events() if e["t"] == "GUILD_MEMBER_UPDATE"] == []

@@ -9,6 +9,15 @@ export const theme = createTheme({
   },
   shape: { borderRadius: 8 },
   typography: { fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" },
+  components: {
+    MuiDialogContent: {
+      styleOverrides: {
+        // MUI drops the top padding of content under a title; an outlined field's label sits
+        // above the field's box, so the content's scroll edge cut it in half. Room for it:
+        root: { ".MuiDialogTitle-root + &": { paddingTop: 12 } },
+      },
+    },
+  },
 });
 
 export const RAIL_BG = "#1e1f22";

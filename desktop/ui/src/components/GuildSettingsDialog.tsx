@@ -9,6 +9,7 @@ import {
   IconButton,
   List,
   ListItem,
+  ListItemAvatar,
   ListItemText,
   MenuItem,
   Stack,
@@ -17,16 +18,16 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { errorText } from "../api/http";
-import type { Ban, Role } from "../api/types";
+import type { Ban, Role, User } from "../api/types";
 import { useClient } from "../services/context";
 import { gatewayEvent } from "../store/actions";
 import { useAppDispatch, useAppSelector } from "../store/index";
-import { displayName } from "../store/members";
+import { displayName, usersSeen } from "../store/members";
 import { usePermissions } from "../store/permissions";
 import { Permission, describePermissions, has, parseBits } from "../util/permissions";
-import { Loading } from "./common";
+import { Loading, UserAvatar } from "./common";
 import InviteDialog from "./InviteDialog";
 import RolePermissionsDialog from "./RolePermissionsDialog";
 
@@ -538,6 +539,21 @@ function Bans({ guildId }: { guildId: string }) {
   const [reason, setReason] = useState("");
   const [loadError, setLoadError] = useState<string | null>(null);
   const { error, busy, run } = useAction();
+  const users = useAppSelector((s) => s.members.users);
+  const dispatch = useAppDispatch();
+  // A ban names its user by id only: the names come from the users the page knows, and the
+  // others are asked for once each.
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    for (const { user } of bans ?? []) {
+      if (users[user.id]?.username || asked.current.has(user.id)) continue;
+      asked.current.add(user.id);
+      client.ep
+        .user(user.id)
+        .then((found) => dispatch(usersSeen([found])))
+        .catch(() => undefined); // the id stays shown instead
+    }
+  }, [client, dispatch, bans, users]);
 
   useEffect(() => {
     let cancelled = false;
@@ -573,10 +589,7 @@ function Bans({ guildId }: { guildId: string }) {
           onClick={() =>
             void run(async () => {
               await client.ep.ban(guildId, userId, reason || undefined);
-              setBans((old) => [
-                ...(old ?? []),
-                { user: { id: userId, username: userId }, reason },
-              ]);
+              setBans((old) => [...(old ?? []), { user: { id: userId } as User, reason }]);
               setUserId("");
               setReason("");
             })
@@ -603,11 +616,17 @@ function Bans({ guildId }: { guildId: string }) {
                   })
                 }
               >
-                Revoke
+                Unban
               </Button>
             }
           >
-            <ListItemText primary={b.user.username} secondary={b.reason || "no reason given"} />
+            <ListItemAvatar>
+              <UserAvatar user={users[b.user.id] ?? b.user} size={32} />
+            </ListItemAvatar>
+            <ListItemText
+              primary={users[b.user.id]?.username ? displayName(users[b.user.id]) : b.user.id}
+              secondary={b.reason || "no reason given"}
+            />
           </ListItem>
         ))}
       </List>

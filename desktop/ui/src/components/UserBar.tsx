@@ -19,6 +19,7 @@ export default function UserBar({ user }: { user: User }) {
   const [open, setOpen] = useState(false);
   return (
     <Box
+      data-testid="user-bar"
       sx={{ display: "flex", alignItems: "center", gap: 1, px: 1, py: 0.75, bgcolor: "#232428" }}
     >
       <UserAvatar user={user} size={32} status={status} speaking={speaking} />

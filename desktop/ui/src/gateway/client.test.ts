@@ -146,14 +146,16 @@ describe("sequence handling", () => {
   });
 
   it("keeps beating while ACKs come back, and cuts a zombie connection to resume", async () => {
-    const { socket } = await readyClient();
-    await vi.advanceTimersByTimeAsync(1000);
+    const { client, socket } = await readyClient(); // an interval of 1000 ms
+    await vi.advanceTimersByTimeAsync(500);
     socket.frame({ op: Op.HeartbeatAck });
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(500);
+    socket.frame({ op: Op.HeartbeatAck }); // the last ACK: the connection goes silent now
     expect(socket.ops().filter((op) => op === Op.Heartbeat)).toHaveLength(2);
     expect(FakeSocket.all).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1000); // no ACK for the second beat
+    await vi.advanceTimersByTimeAsync(999); // within one interval of the last ACK
     expect(socket.closedWith).not.toBeNull();
+    expect(client.status).not.toBe("ready");
     await flush();
     const next = latest();
     expect(next).not.toBe(socket);

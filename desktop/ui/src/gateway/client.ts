@@ -253,6 +253,9 @@ export class GatewayClient {
     this.heartbeatInterval = interval;
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
     this.awaitingAck = false;
+    // Beats go twice per interval, each due its ACK before the next (Discord's zombie rule), so
+    // a connection that went silent is known within one interval of the last ACK, not two.
+    const period = interval / 2;
     const beat = (delay: number) => {
       this.heartbeatTimer = setTimeout(() => {
         if (this.awaitingAck) {
@@ -261,10 +264,10 @@ export class GatewayClient {
           return;
         }
         this.heartbeat();
-        beat(interval);
+        beat(period);
       }, delay);
     };
-    beat(interval * this.jitter());
+    beat(period * this.jitter());
   }
 
   private heartbeat(): void {

@@ -97,7 +97,10 @@ const slice = createSlice({
           }
           case "USER_UPDATE": {
             const user = d as User;
-            state.users[user.id] = { ...state.users[user.id], ...user };
+            const merged = { ...state.users[user.id], ...user };
+            state.users[user.id] = merged;
+            for (const guild of Object.values(state.byGuild))
+              if (guild[user.id]) guild[user.id].user = merged;
             break;
           }
           default:

@@ -1,5 +1,5 @@
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
-import type { Emoji, Message, Snowflake } from "../api/types";
+import type { Emoji, Message, Snowflake, User } from "../api/types";
 import { compareSnowflakes } from "../util/snowflake";
 import { gatewayEvent, messageUpserted, sessionEnded } from "./actions";
 
@@ -23,6 +23,14 @@ const initialState: MessagesState = { byChannel: {} };
 
 function emptyChannel(): ChannelMessages {
   return { ids: [], byId: {}, hasMore: true, loading: false, loaded: false, error: null };
+}
+
+/** A user's new profile (a display name, a username) reaches every message they wrote. */
+function renameAuthor(state: MessagesState, user: User | undefined): void {
+  if (!user?.id || !user.username) return;
+  for (const channel of Object.values(state.byChannel))
+    for (const message of Object.values(channel.byId))
+      if (message.author?.id === user.id) message.author = { ...message.author, ...user };
 }
 
 function channelOf(state: MessagesState, channelId: Snowflake): ChannelMessages {
@@ -159,6 +167,12 @@ const slice = createSlice({
           }
           case "CHANNEL_DELETE":
             delete state.byChannel[(d as { id: Snowflake }).id];
+            break;
+          case "USER_UPDATE":
+            renameAuthor(state, d as User);
+            break;
+          case "GUILD_MEMBER_UPDATE":
+            renameAuthor(state, (d as { user?: User }).user);
             break;
           default:
             break;

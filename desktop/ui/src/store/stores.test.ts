@@ -81,6 +81,18 @@ describe("messages", () => {
     expect(store.getState().messages.byChannel["10"].hasMore).toBe(false);
   });
 
+  it("shows a new display name on older messages and in the member list at once", () => {
+    const { store, ev } = signedIn();
+    ev("MESSAGE_CREATE", msg("5"));
+    const bob = { id: OTHER, username: "bob", global_name: "Bobby" };
+    ev("GUILD_MEMBER_UPDATE", { guild_id: "1", user: bob, nick: null, roles: [] });
+    const state = store.getState();
+    expect(state.messages.byChannel["10"].byId["5"].author.global_name).toBe("Bobby");
+    expect(state.members.byGuild["1"][OTHER].user.global_name).toBe("Bobby");
+    ev("USER_UPDATE", { id: ME, username: "me", global_name: "Myself" });
+    expect(store.getState().members.byGuild["1"][ME].user.global_name).toBe("Myself");
+  });
+
   it("dedupes by id: our REST echo and the gateway's MESSAGE_CREATE are one message", () => {
     const { store, ev } = signedIn();
     store.dispatch(messageUpserted(msg("5", { author: { id: ME, username: "me" } })));
@@ -283,6 +295,19 @@ describe("voice states", () => {
     expect(store.getState().members.byGuild["1"]["301"]).toBeDefined();
     ev("GUILD_CREATE", { ...guild, voice_states: [] }); // a whole one starts afresh
     expect(inGeneral()).toEqual([]);
+  });
+
+  it("undeafening gives back the mute from before deafening", () => {
+    const { store } = signedIn();
+    const self = () => store.getState().voice.self;
+    store.dispatch(selfDeafSet(true));
+    expect(self()).toMatchObject({ selfDeaf: true, selfMute: true });
+    store.dispatch(selfDeafSet(false));
+    expect(self()).toMatchObject({ selfDeaf: false, selfMute: false });
+    store.dispatch(selfMuteSet(true));
+    store.dispatch(selfDeafSet(true));
+    store.dispatch(selfDeafSet(false));
+    expect(self()).toMatchObject({ selfDeaf: false, selfMute: true });
   });
 
   it("follows our own join, mute/deaf and leave", () => {

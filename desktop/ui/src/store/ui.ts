@@ -6,6 +6,9 @@ export interface Notice {
   severity: "error" | "warning" | "info" | "success";
 }
 
+/** How long a notice stays, in ms: errors a little longer, to be read. */
+export const NOTICE_MS = { error: 8000, other: 5000 } as const;
+
 export interface UiState {
   notices: Notice[];
   nextId: number;

@@ -9,6 +9,8 @@ export interface SelfVoice {
   channelId: Snowflake | null;
   selfMute: boolean;
   selfDeaf: boolean;
+  /** Whether we were muted before deafening: undeafening restores it (Discord's rule). */
+  muteBeforeDeaf: boolean;
   connection: VoiceConnection;
   error: string | null;
 }
@@ -26,6 +28,7 @@ const initialSelf: SelfVoice = {
   channelId: null,
   selfMute: false,
   selfDeaf: false,
+  muteBeforeDeaf: false,
   connection: "disconnected",
   error: null,
 };
@@ -48,7 +51,12 @@ function applyState(state: VoiceSliceState, vs: VoiceState, me: Snowflake | unde
   }
   if (vs.user_id === me && vs.guild_id === (state.self.guildId ?? vs.guild_id)) {
     if (vs.channel_id === null) {
-      state.self = { ...initialSelf, selfMute: state.self.selfMute, selfDeaf: state.self.selfDeaf };
+      state.self = {
+        ...initialSelf,
+        selfMute: state.self.selfMute,
+        selfDeaf: state.self.selfDeaf,
+        muteBeforeDeaf: state.self.muteBeforeDeaf,
+      };
     } else {
       state.self.guildId = vs.guild_id;
       state.self.channelId = vs.channel_id;
@@ -70,15 +78,27 @@ const slice = createSlice({
       state.self.error = null;
     },
     leaveRequested(state) {
-      state.self = { ...initialSelf, selfMute: state.self.selfMute, selfDeaf: state.self.selfDeaf };
+      state.self = {
+        ...initialSelf,
+        selfMute: state.self.selfMute,
+        selfDeaf: state.self.selfDeaf,
+        muteBeforeDeaf: state.self.muteBeforeDeaf,
+      };
     },
     selfMuteSet(state, action: PayloadAction<boolean>) {
       state.self.selfMute = action.payload;
       if (!action.payload) state.self.selfDeaf = false;
     },
+    /** Deafening also mutes; undeafening gives back the mute from before deafening. */
     selfDeafSet(state, action: PayloadAction<boolean>) {
+      if (action.payload === state.self.selfDeaf) return;
       state.self.selfDeaf = action.payload;
-      if (action.payload) state.self.selfMute = true;
+      if (action.payload) {
+        state.self.muteBeforeDeaf = state.self.selfMute;
+        state.self.selfMute = true;
+      } else {
+        state.self.selfMute = state.self.muteBeforeDeaf;
+      }
     },
     connectionChanged(
       state,
