@@ -30,6 +30,7 @@ import { displayName } from "../store/members";
 import { mentions, messageRemoved, ownReaction } from "../store/messages";
 import { formatBytes, formatTime } from "../util/format";
 import { UserAvatar } from "./common";
+import EmojiPicker from "./EmojiPicker";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
@@ -83,6 +84,7 @@ function MessageItem(props: Props) {
   const dispatch = useAppDispatch();
   const [hover, setHover] = useState(false);
   const [pickerAt, setPickerAt] = useState<HTMLElement | null>(null);
+  const [pickerAbove, setPickerAbove] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [draft, setDraft] = useState(message.content);
   const [saving, setSaving] = useState(false);
@@ -287,7 +289,7 @@ function MessageItem(props: Props) {
             </Stack>
           )}
         </Box>
-        {hover && !editing && (
+        {(hover || pickerAt !== null) && !editing && (
           <Paper
             elevation={4}
             sx={{ position: "absolute", right: 16, top: -12, display: "flex" }}
@@ -299,7 +301,12 @@ function MessageItem(props: Props) {
                 <IconButton
                   size="small"
                   aria-label="Add reaction"
-                  onClick={(e) => setPickerAt(e.currentTarget)}
+                  onClick={(e) => {
+                    // Open towards the larger space, so the picker stays beside its button.
+                    const { top, bottom } = e.currentTarget.getBoundingClientRect();
+                    setPickerAbove(top > window.innerHeight - bottom);
+                    setPickerAt(e.currentTarget);
+                  }}
                 >
                   <AddReactionIcon fontSize="small" />
                 </IconButton>
@@ -338,9 +345,11 @@ function MessageItem(props: Props) {
         open={pickerAt !== null}
         anchorEl={pickerAt}
         onClose={() => setPickerAt(null)}
-        anchorOrigin={{ vertical: "bottom", horizontal: "right" }}
+        anchorOrigin={{ vertical: pickerAbove ? "top" : "bottom", horizontal: "right" }}
+        transformOrigin={{ vertical: pickerAbove ? "bottom" : "top", horizontal: "right" }}
+        slotProps={{ paper: { "data-testid": "reaction-picker" } as object }}
       >
-        <Stack direction="row" sx={{ p: 0.5 }}>
+        <Stack direction="row" sx={{ p: 0.5, pb: 0 }}>
           {QUICK_REACTIONS.map((emoji) => (
             <IconButton
               key={emoji}
@@ -355,6 +364,13 @@ function MessageItem(props: Props) {
             </IconButton>
           ))}
         </Stack>
+        <EmojiPicker
+          onPick={(emoji) => {
+            setPickerAt(null);
+            const existing = message.reactions?.find((r) => r.emoji.name === emoji.native);
+            if (!existing?.me) void toggleReaction(emoji.native, existing);
+          }}
+        />
       </Popover>
       <Dialog open={confirmDelete} onClose={() => setConfirmDelete(false)}>
         <DialogTitle>Delete message</DialogTitle>
