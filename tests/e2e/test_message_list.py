@@ -224,3 +224,35 @@ def test_the_reaction_picker_opens_beside_its_button_and_its_emoji_reach_the_oth
     picker.wait_for(state="detached")
     target.get_by_test_id("reaction").filter(has_text="🎉 1").wait_for()
     alice.message("react to this one").get_by_test_id("reaction").filter(has_text="🎉 1").wait_for()
+
+
+def test_the_composer_inserts_emoji_from_its_button_and_from_shortcodes(club: Club) -> None:
+    alice, bob = club.alice, club.bob
+    channel = club.channel("emoji-talk")
+    composer = bob.page.get_by_test_id("composer")
+    composer.press_sequentially("Hello ", delay=90)
+    # The emoji button: the picker, a search, a pick; the emoji lands at the caret.
+    bob.page.get_by_role("button", name="Emoji", exact=True).click()
+    picker = bob.page.get_by_test_id("emoji-picker")
+    picker.get_by_label("Search emoji").press_sequentially("wave", delay=90)
+    picker.get_by_role("button", name="Waving Hand", exact=True).click()
+    picker.wait_for(state="detached")
+    assert composer.input_value() == "Hello 👋"
+    # Typing goes on where the emoji went; `:smi` offers shortcodes, Enter takes the first.
+    composer.press_sequentially(" and :smi", delay=90)
+    suggestions = bob.page.get_by_test_id("emoji-suggestions")
+    suggestions.get_by_role("menuitem").filter(has_text=":smiley:").wait_for()
+    assert suggestions.get_by_role("menuitem").first.inner_text().endswith(":smiley:")
+    composer.press("Enter")
+    suggestions.wait_for(state="detached")
+    assert composer.input_value() == "Hello 👋 and 😃"
+    # ... and Tab takes one too.
+    composer.press_sequentially(" so :tada", delay=90)
+    suggestions.get_by_role("menuitem").filter(has_text=":tada:").wait_for()
+    composer.press("Tab")
+    composer.press_sequentially(" there", delay=90)
+    composer.press("Enter")
+    sent = "Hello 👋 and 😃 so 🎉 there"
+    alice.shown(sent).wait_for()
+    stored = club.api("GET", f"/channels/{channel}/messages?limit=5")
+    assert [m["content"] for m in stored] == [sent]
