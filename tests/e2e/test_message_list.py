@@ -224,6 +224,14 @@ def test_the_reaction_picker_opens_beside_its_button_and_its_emoji_reach_the_oth
     picker.wait_for(state="detached")
     target.get_by_test_id("reaction").filter(has_text="🎉 1").wait_for()
     alice.message("react to this one").get_by_test_id("reaction").filter(has_text="🎉 1").wait_for()
+    # Who reacted, in the reaction's tooltip.
+    alice_chip = alice.message("react to this one").get_by_test_id("reaction")
+    alice_chip.hover()
+    alice.page.get_by_role("tooltip").filter(has_text="bob_list reacted with 🎉").wait_for()
+    alice_chip.click()
+    chip = target.get_by_test_id("reaction").filter(has_text="🎉 2")
+    chip.hover()
+    bob.page.get_by_role("tooltip").filter(has_text="You and alice_list reacted with 🎉").wait_for()
 
 
 def test_the_composer_inserts_emoji_from_its_button_and_from_shortcodes(club: Club) -> None:

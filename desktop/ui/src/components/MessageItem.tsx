@@ -29,6 +29,7 @@ import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { mentions, messageRemoved, ownReaction } from "../store/messages";
 import { formatBytes, formatTime } from "../util/format";
+import { whoReacted } from "../util/reactions";
 import { UserAvatar } from "./common";
 import EmojiPicker from "./EmojiPicker";
 
@@ -59,6 +60,35 @@ function MessageText({ content, guildId }: { content: string; guildId?: string |
   }
   if (last < content.length) parts.push(content.slice(last));
   return <>{parts}</>;
+}
+
+/** A reaction's count, a toggle of one's own, and who reacted in its tooltip. */
+function ReactionChip(props: {
+  reaction: Reaction;
+  meId?: string;
+  guildId?: string | null;
+  onClick: () => void;
+}) {
+  const { reaction: r, meId, guildId } = props;
+  const users = useAppSelector((s) => s.members.users);
+  const members = useAppSelector((s) => (guildId ? s.members.byGuild[guildId] : undefined));
+  const names = (r.users ?? [])
+    .filter((id) => id !== meId && users[id])
+    .map((id) => displayName(users[id], members?.[id]));
+  const who = whoReacted(r.emoji.name, r.count, r.me, names);
+  return (
+    <Tooltip title={who} describeChild>
+      <Chip
+        size="small"
+        data-testid="reaction"
+        label={`${r.emoji.name} ${r.count}`}
+        color={r.me ? "primary" : "default"}
+        variant={r.me ? "filled" : "outlined"}
+        onClick={props.onClick}
+        aria-pressed={r.me}
+      />
+    </Tooltip>
+  );
 }
 
 interface Props {
@@ -275,15 +305,12 @@ function MessageItem(props: Props) {
           {(message.reactions ?? []).length > 0 && (
             <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: "wrap" }}>
               {(message.reactions ?? []).map((r) => (
-                <Chip
+                <ReactionChip
                   key={r.emoji.id ?? r.emoji.name}
-                  size="small"
-                  data-testid="reaction"
-                  label={`${r.emoji.name} ${r.count}`}
-                  color={r.me ? "primary" : "default"}
-                  variant={r.me ? "filled" : "outlined"}
+                  reaction={r}
+                  meId={meId}
+                  guildId={message.guild_id}
                   onClick={() => void toggleReaction(r.emoji.name, r)}
-                  aria-pressed={r.me}
                 />
               ))}
             </Stack>
