@@ -95,6 +95,8 @@ export interface Reaction {
   emoji: Emoji;
   count: number;
   me: boolean;
+  /** The client's own: who it saw react since it loaded (the API lists no reactors). */
+  users?: Snowflake[];
 }
 
 export interface Attachment {

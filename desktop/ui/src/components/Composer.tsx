@@ -21,6 +21,8 @@ import { displayName } from "../store/members";
 import { usePermissions } from "../store/permissions";
 import { formatBytes } from "../util/format";
 import { Permission, has } from "../util/permissions";
+import EmojiButton from "./EmojiButton";
+import { useEmojiInput } from "./useEmojiInput";
 
 /** How often TYPING_START is asked for while typing (the indicator lasts 10 s). */
 const TYPING_EVERY_MS = 8000;
@@ -55,6 +57,7 @@ export default function Composer({
   const lastTyping = useRef(0);
   const picker = useRef<HTMLInputElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const emoji = useEmojiInput(text, typed, input);
 
   // Choosing Reply on a message means writing the reply next.
   const replyId = replyTo?.id;
@@ -258,11 +261,14 @@ export default function Composer({
           placeholder={`Message #${channel.name}`}
           value={text}
           onChange={(e) => typed(e.target.value)}
-          onKeyDown={keys}
+          onKeyDown={(e) => emoji.keyDown(e) || keys(e)}
+          onSelect={emoji.select}
           inputRef={input}
           sx={{ py: 1 }}
           inputProps={{ "aria-label": `Message #${channel.name}`, "data-testid": "composer" }}
         />
+        <EmojiButton onPick={emoji.insert} />
+        {emoji.suggestions}
       </Paper>
     </Box>
   );

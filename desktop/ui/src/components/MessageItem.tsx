@@ -29,10 +29,41 @@ import { useAppDispatch } from "../store/index";
 import { displayName } from "../store/members";
 import { mentions, messageRemoved, ownReaction } from "../store/messages";
 import { formatBytes, formatTime } from "../util/format";
+import { whoReacted } from "../util/reactions";
 import { UserAvatar } from "./common";
+import EmojiPicker from "./EmojiPicker";
 import MessageContent from "./MessageContent";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+/** A reaction's count, a toggle of one's own, and who reacted in its tooltip. */
+function ReactionChip(props: {
+  reaction: Reaction;
+  meId?: string;
+  guildId?: string | null;
+  onClick: () => void;
+}) {
+  const { reaction: r, meId, guildId } = props;
+  const users = useAppSelector((s) => s.members.users);
+  const members = useAppSelector((s) => (guildId ? s.members.byGuild[guildId] : undefined));
+  const names = (r.users ?? [])
+    .filter((id) => id !== meId && users[id])
+    .map((id) => displayName(users[id], members?.[id]));
+  const who = whoReacted(r.emoji.name, r.count, r.me, names);
+  return (
+    <Tooltip title={who} describeChild>
+      <Chip
+        size="small"
+        data-testid="reaction"
+        label={`${r.emoji.name} ${r.count}`}
+        color={r.me ? "primary" : "default"}
+        variant={r.me ? "filled" : "outlined"}
+        onClick={props.onClick}
+        aria-pressed={r.me}
+      />
+    </Tooltip>
+  );
+}
 
 interface Props {
   message: Message;
@@ -57,6 +88,7 @@ function MessageItem(props: Props) {
   const dispatch = useAppDispatch();
   const [hover, setHover] = useState(false);
   const [pickerAt, setPickerAt] = useState<HTMLElement | null>(null);
+  const [pickerAbove, setPickerAbove] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [draft, setDraft] = useState(message.content);
   const [saving, setSaving] = useState(false);
@@ -247,21 +279,18 @@ function MessageItem(props: Props) {
           {(message.reactions ?? []).length > 0 && (
             <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: "wrap" }}>
               {(message.reactions ?? []).map((r) => (
-                <Chip
+                <ReactionChip
                   key={r.emoji.id ?? r.emoji.name}
-                  size="small"
-                  data-testid="reaction"
-                  label={`${r.emoji.name} ${r.count}`}
-                  color={r.me ? "primary" : "default"}
-                  variant={r.me ? "filled" : "outlined"}
+                  reaction={r}
+                  meId={meId}
+                  guildId={message.guild_id}
                   onClick={() => void toggleReaction(r.emoji.name, r)}
-                  aria-pressed={r.me}
                 />
               ))}
             </Stack>
           )}
         </Box>
-        {hover && !editing && (
+        {(hover || pickerAt !== null) && !editing && (
           <Paper
             elevation={4}
             sx={{ position: "absolute", right: 16, top: -12, display: "flex" }}
@@ -273,7 +302,12 @@ function MessageItem(props: Props) {
                 <IconButton
                   size="small"
                   aria-label="Add reaction"
-                  onClick={(e) => setPickerAt(e.currentTarget)}
+                  onClick={(e) => {
+                    // Open towards the larger space, so the picker stays beside its button.
+                    const { top, bottom } = e.currentTarget.getBoundingClientRect();
+                    setPickerAbove(top > window.innerHeight - bottom);
+                    setPickerAt(e.currentTarget);
+                  }}
                 >
                   <AddReactionIcon fontSize="small" />
                 </IconButton>
@@ -312,9 +346,11 @@ function MessageItem(props: Props) {
         open={pickerAt !== null}
         anchorEl={pickerAt}
         onClose={() => setPickerAt(null)}
-        anchorOrigin={{ vertical: "bottom", horizontal: "right" }}
+        anchorOrigin={{ vertical: pickerAbove ? "top" : "bottom", horizontal: "right" }}
+        transformOrigin={{ vertical: pickerAbove ? "bottom" : "top", horizontal: "right" }}
+        slotProps={{ paper: { "data-testid": "reaction-picker" } as object }}
       >
-        <Stack direction="row" sx={{ p: 0.5 }}>
+        <Stack direction="row" sx={{ p: 0.5, pb: 0 }}>
           {QUICK_REACTIONS.map((emoji) => (
             <IconButton
               key={emoji}
@@ -329,6 +365,13 @@ function MessageItem(props: Props) {
             </IconButton>
           ))}
         </Stack>
+        <EmojiPicker
+          onPick={(emoji) => {
+            setPickerAt(null);
+            const existing = message.reactions?.find((r) => r.emoji.name === emoji.native);
+            if (!existing?.me) void toggleReaction(emoji.native, existing);
+          }}
+        />
       </Popover>
       <Dialog open={confirmDelete} onClose={() => setConfirmDelete(false)}>
         <DialogTitle>Delete message</DialogTitle>

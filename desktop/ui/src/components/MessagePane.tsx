@@ -35,8 +35,10 @@ export default function MessagePane({ channel }: { channel: Channel }) {
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const scroller = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const stuckToBottom = useRef(true);
+  const lastTop = useRef(0);
   // The read mark when the channel was opened: the "new" divider stays put while reading.
   const [unreadFrom] = useState(() => mark?.lastReadId ?? null);
 
@@ -90,10 +92,29 @@ export default function MessagePane({ channel }: { channel: Channel }) {
     } else if (stuckToBottom.current) el.scrollTop = el.scrollHeight;
   }, [ids]);
 
+  // What grows after it is shown (an image loading, a reaction, an embed) keeps a reader who was
+  // at the bottom there: a channel opens at its newest message and stays on it.
+  useEffect(() => {
+    const el = scroller.current;
+    const inner = content.current;
+    if (!el || !inner || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (stuckToBottom.current && !anchor.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(inner);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
-    stuckToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    // Only a move up lets go of the bottom: content that grew below the view (an image that
+    // loaded before this event came) leaves the reader where they were, at the newest message.
+    const movedUp = el.scrollTop < lastTop.current;
+    lastTop.current = el.scrollTop;
+    stuckToBottom.current =
+      el.scrollHeight - el.scrollTop - el.clientHeight < 40 || (stuckToBottom.current && !movedUp);
     if (el.scrollTop < 150 && state?.hasMore && !loading && state?.loaded && ids.length > 0) {
       anchor.current = { height: el.scrollHeight, top: el.scrollTop };
       void load(ids[0]);
@@ -152,60 +173,62 @@ export default function MessagePane({ channel }: { channel: Channel }) {
         aria-live="polite"
         sx={{ flex: 1, overflowY: "auto", py: 1 }}
       >
-        {state?.loaded && !state.hasMore && (
-          <Box sx={{ px: 2, py: 3 }}>
-            <Typography variant="h5" sx={{ fontWeight: 700 }}>
-              Welcome to #{channel.name}!
-            </Typography>
-            <Typography color="text.secondary">This is the start of the channel.</Typography>
-          </Box>
-        )}
-        {loading && <Loading label="Loading messages…" />}
-        {state?.error && (
-          <Alert
-            severity="error"
-            sx={{ m: 2 }}
-            action={
-              <Button color="inherit" size="small" onClick={() => void load(ids[0])}>
-                Retry
-              </Button>
-            }
-          >
-            Could not load messages: {state.error}
-          </Alert>
-        )}
-        <AnimatePresence initial={false}>
-          {ids.map((id, index) => {
-            const message = messages[id];
-            const previous = index > 0 ? messages[ids[index - 1]] : undefined;
-            return (
-              <MessageItem
-                key={id}
-                message={message}
-                replied={(() => {
-                  const target = message.reply_to ?? message.message_reference?.message_id;
-                  return target ? (messages[target] ?? message.referenced_message ?? null) : null;
-                })()}
-                grouped={
-                  !!previous &&
-                  previous.author.id === message.author.id &&
-                  !message.reply_to &&
-                  Date.parse(message.timestamp) - Date.parse(previous.timestamp) < 5 * 60_000
-                }
-                newDivider={id === dividerId}
-                mine={message.author.id === me?.id}
-                canManage={has(permissions, Permission.MANAGE_MESSAGES)}
-                canReact={has(permissions, Permission.ADD_REACTIONS)}
-                meId={me?.id}
-                editing={editingId === id}
-                onEdit={() => setEditingId(id)}
-                onEditDone={() => setEditingId(null)}
-                onReply={() => setReplyTo(message)}
-              />
-            );
-          })}
-        </AnimatePresence>
-        <OutgoingMessages channelId={channel.id} />
+        <Box ref={content}>
+          {state?.loaded && !state.hasMore && (
+            <Box sx={{ px: 2, py: 3 }}>
+              <Typography variant="h5" sx={{ fontWeight: 700 }}>
+                Welcome to #{channel.name}!
+              </Typography>
+              <Typography color="text.secondary">This is the start of the channel.</Typography>
+            </Box>
+          )}
+          {loading && <Loading label="Loading messages…" />}
+          {state?.error && (
+            <Alert
+              severity="error"
+              sx={{ m: 2 }}
+              action={
+                <Button color="inherit" size="small" onClick={() => void load(ids[0])}>
+                  Retry
+                </Button>
+              }
+            >
+              Could not load messages: {state.error}
+            </Alert>
+          )}
+          <AnimatePresence initial={false}>
+            {ids.map((id, index) => {
+              const message = messages[id];
+              const previous = index > 0 ? messages[ids[index - 1]] : undefined;
+              return (
+                <MessageItem
+                  key={id}
+                  message={message}
+                  replied={(() => {
+                    const target = message.reply_to ?? message.message_reference?.message_id;
+                    return target ? (messages[target] ?? message.referenced_message ?? null) : null;
+                  })()}
+                  grouped={
+                    !!previous &&
+                    previous.author.id === message.author.id &&
+                    !message.reply_to &&
+                    Date.parse(message.timestamp) - Date.parse(previous.timestamp) < 5 * 60_000
+                  }
+                  newDivider={id === dividerId}
+                  mine={message.author.id === me?.id}
+                  canManage={has(permissions, Permission.MANAGE_MESSAGES)}
+                  canReact={has(permissions, Permission.ADD_REACTIONS)}
+                  meId={me?.id}
+                  editing={editingId === id}
+                  onEdit={() => setEditingId(id)}
+                  onEditDone={() => setEditingId(null)}
+                  onReply={() => setReplyTo(message)}
+                />
+              );
+            })}
+          </AnimatePresence>
+          <OutgoingMessages channelId={channel.id} />
+        </Box>
       </Box>
       <Box sx={{ height: 22, px: 2 }} aria-live="polite" data-testid="typing">
         {typists.length > 0 && (

@@ -95,11 +95,13 @@ function react(state: MessagesState, e: ReactionEvent, mine: boolean, add: boole
     if (reaction) {
       reaction.count += 1;
       if (mine) reaction.me = true;
-    } else reactions.push({ emoji: e.emoji, count: 1, me: mine });
+      if (!reaction.users?.includes(e.user_id)) (reaction.users ??= []).push(e.user_id);
+    } else reactions.push({ emoji: e.emoji, count: 1, me: mine, users: [e.user_id] });
   } else {
     if (!reaction || (mine && !reaction.me)) return;
     reaction.count -= 1;
     if (mine) reaction.me = false;
+    reaction.users = reaction.users?.filter((id) => id !== e.user_id);
     if (reaction.count <= 0) reactions.splice(index, 1);
   }
 }

@@ -130,9 +130,11 @@ describe("messages", () => {
     store.dispatch(ownReaction({ ...base, user_id: ME, add: true }));
     ev("MESSAGE_REACTION_ADD", { ...base, user_id: ME }); // the server's echo of ours
     const reactions = () => store.getState().messages.byChannel["10"].byId["5"].reactions;
-    expect(reactions()).toEqual([{ emoji: { name: "👍" }, count: 2, me: true }]);
+    expect(reactions()).toEqual([
+      { emoji: { name: "👍" }, count: 2, me: true, users: [OTHER, ME] },
+    ]);
     ev("MESSAGE_REACTION_REMOVE", { ...base, user_id: ME });
-    expect(reactions()).toEqual([{ emoji: { name: "👍" }, count: 1, me: false }]);
+    expect(reactions()).toEqual([{ emoji: { name: "👍" }, count: 1, me: false, users: [OTHER] }]);
     ev("MESSAGE_REACTION_REMOVE", { ...base, user_id: OTHER });
     expect(reactions()).toEqual([]);
   });
