@@ -25,7 +25,7 @@ import { memo, useState, type KeyboardEvent } from "react";
 import type { Message, Reaction } from "../api/types";
 import { useClient } from "../services/context";
 import { messageUpserted } from "../store/actions";
-import { useAppDispatch } from "../store/index";
+import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { mentions, messageRemoved, ownReaction } from "../store/messages";
 import { formatBytes, formatTime } from "../util/format";
