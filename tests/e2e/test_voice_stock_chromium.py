@@ -1,9 +1,10 @@
 """A Chromium with a user's profile joins voice on the local stack (`parley dev`).
 
 No ``--allow-loopback-in-peer-connection``, local addresses hidden behind mDNS names as
-Chromium does by default (the local-network-access prompt is the one thing taken as answered), and the page offers every candidate it gathered: what a user's
-browser does with the desktop client's page. Chromium never gathers nor pairs with a loopback
-candidate then, so the local node must offer an address of the machine's own interfaces.
+Chromium does by default (the local-network-access prompt is the one thing taken as answered),
+and the page offers every candidate it gathered: what a user's browser does with the desktop
+client's page. Chromium never gathers nor pairs with a loopback candidate then, so the local
+node must offer an address of the machine's own interfaces.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.e2e.test_voice_chromium import CHROMIUM, DEADLINE_S, PAGE, eventually, received_from
+from tests.e2e.test_voice_chromium import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEADLINE_S,
+    PAGE,
+    eventually,
+    received_from,
+)
 from tests.e2e.test_voice_gateway_chromium import call
 from tests.integration.conftest import register_user
 from tests.integration.stackproc import StackProcess
@@ -22,18 +30,12 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery"  # register_user's
 
-#: A user's Chromium, headless: the fake microphone stands for one the profile pre-approved.
+#: A user's Chromium, headless: the fake microphone stands for one the profile pre-approved. The
+#: other tests' flags less the loopback candidate and the unhidden local addresses; the
+#: local-network-access prompt (a page on 127.0.0.1 opening the gateway's and the node's sockets)
+#: stands answered, as headless has no prompt to answer.
 STOCK_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    # Stands for the user allowing the page local-network access when Chromium asks (a page on
-    # 127.0.0.1 opening the gateway's and the node's sockets); headless has no prompt to answer.
+    *(a for a in CHROMIUM_ARGS if not a.startswith(("--allow-loopback", "--disable-features"))),
     "--disable-features=LocalNetworkAccessChecks",
 ]
 
