@@ -102,7 +102,11 @@ class LocalMediaNode:
                     "free? (--media-port, or --no-media-node)"
                 )
             if time.monotonic() > deadline:
-                raise MediaNodeFailed("the media node did not start in time")
+                raise MediaNodeFailed(
+                    f"the media node did not become ready in {timeout_s:g} s: it must listen on "
+                    f"port {self.port} and register in the node registry (its output says what "
+                    "failed: a 'heartbeat failed' line means the store did not take its record)"
+                )
             await asyncio.sleep(0.05)
         self.info = json.loads(ready.read_text())
         self.info["pid"] = self.process.pid

@@ -8,7 +8,12 @@ stack's own child process.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
+import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -105,3 +110,64 @@ async def test_two_stock_aiortc_clients_connect_through_the_local_node_and_hear_
             await client.close()
         await a.drop()
         await b.drop()
+
+
+#: Run in every process of the stack below (PYTHONPATH): holds the media node's start back, as
+#: aiortc's import does on a loaded machine, so a stack that does not wait for it shows at once.
+SLOW_NODE = """
+import sys, time
+if "media-node" in sys.argv:
+    time.sleep(8)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_the_stack_answers_health_only_once_its_media_node_takes_joins(
+    http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text(SLOW_NODE)
+    http_port, ws_port = free_port(), free_port()
+    stack = StackProcess(
+        tmp_path,
+        extra_args=["--no-reload", "--http-port", str(http_port), "--ws-port", str(ws_port)],
+        env={
+            **STACK_ENV,
+            "PARLEY_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(slow), os.environ.get("PYTHONPATH")])),
+        },
+    )
+    starting = asyncio.create_task(asyncio.to_thread(stack.start))
+    try:
+        health = f"http://127.0.0.1:{http_port}/api/v1/health"
+        deadline = time.monotonic() + 150
+        while True:  # the first moment the stack says it is healthy
+            assert time.monotonic() < deadline, "no health 200 within 150 s"
+            assert not starting.done() or starting.exception() is None, "parley dev failed"
+            try:
+                async with http.get(health, timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                    if answer.status == 200:
+                        break
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.1)
+        # Straight away: a new user joins voice, and is granted the stack's own node.
+        urls = {"http_url": f"http://127.0.0.1:{http_port}", "ws_url": f"ws://127.0.0.1:{ws_port}/"}
+        alice = User.register(StackProcess(tmp_path, info=urls), http)
+        guild = await guild_with(alice)
+        a = await online(alice)
+        try:
+            grant = await join(a, guild)
+        finally:
+            await a.drop()
+        await starting
+        assert grant["endpoint"] == stack.info["media_node"]["endpoint"]
+    finally:
+        await starting
+        stack.stop()
