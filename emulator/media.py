@@ -4,6 +4,11 @@ It heartbeats into the same store as the functions (the table the template's ``T
 and trusts the public half of the local voice key (``<data_dir>/keys/voice-jwks.json``, made
 once), so the voice tokens the functions mint are accepted. CONTRACT: 127.0.0.1:7000 by default;
 ``--media-port 0`` (tests) takes any free port; ``--no-media-node`` runs without one.
+
+Its media sockets bind on loopback *and* on every other local address (unless
+``PARLEY_MEDIA_ICE_HOST_ADDRESSES`` says otherwise): a stock client (a browser, aiortc with its
+defaults) gathers its candidates on the machine's non-loopback interfaces and never on loopback, so
+a node offering only 127.0.0.1 gives it no pair that can succeed.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aioice.ice
+
 from media_nodes.config import ENV_PREFIX, SHARED_NAMES
 from shared.voice.token_keys import ensure_local_voice_keys
 
-__all__ = ["LocalMediaNode", "MediaNodeFailed", "node_environment"]
+__all__ = ["LocalMediaNode", "MediaNodeFailed", "local_ice_addresses", "node_environment"]
 
 #: The node's id in a local stack (one store per stack, so it is unique there).
 LOCAL_NODE_ID = "local-1"
@@ -39,6 +46,11 @@ def node_environment(env: dict[str, str]) -> dict[str, str]:
         for name, value in env.items()
         if not name.startswith("PARLEY_") or name.startswith(ENV_PREFIX) or name in SHARED_NAMES
     }
+
+
+def local_ice_addresses() -> list[str]:
+    """127.0.0.1 and this machine's other addresses: every one a local client may send from."""
+    return ["127.0.0.1", *aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True)]
 
 
 class MediaNodeFailed(ValueError):
@@ -79,7 +91,9 @@ class LocalMediaNode:
             "--drain-grace",
             "1",
         ]
-        self.process = await asyncio.create_subprocess_exec(*args, env=node_environment(self.env))
+        env = node_environment(self.env)
+        env.setdefault(f"{ENV_PREFIX}ICE_HOST_ADDRESSES", json.dumps(local_ice_addresses()))
+        self.process = await asyncio.create_subprocess_exec(*args, env=env)
         deadline = time.monotonic() + timeout_s
         while not ready.exists():
             if self.process.returncode is not None:
@@ -88,7 +102,11 @@ class LocalMediaNode:
                     "free? (--media-port, or --no-media-node)"
                 )
             if time.monotonic() > deadline:
-                raise MediaNodeFailed("the media node did not start in time")
+                raise MediaNodeFailed(
+                    f"the media node did not become ready in {timeout_s:g} s: it must listen on "
+                    f"port {self.port} and register in the node registry (its output says what "
+                    "failed: a 'heartbeat failed' line means the store did not take its record)"
+                )
             await asyncio.sleep(0.05)
         self.info = json.loads(ready.read_text())
         self.info["pid"] = self.process.pid

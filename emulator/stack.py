@@ -247,6 +247,9 @@ class Stack:
         if s.warm:
             self.progress(f"warming {len(template.functions)} functions …")
             await self.runtimes.warm_all()
+        # Nothing is served before every part is ready: the node is listening *and* registered
+        # (voice joins are granted), so neither "ready" nor a /health 200 comes before it.
+        media_info = await media_started if media_started is not None else {}
 
         self.gateway = WebSocketGateway(
             template.websocket,
@@ -275,8 +278,6 @@ class Stack:
             self.http.application(), s.http_port, "HTTP API", sock=http_socket
         )
         self.http.domain_name = f"{s.host}:{http_port}"
-
-        media_info = await media_started if media_started is not None else {}
 
         self.pump = StreamPump(
             template.stream_mappings,

@@ -105,8 +105,9 @@ class MediaNodeSettings(BaseSettings):
     public_endpoint: str | None = None
     region: str = "local"
     #: ICE host candidate addresses: the local addresses the node gathers media sockets on.
-    #: The default keeps a local node's media on loopback; a deployed node names the address
-    #: of its interface (EC2: its private address), or [] for every interface.
+    #: The default keeps a lone node's media on loopback (``parley dev`` gives its node every
+    #: local address, which stock clients need: emulator/media.py); a deployed node names the
+    #: address of its interface (EC2: its private address), or [] for every interface.
     ice_host_addresses: list[Annotated[str, BeforeValidator(_ip_text)]] = Field(
         default_factory=lambda: ["127.0.0.1"]
     )

@@ -180,6 +180,10 @@ class MediaNode:
             await self.heartbeat.beat()
             self.heartbeat.start()
         if self.settings.ready_file is not None:
+            if self.heartbeat is not None:
+                # Ready means a client can be sent here: the record is in the registry (a
+                # failed first beat is retried by the heartbeat; whoever waits has a timeout).
+                await self.heartbeat.registered()
             # Written whole and then renamed: a reader never sees a half-written file.
             ready = self.settings.ready_file
             partial = ready.with_name(ready.name + ".tmp")

@@ -79,6 +79,7 @@ class Heartbeat:
     beats: int = 0
     failures: int = 0
     _task: asyncio.Task[None] | None = None
+    _registered: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         if not 0 < self.interval_s < self.ttl_s:
@@ -93,9 +94,14 @@ class Heartbeat:
         try:
             await asyncio.to_thread(self.registry.save, self.record())
             self.beats += 1
+            self._registered.set()
         except Unavailable as exc:
             self.failures += 1
             log.warning("heartbeat failed: %s", exc)
+
+    async def registered(self) -> None:
+        """Return once a beat has written the record: the allocator can choose this node."""
+        await self._registered.wait()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="node-heartbeat")

@@ -29,9 +29,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
-    # A local media node offers only 127.0.0.1 candidates and the UI then keeps its own to
-    # loopback (src/voice/rtc.ts): Chromium gathers loopback candidates only with this flag.
-    "--allow-loopback-in-peer-connection",
+    # No --allow-loopback-in-peer-connection: a user's browser has none, and the local media
+    # node offers the machine's other addresses too (docs/voice.md, "The local stack").
 ]
 
 

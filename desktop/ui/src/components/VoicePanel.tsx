@@ -1,4 +1,5 @@
 import CallEndIcon from "@mui/icons-material/CallEnd";
+import ReplayIcon from "@mui/icons-material/Replay";
 import SignalCellularAltIcon from "@mui/icons-material/SignalCellularAlt";
 import { Box, IconButton, Tooltip, Typography } from "@mui/material";
 import { AnimatePresence, motion } from "framer-motion";
@@ -58,6 +59,14 @@ export default function VoicePanel() {
                 {self.error ?? `${channel?.name ?? "voice"} / ${guild?.name ?? ""}`}
               </Typography>
             </Box>
+            {(self.connection === "failed" || self.connection === "disconnected") && (
+              // Failed, or in the channel with no media (after a reload): a way back in.
+              <Tooltip title="Retry">
+                <IconButton aria-label="Retry" onClick={() => client.retryVoice()}>
+                  <ReplayIcon />
+                </IconButton>
+              </Tooltip>
+            )}
             <Tooltip title="Leave voice">
               <IconButton aria-label="Leave voice" onClick={() => client.leaveVoice()}>
                 <CallEndIcon />

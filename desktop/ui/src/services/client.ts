@@ -337,12 +337,28 @@ export class ParleyClient {
         if (s === "failed") {
           this.store.dispatch(connectionChanged({ connection: "failed", error }));
           this.store.dispatch(noticeShown({ text: error ?? "Voice failed." }));
+          this.abandonFailedJoin();
         } else if (s !== "closed") this.store.dispatch(connectionChanged({ connection: s }));
       },
       onSpeaking: (userId, speaking) => this.store.dispatch(speakingChanged({ userId, speaking })),
     });
     this.voiceRtc = rtc;
     await rtc.start();
+  }
+
+  /** A join whose media failed: leave the channel for everyone (the others must not see us
+   *  there), keeping the failure and its channel in view for Retry. */
+  private abandonFailedJoin(): void {
+    const { guildId, selfMute, selfDeaf } = this.store.getState().voice.self;
+    this.voiceRtc?.close();
+    this.voiceRtc = null;
+    if (guildId) this.sendVoiceState(guildId, null, selfMute, selfDeaf);
+  }
+
+  /** Join the channel of a failed or lost voice connection again. */
+  retryVoice(): void {
+    const { guildId, channelId } = this.store.getState().voice.self;
+    if (guildId && channelId) this.joinVoice(guildId, channelId);
   }
 
   /** Re-open the microphone after the input device changed. */

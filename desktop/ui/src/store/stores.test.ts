@@ -14,7 +14,15 @@ import { encodeMentions } from "../util/text";
 import { membersLoaded, usersSeen } from "./members";
 import { channelRead, isUnread } from "./readState";
 import { typingExpired, typingUsers } from "./typing";
-import { joinRequested, selfDeafSet, selfMuteSet, speakingChanged, voiceMembers } from "./voice";
+import {
+  connectionChanged,
+  joinRequested,
+  leaveRequested,
+  selfDeafSet,
+  selfMuteSet,
+  speakingChanged,
+  voiceMembers,
+} from "./voice";
 
 const ME = "100";
 const OTHER = "200";
@@ -327,6 +335,21 @@ describe("voice states", () => {
     expect(store.getState().voice.speaking[ME]).toBe(true);
     ev("VOICE_STATE_UPDATE", { guild_id: "1", channel_id: null, user_id: ME });
     expect(self()).toMatchObject({ guildId: null, channelId: null, connection: "disconnected" });
+  });
+
+  it("keeps a failed join in view, with its channel, after it left the channel", () => {
+    const { store, ev } = signedIn();
+    const self = () => store.getState().voice.self;
+    store.dispatch(joinRequested({ guildId: "1", channelId: "11" }));
+    ev("VOICE_STATE_UPDATE", { guild_id: "1", channel_id: "11", user_id: ME });
+    store.dispatch(connectionChanged({ connection: "failed", error: "ICE failed" }));
+    ev("VOICE_STATE_UPDATE", { guild_id: "1", channel_id: null, user_id: ME });
+    expect(voiceMembers(store.getState().voice.byGuild, "1", "11").map((v) => v.user_id)).toEqual([
+      OTHER,
+    ]);
+    expect(self()).toMatchObject({ guildId: "1", channelId: "11", connection: "failed" });
+    store.dispatch(leaveRequested());
+    expect(self()).toMatchObject({ channelId: null, connection: "disconnected" });
   });
 });
 

@@ -51,12 +51,15 @@ function applyState(state: VoiceSliceState, vs: VoiceState, me: Snowflake | unde
   }
   if (vs.user_id === me && vs.guild_id === (state.self.guildId ?? vs.guild_id)) {
     if (vs.channel_id === null) {
-      state.self = {
-        ...initialSelf,
-        selfMute: state.self.selfMute,
-        selfDeaf: state.self.selfDeaf,
-        muteBeforeDeaf: state.self.muteBeforeDeaf,
-      };
+      // A failed join leaves the channel for everyone, but the failure stays in view, with
+      // the channel to retry, until the user retries or dismisses it.
+      if (state.self.connection !== "failed")
+        state.self = {
+          ...initialSelf,
+          selfMute: state.self.selfMute,
+          selfDeaf: state.self.selfDeaf,
+          muteBeforeDeaf: state.self.muteBeforeDeaf,
+        };
     } else {
       state.self.guildId = vs.guild_id;
       state.self.channelId = vs.channel_id;

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { isLoopbackEndpoint, loopbackOnly, VoiceRtc, type VoiceRtcState } from "./rtc";
+import { VoiceRtc, type VoiceRtcState } from "./rtc";
 
 class FakeTrack {
   enabled = true;
@@ -175,24 +175,5 @@ describe("voice signalling", () => {
     expect(states.at(-1)).toEqual(["connecting", undefined]);
     rtc.close();
     expect(window.__parleyVoice).toBeNull();
-  });
-});
-
-describe("loopback candidates", () => {
-  it("knows a loopback node and keeps only loopback candidates for it", () => {
-    expect(isLoopbackEndpoint("ws://127.0.0.1:7000/rtc")).toBe(true);
-    expect(isLoopbackEndpoint("ws://localhost:7000/rtc")).toBe(true);
-    expect(isLoopbackEndpoint("wss://media.example.com/rtc")).toBe(false);
-    const sdp = [
-      "v=0",
-      "a=candidate:1 1 udp 2122260223 192.168.1.5 50000 typ host",
-      "a=candidate:2 1 udp 2122194687 127.0.0.1 50001 typ host",
-      "a=end-of-candidates",
-    ].join("\r\n");
-    expect(loopbackOnly(sdp).split("\r\n")).toEqual([
-      "v=0",
-      "a=candidate:2 1 udp 2122194687 127.0.0.1 50001 typ host",
-      "a=end-of-candidates",
-    ]);
   });
 });

@@ -47,30 +47,6 @@ declare global {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-/** A node on loopback (a local stack) offers only loopback candidates (media_nodes/config.py
- * `ice_host_addresses`); ours then stay on loopback too, so media never leaves the machine
- * through another interface (FINDINGS.md, "Real browsers"). */
-export function isLoopbackEndpoint(endpoint: string): boolean {
-  try {
-    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
-  } catch {
-    return false;
-  }
-}
-
-/** The SDP with only its 127.0.0.1 / ::1 candidates. */
-export function loopbackOnly(sdp: string): string {
-  return sdp
-    .split("\r\n")
-    .filter(
-      (line) =>
-        !line.startsWith("a=candidate") || line.includes(" 127.0.0.1 ") || line.includes(" ::1 "),
-    )
-    .join("\r\n");
-}
-
 export class VoiceRtc {
   private socket: WebSocket | null = null;
   private pc: RTCPeerConnection | null = null;
@@ -171,7 +147,7 @@ export class VoiceRtc {
     try {
       await pc.setLocalDescription(await pc.createOffer());
       await this.gathered(pc);
-      this.signal({ op: "offer", sdp: this.outgoing(pc.localDescription?.sdp) });
+      this.signal({ op: "offer", sdp: pc.localDescription?.sdp });
     } catch (error) {
       this.fail(`Could not start voice: ${describe(error)}`);
     }
@@ -195,7 +171,7 @@ export class VoiceRtc {
         await pc.setRemoteDescription({ type: "offer", sdp: message.sdp });
         await pc.setLocalDescription(await pc.createAnswer());
         await this.gathered(pc);
-        this.signal({ op: "answer", sdp: this.outgoing(pc.localDescription?.sdp) });
+        this.signal({ op: "answer", sdp: pc.localDescription?.sdp });
       } else if (message.op === "speaking" && message.user_id) {
         this.opts.onSpeaking(message.user_id, Boolean(message.speaking));
       } else if (message.op === "moving") {
@@ -208,10 +184,6 @@ export class VoiceRtc {
     } catch (error) {
       this.fail(`Voice negotiation failed: ${describe(error)}`);
     }
-  }
-
-  private outgoing(sdp: string | undefined): string | undefined {
-    return sdp && isLoopbackEndpoint(this.opts.endpoint) ? loopbackOnly(sdp) : sdp;
   }
 
   private gathered(pc: RTCPeerConnection): Promise<void> {
