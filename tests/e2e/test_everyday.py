@@ -102,21 +102,25 @@ def test_an_error_notice_goes_by_itself_and_covers_neither_user_bar_nor_composer
     add_guild(alice, "Create", "Toasts")
     page = alice.page
 
-    def refuse_sends(route: Any) -> None:
-        if route.request.method == "POST":
-            route.fulfill(
-                status=503,
-                content_type="application/json",
-                body=json.dumps({"code": "unavailable", "message": "Try again later."}),
-            )
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/api/v1/channels/\d+/messages$"), refuse_sends)
     composer = page.get_by_test_id("composer")
-    composer.press_sequentially("this one fails", delay=90)
+    composer.press_sequentially("react to this", delay=90)
     composer.press("Enter")
-    notice = page.get_by_role("alert").filter(has_text="not sent")
+    message = alice.message("react to this")
+    message.wait_for()
+
+    # A refused send stays in the message list with Retry; a refused reaction is a notice.
+    def refuse(route: Any) -> None:
+        route.fulfill(
+            status=503,
+            content_type="application/json",
+            body=json.dumps({"code": "unavailable", "message": "Try again later."}),
+        )
+
+    page.route(re.compile(r"/api/v1/channels/\d+/messages/\d+/reactions/.*"), refuse)
+    message.hover()
+    message.get_by_role("button", name="Add reaction").click()
+    page.get_by_role("button", name="React with 👍").click()
+    notice = page.get_by_role("alert").filter(has_text="not saved")
     notice.wait_for()
     shown_at = time.monotonic()
     for other in (page.get_by_test_id("user-bar"), composer):
