@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def left(position: int, guild: int, user: int = USER) -> Heard:
     return Heard(position, LogEvent("GUILD_DELETE", {"id": str(guild)}, Scope.user(user)))
 
 
-def stored(**changes: object) -> SessionRecord:
+def stored(**changes: Any) -> SessionRecord:
     """A session identified after position 10 on an older connection, closed a minute ago."""
     record = SessionRecord(
         session_id="s1",
@@ -92,7 +93,7 @@ def stored(**changes: object) -> SessionRecord:
         disconnected_ms=NOW - 60_000,
         login="login-1",
     )
-    return replace(record, **changes)  # type: ignore[arg-type]
+    return replace(record, **changes)
 
 
 @dataclass
