@@ -49,6 +49,7 @@ BUDGETS: Final[Mapping[str, str]] = MappingProxyType(
         "attachments": "40/60",
         "dms.open": "10/600",
         "users.edit": "10/60",
+        "users.settings": "10/10",
         "gateway.voice": "10/10",
     }
 )
@@ -94,6 +95,7 @@ ROUTES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("PATCH", "/users/@me"): "users.edit",
         ("PATCH", "/users/@me/password"): "users.edit",
         ("POST", "/auth/logout-all"): "users.edit",
+        ("PATCH", "/users/@me/guilds/<guild_id>/settings"): "users.settings",
     }
 )
 

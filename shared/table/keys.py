@@ -16,6 +16,7 @@ __all__ = [
     "CHANNEL_STATE_SK",
     "DM_SK",
     "GUILD_GSI_PREFIX",
+    "GUILD_SETTINGS_SK_PREFIX",
     "GUILD_SK",
     "HEALTH_PK",
     "INVITE_GSI_PREFIX",
@@ -52,6 +53,7 @@ __all__ = [
     "guild_invites_pk",
     "guild_invites_sk",
     "guild_pk",
+    "guild_settings_sk",
     "identity_key",
     "invite_pk",
     "is_log_entry",
@@ -161,6 +163,14 @@ READ_STATE_SK_PREFIX = "READ#"
 def read_state_sk(channel_id: int) -> str:
     """A user's read marker and unread mentions in one channel, under ``USER#u``."""
     return f"{READ_STATE_SK_PREFIX}{_sortable(channel_id)}"
+
+
+GUILD_SETTINGS_SK_PREFIX = "NOTIFY#"
+
+
+def guild_settings_sk(guild_id: int) -> str:
+    """A user's notification settings of one guild (0: of their DMs), under ``USER#u``."""
+    return f"{GUILD_SETTINGS_SK_PREFIX}{_sortable(guild_id)}"
 
 
 GUILD_GSI_PREFIX = "GUILD#"

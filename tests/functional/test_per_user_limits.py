@@ -107,6 +107,11 @@ def _kicks(user: int) -> Callable[[], Reply]:
     return lambda: request("DELETE", path, user=user)
 
 
+def _notification_settings(user: int) -> Callable[[], Reply]:
+    path = f"/users/@me/guilds/{create_guild(user)['id']}/settings"
+    return lambda: request("PATCH", path, user=user, body={"message_notifications": 0})
+
+
 CASES = [
     Case("guilds.create", _guilds),
     Case("reactions", _reactions),
@@ -115,6 +120,7 @@ CASES = [
     Case("invites.create", _invites),
     Case("roles.edit", _roles),
     Case("members.edit", _kicks),
+    Case("users.settings", _notification_settings),
 ]
 
 

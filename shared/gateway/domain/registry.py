@@ -240,6 +240,7 @@ _DECLARED = (
         restricted=Restricted(Permission.MANAGE_CHANNELS, None),
     ),
     _unbound(EventName.MESSAGE_ACK, changes_views=False),
+    _unbound(EventName.USER_GUILD_SETTINGS_UPDATE, changes_views=False),
     _unsent(EventName.THREAD_CREATE, channel_bound=True, changes_views=True),
     _unsent(EventName.THREAD_UPDATE, channel_bound=True, changes_views=True),
     _unsent(EventName.THREAD_DELETE, channel_bound=True, changes_views=True),
