@@ -21,6 +21,7 @@ from typing import Any
 from desktop.connection import ConfirmServer, ServerChoice, origin, qt_confirm_server
 from desktop.flags import FLAGS_ENV, MEDIA_AUTO_GRANT, chromium_flags
 from desktop.localui import StaticServer
+from desktop.notify import MAX_BODY, MAX_TITLE, Notify, QtNotifier, clip
 from desktop.permissions import MediaPermissionPolicy, install, qt_ask
 from desktop.state import ShellState, default_state_path
 
@@ -56,6 +57,8 @@ class ShellOptions:
     confirm_server: ConfirmServer = qt_confirm_server
     #: Extra JavaScript run once the page is ready (tests: log in, open a channel, ...).
     script: str | None = None
+    #: Who shows a desktop notification the page asks for (None: the tray icon's balloon).
+    notify: Notify | None = None
 
 
 @dataclass
@@ -71,7 +74,8 @@ class ShellResult:
 
 class Bridge:
     """The page's view of the shell (``window.pywebview.api``): the server it talks to, the
-    session kept for that server, and the connection dialog's way to ask for another server."""
+    session kept for that server, the connection dialog's way to ask for another server, and
+    desktop notifications."""
 
     def __init__(
         self,
@@ -79,13 +83,26 @@ class Bridge:
         path: Path,
         confirm: ConfirmServer,
         switch: Callable[[ServerChoice], None],
+        notify: Notify | None = None,
     ) -> None:
         # Private names only: pywebview hands the page every public attribute.
         self._state = state
         self._path = path
         self._confirm = confirm
         self._switch = switch
+        self._notify = notify
         self._lock = threading.Lock()
+
+    def notify(self, title: str, body: str = "") -> bool:
+        """Show a desktop notification (the page decided it is wanted); False when none could
+        be shown. Never raises into the page: a notification lost is not an error to it."""
+        if self._notify is None:
+            return False
+        try:
+            return bool(self._notify(clip(title, MAX_TITLE), clip(body, MAX_BODY)))
+        except Exception:
+            log.exception("the notification could not be shown")
+            return False
 
     def _server(self) -> str:
         return self._state.server or DEFAULT_SERVER
@@ -223,6 +240,7 @@ def run(options: ShellOptions) -> ShellResult:
         options.state_path,
         confirm=lambda s, g: on_gui(lambda: options.confirm_server(s, g), None),
         switch=lambda choice: switch(choice),
+        notify=lambda title, body: on_gui(lambda: notifier(title, body)),
     )
     result = ShellResult()
     local_ui = choose_local_ui(options, server_reachable)
@@ -242,6 +260,8 @@ def run(options: ShellOptions) -> ShellResult:
     )
     if window is None:
         raise RuntimeError("pywebview did not create a window")
+    shown = window
+    notifier: Notify = options.notify or QtNotifier(lambda: shown.native)
     policy = MediaPermissionPolicy(ask=options.ask)
     invoker = Invoker()
     loaded = threading.Event()

@@ -3,7 +3,8 @@
 ``python -m tests.e2e.desktop_harness '<json options>'`` prints the result as JSON on the last
 line. The microphone question is answered by ``answer``, "connect to this server?" by
 ``confirm_server``, and every question is recorded, so a test can tell that the shell asked
-(pywebview alone would have granted silently).
+(pywebview alone would have granted silently). With ``record_notifications``, the desktop
+notifications the page asks the shell for are recorded (``notified``) instead of shown.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def main() -> None:
 
     asked: list[list[str]] = []
     servers_asked: list[list[str | None]] = []
+    notified: list[list[str]] = []
+
+    def notify(title: str, body: str) -> bool:
+        notified.append([title, body])
+        return True
 
     def ask(origin: str, what: str) -> bool:
         asked.append([origin, what])
@@ -43,6 +49,7 @@ def main() -> None:
         confirm_server=confirm_server,
         script=spec.get("script"),
         ready_js=spec.get("ready_js"),
+        notify=notify if spec.get("record_notifications") else None,
     )
     if spec.get("ready_selector"):
         options.ready_selector = spec["ready_selector"]
@@ -58,6 +65,7 @@ def main() -> None:
                 "probe": result.probe,
                 "asked": asked,
                 "servers_asked": servers_asked,
+                "notified": notified,
                 "flags": os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
             }
         ),

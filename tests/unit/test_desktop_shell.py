@@ -12,6 +12,7 @@ import pytest
 
 from desktop.connection import ServerChoice
 from desktop.flags import LOOPBACK_ICE, MEDIA_AUTO_GRANT, chromium_flags, without_media_auto_grant
+from desktop.notify import MAX_BODY, MAX_TITLE
 from desktop.permissions import MediaPermissionPolicy
 from desktop.shell import Bridge, ShellOptions, choose_local_ui, page_url
 from desktop.state import Geometry, ShellState
@@ -185,3 +186,27 @@ def test_an_unreachable_server_falls_back_to_the_bundled_ui(tmp_path: Path) -> N
 def test_an_off_screen_position_is_dropped_but_the_size_kept() -> None:
     assert Geometry(900, 700, -242, -18) == Geometry(900, 700, None, None)
     assert Geometry(900, 700, 10, 20).x == 10
+
+
+def test_bridge_notify_hands_clipped_text_to_the_notifier_and_never_raises(
+    tmp_path: Path,
+) -> None:
+    shown: list[tuple[str, str]] = []
+
+    def notifier(title: str, body: str) -> bool:
+        if title == "boom":
+            raise RuntimeError("no notification service")
+        shown.append((title, body))
+        return True
+
+    state = ShellState(server="http://a.test:3000")
+    bridge = Bridge(state, tmp_path / "d.json", lambda s, g: False, lambda c: None, notifier)
+    assert bridge.notify("alice (#general, Club)", "hi @bob") is True
+    assert bridge.notify("t" * (MAX_TITLE + 5), "b" * (MAX_BODY + 5)) is True
+    assert shown[0] == ("alice (#general, Club)", "hi @bob")
+    assert (len(shown[1][0]), len(shown[1][1])) == (MAX_TITLE, MAX_BODY)
+    assert shown[1][0].endswith("…")
+    assert bridge.notify("boom", "") is False
+    # Without a notifier (the page outside a shell that shows any), nothing is shown.
+    quiet = Bridge(state, tmp_path / "d.json", lambda s, g: False, lambda c: None)
+    assert quiet.notify("t", "b") is False
