@@ -15,6 +15,7 @@ import type {
   Snowflake,
   User,
 } from "./types";
+import type { GuildNotificationSettings } from "../store/notificationSettings";
 
 const enc = encodeURIComponent;
 
@@ -120,6 +121,14 @@ export function endpoints(api: ApiClient) {
         `/channels/${channelId}/messages/${messageId}/reactions/${enc(emoji)}/@me`,
       ),
     typing: (channelId: Snowflake) => api.request<void>("POST", `/channels/${channelId}/typing`),
+    /** The user's notification settings of every server they changed (docs/protocol.md). */
+    notificationSettings: () =>
+      api.request<GuildNotificationSettings[]>("GET", "/users/@me/guilds/settings"),
+    /** Change them for one server (`@me`: the DMs). */
+    updateNotificationSettings: (guildKey: string, body: Partial<GuildNotificationSettings>) =>
+      api.request<GuildNotificationSettings>("PATCH", `/users/@me/guilds/${guildKey}/settings`, {
+        body,
+      }),
     /** The user has read the channel up to this message (the server's read state). */
     ack: (channelId: Snowflake, messageId: Snowflake) =>
       api.request<unknown>("POST", `/channels/${channelId}/messages/${messageId}/ack`, {

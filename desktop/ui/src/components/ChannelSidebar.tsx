@@ -1,5 +1,7 @@
 import ExpandMoreIcon from "@mui/icons-material/ExpandMore";
 import MicOffIcon from "@mui/icons-material/MicOff";
+import NotificationsIcon from "@mui/icons-material/Notifications";
+import NotificationsOffIcon from "@mui/icons-material/NotificationsOff";
 import HeadsetOffIcon from "@mui/icons-material/HeadsetOff";
 import PersonAddIcon from "@mui/icons-material/PersonAdd";
 import SettingsIcon from "@mui/icons-material/Settings";
@@ -9,6 +11,7 @@ import { Badge, Box, ButtonBase, IconButton, Tooltip, Typography } from "@mui/ma
 import { useEffect, useMemo, useState } from "react";
 import type { Channel } from "../api/types";
 import { useClient } from "../services/context";
+import { channelMuted, muteActive, settingsFor } from "../services/notifications";
 import { channelSelected, groupChannels } from "../store/channels";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
@@ -20,6 +23,8 @@ import { MANAGES, Permission, has } from "../util/permissions";
 import { UserAvatar } from "./common";
 import GuildSettingsDialog from "./GuildSettingsDialog";
 import InviteDialog from "./InviteDialog";
+import NotificationSettingsDialog from "./NotificationSettingsDialog";
+import { useMuteClock } from "./useMuteClock";
 import UserBar from "./UserBar";
 import VoicePanel from "./VoicePanel";
 
@@ -34,6 +39,11 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [inviteOpen, setInviteOpen] = useState(false);
+  const [notifyFor, setNotifyFor] = useState<Channel | "guild" | null>(null);
+  const notifySettings = useAppSelector((s) =>
+    settingsFor(s.notificationSettings.byGuild, guildId),
+  );
+  const now = useMuteClock();
 
   const channels = useMemo(() => viewable.map((id) => all[id]).filter(Boolean), [viewable, all]);
   const groups = useMemo(() => groupChannels(channels), [channels]);
@@ -63,6 +73,19 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
         <Typography sx={{ fontWeight: 700, flex: 1 }} noWrap data-testid="guild-name">
           {guild?.name}
         </Typography>
+        <Tooltip title="Notification settings">
+          <IconButton
+            size="small"
+            aria-label="Notification settings"
+            onClick={() => setNotifyFor("guild")}
+          >
+            {muteActive(notifySettings.muted, notifySettings.mute_config, now) ? (
+              <NotificationsOffIcon fontSize="small" />
+            ) : (
+              <NotificationsIcon fontSize="small" />
+            )}
+          </IconButton>
+        </Tooltip>
         {has(channelPermissions, Permission.CREATE_INSTANT_INVITE) && (
           <Tooltip title="Invite people">
             <IconButton size="small" aria-label="Invite people" onClick={() => setInviteOpen(true)}>
@@ -122,7 +145,9 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
                       selected={channel.id === current}
                       unread={isUnread(channel, marks[channel.id])}
                       mentions={marks[channel.id]?.mentions ?? 0}
+                      muted={channelMuted(notifySettings, channel.id, now)}
                       onClick={() => dispatch(channelSelected({ guildId, channelId: channel.id }))}
+                      onContextMenu={() => setNotifyFor(channel)}
                     />
                   ),
                 )}
@@ -142,6 +167,17 @@ export default function ChannelSidebar({ guildId }: { guildId: string }) {
         open={inviteOpen}
         onClose={() => setInviteOpen(false)}
       />
+      <NotificationSettingsDialog
+        guildId={guildId}
+        channelId={notifyFor && notifyFor !== "guild" ? notifyFor.id : undefined}
+        title={
+          notifyFor && notifyFor !== "guild"
+            ? `Notifications for #${notifyFor.name}`
+            : `Notifications for ${guild?.name ?? "this server"}`
+        }
+        open={notifyFor !== null}
+        onClose={() => setNotifyFor(null)}
+      />
     </Box>
   );
 }
@@ -151,21 +187,31 @@ function TextChannelRow({
   selected,
   unread,
   mentions,
+  muted,
   onClick,
+  onContextMenu,
 }: {
   channel: Channel;
   selected: boolean;
   unread: boolean;
   mentions: number;
+  muted: boolean;
   onClick: () => void;
+  /** Right-click: the channel's notification settings. */
+  onContextMenu: () => void;
 }) {
   return (
     <ButtonBase
       onClick={onClick}
+      onContextMenu={(event) => {
+        event.preventDefault();
+        onContextMenu();
+      }}
       aria-current={selected ? "page" : undefined}
-      aria-label={`${channel.name}${unread && !selected ? " (unread)" : ""}${mentions ? `, ${mentions} mentions` : ""}`}
+      aria-label={`${channel.name}${muted ? " (muted)" : ""}${unread && !selected ? " (unread)" : ""}${mentions ? `, ${mentions} mentions` : ""}`}
       data-testid={`channel-${channel.name}`}
       data-unread={unread && !selected ? "true" : undefined}
+      data-muted={muted ? "true" : undefined}
       sx={{
         position: "relative",
         mx: 1,
@@ -177,6 +223,7 @@ function TextChannelRow({
         gap: 0.75,
         bgcolor: selected ? "rgba(255,255,255,0.08)" : "transparent",
         color: selected || unread ? "text.primary" : "text.secondary",
+        opacity: muted && !selected ? 0.45 : 1,
         "&:hover": { bgcolor: "rgba(255,255,255,0.05)" },
       }}
     >
@@ -200,6 +247,7 @@ function TextChannelRow({
       >
         {channel.name}
       </Typography>
+      {muted && <NotificationsOffIcon sx={{ fontSize: 14 }} aria-hidden />}
       {mentions > 0 && <Badge badgeContent={mentions} color="error" sx={{ mr: 1 }} />}
     </ButtonBase>
   );

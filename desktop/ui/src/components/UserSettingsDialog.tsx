@@ -20,8 +20,9 @@ import { userUpdated } from "../store/auth";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { inputDeviceChosen } from "../store/voice";
 import ConnectionDialog from "./ConnectionDialog";
+import NotificationPrefsPanel from "./NotificationPrefsPanel";
 
-type TabName = "account" | "status" | "voice" | "connection";
+type TabName = "account" | "status" | "voice" | "notifications" | "connection";
 
 export default function UserSettingsDialog({
   open,
@@ -45,12 +46,14 @@ export default function UserSettingsDialog({
           <Tab value="account" label="My account" />
           <Tab value="status" label="Status" />
           <Tab value="voice" label="Voice & audio" />
+          <Tab value="notifications" label="Notifications" />
           <Tab value="connection" label="Connection" />
         </Tabs>
         <Box sx={{ flex: 1 }}>
           {tab === "account" && <Account />}
           {tab === "status" && <Status />}
           {tab === "voice" && <Voice />}
+          {tab === "notifications" && <NotificationPrefsPanel />}
           {tab === "connection" && (
             <Stack spacing={2}>
               <Typography>Server: {client.config.server}</Typography>

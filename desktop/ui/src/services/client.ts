@@ -5,6 +5,7 @@ import { endpoints, type Endpoints } from "../api/endpoints";
 import { ApiClient, ApiError, errorText, tokensFrom, type Tokens } from "../api/http";
 import type {
   AuthResponse,
+  Message,
   ReadStateEntry,
   Snowflake,
   User,
@@ -16,8 +17,11 @@ import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
 import { gatewayStatus, sessionExpired } from "../store/auth";
 import type { AppStore } from "../store/index";
 import { usersSeen } from "../store/members";
+import { notificationSettingsLoaded } from "../store/notificationSettings";
 import { channelRead, readStateRestored } from "../store/readState";
 import { compareSnowflakes } from "../util/snowflake";
+import { channelSelected } from "../store/channels";
+import { guildSelected } from "../store/guilds";
 import { typingExpired } from "../store/typing";
 import { noticeShown } from "../store/ui";
 import {
@@ -29,6 +33,7 @@ import {
   speakingChanged,
 } from "../store/voice";
 import { VoiceRtc } from "../voice/rtc";
+import { Notifier } from "./notifications";
 import { Outbox } from "./outbox";
 import { loadReadMarks, loadSession, saveReadMarks, saveSession } from "./persist";
 
@@ -43,6 +48,8 @@ export class ParleyClient {
   readonly ep: Endpoints;
   /** Messages on their way to the server, in order per channel. */
   readonly outbox: Outbox;
+  /** Desktop notifications and the window title's unread count. */
+  readonly notifier: Notifier;
   gateway: GatewayClient | null = null;
   private voiceRtc: VoiceRtc | null = null;
   private user: User | null = null;
@@ -62,6 +69,7 @@ export class ParleyClient {
     this.api = new ApiClient(apiBase(config));
     this.ep = endpoints(this.api);
     this.outbox = new Outbox(store, this.ep);
+    this.notifier = new Notifier(store, (message) => this.openChannelOf(message));
     this.api.onTokens = (tokens) => this.tokensChanged(tokens);
   }
 
@@ -116,7 +124,28 @@ export class ParleyClient {
       }
     });
     this.typingTimer ??= setInterval(() => this.store.dispatch(typingExpired(Date.now())), 1000);
+    this.notifier.start();
     void this.connectGateway();
+    void this.loadNotificationSettings();
+  }
+
+  /** The user's notification settings are kept by the server (every device agrees): fetched
+   * at start, then kept current by USER_GUILD_SETTINGS_UPDATE. */
+  private async loadNotificationSettings(): Promise<void> {
+    try {
+      this.store.dispatch(notificationSettingsLoaded(await this.ep.notificationSettings()));
+    } catch (error) {
+      this.notify(error, "Could not load your notification settings");
+    }
+  }
+
+  /** Open the channel of a clicked notification (a server's; a DM is only focused). */
+  private openChannelOf(message: Message): void {
+    if (!message.guild_id) return;
+    this.store.dispatch(guildSelected(message.guild_id));
+    this.store.dispatch(
+      channelSelected({ guildId: message.guild_id, channelId: message.channel_id }),
+    );
   }
 
   async logout(): Promise<void> {
@@ -197,6 +226,7 @@ export class ParleyClient {
 
   private end(): void {
     this.leaveVoice();
+    this.notifier.stop();
     this.gateway?.stop();
     this.gateway = null;
     this.unsubscribe?.();
@@ -256,6 +286,8 @@ export class ParleyClient {
       this.serverReadAt(ack.channel_id, ack.message_id);
     }
     if (t === "VOICE_SERVER_UPDATE") void this.voiceServerUpdate(d as VoiceServerUpdate);
+    if (t === "MESSAGE_CREATE" && this.user)
+      this.notifier.messageCreated(d as Message, this.user.id);
   }
 
   // ------------------------------------------------------------------ voice

@@ -1,5 +1,6 @@
 // The desktop shell's bridge (pywebview's js_api, `window.pywebview.api`; desktop/shell.py):
-// where the session is kept, which server the user chose, and the shell's connection dialog.
+// where the session is kept, which server the user chose, the shell's connection dialog, and
+// desktop notifications.
 // Absent in a plain browser.
 
 import type { ServerConfig } from "../config";
@@ -13,6 +14,8 @@ export interface ShellApi {
   /** Ask the user, in a native dialog, to switch to this server; true if confirmed (the shell
    * then reloads the window on it). */
   choose_server(server: string, gateway: string | null): Promise<boolean>;
+  /** Show a desktop notification through the operating system (the shell's tray icon). */
+  notify(title: string, body: string): Promise<boolean>;
 }
 
 declare global {

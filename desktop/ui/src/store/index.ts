@@ -5,6 +5,7 @@ import channels from "./channels";
 import guilds from "./guilds";
 import members from "./members";
 import messages from "./messages";
+import notificationSettings from "./notificationSettings";
 import outbox from "./outbox";
 import readState from "./readState";
 import typing from "./typing";
@@ -19,6 +20,7 @@ export const rootReducer = combineReducers({
   outbox,
   members,
   readState,
+  notificationSettings,
   voice,
   typing,
   ui,
