@@ -135,7 +135,9 @@ export class ParleyClient {
     try {
       this.store.dispatch(notificationSettingsLoaded(await this.ep.notificationSettings()));
     } catch (error) {
-      this.notify(error, "Could not load your notification settings");
+      // A server without notification settings answers 404: the defaults then apply.
+      if (!(error instanceof ApiError && error.status === 404))
+        this.notify(error, "Could not load your notification settings");
     }
   }
 
