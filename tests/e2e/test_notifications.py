@@ -32,14 +32,17 @@ from tests.integration.stackproc import StackProcess
 
 #: Wraps `Notification` before the page's scripts run: each construction is recorded, and the
 #: browser's own constructor still makes the notification.
+#: (``window.__shown`` keeps the notifications themselves, to click one.)
 RECORD_NOTIFICATIONS = """
 (() => {
   const Real = window.Notification;
   window.__notes = [];
+  window.__shown = [];
   class Recorded extends Real {
     constructor(title, options) {
       super(title, options);
       window.__notes.push({ title, body: (options && options.body) || "" });
+      window.__shown.push(this);
     }
   }
   Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
@@ -145,8 +148,9 @@ def test_notifications_follow_the_settings_kept_by_the_server(
     assert first["body"] == f"@{bob.name} look at this", first
     page.wait_for_function("() => document.title === '(1) Parley'")
 
-    # Reading the channel clears the count.
-    page.get_by_test_id("channel-other").click()
+    # Clicking the notification opens its channel; reading it clears the count.
+    page.evaluate("() => window.__shown[0].onclick()")
+    page.get_by_test_id("channel-title").filter(has_text="other").wait_for()
     bob.shown("look at this").wait_for()
     page.wait_for_function("() => document.title === 'Parley'")
     page.get_by_test_id("channel-general").click()
