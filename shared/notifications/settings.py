@@ -4,7 +4,8 @@ Settings are the user's own: nobody else reads them. A guild's settings may be c
 members only (anyone else gets the 404 of a guild they cannot see); a channel override must
 name a channel of that guild (of the user's DMs, for the DM settings). A change is written
 with a user-scoped ``USER_GUILD_SETTINGS_UPDATE`` in the same transaction, so that every
-session of the user applies it.
+session of the user applies it; a change that raced another (two devices) runs again from its
+reads, so neither is lost.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from shared.notifications.domain.guild_settings import (
 from shared.notifications.storage import guild_settings as settings_store
 from shared.outbox.domain.events import EventName, GatewayEvent
 from shared.outbox.storage import outbox
+from shared.table.retry import retry_stale
 from shared.table.transaction import Transaction
 
 __all__ = ["all_of", "update"]
@@ -47,6 +49,7 @@ def _channel_ids(user_id: int, guild_id: int) -> set[int]:
     return {c.id for c in channel_store.list_for_guild(guild_id)}
 
 
+@retry_stale
 def update(
     user_id: int,
     guild_id: int,
@@ -56,7 +59,7 @@ def update(
     """Apply ``changes`` (fields of :class:`GuildSettings`) and ``overrides`` (each replaces
     its channel's) to the user's settings of ``guild_id``; the settings after."""
     known = _channel_ids(user_id, guild_id)
-    current = settings_store.get(user_id, guild_id)
+    current, version = settings_store.get(user_id, guild_id)
     after = current.with_changes(changes)
     if overrides is not None:
         changed = list(overrides)
@@ -77,7 +80,7 @@ def update(
         after = after.with_changes({"overrides": merged})
     now = datetime.now(UTC)
     tx = Transaction()
-    settings_store.put(tx, user_id, after)
+    settings_store.put(tx, user_id, after, version)
     data = after.as_json()
     event = GatewayEvent(
         EventName.USER_GUILD_SETTINGS_UPDATE, None, data, actor_id=user_id, user_id=user_id

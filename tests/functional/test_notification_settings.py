@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from shared.notifications.domain.guild_settings import MAX_CHANNEL_OVERRIDES
+from shared.notifications.domain.guild_settings import MAX_CHANNEL_OVERRIDES, Level
+from shared.notifications.storage import guild_settings as settings_store
+from shared.table.transaction import StaleWrite, Transaction
 from tests.functional.apigw import request
 from tests.functional.dm_race import acquaintances
 from tests.functional.guildkit import (
@@ -172,3 +174,26 @@ def test_a_change_tells_the_users_own_sessions(owned: tuple[int, dict[str, Any]]
     assert [(e["user_id"], e["guild_id"], e["d"]) for e in updates] == [
         (str(owner), None, reply.body)
     ]
+
+
+def test_a_write_over_a_change_made_since_its_read_is_refused(
+    owned: tuple[int, dict[str, Any]],
+) -> None:
+    """Two devices at once: the one that read before the other wrote must read again (the
+    service does, through ``retry_stale``), so neither change is lost."""
+    owner, guild = owned
+    guild_id = int(guild["id"])
+    fresh, never = settings_store.get(owner, guild_id)
+    assert never is None
+    patch(owner, guild["id"], {"suppress_everyone": True})  # the other device, meanwhile
+    tx = Transaction()
+    settings_store.put(tx, owner, fresh.with_changes({"level": Level.ALL_MESSAGES}), never)
+    with pytest.raises(StaleWrite):
+        tx.commit()
+    current, version = settings_store.get(owner, guild_id)
+    assert current.suppress_everyone and current.level is Level.ONLY_MENTIONS
+    tx = Transaction()
+    settings_store.put(tx, owner, current.with_changes({"level": Level.ALL_MESSAGES}), version)
+    tx.commit()
+    assert listed(owner)[0]["message_notifications"] == 0
+    assert listed(owner)[0]["suppress_everyone"] is True

@@ -1,8 +1,10 @@
 """Notification settings items: ``PK=USER#u, SK=NOTIFY#<guild>`` (guild 0: the user's DMs).
 
 One item per user and guild, read by GetItem, listed by one Query of the user's partition,
-written whole (PutItem, in the transaction that emits the change's event). The channel
-overrides are a JSON list in the item: read and written with their guild's settings, never alone.
+written whole (PutItem, in the transaction that emits the change's event) only if unchanged
+since it was read (its version: two devices changing the same guild at once lose nothing; the
+later one reads again). The channel overrides are a JSON list in the item: read and written
+with their guild's settings, never alone.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 
 from shared.notifications.domain.guild_settings import ChannelOverride, GuildSettings, Level
 from shared.table.entity import Entity, get_item, store_errors
@@ -28,6 +35,7 @@ class GuildSettingsRecord(Entity, discriminator="guild_settings"):
     mute_end = UnicodeAttribute(null=True)
     suppress_everyone = BooleanAttribute()
     channel_overrides = UnicodeAttribute()
+    version = VersionAttribute()
 
 
 def _time(text: str | None) -> datetime | None:
@@ -59,10 +67,13 @@ def _to_settings(record: GuildSettingsRecord) -> GuildSettings:
     )
 
 
-def get(user_id: int, guild_id: int) -> GuildSettings:
-    """The user's settings of the guild; the defaults when they never changed them."""
+def get(user_id: int, guild_id: int) -> tuple[GuildSettings, int | None]:
+    """The user's settings of the guild and their version; the defaults (version None) when
+    they never changed them."""
     record = get_item(GuildSettingsRecord, user_pk(user_id), guild_settings_sk(guild_id))
-    return GuildSettings(guild_id) if record is None else _to_settings(record)
+    if record is None:
+        return GuildSettings(guild_id), None
+    return _to_settings(record), int(record.version or 0)
 
 
 def of_user(user_id: int) -> list[GuildSettings]:
@@ -77,20 +88,22 @@ def of_user(user_id: int) -> list[GuildSettings]:
         return [_to_settings(r) for r in records if isinstance(r, GuildSettingsRecord)]
 
 
-def put(tx: Transaction, user_id: int, settings: GuildSettings) -> None:
-    """Write the user's settings of the guild whole."""
+def put(tx: Transaction, user_id: int, settings: GuildSettings, version: int | None) -> None:
+    """Write the user's settings of the guild whole, only if still at ``version`` (None: only
+    if there are none yet); else the commit fails with ``StaleWrite``."""
     end = settings.mute_end
-    tx.put(
-        GuildSettingsRecord(
-            user_pk(user_id),
-            guild_settings_sk(settings.guild_id),
-            guild_id=settings.guild_id,
-            message_notifications=int(settings.level),
-            muted=settings.muted,
-            mute_end=None if end is None else end.isoformat(),
-            suppress_everyone=settings.suppress_everyone,
-            channel_overrides=json.dumps(
-                [_override_json(o) for o in settings.overrides], separators=(",", ":")
-            ),
-        )
+    record = GuildSettingsRecord(
+        user_pk(user_id),
+        guild_settings_sk(settings.guild_id),
+        guild_id=settings.guild_id,
+        message_notifications=int(settings.level),
+        muted=settings.muted,
+        mute_end=None if end is None else end.isoformat(),
+        suppress_everyone=settings.suppress_everyone,
+        channel_overrides=json.dumps(
+            [_override_json(o) for o in settings.overrides], separators=(",", ":")
+        ),
     )
+    if version is not None:  # else no version yet: pynamodb writes only if the item is absent
+        record.version = version
+    tx.put(record, on_fail=None)
