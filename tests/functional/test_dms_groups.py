@@ -262,8 +262,9 @@ def test_a_group_s_messages_stay_in_it(trio: tuple[int, int, int, str]) -> None:
     assert [(e["t"], e["guild_id"], e["user_id"]) for e in events] == [
         ("MESSAGE_CREATE", None, None)
     ]
-    assert request("GET", "/users/@me/channels", user=a).body[0]["last_message_id"] == (
-        message.body["id"]
+    assert (
+        request("GET", "/users/@me/channels", user=a).body[0]["last_message_id"]
+        == (message.body["id"])
     )
 
 
@@ -288,9 +289,7 @@ def group_event(name: EventName, user: int) -> GatewayEvent:
 
 def group_message(n: int) -> GatewayEvent:
     data = {"n": n, "channel_id": str(GROUP)}
-    return GatewayEvent(
-        EventName.MESSAGE_CREATE, None, data, channel_id=GROUP, dm_channel_id=GROUP
-    )
+    return GatewayEvent(EventName.MESSAGE_CREATE, None, data, channel_id=GROUP, dm_channel_id=GROUP)
 
 
 def test_a_live_session_hears_a_group_from_joining_it_until_leaving_it(
