@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.channels.models import CreateChannel, Positions, PutOverwrite, UpdateChannel
 from shared.api import Snowflake, audit_reason, created, no_content
+from shared.dms import groups
 from shared.guilds import channels
 from shared.guilds.domain.permissions import Overwrite, OverwriteType
 from shared.http import caller_id
@@ -56,12 +57,18 @@ def reorder_channels(guild_id: Snowflake, body: Positions) -> Response[Any]:
 
 @router.get("/channels/<channel_id>", responses=answers(Channel, "The channel."))
 def get_channel(channel_id: Snowflake) -> dict[str, Any]:
+    """A guild channel the caller may see, or a group DM they are in."""
+    if groups.is_group(channel_id):
+        return groups.get(channel_id, caller_id(router))
     return channels.get_channel(channel_id, caller_id(router))
 
 
 @router.patch("/channels/<channel_id>", responses=answers(Channel, "The channel as changed."))
 def update_channel(channel_id: Snowflake, body: UpdateChannel) -> dict[str, Any]:
-    """Rename, move or describe a channel (MANAGE_CHANNELS in it); only the fields sent."""
+    """Rename, move or describe a channel (MANAGE_CHANNELS in it); only the fields sent. Any
+    participant renames a group DM (only its ``name`` applies there)."""
+    if groups.is_group(channel_id):
+        return groups.rename(channel_id, caller_id(router), body.name)
     fields = body.model_dump(exclude_unset=True)
     fields = {k: v for k, v in fields.items() if v is not None or k in ("parent_id", "topic")}
     return channels.update_channel(channel_id, caller_id(router), fields, audit_reason(router))
@@ -69,7 +76,10 @@ def update_channel(channel_id: Snowflake, body: UpdateChannel) -> dict[str, Any]
 
 @router.delete("/channels/<channel_id>", responses=answers(Channel, "The deleted channel."))
 def delete_channel(channel_id: Snowflake) -> dict[str, Any]:
-    """Delete a channel (MANAGE_CHANNELS in it); answers with the deleted channel."""
+    """Delete a channel (MANAGE_CHANNELS in it); answers with the deleted channel. On a group
+    DM, the caller leaves it."""
+    if groups.is_group(channel_id):
+        return groups.leave(channel_id, caller_id(router))
     return channels.delete_channel(channel_id, caller_id(router), audit_reason(router))
 
 

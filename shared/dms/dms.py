@@ -18,6 +18,7 @@ from typing import Any
 
 from shared.auth.storage import users
 from shared.dms.domain.dm import DmChannel, check_may_message, check_recipient
+from shared.dms.domain.group import GroupDm
 from shared.dms.storage import dms as store
 from shared.errors import NotFound
 from shared.guilds.storage import members
@@ -27,19 +28,26 @@ from shared.outbox.domain.events import EventName, GatewayEvent
 from shared.outbox.storage import outbox
 from shared.table.transaction import Transaction
 
-__all__ = ["list_dms", "open_dm"]
+__all__ = ["channel_view", "guilds_of", "list_dms", "open_dm", "public"]
 
 #: The guilds compared when judging whether two users share one: as many as a user may be in.
 MAX_GUILDS = 200
 
 
-def _public(user_id: int) -> dict[str, Any]:
+def public(user_id: int) -> dict[str, Any]:
+    """A user's public object (only its id when the account is gone)."""
     record = users.get_user(user_id)
     return record.user.public() if record is not None else {"id": str(user_id)}
 
 
-def _view(dm: DmChannel, viewer: int, last_message_id: int | None = None) -> dict[str, Any]:
-    recipient = _public(dm.other(viewer))
+def channel_view(
+    dm: store.AnyDm, viewer: int, last_message_id: int | None = None
+) -> dict[str, Any]:
+    """A DM's or group DM's channel object as ``viewer`` sees it (the others: ``recipients``)."""
+    if isinstance(dm, GroupDm):
+        others = [public(u) for u in dm.others(viewer)]
+        return dm.as_json(viewer, recipients=others, last_message_id=last_message_id)
+    recipient = public(dm.other(viewer))
     return dm.as_json(viewer, recipient=recipient, last_message_id=last_message_id)
 
 
@@ -52,7 +60,7 @@ def open_dm(user_id: int, recipient_id: int) -> tuple[dict[str, Any], bool]:
     existing = store.pair_channel(user_id, recipient_id)
     if existing is None:
         check_may_message(
-            _guilds(user_id), _guilds(recipient_id), recipient.user.allow_dms_from_guild_members
+            guilds_of(user_id), guilds_of(recipient_id), recipient.user.allow_dms_from_guild_members
         )
         dm = DmChannel.between(new_id(), user_id, recipient_id)
         now = datetime.now(UTC)
@@ -62,7 +70,7 @@ def open_dm(user_id: int, recipient_id: int) -> tuple[dict[str, Any], bool]:
             event = GatewayEvent(
                 EventName.CHANNEL_CREATE,
                 None,
-                _view(dm, viewer),
+                channel_view(dm, viewer),
                 actor_id=user_id,
                 user_id=viewer,
                 dm_channel_id=dm.id,
@@ -75,20 +83,22 @@ def open_dm(user_id: int, recipient_id: int) -> tuple[dict[str, Any], bool]:
             if existing is None:  # the winner's claim is committed before PairTaken is seen
                 raise
         else:
-            return _view(dm, user_id), True
+            return channel_view(dm, user_id), True
     found = store.get(existing)
-    if found is None:
+    if not isinstance(found, DmChannel):
         raise NotFound("Unknown channel.", code="unknown_channel")
     last = read_states.marks([found.id])[found.id].last_message_id
-    return _view(found, user_id, last), False
+    return channel_view(found, user_id, last), False
 
 
-def _guilds(user_id: int) -> list[int]:
+def guilds_of(user_id: int) -> list[int]:
+    """The guilds a user is in (as many as one may be in)."""
     return members.guild_ids_of(user_id, after=0, before=None, limit=MAX_GUILDS)
 
 
 def list_dms(user_id: int) -> list[dict[str, Any]]:
-    """The caller's DM channels, each with its ``last_message_id`` (one Query, one BatchGet)."""
+    """The caller's DM and group DM channels, each with its ``last_message_id`` (one Query, one
+    BatchGet of the groups, one of the marks)."""
     dms = store.list_of(user_id)
     marks = read_states.marks(dm.id for dm in dms)
-    return [_view(dm, user_id, marks[dm.id].last_message_id) for dm in dms]
+    return [channel_view(dm, user_id, marks[dm.id].last_message_id) for dm in dms]

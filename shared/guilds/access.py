@@ -10,8 +10,8 @@ A caller who is not a member gets 404 (the guild's existence is not revealed); a
 the permission gets 403.
 
 The message routes also serve DMs: :func:`message_access` answers a :class:`DmAccess` for a DM
-channel (its two participants only; anyone else gets the same 404 as for a guild channel they
-are not a member of), and an :class:`Access` for a guild channel.
+or group DM (its participants of the moment only; anyone else gets the same 404 as for a guild
+channel they are not a member of), and an :class:`Access` for a guild channel.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.dms.domain.dm import DM_PERMISSIONS, DmChannel
+from shared.dms.domain.group import GroupDm
 from shared.dms.storage import dms as dm_store
 from shared.errors import Forbidden, Invalid
 from shared.guilds.domain.channel import Channel, ChannelType
@@ -163,7 +164,7 @@ class Access:
         return self.channel.id
 
     @property
-    def dm(self) -> DmChannel | None:
+    def dm(self) -> DmChannel | GroupDm | None:
         return None
 
     def require_pin(self) -> None:
@@ -173,9 +174,10 @@ class Access:
 
 @dataclass(frozen=True)
 class DmAccess:
-    """A participant's view of a DM: the rights of a default member, no bitfield to compute."""
+    """A participant's view of a DM or group DM: the rights of a default member, no bitfield
+    to compute."""
 
-    dm: DmChannel
+    dm: DmChannel | GroupDm
     user_id: int
 
     @property

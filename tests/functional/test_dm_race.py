@@ -1,4 +1,5 @@
-"""Two concurrent opens of the same DM (one from each side): both get the same channel.
+"""Two concurrent opens of the same DM (one from each side) get the same channel; two
+concurrent adds to a group of nine make it ten, never eleven.
 
 Real concurrency, as in test_invite_race.py: two client processes released together by a
 barrier, against one moto server over loopback.
@@ -35,4 +36,19 @@ def test_two_opens_of_one_pair_racing_get_one_channel(server: str) -> None:
             for user in (a, b):
                 assert contest.ask("list", user) == [first]  # one DM each, the same
     # the requests really ran at the same time (in most rounds; at least once for certain)
+    assert overlapped >= 1
+
+
+def test_two_adds_racing_into_a_group_of_nine_make_ten_never_eleven(server: str) -> None:
+    overlapped = 0
+    with race.contest(server, TABLE, dm_race.organiser, dm_race.adder) as contest:
+        for _ in range(ROUNDS):
+            channel, owner, (x, y) = contest.ask("group")
+            results = contest.round([(channel, owner, x), (channel, owner, y)])
+            outcomes = sorted((status, code) for status, code, _, _ in results)
+            assert outcomes == [(204, None), (400, "max_recipients")], results
+            (_, _, *one), (_, _, *other) = results
+            overlapped += race.overlapped(tuple(one), tuple(other))
+            recipients = contest.ask("recipients", channel, owner)
+            assert len(recipients) == 9 and len({str(x), str(y)} & set(recipients)) == 1
     assert overlapped >= 1

@@ -1,12 +1,14 @@
-"""Scopes a live session gains or loses after it identified: a DM opened, a guild joined or left.
+"""Scopes a live session gains or loses after it identified: a DM opened, a group DM joined or
+left, a guild joined or left.
 
-IDENTIFY subscribes a session to the scopes its user has then. A later DM or guild reaches the
-user as a user-scoped event (``CHANNEL_CREATE`` of type 1, ``GUILD_CREATE``); the fan-out and
-the replay subscribe the user's sessions to the new scope when they meet that event, before any
-later event of the scope is delivered. The event and the scope's own events share an outbox
-partition (the DM's, the guild's), so the stream sequences the event first. Leaving (left,
-kicked, banned) reaches the user as a user-scoped ``GUILD_DELETE``: their sessions are
-unsubscribed from the guild when it is met, so no later guild event reaches them. Which
+IDENTIFY subscribes a session to the scopes its user has then. A later DM, group DM or guild
+reaches the user as a user-scoped event (``CHANNEL_CREATE`` of type 1 or 3, ``GUILD_CREATE``);
+the fan-out and the replay subscribe the user's sessions to the new scope when they meet that
+event, before any later event of the scope is delivered. The event and the scope's own events
+share an outbox partition (the DM's, the guild's), so the stream sequences the event first.
+Leaving (left, kicked, banned) reaches the user as a user-scoped ``GUILD_DELETE``, leaving a
+group DM (or being removed from it) as a user-scoped ``CHANNEL_DELETE`` of type 3: their
+sessions are unsubscribed from the scope when it is met, so no later event of it reaches them. Which
 events join or leave is their declaration's ``membership`` (``shared/gateway/domain/registry.py``).
 Pure.
 """
@@ -18,7 +20,8 @@ from shared.gateway.domain.registry import Membership
 
 __all__ = ["joined_scope", "left_scope"]
 
-_DM_TYPE = 1
+_DM_TYPES = (1, 3)
+_GROUP_DM_TYPE = 3
 
 
 def _membership(event: LogEvent) -> tuple[Membership, int, int] | None:
@@ -40,7 +43,7 @@ def joined_scope(event: LogEvent) -> tuple[int, str] | None:
     if found is None:
         return None
     membership, user_id, target = found
-    if membership is Membership.JOINS_DM and event.d.get("type") == _DM_TYPE:
+    if membership is Membership.JOINS_DM and event.d.get("type") in _DM_TYPES:
         return user_id, Scope.dm(target)
     if membership is Membership.JOINS_GUILD:
         return user_id, Scope.guild(target)
@@ -48,8 +51,14 @@ def joined_scope(event: LogEvent) -> tuple[int, str] | None:
 
 
 def left_scope(event: LogEvent) -> tuple[int, str] | None:
-    """``(user_id, scope)`` when the event tells a user they are no longer in a guild."""
+    """``(user_id, scope)`` when the event tells a user they are no longer in a guild or a
+    group DM."""
     found = _membership(event)
-    if found is None or found[0] is not Membership.LEAVES_GUILD:
+    if found is None:
         return None
-    return found[1], Scope.guild(found[2])
+    membership, user_id, target = found
+    if membership is Membership.LEAVES_DM and event.d.get("type") == _GROUP_DM_TYPE:
+        return user_id, Scope.dm(target)
+    if membership is Membership.LEAVES_GUILD:
+        return user_id, Scope.guild(target)
+    return None

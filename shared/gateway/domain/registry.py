@@ -72,8 +72,11 @@ class Membership(enum.Enum):
 
     #: ``d.id`` is a guild the user is now a member of.
     JOINS_GUILD = "joins a guild"
-    #: ``d`` is a DM channel the user is now in.
+    #: ``d`` is a DM or group DM channel the user is now in.
     JOINS_DM = "joins a DM"
+    #: ``d`` is a group DM channel the user is no longer in (a guild channel's deletion is
+    #: guild-scoped, so it never tells this).
+    LEAVES_DM = "leaves a DM"
     #: ``d.id`` is a guild the user is no longer a member of.
     LEAVES_GUILD = "leaves a guild"
 
@@ -209,7 +212,13 @@ _DECLARED = (
         _bound(EventName.CHANNEL_UPDATE, changes_views=True),
         hidden=Hidden(EventName.CHANNEL_DELETE, ("id", "guild_id", "type", "parent_id")),
     ),
-    replace(_bound(EventName.CHANNEL_DELETE, changes_views=True), deletes_channel=True),
+    replace(
+        _bound(EventName.CHANNEL_DELETE, changes_views=True),
+        deletes_channel=True,
+        membership=Membership.LEAVES_DM,
+    ),
+    _unbound(EventName.CHANNEL_RECIPIENT_ADD, changes_views=False),
+    _unbound(EventName.CHANNEL_RECIPIENT_REMOVE, changes_views=False),
     _unbound(EventName.GUILD_MEMBER_ADD, changes_views=True),
     _unbound(EventName.GUILD_MEMBER_UPDATE, changes_views=True),
     _unbound(EventName.GUILD_MEMBER_REMOVE, changes_views=True),

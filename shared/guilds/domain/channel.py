@@ -20,6 +20,7 @@ class ChannelType(enum.IntEnum):
     TEXT = 0
     DM = 1
     VOICE = 2
+    GROUP_DM = 3
     CATEGORY = 4
 
 

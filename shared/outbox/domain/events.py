@@ -31,6 +31,8 @@ class EventName(enum.StrEnum):
     CHANNEL_CREATE = "CHANNEL_CREATE"
     CHANNEL_UPDATE = "CHANNEL_UPDATE"
     CHANNEL_DELETE = "CHANNEL_DELETE"
+    CHANNEL_RECIPIENT_ADD = "CHANNEL_RECIPIENT_ADD"
+    CHANNEL_RECIPIENT_REMOVE = "CHANNEL_RECIPIENT_REMOVE"
     GUILD_MEMBER_ADD = "GUILD_MEMBER_ADD"
     GUILD_MEMBER_UPDATE = "GUILD_MEMBER_UPDATE"
     GUILD_MEMBER_REMOVE = "GUILD_MEMBER_REMOVE"
@@ -135,8 +137,8 @@ class GatewayEvent:
     caused it; ``audit`` what the audit log records. ``guild_ids`` (with ``user_id``) makes a
     user-level event that goes instead to the sessions of each of those guilds, once per
     session, ``guild_id`` set in its ``d`` to one guild the session shares (PRESENCE_UPDATE).
-    ``dm_channel_id`` marks an event of a DM
-    channel: it reaches the DM's two participants (or ``user_id`` alone, when set).
+    ``dm_channel_id`` marks an event of a DM or group DM
+    channel: it reaches the DM's participants (or ``user_id`` alone, when set).
     """
 
     name: EventName

@@ -74,6 +74,19 @@ export function endpoints(api: ApiClient) {
     updateChannel: (id: Snowflake, body: Partial<Channel>) =>
       api.request<Channel>("PATCH", `/channels/${id}`, { body }),
     deleteChannel: (id: Snowflake) => api.request<Channel>("DELETE", `/channels/${id}`),
+
+    /** The user's DMs and group DMs. */
+    dms: () => api.request<Channel[]>("GET", "/users/@me/channels"),
+    openDm: (recipientId: Snowflake) =>
+      api.request<Channel>("POST", "/users/@me/channels", { body: { recipient_id: recipientId } }),
+    createGroupDm: (recipients: Snowflake[], name?: string) =>
+      api.request<Channel>("POST", "/users/@me/channels", {
+        body: name ? { recipients, name } : { recipients },
+      }),
+    addRecipient: (channelId: Snowflake, userId: Snowflake) =>
+      api.request<void>("PUT", `/channels/${channelId}/recipients/${userId}`),
+    removeRecipient: (channelId: Snowflake, userId: Snowflake) =>
+      api.request<void>("DELETE", `/channels/${channelId}/recipients/${userId}`),
     members: (guildId: Snowflake) =>
       api.request<Member[]>("GET", `/guilds/${guildId}/members?limit=1000`),
     kick: (guildId: Snowflake, userId: Snowflake, reason?: string) =>

@@ -11,7 +11,7 @@ export interface User {
   email?: string | null;
 }
 
-export const ChannelType = { Text: 0, DM: 1, Voice: 2, Category: 4 } as const;
+export const ChannelType = { Text: 0, DM: 1, Voice: 2, GroupDM: 3, Category: 4 } as const;
 export type ChannelTypeNumber = (typeof ChannelType)[keyof typeof ChannelType];
 
 export interface Channel {
@@ -24,6 +24,10 @@ export interface Channel {
   topic?: string | null;
   last_message_id?: Snowflake | null;
   permission_overwrites?: Overwrite[];
+  /** A DM's (type 1) or group DM's (type 3) other participants. */
+  recipients?: User[];
+  /** A group DM's owner. */
+  owner_id?: Snowflake | null;
 }
 
 /** A channel's permission overwrite for a role (type 0) or a member (type 1). */

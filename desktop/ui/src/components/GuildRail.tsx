@@ -1,4 +1,5 @@
 import AddIcon from "@mui/icons-material/Add";
+import ForumIcon from "@mui/icons-material/Forum";
 import {
   Alert,
   Badge,
@@ -24,6 +25,7 @@ import { useClient } from "../services/context";
 import { guildLoaded } from "../store/actions";
 import { guildSelected } from "../store/guilds";
 import { useAppDispatch, useAppSelector } from "../store/index";
+import { selectDmUnreadTotal } from "../store/dms";
 import { isUnread } from "../store/readState";
 import { RAIL_BG } from "../theme";
 import { inviteCode } from "../util/text";
@@ -40,10 +42,26 @@ function initials(name: string): string {
   );
 }
 
+/** A round rail button that squares off when selected or hovered. */
+function railButton(selected: boolean, background: string) {
+  return {
+    width: 48,
+    height: 48,
+    border: 0,
+    cursor: "pointer",
+    color: "#fff",
+    borderRadius: selected ? "16px" : "50%",
+    bgcolor: selected ? "primary.main" : background,
+    transition: "border-radius 150ms, background-color 150ms",
+    "&:hover": { borderRadius: "16px" },
+  };
+}
+
 export default function GuildRail() {
   const guilds = useAppSelector((s) => s.guilds);
   const channels = useAppSelector((s) => s.channels.byId);
   const marks = useAppSelector((s) => s.readState.byChannel);
+  const dmUnread = useAppSelector(selectDmUnreadTotal);
   const dispatch = useAppDispatch();
   // An invite link (`/?invite=CODE`) opens the join dialog with the code filled in.
   const [linkCode] = useState(() => new URLSearchParams(window.location.search).get("invite"));
@@ -73,6 +91,25 @@ export default function GuildRail() {
         overflowY: "auto",
       }}
     >
+      <Tooltip title="Home: Direct Messages" placement="right">
+        <Badge badgeContent={dmUnread} color="error" overlap="circular">
+          <Box
+            component="button"
+            aria-label="Home"
+            aria-current={guilds.selected === null ? "true" : undefined}
+            data-unread={dmUnread || undefined}
+            onClick={() => dispatch(guildSelected(null))}
+            sx={{
+              ...railButton(guilds.selected === null, "#313338"),
+              display: "grid",
+              placeItems: "center",
+            }}
+          >
+            <ForumIcon />
+          </Box>
+        </Badge>
+      </Tooltip>
+      <Divider flexItem sx={{ mx: 2 }} />
       {guilds.order.map((id) => {
         const guild = guilds.byId[id];
         const selected = guilds.selected === id;
@@ -104,18 +141,7 @@ export default function GuildRail() {
                   aria-current={selected ? "true" : undefined}
                   data-unread={unreadGuilds.has(id) ? "true" : undefined}
                   onClick={() => dispatch(guildSelected(id))}
-                  sx={{
-                    width: 48,
-                    height: 48,
-                    border: 0,
-                    cursor: "pointer",
-                    color: "#fff",
-                    fontWeight: 600,
-                    borderRadius: selected ? "16px" : "50%",
-                    bgcolor: selected ? "primary.main" : colorFor(id),
-                    transition: "border-radius 150ms, background-color 150ms",
-                    "&:hover": { borderRadius: "16px" },
-                  }}
+                  sx={{ ...railButton(selected, colorFor(id)), fontWeight: 600 }}
                 >
                   {initials(guild.name)}
                 </Box>

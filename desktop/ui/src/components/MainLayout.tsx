@@ -1,13 +1,13 @@
 import { Box, LinearProgress, Typography } from "@mui/material";
 import { useAppSelector } from "../store/index";
 import { selectPermissions } from "../store/permissions";
-import { PANE_BG, SIDEBAR_BG } from "../theme";
+import { PANE_BG } from "../theme";
 import { Permission, has } from "../util/permissions";
 import ChannelSidebar from "./ChannelSidebar";
 import GuildRail from "./GuildRail";
+import HomeView from "./HomeView";
 import MemberList from "./MemberList";
 import MessagePane from "./MessagePane";
-import UserBar from "./UserBar";
 
 const STATUS_TEXT: Record<string, string> = {
   connecting: "Connecting to the server…",
@@ -30,7 +30,6 @@ export default function MainLayout() {
   );
   const pending = useAppSelector((s) => s.guilds.pending.length);
   const hasGuilds = useAppSelector((s) => s.guilds.order.length > 0);
-  const me = useAppSelector((s) => s.auth.user);
   return (
     <Box
       sx={{ display: "flex", flexDirection: "column", height: "100vh" }}
@@ -67,35 +66,13 @@ export default function MainLayout() {
             <MemberList guildId={guildId} />
           </>
         ) : (
-          <>
-            {/* Home: no server open, yet settings and sign-out are where they always are. */}
-            <Box
-              component="aside"
-              aria-label="Home"
-              sx={{ width: 240, bgcolor: SIDEBAR_BG, display: "flex", flexDirection: "column" }}
-            >
-              <Box
-                sx={{
-                  height: 48,
-                  px: 2,
-                  display: "flex",
-                  alignItems: "center",
-                  borderBottom: "1px solid #1f2023",
-                }}
-              >
-                <Typography sx={{ fontWeight: 700 }}>Home</Typography>
-              </Box>
-              <Box sx={{ flex: 1 }} />
-              {me && <UserBar user={me} />}
-            </Box>
-            <Box sx={{ flex: 1, display: "grid", placeItems: "center", bgcolor: PANE_BG }}>
-              <Typography color="text.secondary" sx={{ maxWidth: 420, textAlign: "center" }}>
-                {gateway === "ready" && !hasGuilds && pending === 0
-                  ? "You are not in any server yet. Create one or join with an invite using the + on the left."
-                  : "Loading your servers…"}
-              </Typography>
-            </Box>
-          </>
+          <HomeView
+            idle={
+              gateway === "ready" && !hasGuilds && pending === 0
+                ? "You are not in any server yet. Create one or join with an invite using the + on the left."
+                : undefined
+            }
+          />
         )}
       </Box>
     </Box>

@@ -1,4 +1,5 @@
-import { Box, Typography } from "@mui/material";
+import ChatBubbleIcon from "@mui/icons-material/ChatBubble";
+import { Box, IconButton, Tooltip, Typography } from "@mui/material";
 import { useEffect, useMemo } from "react";
 import type { Member, PresenceStatus } from "../api/types";
 import { useClient } from "../services/context";
@@ -14,6 +15,7 @@ export default function MemberList({ guildId }: { guildId: string }) {
   const loaded = useAppSelector((s) => s.members.loaded[guildId]);
   const presence = useAppSelector((s) => s.members.presence);
   const roles = useAppSelector((s) => s.guilds.byId[guildId]?.roles);
+  const me = useAppSelector((s) => s.auth.user?.id);
 
   useEffect(() => {
     if (loaded) return;
@@ -101,6 +103,24 @@ export default function MemberList({ guildId }: { guildId: string }) {
                   >
                     {displayName(member.user, member)}
                   </Typography>
+                  {member.user.id !== me && (
+                    <Tooltip title="Message">
+                      <IconButton
+                        size="small"
+                        aria-label={`Message ${displayName(member.user, member)}`}
+                        onClick={() =>
+                          client
+                            .openDm(member.user.id)
+                            .catch((error: unknown) =>
+                              client.notify(error, "Could not open the DM"),
+                            )
+                        }
+                        sx={{ ml: "auto", opacity: 0.6, "&:hover": { opacity: 1 } }}
+                      >
+                        <ChatBubbleIcon fontSize="inherit" />
+                      </IconButton>
+                    </Tooltip>
+                  )}
                 </Box>
               );
             })}

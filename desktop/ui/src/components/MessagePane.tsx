@@ -1,7 +1,15 @@
 import TagIcon from "@mui/icons-material/Tag";
 import { Alert, Box, Button, Divider, Typography } from "@mui/material";
 import { AnimatePresence } from "framer-motion";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import {
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { errorText } from "../api/http";
 import type { Channel, Message } from "../api/types";
 import { useClient } from "../services/context";
@@ -19,7 +27,18 @@ import OutgoingMessages from "./OutgoingMessages";
 
 const PAGE_SIZE = 50;
 
-export default function MessagePane({ channel }: { channel: Channel }) {
+/** A channel's messages and composer. A DM passes its own ``title`` (the other user, the group)
+ *  and ``header`` (its actions) in place of a guild channel's `#name` and topic. */
+export default function MessagePane({
+  channel,
+  title,
+  header,
+}: {
+  channel: Channel;
+  title?: string;
+  header?: ReactNode;
+}) {
+  const label = title ?? `#${channel.name}`;
   const client = useClient();
   const dispatch = useAppDispatch();
   const state = useAppSelector((s) => s.messages.byChannel[channel.id]);
@@ -139,7 +158,7 @@ export default function MessagePane({ channel }: { channel: Channel }) {
   return (
     <Box
       component="main"
-      aria-label={`#${channel.name}`}
+      aria-label={label}
       sx={{ flex: 1, display: "flex", flexDirection: "column", minWidth: 0 }}
     >
       <Box
@@ -152,16 +171,20 @@ export default function MessagePane({ channel }: { channel: Channel }) {
           borderBottom: "1px solid #1f2023",
         }}
       >
-        <TagIcon color="disabled" />
-        <Typography sx={{ fontWeight: 700 }} data-testid="channel-title">
-          {channel.name}
-        </Typography>
-        {channel.topic && (
+        {header ?? (
           <>
-            <Divider orientation="vertical" flexItem sx={{ mx: 1 }} />
-            <Typography variant="body2" color="text.secondary" noWrap>
-              {channel.topic}
+            <TagIcon color="disabled" />
+            <Typography sx={{ fontWeight: 700 }} data-testid="channel-title">
+              {channel.name}
             </Typography>
+            {channel.topic && (
+              <>
+                <Divider orientation="vertical" flexItem sx={{ mx: 1 }} />
+                <Typography variant="body2" color="text.secondary" noWrap>
+                  {channel.topic}
+                </Typography>
+              </>
+            )}
           </>
         )}
       </Box>
@@ -177,7 +200,7 @@ export default function MessagePane({ channel }: { channel: Channel }) {
           {state?.loaded && !state.hasMore && (
             <Box sx={{ px: 2, py: 3 }}>
               <Typography variant="h5" sx={{ fontWeight: 700 }}>
-                Welcome to #{channel.name}!
+                Welcome to {label}!
               </Typography>
               <Typography color="text.secondary">This is the start of the channel.</Typography>
             </Box>

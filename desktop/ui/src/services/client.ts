@@ -15,6 +15,8 @@ import { apiBase, deriveGatewayUrl, type ServerConfig } from "../config";
 import { GatewayClient, Op } from "../gateway/client";
 import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
 import { gatewayStatus, sessionExpired } from "../store/auth";
+import { dmOpened, dmsLoaded } from "../store/channels";
+import { guildSelected } from "../store/guilds";
 import type { AppStore } from "../store/index";
 import { usersSeen } from "../store/members";
 import { notificationSettingsLoaded } from "../store/notificationSettings";
@@ -205,6 +207,22 @@ export class ParleyClient {
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
   }
 
+  /** The user's DMs and group DMs, after each READY (a RESUME replays what changed them). */
+  private async loadDms(): Promise<void> {
+    try {
+      this.store.dispatch(dmsLoaded(await this.ep.dms()));
+    } catch (error) {
+      this.notify(error, "Could not load your direct messages");
+    }
+  }
+
+  /** Open the DM with a user (the server creates it the first time) and show it in Home. */
+  async openDm(userId: Snowflake): Promise<void> {
+    const channel = await this.ep.openDm(userId);
+    this.store.dispatch(dmOpened(channel));
+    this.store.dispatch(guildSelected(null));
+  }
+
   /** The user has seen a channel up to a message: mark it here and tell the server (its read
    * state follows the user to other devices, READY `read_state` / `MESSAGE_ACK`). */
   markRead(channelId: Snowflake, messageId: Snowflake): void {
@@ -280,10 +298,11 @@ export class ParleyClient {
 
   private dispatchEvent(t: string, d: unknown): void {
     this.store.dispatch(gatewayEvent({ t, d, me: this.user?.id, at: Date.now() }));
-    if (t === "READY")
+    if (t === "READY") {
       for (const entry of (d as { read_state?: ReadStateEntry[] }).read_state ?? [])
         this.serverReadAt(entry.id, entry.last_message_id);
-    else if (t === "MESSAGE_ACK") {
+      void this.loadDms();
+    } else if (t === "MESSAGE_ACK") {
       const ack = d as { channel_id: Snowflake; message_id: Snowflake };
       this.serverReadAt(ack.channel_id, ack.message_id);
     }

@@ -1,15 +1,45 @@
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
-import type { Channel, Guild, Message, Snowflake } from "../api/types";
+import type { Channel, Guild, Message, Snowflake, User } from "../api/types";
 import { compareSnowflakes } from "../util/snowflake";
 import { gatewayEvent, guildLoaded, messageUpserted, sessionEnded } from "./actions";
 
 export interface ChannelsState {
+  /** Guild channels. */
   byId: Record<Snowflake, Channel>;
   /** The channel open in each guild. */
   selected: Record<Snowflake, Snowflake>;
+  /** DMs (type 1) and group DMs (type 3): kept apart from guild channels. */
+  dms: Record<Snowflake, Channel>;
+  /** The DM open in Home. */
+  dmSelected: Snowflake | null;
 }
 
-const initialState: ChannelsState = { byId: {}, selected: {} };
+const initialState: ChannelsState = { byId: {}, selected: {}, dms: {}, dmSelected: null };
+
+/** Whether a channel is a DM or a group DM (no guild). */
+export function isDm(channel: Pick<Channel, "type">): boolean {
+  return channel.type === 1 || channel.type === 3;
+}
+
+function putDm(state: ChannelsState, channel: Channel): void {
+  state.dms[channel.id] = { ...state.dms[channel.id], ...channel };
+}
+
+function dropDm(state: ChannelsState, id: Snowflake): void {
+  delete state.dms[id];
+  if (state.dmSelected === id) state.dmSelected = null;
+}
+
+function recipientsChanged(
+  state: ChannelsState,
+  event: { channel_id: Snowflake; user: User },
+  added: boolean,
+): void {
+  const dm = state.dms[event.channel_id];
+  if (!dm) return;
+  const others = (dm.recipients ?? []).filter((u) => u.id !== event.user.id);
+  dm.recipients = added ? [...others, event.user] : others;
+}
 
 function loadGuild(state: ChannelsState, guild: Guild): void {
   if (!guild.channels) return;
@@ -22,7 +52,7 @@ function loadGuild(state: ChannelsState, guild: Guild): void {
 }
 
 function bumpLast(state: ChannelsState, message: Message): void {
-  const channel = state.byId[message.channel_id];
+  const channel = state.byId[message.channel_id] ?? state.dms[message.channel_id];
   if (!channel) return;
   if (!channel.last_message_id || compareSnowflakes(message.id, channel.last_message_id) > 0)
     channel.last_message_id = message.id;
@@ -34,6 +64,22 @@ const slice = createSlice({
   reducers: {
     channelSelected(state, action: PayloadAction<{ guildId: Snowflake; channelId: Snowflake }>) {
       state.selected[action.payload.guildId] = action.payload.channelId;
+    },
+    /** The user's DMs as `GET /users/@me/channels` lists them. */
+    dmsLoaded(state, action: PayloadAction<Channel[]>) {
+      for (const channel of action.payload) putDm(state, channel);
+    },
+    /** A DM opened or created over REST (its CHANNEL_CREATE may follow), shown at once. */
+    dmOpened(state, action: PayloadAction<Channel>) {
+      putDm(state, action.payload);
+      state.dmSelected = action.payload.id;
+    },
+    dmSelected(state, action: PayloadAction<Snowflake | null>) {
+      state.dmSelected = action.payload;
+    },
+    /** The user left a group DM (its CHANNEL_DELETE follows). */
+    dmLeft(state, action: PayloadAction<Snowflake>) {
+      dropDm(state, action.payload);
     },
   },
   extraReducers: (builder) => {
@@ -57,11 +103,24 @@ const slice = createSlice({
           case "CHANNEL_CREATE":
           case "CHANNEL_UPDATE": {
             const channel = d as Channel;
-            state.byId[channel.id] = { ...state.byId[channel.id], ...channel };
+            if (isDm(channel)) putDm(state, channel);
+            else state.byId[channel.id] = { ...state.byId[channel.id], ...channel };
             break;
           }
+          case "CHANNEL_RECIPIENT_ADD":
+          case "CHANNEL_RECIPIENT_REMOVE":
+            recipientsChanged(
+              state,
+              d as { channel_id: Snowflake; user: User },
+              t === "CHANNEL_RECIPIENT_ADD",
+            );
+            break;
           case "CHANNEL_DELETE": {
             const channel = d as Channel;
+            if (isDm(channel)) {
+              dropDm(state, channel.id);
+              break;
+            }
             delete state.byId[channel.id];
             if (channel.guild_id && state.selected[channel.guild_id] === channel.id)
               delete state.selected[channel.guild_id];
@@ -77,7 +136,7 @@ const slice = createSlice({
   },
 });
 
-export const { channelSelected } = slice.actions;
+export const { channelSelected, dmLeft, dmOpened, dmSelected, dmsLoaded } = slice.actions;
 export default slice.reducer;
 
 /** A guild's channels as the sidebar shows them: categories in order, each with its children. */
@@ -107,4 +166,17 @@ export function groupChannels(channels: Channel[]): ChannelGroup[] {
     });
   }
   return groups.filter((g) => g.category !== null || g.channels.length > 0);
+}
+
+/** The newest first: a DM's last message, or its creation (its id) when it has none. */
+export function byLastActivity(a: Channel, b: Channel): number {
+  return compareSnowflakes(b.last_message_id ?? b.id, a.last_message_id ?? a.id);
+}
+
+/** What Home calls a DM: the other user's name, or a group's name, or its members' names. */
+export function dmName(channel: Channel, name: (user: User) => string): string {
+  if (channel.type === 3 && channel.name) return channel.name;
+  const names = (channel.recipients ?? []).map(name);
+  if (names.length > 0) return names.join(", ");
+  return channel.type === 3 ? "Empty group" : "unknown user";
 }

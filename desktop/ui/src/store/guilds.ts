@@ -12,11 +12,19 @@ export interface GuildsState {
   byId: Record<Snowflake, GuildSummary>;
   order: Snowflake[];
   selected: Snowflake | null;
+  /** The user opened Home (DMs): no guild is picked for them on load. */
+  home: boolean;
   /** Guild ids READY announced whose GUILD_CREATE has not come yet. */
   pending: Snowflake[];
 }
 
-const initialState: GuildsState = { byId: {}, order: [], selected: null, pending: [] };
+const initialState: GuildsState = {
+  byId: {},
+  order: [],
+  selected: null,
+  home: false,
+  pending: [],
+};
 
 function upsert(state: GuildsState, guild: Guild): void {
   const summary: Partial<Guild> = { ...guild };
@@ -44,6 +52,7 @@ const slice = createSlice({
   reducers: {
     guildSelected(state, action: PayloadAction<Snowflake | null>) {
       state.selected = action.payload;
+      state.home = action.payload === null;
     },
   },
   extraReducers: (builder) => {
@@ -83,7 +92,8 @@ const slice = createSlice({
           default:
             break;
         }
-        if (state.selected === null && state.order.length > 0) state.selected = state.order[0];
+        if (state.selected === null && !state.home && state.order.length > 0)
+          state.selected = state.order[0];
       });
   },
 });

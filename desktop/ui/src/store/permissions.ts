@@ -20,7 +20,9 @@ export function selectPermissions(
   guildId: Snowflake | null | undefined,
   channelId?: Snowflake | null,
 ): bigint {
-  const channel = channelId ? state.channels.byId[channelId] : undefined;
+  const channel = channelId
+    ? (state.channels.byId[channelId] ?? state.channels.dms[channelId])
+    : undefined;
   const guildOf = guildId ?? channel?.guild_id;
   if (!guildOf) return channel ? DM_PERMISSIONS : 0n;
   const guild = state.guilds.byId[guildOf];
