@@ -107,6 +107,11 @@ def _kicks(user: int) -> Callable[[], Reply]:
     return lambda: request("DELETE", path, user=user)
 
 
+def _searches(user: int) -> Callable[[], Reply]:
+    path = f"/guilds/{create_guild(user)['id']}/members/search"
+    return lambda: request("GET", path, user=user, query={"query": "a"})
+
+
 CASES = [
     Case("guilds.create", _guilds),
     Case("reactions", _reactions),
@@ -115,6 +120,7 @@ CASES = [
     Case("invites.create", _invites),
     Case("roles.edit", _roles),
     Case("members.edit", _kicks),
+    Case("members.search", _searches),
 ]
 
 
