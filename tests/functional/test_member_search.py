@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from boto3.dynamodb.conditions import Key
 from botocore.client import BaseClient
 
 from shared.auth.domain.users import User
 from shared.auth.storage.users import create_user
 from shared.ids import new_id
 from tests.functional.apigw import Reply, request
-from tests.functional.guildkit import create_guild, join
+from tests.functional.guildkit import create_guild, join, table
 
 
 def person(username: str, global_name: str | None = None) -> int:
@@ -40,6 +41,15 @@ def found(guild: dict[str, Any], user: int, query: str, limit: int | None = None
     reply = search(guild, user, query, limit)
     assert reply.status == 200, reply
     return [int(m["user"]["id"]) for m in reply.body]
+
+
+def indexed_names(guild: dict[str, Any], user: int) -> set[str]:
+    """The names the guild's name index holds for ``user`` (read straight from the table)."""
+    items = table().query(
+        KeyConditionExpression=Key("PK").eq(f"GUILD#{guild['id']}")
+        & Key("SK").begins_with("MEMBERNAME#")
+    )["Items"]
+    return {str(i["name"]) for i in items if int(i["user_id"]) == user}
 
 
 @pytest.fixture
@@ -69,6 +79,14 @@ def test_a_display_name_prefix_finds_the_member_and_case_does_not_matter(owner: 
     assert found(guild, owner, "ÅNGS") == [gal]
     assert found(guild, owner, "ångström f") == [gal]
     assert found(guild, owner, "GAL") == [gal]  # the username still finds them
+
+
+def test_case_folding_is_unicode_s_not_only_lower_case(owner: int) -> None:
+    guild = create_guild(owner)
+    street = person("street", global_name="Straße")
+    join(guild, street)
+    assert found(guild, owner, "STRASSE") == [street]
+    assert found(guild, owner, "strass") == [street]
 
 
 def test_a_nick_is_found_and_a_changed_nick_no_longer_under_the_old_one(owner: int) -> None:
@@ -142,6 +160,7 @@ def test_a_member_who_left_or_was_removed_is_no_longer_found(owner: int, how: st
     gone = person("gonzo", global_name="Gonzalo")
     join(guild, gone)
     assert found(guild, owner, "gonz") == [gone]
+    assert len(indexed_names(guild, gone)) == 2
     if how == "leave":
         reply = request("DELETE", f"/users/@me/guilds/{guild['id']}", user=gone)
     elif how == "kick":
@@ -150,6 +169,7 @@ def test_a_member_who_left_or_was_removed_is_no_longer_found(owner: int, how: st
         reply = request("PUT", f"/guilds/{guild['id']}/bans/{gone}", user=owner, body={})
     assert reply.status == 204, reply
     assert found(guild, owner, "gonz") == []
+    assert indexed_names(guild, gone) == set()  # the entries went with the member
 
 
 def test_a_renamed_user_is_found_under_the_new_names_only(owner: int) -> None:
@@ -179,13 +199,13 @@ def test_a_hash_in_the_query_does_not_match_into_the_key(owner: int) -> None:
 
 
 @pytest.fixture
-def store_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the DynamoDB operations made while the test runs."""
-    calls: list[str] = []
+def store_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """The DynamoDB operations made while the test runs, with their parameters."""
+    calls: list[tuple[str, dict[str, Any]]] = []
     original = vars(BaseClient)["_make_api_call"]
 
     def spy(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        calls.append(operation)
+        calls.append((operation, params))
         return original(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", spy)
@@ -193,12 +213,18 @@ def store_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_the_search_queries_the_name_index_and_never_scans(
-    owner: int, store_calls: list[str]
+    owner: int, store_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
     guild = create_guild(owner)
     for _ in range(5):
         join(guild, person("scanless"))
     store_calls.clear()
     assert len(found(guild, owner, "scanl", limit=2)) == 2
-    assert "Scan" not in store_calls
-    assert store_calls.count("Query") == 2  # the name index, and the guild's roles
+    operations = [op for op, _ in store_calls]
+    assert "Scan" not in operations
+    queries = [params for op, params in store_calls if op == "Query"]
+    by_name = [q for q in queries if "MEMBERNAME#scanl" in str(q["ExpressionAttributeValues"])]
+    assert len(by_name) == 1  # the name index, bounded: 3 entries per member asked for
+    assert "begins_with" in by_name[0]["KeyConditionExpression"]
+    assert by_name[0]["Limit"] == 6
+    assert len(queries) == 2  # and the guild's roles; never the member list
