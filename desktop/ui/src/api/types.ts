@@ -41,6 +41,7 @@ export interface Role {
   permissions?: string;
   position?: number;
   hoist?: boolean;
+  mentionable?: boolean;
 }
 
 export interface Member {
