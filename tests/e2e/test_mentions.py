@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_full_stack import PASSWORD, Person, sign_in
+from tests.e2e.signed_in import in_general
+from tests.e2e.test_full_stack import PASSWORD, Person
 from tests.e2e.test_voice_gateway_chromium import call
 from tests.integration.conftest import register_user
 from tests.integration.stackproc import StackProcess
@@ -63,23 +64,12 @@ def setting(ui_stack: StackProcess) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def people(
     ui_stack: StackProcess, chromium: Any, setting: dict[str, Any], artifacts: Path
-) -> Iterator[tuple[Person, Person]]:
+) -> Iterator[tuple[Person, ...]]:
     http_url = ui_stack.info["http_url"]
-    shots = artifacts / "e2e"
-    shots.mkdir(exist_ok=True)
-    alice = sign_in(Person("alice_mn", None, None), chromium, http_url)
-    bob = sign_in(Person("bob_mn", None, None), chromium, http_url)
-    try:
-        for person in (alice, bob):
-            person.page.get_by_role("button", name=GUILD, exact=True).click()
-            person.page.get_by_test_id("channel-general").click()
-            person.page.get_by_test_id("channel-title").filter(has_text="general").wait_for()
-        yield alice, bob
-    finally:
-        for person in (alice, bob):
-            person.page.screenshot(path=str(shots / f"mentions-last-{person.name}.png"))
-            (shots / f"mentions-last-{person.name}.log").write_text("\n".join(person.log))
-            person.context.close()
+    with in_general(
+        chromium, http_url, ("alice_mn", "bob_mn"), GUILD, artifacts, "mentions"
+    ) as pair:
+        yield pair
 
 
 def type_keys(person: Person, text: str) -> None:
@@ -101,7 +91,7 @@ def stored(stack: StackProcess, setting: dict[str, Any]) -> list[str]:
 
 
 def test_a_member_picked_with_the_keyboard_is_mentioned_for_them(
-    ui_stack: StackProcess, people: tuple[Person, Person], setting: dict[str, Any]
+    ui_stack: StackProcess, people: tuple[Person, ...], setting: dict[str, Any]
 ) -> None:
     alice, bob = people
     alice.page.get_by_test_id("composer").click()
@@ -121,7 +111,7 @@ def test_a_member_picked_with_the_keyboard_is_mentioned_for_them(
 
 
 def test_a_role_and_a_channel_are_picked_the_same_way(
-    ui_stack: StackProcess, people: tuple[Person, Person], setting: dict[str, Any]
+    ui_stack: StackProcess, people: tuple[Person, ...], setting: dict[str, Any]
 ) -> None:
     alice, bob = people
     alice.page.get_by_test_id("composer").click()
@@ -141,7 +131,7 @@ def test_a_role_and_a_channel_are_picked_the_same_way(
 
 
 def test_a_member_the_page_has_not_loaded_comes_from_the_search(
-    ui_stack: StackProcess, people: tuple[Person, Person], setting: dict[str, Any]
+    ui_stack: StackProcess, people: tuple[Person, ...], setting: dict[str, Any]
 ) -> None:
     alice, bob = people
     carol = register_user(ui_stack, "carol_mn", PASSWORD)
