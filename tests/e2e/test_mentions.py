@@ -122,7 +122,10 @@ def test_a_role_and_a_channel_are_picked_the_same_way(
     type_keys(alice, "now")
     alice.page.get_by_test_id("composer").press("Enter")
 
-    message = bob.page.get_by_test_id("message-content").filter(has_text="meet in")
+    # Bob holds the role: the message is a mention of him.
+    message = bob.page.locator('[data-testid="message"][data-mentioned="true"]').filter(
+        has_text="meet in"
+    )
     message.wait_for()
     message.locator('.mention[data-mention="role"]').filter(has_text="@Raccoons").wait_for()
     message.locator('.mention[data-mention="channel"]').filter(has_text="#random").wait_for()

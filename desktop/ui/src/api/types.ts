@@ -119,6 +119,7 @@ export interface Message {
   reactions?: Reaction[];
   attachments?: Attachment[];
   mentions?: User[];
+  mention_roles?: Snowflake[];
   mention_everyone?: boolean;
   /** CONTRACT's request field; accepted on the message object too. */
   reply_to?: Snowflake | null;

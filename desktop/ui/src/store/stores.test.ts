@@ -9,7 +9,7 @@ import {
 } from "./actions";
 import { channelSelected, groupChannels } from "./channels";
 import { makeStore } from "./index";
-import { historyLoaded, ownReaction } from "./messages";
+import { historyLoaded, mentions, ownReaction } from "./messages";
 import { encodeMentions } from "../util/text";
 import { membersLoaded, usersSeen } from "./members";
 import { channelRead, isUnread } from "./readState";
@@ -224,6 +224,15 @@ describe("read state", () => {
       read_state: [{ id: "13", last_message_id: "42", mention_count: 3 }],
     });
     expect(store.getState().readState.byChannel["13"]).toEqual({ lastReadId: "42", mentions: 3 });
+  });
+});
+
+describe("mentions of oneself", () => {
+  it("include a mention of a role one holds, not of another role", () => {
+    const message = msg("8", { content: "<@&50> hi", mention_roles: ["50"] });
+    expect(mentions(message, ME, ["50"])).toBe(true);
+    expect(mentions(message, ME, ["51"])).toBe(false);
+    expect(mentions(message, ME)).toBe(false);
   });
 });
 
