@@ -234,6 +234,19 @@ describe("mentions of oneself", () => {
     expect(mentions(message, ME, ["51"])).toBe(false);
     expect(mentions(message, ME)).toBe(false);
   });
+
+  it("count a role mention as one of the user's while they hold the role", () => {
+    const { store, ev } = signedIn();
+    const roleMention = (id: string) => msg(id, { content: "<@&50>", mention_roles: ["50"] });
+    ev("MESSAGE_CREATE", roleMention("20"));
+    expect(store.getState().readState.byChannel["10"]?.mentions ?? 0).toBe(0);
+    ev("GUILD_MEMBER_UPDATE", { guild_id: "1", user: { id: ME }, roles: ["50"] });
+    ev("MESSAGE_CREATE", roleMention("21"));
+    expect(store.getState().readState.byChannel["10"].mentions).toBe(1);
+    ev("GUILD_MEMBER_UPDATE", { guild_id: "1", user: { id: OTHER }, roles: [] });
+    ev("MESSAGE_CREATE", roleMention("22"));
+    expect(store.getState().readState.byChannel["10"].mentions).toBe(2);
+  });
 });
 
 describe("members and presence", () => {
