@@ -1,4 +1,4 @@
-"""Member routes: list, kick, nickname and timeout, role assignment."""
+"""Member routes: list, search by name, kick, nickname and timeout, role assignment."""
 
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ def list_members(
 ) -> list[dict[str, Any]]:
     """Members in user id order, ``limit`` at a time after ``after``."""
     return members.list_members(guild_id, caller_id(router), after=after or 0, limit=limit)
+
+
+@router.get(
+    "/guilds/<guild_id>/members/search",
+    responses=answers(list[Member], "The members found, by matching name."),
+)
+def search_members(
+    guild_id: Snowflake,
+    query: Annotated[str, Query(min_length=1, max_length=limits.MEMBER_SEARCH_QUERY_MAX)],
+    limit: Annotated[int, Query(ge=1, le=limits.MEMBER_SEARCH_PAGE[1])] = limits.MEMBER_SEARCH_PAGE[
+        0
+    ],
+) -> list[dict[str, Any]]:
+    """Members whose username, display name or nick starts with ``query``, ignoring case."""
+    return members.search_members(guild_id, caller_id(router), query, limit)
 
 
 @router.delete("/guilds/<guild_id>/members/<user_id>", status_code=204)

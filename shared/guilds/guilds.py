@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.auth.storage import users as user_store
 from shared.errors import Invalid
 from shared.guilds.access import guild_access
 from shared.guilds.domain.channel import Channel, ChannelType
@@ -165,7 +166,7 @@ def create_guild(owner_id: int, name: str) -> dict[str, Any]:
         channel_store.insert(tx, channel)
     member_store.insert(
         tx,
-        Member(guild_id=guild_id, user_id=owner_id, joined_at=now),
+        joining_member(guild_id, owner_id, now),
         on_exists=Invalid("Try again.", code="id_collision"),
     )
     outbox.emit(tx, guild_create_for(guild_id, full, owner_id), now)
@@ -261,6 +262,19 @@ def list_my_guilds(
         }
         for g in (guilds[i] for i in ids if i in guilds)
     ]
+
+
+def joining_member(guild_id: int, user_id: int, now: datetime) -> Member:
+    """A new member, with the names of their profile for the guild's name index."""
+    record = user_store.get_user(user_id)
+    user = record.user if record is not None else None
+    return Member(
+        guild_id=guild_id,
+        user_id=user_id,
+        joined_at=now,
+        username=user.username if user else None,
+        global_name=user.global_name if user else None,
+    )
 
 
 @retry_stale

@@ -16,9 +16,8 @@ from shared.guilds.access import channel_access
 from shared.guilds.domain import size_limits as limits
 from shared.guilds.domain.channel import ChannelType
 from shared.guilds.domain.invite import Invite, is_code, new_invite_code
-from shared.guilds.domain.member import Member
 from shared.guilds.domain.permissions import Permission
-from shared.guilds.guilds import guild_create_for, snapshot_for
+from shared.guilds.guilds import guild_create_for, joining_member, snapshot_for
 from shared.guilds.storage import bans as ban_store
 from shared.guilds.storage import channels as channel_store
 from shared.guilds.storage import guilds as guild_store
@@ -141,7 +140,7 @@ def join(code: str, user_id: int) -> dict[str, Any]:
     existing = member_store.page(guild_id, after=0, limit=MEMBERS_IN_SNAPSHOT)
     full["presences"] = presence.presences_of(m.user_id for m in existing)
     full["voice_states"] = guild_voice_states(guild_id, {int(c["id"]) for c in full["channels"]})
-    member = Member(guild_id=guild_id, user_id=user_id, joined_at=now)
+    member = joining_member(guild_id, user_id, now)
     tx = Transaction()
     ban_store.check_not_banned(tx, guild_id, user_id)
     invite_store.use(tx, invite.code, now)

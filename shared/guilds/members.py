@@ -9,7 +9,7 @@ from typing import Any
 from shared.errors import Forbidden, Invalid
 from shared.guilds.access import Access, Rank, guild_access, rank_of
 from shared.guilds.domain import size_limits as limits
-from shared.guilds.domain.member import Member
+from shared.guilds.domain.member import Member, fold_name
 from shared.guilds.domain.permissions import Permission
 from shared.guilds.guilds import removal_events
 from shared.guilds.storage import guilds as guild_store
@@ -35,6 +35,7 @@ __all__ = [
     "list_members",
     "profile_changed",
     "remove_role",
+    "search_members",
     "update_member",
 ]
 
@@ -53,29 +54,55 @@ def list_members(guild_id: int, user_id: int, *, after: int, limit: int) -> list
     return [m.as_json(role_ids) for m in member_store.page(guild_id, after=after, limit=limit)]
 
 
+def search_members(guild_id: int, user_id: int, query: str, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` members whose username, display name or nick starts with ``query``
+    (case-folded), by matching name then id, each once (members only): one Query of the
+    guild's name index and one BatchGetItem, never the whole member list."""
+    guild_access(guild_id, user_id, _now())
+    folded = fold_name(query)
+    if not folded.strip():
+        raise Invalid("The query needs at least one character.", code="invalid_query")
+    ids = member_store.search(guild_id, folded, limit)
+    found = member_store.get_many(guild_id, ids)
+    role_ids = frozenset(r.id for r in role_store.list_for_guild(guild_id))
+    return [_found_json(found[i], role_ids) for i in ids if i in found]
+
+
+def _found_json(member: Member, role_ids: frozenset[int]) -> dict[str, Any]:
+    user = {"id": str(member.user_id), "username": member.username}
+    return {**member.as_json(role_ids), "user": {**user, "global_name": member.global_name}}
+
+
 def profile_changed(user_id: int, profile: dict[str, Any]) -> None:
     """A user's public profile changed (display name, username): each of their guilds hears
     GUILD_MEMBER_UPDATE with the member and the new profile, so that every member list and
-    message shows the new name at once (Discord's way; USER_UPDATE is for the user alone)."""
+    message shows the new name at once (Discord's way; USER_UPDATE is for the user alone), and
+    the guild's name index finds them under the new names from then on."""
     now = _now()
     after = 0
     while True:
         guild_ids = member_store.guild_ids_of(user_id, after=after, before=None, limit=100)
         for guild_id in guild_ids:
-            found = member_store.get(guild_id, user_id)
-            if found is None:
-                continue  # left meanwhile
-            data = {"guild_id": str(guild_id), **found[0].as_json(), "user": profile}
-            tx = Transaction()
-            outbox.emit(
-                tx,
-                GatewayEvent(EventName.GUILD_MEMBER_UPDATE, guild_id, data, actor_id=user_id),
-                now,
-            )
-            tx.commit()
+            _renamed_in(guild_id, user_id, profile, now)
         if len(guild_ids) < 100:
             return
         after = guild_ids[-1]
+
+
+@retry_stale
+def _renamed_in(guild_id: int, user_id: int, profile: dict[str, Any], now: datetime) -> None:
+    found = member_store.get(guild_id, user_id)
+    if found is None:
+        return  # left meanwhile
+    member, version = found
+    renamed = replace(member, username=profile["username"], global_name=profile["global_name"])
+    data = {"guild_id": str(guild_id), **renamed.as_json(), "user": profile}
+    tx = Transaction()
+    member_store.replace(tx, member, renamed, version)
+    outbox.emit(
+        tx, GatewayEvent(EventName.GUILD_MEMBER_UPDATE, guild_id, data, actor_id=user_id), now
+    )
+    tx.commit()
 
 
 def _target(access: Access, user_id: int) -> Rank:
@@ -169,7 +196,7 @@ def update_member(
         return updated.as_json()
     tx = Transaction()
     guild_store.check_live(tx, guild_id)
-    member_store.replace(tx, updated, target.version)
+    member_store.replace(tx, target.member, updated, target.version)
     audit = AuditRecord(AuditAction.MEMBER_UPDATE, target_id, diff, reason)
     outbox.emit(tx, _member_event(guild_id, updated, actor_id, audit), now)
     tx.commit()
@@ -216,7 +243,7 @@ def _change_role(
     tx = Transaction()
     guild_store.check_live(tx, guild_id)
     role_store.check_exists(tx, guild_id, role_id)
-    member_store.replace(tx, updated, target.version)
+    member_store.replace(tx, target.member, updated, target.version)
     change = Change("$add" if add else "$remove", None, [{"id": str(role.id), "name": role.name}])
     audit = AuditRecord(AuditAction.MEMBER_ROLE_UPDATE, target_id, (change,), reason)
     outbox.emit(tx, _member_event(guild_id, updated, actor_id, audit), now)

@@ -1,6 +1,7 @@
 """Per-user budgets: one table of route groups, each a token bucket per user.
 
-Every mutating REST route (POST, PUT, PATCH, DELETE) belongs to one group in :data:`ROUTES`;
+Every mutating REST route (POST, PUT, PATCH, DELETE) belongs to one group in :data:`ROUTES`, and
+so do the reads a client calls as the user types (the member search);
 the group's bucket is the caller's own, so one client spends only its own share. The middleware
 :func:`per_user_limits` is installed once on every resolver (``shared.http.make_resolver``); a
 route's own narrower limits (messages per channel, typing, attachments) still apply inside it.
@@ -38,6 +39,7 @@ BUDGETS: Final[Mapping[str, str]] = MappingProxyType(
         "channels.edit": "10/10",
         "roles.edit": "10/10",
         "members.edit": "10/10",
+        "members.search": "30/10",
         "invites.create": "10/60",
         "messages.send": "30/10",
         "messages.edit": "10/10",
@@ -57,7 +59,8 @@ BUDGETS: Final[Mapping[str, str]] = MappingProxyType(
 _C, _M = "/channels/<channel_id>", "/channels/<channel_id>/messages/<message_id>"
 _G = "/guilds/<guild_id>"
 
-#: Every mutating route, ``(method, path as the router declares it)`` → its group.
+#: Every mutating route and the member search, ``(method, path as the router declares it)`` →
+#: its group.
 ROUTES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
     {
         ("POST", "/guilds"): "guilds.create",
@@ -78,6 +81,7 @@ ROUTES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("DELETE", f"{_G}/members/<user_id>"): "members.edit",
         ("PUT", f"{_G}/members/<user_id>/roles/<role_id>"): "members.edit",
         ("DELETE", f"{_G}/members/<user_id>/roles/<role_id>"): "members.edit",
+        ("GET", f"{_G}/members/search"): "members.search",
         ("PUT", f"{_G}/bans/<user_id>"): "members.edit",
         ("DELETE", f"{_G}/bans/<user_id>"): "members.edit",
         ("POST", f"{_C}/invites"): "invites.create",

@@ -26,6 +26,7 @@ __all__ = [
     "LOG_HEAD_SK",
     "LOG_POSITION_SK_PREFIX",
     "MEDIA_NODES_PK",
+    "MEMBER_NAME_SK_PREFIX",
     "MEMBER_SK_PREFIX",
     "MESSAGE_SK_PREFIX",
     "PINS_SK",
@@ -66,6 +67,8 @@ __all__ = [
     "login_of_sk",
     "media_node_pk",
     "media_node_sk",
+    "member_name_prefix",
+    "member_name_sk",
     "member_sk",
     "message_sk",
     "oidc_state_key",
@@ -296,6 +299,9 @@ GUILD_SK = "GUILD"
 CHANNEL_SK_PREFIX = "CHANNEL#"
 ROLE_SK_PREFIX = "ROLE#"
 MEMBER_SK_PREFIX = "MEMBER#"
+#: The member name index: one item per member per distinct folded name (username, display
+#: name, nick), so that a name prefix is one Query.
+MEMBER_NAME_SK_PREFIX = "MEMBERNAME#"
 BAN_SK_PREFIX = "BAN#"
 AUDIT_SK_PREFIX = "AUDIT#"
 #: A member's voice state: one item per user per guild.
@@ -315,6 +321,16 @@ def role_sk(role_id: int) -> str:
 def member_sk(user_id: int) -> str:
     """A member of the guild."""
     return f"{MEMBER_SK_PREFIX}{_sortable(user_id)}"
+
+
+def member_name_prefix(folded: str) -> str:
+    """The start of every name index key whose name begins with ``folded``."""
+    return f"{MEMBER_NAME_SK_PREFIX}{folded}"
+
+
+def member_name_sk(folded: str, user_id: int) -> str:
+    """A member's entry in the name index under one of their folded names."""
+    return f"{member_name_prefix(folded)}#{_sortable(user_id)}"
 
 
 def ban_sk(user_id: int) -> str:

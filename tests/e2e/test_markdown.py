@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_full_stack import PASSWORD, Person, sign_in
+from tests.e2e.signed_in import in_general
+from tests.e2e.test_full_stack import PASSWORD, Person
 from tests.e2e.test_voice_gateway_chromium import call
 from tests.integration.conftest import register_user
 from tests.integration.stackproc import REPO_ROOT, StackProcess
@@ -45,23 +46,12 @@ def setting(ui_stack: StackProcess) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def people(
     ui_stack: StackProcess, chromium: Any, setting: dict[str, Any], artifacts: Path
-) -> Iterator[tuple[Person, Person]]:
+) -> Iterator[tuple[Person, ...]]:
     http_url = ui_stack.info["http_url"]
-    shots = artifacts / "e2e"
-    shots.mkdir(exist_ok=True)
-    alice = sign_in(Person("alice_md", None, None), chromium, http_url)
-    bob = sign_in(Person("bob_md", None, None), chromium, http_url)
-    try:
-        for person in (alice, bob):
-            person.page.get_by_role("button", name=GUILD, exact=True).click()
-            person.page.get_by_test_id("channel-general").click()
-            person.page.get_by_test_id("channel-title").filter(has_text="general").wait_for()
-        yield alice, bob
-    finally:
-        for person in (alice, bob):
-            person.page.screenshot(path=str(shots / f"markdown-last-{person.name}.png"))
-            (shots / f"markdown-last-{person.name}.log").write_text("\n".join(person.log))
-            person.context.close()
+    with in_general(
+        chromium, http_url, ("alice_md", "bob_md"), GUILD, artifacts, "markdown"
+    ) as pair:
+        yield pair
 
 
 def type_message(person: Person, lines: list[str]) -> None:
@@ -76,7 +66,7 @@ def type_message(person: Person, lines: list[str]) -> None:
 
 
 def test_markdown_typed_by_one_is_rendered_as_elements_for_the_other(
-    ui_stack: StackProcess, people: tuple[Person, Person], setting: dict[str, Any]
+    ui_stack: StackProcess, people: tuple[Person, ...], setting: dict[str, Any]
 ) -> None:
     alice, bob = people
     carol_id = setting["carol"]["user"]["id"]
@@ -130,7 +120,7 @@ def test_markdown_typed_by_one_is_rendered_as_elements_for_the_other(
     assert "\n".join(lines) in [m["content"] for m in stored]
 
 
-def test_html_typed_in_a_message_stays_text(people: tuple[Person, Person]) -> None:
+def test_html_typed_in_a_message_stays_text(people: tuple[Person, ...]) -> None:
     alice, bob = people
     typed = "<script>window.pwned = 1</script> <img src=x onerror=alert(1)> &lt;b&gt;"
     type_message(alice, [typed])

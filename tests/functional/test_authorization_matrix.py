@@ -102,6 +102,8 @@ class Expect:
     without: int
     with_: int
     owner: int
+    #: The query string, for a route that requires one.
+    query: dict[str, str] | None = None
 
     def status(self, actor: str) -> int:
         return {
@@ -160,6 +162,9 @@ EXPECTED: dict[str, Expect] = {
         P(0), lambda w: (guild(w), None), 404, 204, 204, 400
     ),
     "GET /api/v1/guilds/{guild_id}/members": members(200, lambda w: (guild(w), None)),
+    "GET /api/v1/guilds/{guild_id}/members/search": Expect(
+        P(0), lambda w: (guild(w), None), 404, 200, 200, 200, query={"query": "u"}
+    ),
     "DELETE /api/v1/guilds/{guild_id}/members/{user_id}": needs(
         P.KICK_MEMBERS, 204, lambda w: (target(w), None)
     ),
@@ -242,7 +247,9 @@ def call(expect: Expect, route_key: str, world: World, actor: str) -> int:
     method, path = route_key.split(" ", 1)
     for name, value in params.items():
         path = path.replace("{" + name + "}", value)
-    reply = request(method, path.removeprefix("/api/v1"), user=world.actor(actor), body=body)
+    reply = request(
+        method, path.removeprefix("/api/v1"), user=world.actor(actor), body=body, query=expect.query
+    )
     return reply.status
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,13 @@ from typing import Any
 from shared.errors import Invalid
 from shared.guilds.domain import size_limits as limits
 
-__all__ = ["Member"]
+__all__ = ["Member", "fold_name"]
+
+
+def fold_name(name: str) -> str:
+    """A name as the member search compares it: compatibility-normalised and case-folded, so
+    that "ÅSA", "åsa" and "Åsa" are one name."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,10 @@ class Member:
     nick: str | None = None
     roles: frozenset[int] = field(default_factory=frozenset)
     communication_disabled_until: datetime | None = None
+    #: The user's username and display name as the guild's name index holds them (kept in step
+    #: with the user's profile), so that the member is found by every name it shows.
+    username: str | None = None
+    global_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.nick is not None and not 1 <= len(self.nick) <= limits.NICK_MAX:
@@ -33,6 +44,11 @@ class Member:
         """Whether the member is in a timeout at ``now`` (no sending, reacting or speaking)."""
         until = self.communication_disabled_until
         return until is not None and until > now
+
+    def index_names(self) -> frozenset[str]:
+        """The distinct folded names the member is found under: username, display name, nick."""
+        names = (self.username, self.global_name, self.nick)
+        return frozenset(fold_name(n) for n in names if n)
 
     def as_json(self, role_ids: frozenset[int] | None = None) -> dict[str, Any]:
         """The member object; ``role_ids`` (the guild's roles) hides deleted roles."""

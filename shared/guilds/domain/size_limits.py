@@ -46,5 +46,8 @@ INVITE_MAX_USES_MAX: Final = 100
 #: Page sizes: (default, maximum).
 GUILDS_PAGE: Final = (200, 200)
 MEMBERS_PAGE: Final = (1, 1000)
+MEMBER_SEARCH_PAGE: Final = (10, 100)
+#: A search query is a name's start, and no name is longer than a nick or username.
+MEMBER_SEARCH_QUERY_MAX: Final = 32
 BANS_PAGE: Final = (1000, 1000)
 AUDIT_PAGE: Final = (50, 100)

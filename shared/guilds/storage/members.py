@@ -2,6 +2,10 @@
 
 The guild partition lists a guild's members in user id order; the inverted GSI1 lists a user's
 guilds in guild id order. Both page with ``after=<id>`` as a key range.
+
+Beside each member, the name index: ``SK=MEMBERNAME#<folded name>#u``, one item per distinct
+folded name of the member (username, display name, nick), written in the transaction that writes
+the member, so that a name prefix is one ``begins_with`` Query of the guild's partition.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from shared.table.keys import (
     GUILD_GSI_PREFIX,
     MEMBER_SK_PREFIX,
     guild_pk,
+    member_name_prefix,
+    member_name_sk,
     member_sk,
     user_guilds_sk,
     user_pk,
@@ -39,6 +45,7 @@ __all__ = [
     "record_of",
     "remove",
     "replace",
+    "search",
     "to_member",
     "unknown_member",
 ]
@@ -55,7 +62,16 @@ class MemberRecord(Entity, discriminator="member"):
     roles = NumberSetAttribute(null=True)
     joined_at = UTCDateTimeAttribute()
     communication_disabled_until = UTCDateTimeAttribute(null=True)
+    username = UnicodeAttribute(null=True)
+    global_name = UnicodeAttribute(null=True)
     version = VersionAttribute()
+
+
+class MemberNameRecord(Entity, discriminator="member_name"):
+    """One entry of the guild's member name index."""
+
+    user_id = NumberAttribute()
+    name = UnicodeAttribute()
 
 
 def to_member(record: MemberRecord) -> Member:
@@ -66,6 +82,8 @@ def to_member(record: MemberRecord) -> Member:
         nick=record.nick,
         roles=frozenset(int(r) for r in (record.roles or ())),
         communication_disabled_until=record.communication_disabled_until,
+        username=record.username,
+        global_name=record.global_name,
     )
 
 
@@ -79,6 +97,8 @@ def record_of(member: Member, version: int | None = None) -> MemberRecord:
         roles=set(member.roles) or None,
         joined_at=member.joined_at,
         communication_disabled_until=member.communication_disabled_until,
+        username=member.username,
+        global_name=member.global_name,
         gsi1pk=user_pk(member.user_id),
         gsi1sk=user_guilds_sk(member.guild_id),
     )
@@ -116,17 +136,58 @@ def guild_ids_of(user_id: int, *, after: int, before: int | None, limit: int) ->
         return [int(r.guild_id) for r in records if isinstance(r, MemberRecord)]
 
 
+def _name_record(guild_id: int, user_id: int, name: str) -> MemberNameRecord:
+    return MemberNameRecord(
+        guild_pk(guild_id), member_name_sk(name, user_id), user_id=user_id, name=name
+    )
+
+
+def _index(tx: Transaction, before: frozenset[str], after: Member) -> None:
+    """Bring the member's name index entries from ``before`` to ``after``'s names."""
+    names = after.index_names()
+    for gone in sorted(before - names):
+        tx.delete(_name_record(after.guild_id, after.user_id, gone))
+    for new in sorted(names - before):
+        tx.put(_name_record(after.guild_id, after.user_id, new), on_fail=None)
+
+
 def insert(tx: Transaction, member: Member, on_exists: ParleyError) -> None:
     tx.put(record_of(member), condition=MemberRecord.pk.does_not_exist(), on_fail=on_exists)
+    _index(tx, frozenset(), member)
 
 
-def replace(tx: Transaction, member: Member, version: int) -> None:
-    """Write the member back, only if unchanged since ``version`` was read."""
-    tx.put(record_of(member, version), on_fail=None)
+def replace(tx: Transaction, before: Member, after: Member, version: int) -> None:
+    """Write the member back (``before`` as it was read), only if unchanged since ``version``
+    was read; its name index entries follow its names."""
+    tx.put(record_of(after, version), on_fail=None)
+    _index(tx, before.index_names(), after)
 
 
 def remove(tx: Transaction, member: Member, version: int) -> None:
     tx.delete(record_of(member, version))
+    for name in sorted(member.index_names()):
+        tx.delete(_name_record(member.guild_id, member.user_id, name))
+
+
+def search(guild_id: int, folded: str, limit: int) -> list[int]:
+    """The ids of up to ``limit`` members with a name starting with ``folded``, by name then
+    id, each once: one Query of the name index. A member has at most three entries, so
+    ``3 * limit`` entries hold ``limit`` distinct members whenever that many match."""
+    found: list[int] = []
+    with store_errors():
+        records = MemberNameRecord.query(
+            guild_pk(guild_id),
+            MemberNameRecord.sk.startswith(member_name_prefix(folded)),
+            consistent_read=True,
+            limit=3 * limit,
+            page_size=3 * limit,
+        )
+        for record in records:
+            # The key joins name and id with "#": a query holding "#" must not match an id.
+            user_id = int(record.user_id)
+            if record.name.startswith(folded) and user_id not in found:
+                found.append(user_id)
+    return found[:limit]
 
 
 def get_many(guild_id: int, user_ids: Iterable[int]) -> dict[int, Member]:

@@ -89,6 +89,11 @@ export function endpoints(api: ApiClient) {
       api.request<void>("DELETE", `/channels/${channelId}/recipients/${userId}`),
     members: (guildId: Snowflake) =>
       api.request<Member[]>("GET", `/guilds/${guildId}/members?limit=1000`),
+    searchMembers: (guildId: Snowflake, query: string, limit = 10) =>
+      api.request<Member[]>(
+        "GET",
+        `/guilds/${guildId}/members/search?query=${enc(query)}&limit=${limit}`,
+      ),
     kick: (guildId: Snowflake, userId: Snowflake, reason?: string) =>
       api.request<void>("DELETE", `/guilds/${guildId}/members/${userId}`, {
         headers: reason ? { "X-Audit-Log-Reason": enc(reason) } : undefined,

@@ -45,6 +45,7 @@ export interface Role {
   permissions?: string;
   position?: number;
   hoist?: boolean;
+  mentionable?: boolean;
 }
 
 export interface Member {
@@ -122,6 +123,7 @@ export interface Message {
   reactions?: Reaction[];
   attachments?: Attachment[];
   mentions?: User[];
+  mention_roles?: Snowflake[];
   mention_everyone?: boolean;
   /** CONTRACT's request field; accepted on the message object too. */
   reply_to?: Snowflake | null;

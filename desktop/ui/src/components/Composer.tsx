@@ -23,6 +23,7 @@ import { formatBytes } from "../util/format";
 import { Permission, has } from "../util/permissions";
 import EmojiButton from "./EmojiButton";
 import { useEmojiInput } from "./useEmojiInput";
+import { useMentions } from "./useMentions";
 
 /** How often TYPING_START is asked for while typing (the indicator lasts 10 s). */
 const TYPING_EVERY_MS = 8000;
@@ -57,7 +58,8 @@ export default function Composer({
   const lastTyping = useRef(0);
   const picker = useRef<HTMLInputElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
-  const emoji = useEmojiInput(text, typed, input);
+  const mentions = useMentions(channel);
+  const emoji = useEmojiInput(text, typed, input, mentions.completers);
 
   // Choosing Reply on a message means writing the reply next.
   const replyId = replyTo?.id;
@@ -127,13 +129,14 @@ export default function Composer({
   // The text and reply go to the outbox at Enter and the composer is cleared at once, in the
   // same event: a send never touches what is typed after it, however long the server takes.
   function send() {
-    const content = encodeMentions(text.trim(), members, users);
+    const content = encodeMentions(mentions.encode(text.trim()), members, users);
     // Files being uploaded belong to the message sent with them; what is typed meanwhile is
     // a message of its own.
     const withFiles = files.length > 0 && !uploading;
     if (!content && !withFiles) return;
     const reply = replyTo?.id ?? null;
     setText("");
+    mentions.reset();
     onCancelReply();
     // lastTyping is kept: the server allows one typing signal per channel every 5 s, and
     // the next one is due TYPING_EVERY_MS after the last whatever was sent between.

@@ -92,7 +92,12 @@ function MessageItem(props: Props) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [draft, setDraft] = useState(message.content);
   const [saving, setSaving] = useState(false);
-  const mentioned = mentions(message, meId);
+  // A mention of a role one holds is a mention of oneself.
+  const myRoles = useAppSelector((s) => {
+    const guildId = s.channels.byId[message.channel_id]?.guild_id;
+    return guildId && meId ? s.members.byGuild[guildId]?.[meId]?.roles : undefined;
+  });
+  const mentioned = mentions(message, meId, myRoles);
 
   async function toggleReaction(emoji: string, reaction?: Reaction) {
     const add = !reaction?.me;

@@ -193,9 +193,14 @@ export function replyTarget(message: Message): Snowflake | null {
 }
 
 /** Does this message mention the user (by id, `<@id>` in the text, or @everyone)? */
-export function mentions(message: Message, userId: Snowflake | undefined): boolean {
+export function mentions(
+  message: Message,
+  userId: Snowflake | undefined,
+  roleIds: readonly Snowflake[] = [],
+): boolean {
   if (!userId) return false;
   if (message.mention_everyone) return true;
+  if (message.mention_roles?.some((r) => roleIds.includes(r))) return true;
   if (message.mentions?.some((u) => u.id === userId)) return true;
   return message.content.includes(`<@${userId}>`) || message.content.includes(`<@!${userId}>`);
 }

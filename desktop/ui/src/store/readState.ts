@@ -1,5 +1,5 @@
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
-import type { Channel, Message, ReadStateEntry, Snowflake } from "../api/types";
+import type { Channel, Guild, Member, Message, ReadStateEntry, Snowflake } from "../api/types";
 import { compareSnowflakes } from "../util/snowflake";
 import { gatewayEvent, messageUpserted, sessionEnded } from "./actions";
 import { mentions } from "./messages";
@@ -13,9 +13,11 @@ export interface ReadMark {
 
 export interface ReadState {
   byChannel: Record<Snowflake, ReadMark>;
+  /** The user's own roles in each guild: a mention of one is a mention of the user. */
+  myRoles: Record<Snowflake, Snowflake[]>;
 }
 
-const initialState: ReadState = { byChannel: {} };
+const initialState: ReadState = { byChannel: {}, myRoles: {} };
 
 function markRead(state: ReadState, channelId: Snowflake, messageId: Snowflake): void {
   const mark = (state.byChannel[channelId] ??= { lastReadId: null, mentions: 0 });
@@ -52,10 +54,20 @@ const slice = createSlice({
               mentions: entry.mention_count ?? 0,
             };
           }
+        } else if (t === "GUILD_CREATE" || t === "GUILD_MEMBER_UPDATE") {
+          const guild = t === "GUILD_CREATE" ? (d as Guild) : undefined;
+          const own = guild
+            ? guild.members?.find((m) => m.user.id === me)
+            : (d as Member).user.id === me
+              ? (d as Member)
+              : undefined;
+          const guildId = guild?.id ?? (d as { guild_id?: Snowflake }).guild_id;
+          if (own?.roles && guildId) state.myRoles[guildId] = own.roles;
         } else if (t === "MESSAGE_CREATE") {
           const message = d as Message;
+          const roles = message.guild_id ? state.myRoles[message.guild_id] : undefined;
           if (message.author?.id === me) markRead(state, message.channel_id, message.id);
-          else if (mentions(message, me)) {
+          else if (mentions(message, me, roles)) {
             const mark = (state.byChannel[message.channel_id] ??= {
               lastReadId: null,
               mentions: 0,

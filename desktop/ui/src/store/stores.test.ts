@@ -9,7 +9,7 @@ import {
 } from "./actions";
 import { channelSelected, groupChannels } from "./channels";
 import { makeStore } from "./index";
-import { historyLoaded, ownReaction } from "./messages";
+import { historyLoaded, mentions, ownReaction } from "./messages";
 import { encodeMentions } from "../util/text";
 import { membersLoaded, usersSeen } from "./members";
 import { channelRead, isUnread } from "./readState";
@@ -224,6 +224,28 @@ describe("read state", () => {
       read_state: [{ id: "13", last_message_id: "42", mention_count: 3 }],
     });
     expect(store.getState().readState.byChannel["13"]).toEqual({ lastReadId: "42", mentions: 3 });
+  });
+});
+
+describe("mentions of oneself", () => {
+  it("include a mention of a role one holds, not of another role", () => {
+    const message = msg("8", { content: "<@&50> hi", mention_roles: ["50"] });
+    expect(mentions(message, ME, ["50"])).toBe(true);
+    expect(mentions(message, ME, ["51"])).toBe(false);
+    expect(mentions(message, ME)).toBe(false);
+  });
+
+  it("count a role mention as one of the user's while they hold the role", () => {
+    const { store, ev } = signedIn();
+    const roleMention = (id: string) => msg(id, { content: "<@&50>", mention_roles: ["50"] });
+    ev("MESSAGE_CREATE", roleMention("20"));
+    expect(store.getState().readState.byChannel["10"]?.mentions ?? 0).toBe(0);
+    ev("GUILD_MEMBER_UPDATE", { guild_id: "1", user: { id: ME }, roles: ["50"] });
+    ev("MESSAGE_CREATE", roleMention("21"));
+    expect(store.getState().readState.byChannel["10"].mentions).toBe(1);
+    ev("GUILD_MEMBER_UPDATE", { guild_id: "1", user: { id: OTHER }, roles: [] });
+    ev("MESSAGE_CREATE", roleMention("22"));
+    expect(store.getState().readState.byChannel["10"].mentions).toBe(2);
   });
 });
 
