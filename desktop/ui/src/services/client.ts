@@ -15,15 +15,13 @@ import { apiBase, deriveGatewayUrl, type ServerConfig } from "../config";
 import { GatewayClient, Op } from "../gateway/client";
 import { gatewayEvent, sessionEnded, sessionStarted } from "../store/actions";
 import { gatewayStatus, sessionExpired } from "../store/auth";
-import { dmOpened, dmsLoaded } from "../store/channels";
+import { channelSelected, dmOpened, dmSelected, dmsLoaded } from "../store/channels";
 import { guildSelected } from "../store/guilds";
 import type { AppStore } from "../store/index";
 import { usersSeen } from "../store/members";
 import { notificationSettingsLoaded } from "../store/notificationSettings";
 import { channelRead, readStateRestored } from "../store/readState";
 import { compareSnowflakes } from "../util/snowflake";
-import { channelSelected } from "../store/channels";
-import { guildSelected } from "../store/guilds";
 import { typingExpired } from "../store/typing";
 import { noticeShown } from "../store/ui";
 import {
@@ -145,7 +143,11 @@ export class ParleyClient {
 
   /** Open the channel of a clicked notification (a server's; a DM is only focused). */
   private openChannelOf(message: Message): void {
-    if (!message.guild_id) return;
+    if (!message.guild_id) {
+      this.store.dispatch(guildSelected(null));
+      this.store.dispatch(dmSelected(message.channel_id));
+      return;
+    }
     this.store.dispatch(guildSelected(message.guild_id));
     this.store.dispatch(
       channelSelected({ guildId: message.guild_id, channelId: message.channel_id }),

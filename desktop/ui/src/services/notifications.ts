@@ -15,6 +15,7 @@ import {
   type MuteConfig,
   type NotificationPrefs,
 } from "../store/notificationSettings";
+import { selectDmUnread } from "../store/dms";
 import { isUnread } from "../store/readState";
 import { shell } from "./shell";
 
@@ -127,6 +128,10 @@ export function unreadTitle(state: RootState, now: number): string {
     mentions += mark?.mentions ?? 0;
     unread ||= isUnread(channel, mark);
   }
+  // Every unread DM message counts as a mention, as on the Home button's badge.
+  const dmSettings = settingsFor(byGuild, null);
+  for (const [channelId, count] of Object.entries(selectDmUnread(state)))
+    if (!channelMuted(dmSettings, channelId, now)) mentions += count;
   if (mentions > 0) return `(${mentions}) ${APP_TITLE}`;
   return unread ? `(•) ${APP_TITLE}` : APP_TITLE;
 }
@@ -299,7 +304,7 @@ export class Notifier {
   messageCreated(message: Message, me: Snowflake): void {
     const state = this.store.getState();
     const guildId = state.guilds.selected;
-    const channel = state.channels.byId[message.channel_id];
+    const channel = state.channels.byId[message.channel_id] ?? state.channels.dms[message.channel_id];
     const privateChannel = isPrivate(message, channel);
     const notify = shouldNotify({
       message,
@@ -310,7 +315,7 @@ export class Notifier {
         privateChannel ? null : message.guild_id,
       ),
       roles: (message.guild_id && state.members.byGuild[message.guild_id]?.[me]?.roles) || [],
-      viewing: guildId ? (state.channels.selected[guildId] ?? null) : null,
+      viewing: guildId ? (state.channels.selected[guildId] ?? null) : state.channels.dmSelected,
       focused: document.hasFocus(),
       now: Date.now(),
     });
