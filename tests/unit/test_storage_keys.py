@@ -68,6 +68,7 @@ BUILT: dict[str, tuple[Callable[..., Any], tuple[Any, ...], object]] = {
     "read_state_sk": (keys.read_state_sk, (9,), "READ#00000000000000000009"),
     "refresh_family_key": (keys.refresh_family_key, ("fam",), ("REFRESH#fam", "FAMILY")),
     "role_mention_sk": (keys.role_mention_sk, (2,), "ROLEMENTION#00000000000000000002"),
+    "emoji_sk": (keys.emoji_sk, (2,), "EMOJI#00000000000000000002"),
     "role_sk": (keys.role_sk, (2,), "ROLE#00000000000000000002"),
     "session_sk": (keys.session_sk, ("s1",), "SESSION#s1"),
     "speaking_report_sk": (
@@ -114,6 +115,7 @@ CONSTANTS = {
     "PURGE_SK": "PURGE",
     "REACTION_SK_PREFIX": "REACT#",
     "READ_STATE_SK_PREFIX": "READ#",
+    "EMOJI_SK_PREFIX": "EMOJI#",
     "ROLE_SK_PREFIX": "ROLE#",
     "SESSION_SK_PREFIX": "SESSION#",
     "USER_DM_SK_PREFIX": "DM#",
