@@ -9,6 +9,7 @@ import {
   type SyntheticEvent,
 } from "react";
 import { searchEmoji, useEmojiIndex, type EmojiEntry } from "../util/emoji";
+import { EmojiGlyph } from "./CustomEmoji";
 
 /** `:sho` right before the caret, at the start or after a space: a shortcode being typed. */
 const SHORTCODE = /(?:^|\s):([a-z0-9_+-]{2,})$/i;
@@ -113,7 +114,10 @@ export function useEmojiInput(
               onMouseDown={(e) => e.preventDefault()}
               onClick={() => complete(emoji)}
             >
-              <span style={{ fontSize: 20, marginRight: 12 }}>{emoji.native}</span>:{emoji.id}:
+              <span style={{ fontSize: 20, marginRight: 12 }}>
+                <EmojiGlyph emoji={emoji} size={20} />
+              </span>
+              :{emoji.id}:
             </MenuItem>
           ))}
         </MenuList>
