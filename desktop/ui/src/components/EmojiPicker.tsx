@@ -18,7 +18,8 @@ function EmojiGrid({ emojis, onPick }: { emojis: EmojiEntry[]; onPick: (e: Emoji
           data-custom-emoji={emoji.custom?.id}
           onClick={() => onPick(emoji)}
         >
-          <EmojiGlyph emoji={emoji} />
+          {/* (plain text for the standard set: a component each would slow the grid) */}
+          {emoji.custom ? <EmojiGlyph emoji={emoji} /> : emoji.native}
         </button>
       ))}
     </Box>
