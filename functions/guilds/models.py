@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from shared.api import PermissionBits, Reason, RequestBody
+from shared.api import PermissionBits, Reason, RequestBody, Snowflake
 from shared.guilds.domain import size_limits as limits
 from shared.responses import Id, PartialUser, ResponseBody
 
@@ -16,9 +16,12 @@ __all__ = [
     "AuditLog",
     "Ban",
     "BanBody",
+    "CreateEmoji",
     "CreateGuild",
     "CreateRole",
+    "CustomEmoji",
     "PartialGuild",
+    "UpdateEmoji",
     "UpdateGuild",
     "UpdateMember",
     "UpdateRole",
@@ -72,6 +75,34 @@ class UpdateRole(RequestBody):
     hoist: bool | None = None
     mentionable: bool | None = None
     position: Annotated[int, Field(ge=1, le=limits.MAX_ROLES)] | None = None
+
+
+class CreateEmoji(RequestBody):
+    """``image``: ``data:image/png;base64,…`` (PNG, GIF, WebP or JPEG, by its content)."""
+
+    name: str
+    image: str
+    roles: list[Snowflake] | None = None
+
+
+class UpdateEmoji(RequestBody):
+    """Only the fields sent change."""
+
+    name: str | None = None
+    roles: list[Snowflake] | None = None
+
+
+class CustomEmoji(ResponseBody):
+    """A guild's custom emoji; its image is at ``GET /emojis/{id}``."""
+
+    id: Id
+    name: str
+    roles: list[Id]
+    user: PartialUser | None = None
+    animated: bool
+    available: bool
+    require_colons: bool
+    managed: bool
 
 
 class PartialGuild(ResponseBody):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth.storage import users as user_store
+from shared.emojis.domain.emoji import Emoji
+from shared.emojis.storage import emojis as emoji_store
 from shared.errors import Invalid
 from shared.guilds.access import guild_access
 from shared.guilds.domain.channel import Channel, ChannelType
@@ -59,7 +61,10 @@ def snapshot(guild_id: int) -> dict[str, Any]:
     if guild is None:
         raise guild_store.unknown_guild()
     return _snapshot(
-        guild, role_store.list_for_guild(guild_id), channel_store.list_for_guild(guild_id)
+        guild,
+        role_store.list_for_guild(guild_id),
+        channel_store.list_for_guild(guild_id),
+        emoji_store.list_for_guild(guild_id),
     )
 
 
@@ -80,7 +85,8 @@ def snapshot_for(guild_id: int, user_id: int, *, joining: bool = False) -> dict[
     else:
         return _snapshot(guild, roles, [])
     channels = channel_store.list_for_guild(guild_id)
-    return _snapshot(guild, roles, viewable_channels(guild, roles, member, channels, now))
+    viewable = viewable_channels(guild, roles, member, channels, now)
+    return _snapshot(guild, roles, viewable, emoji_store.list_for_guild(guild_id))
 
 
 def viewable_channels(
@@ -106,11 +112,14 @@ def viewable_channels(
     ]
 
 
-def _snapshot(guild: Guild, roles: list[Role], channels: list[Channel]) -> dict[str, Any]:
+def _snapshot(
+    guild: Guild, roles: list[Role], channels: list[Channel], emojis: Sequence[Emoji] = ()
+) -> dict[str, Any]:
     return {
         **guild.as_json(),
         "roles": [r.as_json() for r in roles],
         "channels": [c.as_json() for c in channels],
+        "emojis": [e.as_json() for e in emojis],
     }
 
 

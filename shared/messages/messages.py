@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth.storage import users
+from shared.emojis import emojis
+from shared.emojis.domain.emoji import parse_reaction
 from shared.errors import Forbidden, Invalid
 from shared.guilds.access import Access, DmAccess, message_access
 from shared.guilds.domain.permissions import Permission
@@ -29,6 +31,7 @@ from shared.messages.domain.message import (
     check_content,
     check_emoji,
     parse_mentions,
+    reaction_emoji,
 )
 from shared.messages.storage import messages as store
 from shared.messages.storage import read_states
@@ -237,16 +240,28 @@ def _reaction_data(
         "user_id": str(user_id),
         "message_id": str(message.id),
         **_where(access),
-        "emoji": {"id": None, "name": emoji},
+        "emoji": reaction_emoji(emoji),
     }
+
+
+def _reaction_key(access: ChannelAccess, text: str, *, adding: bool) -> str:
+    """What a reaction is stored as: a unicode emoji itself, a custom one as ``name:id``."""
+    guild_id = access.guild.id if isinstance(access, Access) else None
+    return emojis.reaction_of(guild_id, text, adding=adding) or text
+
+
+def _check_reaction(text: str) -> None:
+    if parse_reaction(text) is None:
+        check_emoji(text)
 
 
 def react(channel_id: int, message_id: int, user_id: int, emoji: str) -> None:
     """Add the caller's reaction (ADD_REACTIONS; at most 20 different emoji per message)."""
-    check_emoji(emoji)
+    _check_reaction(emoji)
     now = _now()
     access = message_access(channel_id, user_id, now)
     access.require(READ | Permission.ADD_REACTIONS)
+    emoji = _reaction_key(access, emoji, adding=True)
     message = _message(access, message_id)
     new_allowed = len(message.reactions) < MAX_REACTIONS_PER_MESSAGE
     tx = Transaction()
@@ -258,10 +273,11 @@ def react(channel_id: int, message_id: int, user_id: int, emoji: str) -> None:
 
 def unreact(channel_id: int, message_id: int, user_id: int, emoji: str) -> None:
     """Remove the caller's reaction."""
-    check_emoji(emoji)
+    _check_reaction(emoji)
     now = _now()
     access = message_access(channel_id, user_id, now)
     access.require(READ)
+    emoji = _reaction_key(access, emoji, adding=False)
     message = _message(access, message_id)
     tx = Transaction()
     store.remove_reaction(tx, message, emoji, user_id)

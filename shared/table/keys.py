@@ -15,6 +15,7 @@ __all__ = [
     "CHANNEL_SK_PREFIX",
     "CHANNEL_STATE_SK",
     "DM_SK",
+    "EMOJI_SK_PREFIX",
     "GUILD_GSI_PREFIX",
     "GUILD_SETTINGS_SK_PREFIX",
     "GUILD_SK",
@@ -48,6 +49,7 @@ __all__ = [
     "dm_events_pk",
     "dm_pair_key",
     "email_claim_key",
+    "emoji_sk",
     "event_sk",
     "frame_window_key",
     "guild_events_pk",
@@ -304,6 +306,7 @@ MEMBER_SK_PREFIX = "MEMBER#"
 MEMBER_NAME_SK_PREFIX = "MEMBERNAME#"
 BAN_SK_PREFIX = "BAN#"
 AUDIT_SK_PREFIX = "AUDIT#"
+EMOJI_SK_PREFIX = "EMOJI#"
 #: A member's voice state: one item per user per guild.
 VOICE_SK_PREFIX = "VOICE#"
 
@@ -311,6 +314,11 @@ VOICE_SK_PREFIX = "VOICE#"
 def channel_sk(channel_id: int) -> str:
     """A channel of the guild."""
     return f"{CHANNEL_SK_PREFIX}{_sortable(channel_id)}"
+
+
+def emoji_sk(emoji_id: int) -> str:
+    """A custom emoji of the guild."""
+    return f"{EMOJI_SK_PREFIX}{_sortable(emoji_id)}"
 
 
 def role_sk(role_id: int) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import boto3
 import pytest
 from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
@@ -31,6 +32,7 @@ from shared.gateway.storage import gateway_log
 from shared.gateway.view_cache import ViewCache
 from shared.limits.domain.bucket import Rate
 from shared.limits.per_user import BUDGETS
+from shared.messages.storage import attachment_objects
 from shared.table.schema import ParleyItem
 from tests.conftest import REPO_ROOT
 from tests.functional.harness import Api, create_tables
@@ -165,6 +167,16 @@ def _fast_store() -> Iterator[None]:
 @pytest.fixture
 def store(table: str) -> None:
     """A fresh, empty table (the template's): every test has one, see ``aws``."""
+
+
+@pytest.fixture
+def bucket(aws: None) -> Iterator[str]:
+    """The attachments bucket, inside this test's mock_aws (and no client from before it)."""
+    attachment_objects.client.cache_clear()
+    name = get_settings().attachments_bucket
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=name)
+    yield name
+    attachment_objects.client.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -34,13 +33,9 @@ MAX = 25 * 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def bucket(aws: None) -> Iterator[str]:
-    """The attachments bucket, inside this test's mock_aws (and no client from before it)."""
-    attachment_objects.client.cache_clear()
-    name = get_settings().attachments_bucket
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=name)
-    yield name
-    attachment_objects.client.cache_clear()
+def _bucket(bucket: str) -> str:
+    """Every test here uses the attachments bucket (the ``bucket`` fixture)."""
+    return bucket
 
 
 def s3() -> Any:

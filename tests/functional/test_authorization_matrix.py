@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 
+from shared.config import get_settings
 from shared.guilds.domain.permissions import Permission
+from shared.messages.storage import attachment_objects
 from tests.functional.apigw import request, template
 from tests.functional.guildkit import (
     create_guild,
@@ -23,6 +26,7 @@ from tests.functional.guildkit import (
     new_user,
     text_channel,
 )
+from tests.images import data_uri, png
 
 pytestmark = pytest.mark.usefixtures("store")
 P = Permission
@@ -45,6 +49,7 @@ class World:
     victim_role: str
     channel: str
     code: str
+    emoji: str
 
     def actor(self, name: str) -> int:
         return {
@@ -75,6 +80,11 @@ def build_world(permission: Permission) -> World:
     banned = new_user()
     assert request("PUT", f"/guilds/{gid}/bans/{banned}", user=owner).status == 204
     invite = request("POST", f"/channels/{channel}/invites", user=owner, body={"max_age": 0})
+    attachment_objects.client.cache_clear()
+    boto3.client("s3").create_bucket(Bucket=get_settings().attachments_bucket)
+    emoji = {"name": "matrix", "image": data_uri(png())}
+    emoji_reply = request("POST", f"/guilds/{gid}/emojis", user=owner, body=emoji)
+    assert emoji_reply.status == 201
     return World(
         guild=guild,
         owner=owner,
@@ -86,6 +96,7 @@ def build_world(permission: Permission) -> World:
         victim_role=victim_role,
         channel=channel,
         code=invite.body["code"],
+        emoji=emoji_reply.body["id"],
     )
 
 
@@ -124,6 +135,10 @@ def target(w: World) -> dict[str, str]:
 
 def role(w: World) -> dict[str, str]:
     return {"guild_id": w.guild["id"], "role_id": w.victim_role}
+
+
+def emoji(w: World) -> dict[str, str]:
+    return {"guild_id": w.guild["id"], "emoji_id": w.emoji}
 
 
 def channel(w: World) -> dict[str, str]:
@@ -186,6 +201,18 @@ EXPECTED: dict[str, Expect] = {
     ),
     "DELETE /api/v1/guilds/{guild_id}/roles/{role_id}": needs(
         P.MANAGE_ROLES, 204, lambda w: (role(w), None)
+    ),
+    "GET /api/v1/guilds/{guild_id}/emojis": members(200, lambda w: (guild(w), None)),
+    "POST /api/v1/guilds/{guild_id}/emojis": needs(
+        P.MANAGE_GUILD_EXPRESSIONS,
+        201,
+        lambda w: (guild(w), {"name": "new", "image": data_uri(png())}),
+    ),
+    "PATCH /api/v1/guilds/{guild_id}/emojis/{emoji_id}": needs(
+        P.MANAGE_GUILD_EXPRESSIONS, 200, lambda w: (emoji(w), {"name": "renamed"})
+    ),
+    "DELETE /api/v1/guilds/{guild_id}/emojis/{emoji_id}": needs(
+        P.MANAGE_GUILD_EXPRESSIONS, 204, lambda w: (emoji(w), None)
     ),
     "PUT /api/v1/guilds/{guild_id}/bans/{user_id}": needs(
         P.BAN_MEMBERS, 204, lambda w: (target(w), {"reason": "matrix"})

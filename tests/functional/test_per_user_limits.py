@@ -101,6 +101,12 @@ def _roles(user: int) -> Callable[[], Reply]:
     return lambda: request("POST", path, user=user, body={"name": "r"})
 
 
+def _emojis(user: int) -> Callable[[], Reply]:
+    guild = create_guild(user)
+    path = f"/guilds/{guild['id']}/emojis/{new_user()}"  # no such emoji: 404, budget spent
+    return lambda: request("PATCH", path, user=user, body={"name": "renamed"})
+
+
 def _kicks(user: int) -> Callable[[], Reply]:
     guild = create_guild(user)
     path = f"/guilds/{guild['id']}/members/{new_user()}"
@@ -122,6 +128,7 @@ CASES = [
     Case("channels.edit", _channels),
     Case("invites.create", _invites),
     Case("roles.edit", _roles),
+    Case("emojis.edit", _emojis),
     Case("members.edit", _kicks),
     Case("users.settings", _notification_settings),
     Case("members.search", _searches),

@@ -71,6 +71,7 @@ BUILT: dict[str, tuple[Callable[..., Any], tuple[Any, ...], object]] = {
     "guild_settings_sk": (keys.guild_settings_sk, (9,), "NOTIFY#00000000000000000009"),
     "refresh_family_key": (keys.refresh_family_key, ("fam",), ("REFRESH#fam", "FAMILY")),
     "role_mention_sk": (keys.role_mention_sk, (2,), "ROLEMENTION#00000000000000000002"),
+    "emoji_sk": (keys.emoji_sk, (2,), "EMOJI#00000000000000000002"),
     "role_sk": (keys.role_sk, (2,), "ROLE#00000000000000000002"),
     "session_sk": (keys.session_sk, ("s1",), "SESSION#s1"),
     "speaking_report_sk": (
@@ -119,6 +120,7 @@ CONSTANTS = {
     "REACTION_SK_PREFIX": "REACT#",
     "READ_STATE_SK_PREFIX": "READ#",
     "GUILD_SETTINGS_SK_PREFIX": "NOTIFY#",
+    "EMOJI_SK_PREFIX": "EMOJI#",
     "ROLE_SK_PREFIX": "ROLE#",
     "SESSION_SK_PREFIX": "SESSION#",
     "USER_DM_SK_PREFIX": "DM#",

@@ -3,6 +3,7 @@ import { ThemeProvider } from "@mui/material/styles";
 import { useEffect, useState } from "react";
 import { oidcReturn, takeOidcState } from "./api/oidcReturn";
 import AuthScreen from "./components/AuthScreen";
+import { CustomEmojiProvider } from "./components/CustomEmoji";
 import MainLayout from "./components/MainLayout";
 import Notices from "./components/Notices";
 import { useClient } from "./services/context";
@@ -70,7 +71,9 @@ export default function App() {
           </Box>
         </Box>
       ) : user ? (
-        <MainLayout />
+        <CustomEmojiProvider>
+          <MainLayout />
+        </CustomEmojiProvider>
       ) : (
         <AuthScreen />
       )}

@@ -256,7 +256,7 @@ _DECLARED = (
     _unsent(EventName.THREAD_LIST_SYNC, channel_bound=False, changes_views=False),
     _unsent(EventName.THREAD_MEMBER_UPDATE, channel_bound=False, changes_views=True),
     _unsent(EventName.THREAD_MEMBERS_UPDATE, channel_bound=True, changes_views=True),
-    _unsent(EventName.GUILD_EMOJIS_UPDATE, channel_bound=False, changes_views=False),
+    _unbound(EventName.GUILD_EMOJIS_UPDATE, changes_views=False),
 )
 
 

@@ -31,6 +31,9 @@ ROLE_COLOR_MAX: Final = 0xFFFFFF
 #: Roles in one guild, ``@everyone`` included (Discord: 250).
 MAX_ROLES: Final = 250
 
+#: Custom emoji in one guild (Discord's count for a guild without boosts).
+MAX_EMOJIS: Final = 50
+
 NICK_MAX: Final = 32
 #: The longest timeout a moderator may give (Discord: 28 days).
 MAX_TIMEOUT: Final = timedelta(days=28)

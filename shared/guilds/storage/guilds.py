@@ -47,6 +47,7 @@ class GuildRecord(Entity, discriminator="guild"):
     member_count = NumberAttribute(default=0)
     channel_count = NumberAttribute(default=0)
     role_count = NumberAttribute(default=0)
+    emoji_count = NumberAttribute(default=0)
     deleted_at = UTCDateTimeAttribute(null=True)
 
 
@@ -106,7 +107,13 @@ def check_live(tx: Transaction, guild_id: int) -> None:
 
 
 def bump_counts(
-    tx: Transaction, guild_id: int, *, members: int = 0, channels: int = 0, roles: int = 0
+    tx: Transaction,
+    guild_id: int,
+    *,
+    members: int = 0,
+    channels: int = 0,
+    roles: int = 0,
+    emojis: int = 0,
 ) -> None:
     """Move the guild's counters; growing one past its limit fails the whole transaction."""
     actions: list[Action] = []
@@ -117,6 +124,7 @@ def bump_counts(
     capped = (
         ("channels", channels, GuildRecord.channel_count, limits.MAX_CHANNELS),
         ("roles", roles, GuildRecord.role_count, limits.MAX_ROLES),
+        ("emojis", emojis, GuildRecord.emoji_count, limits.MAX_EMOJIS),
     )
     for kind, delta, count, most in capped:
         if delta:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from shared.emojis.domain.emoji import parse_reaction
 from shared.errors import Invalid
 from shared.ids import id_timestamp
 
@@ -27,6 +28,7 @@ __all__ = [
     "check_content",
     "check_emoji",
     "parse_mentions",
+    "reaction_emoji",
 ]
 
 MAX_CONTENT: Final = 2000
@@ -78,6 +80,15 @@ def check_emoji(text: str) -> str:
     if not text or len(text) > MAX_EMOJI_LENGTH or not emoji.is_emoji(text):
         raise Invalid("A reaction is one unicode emoji.", code="invalid_emoji")
     return text
+
+
+def reaction_emoji(key: str) -> dict[str, Any]:
+    """A reaction's emoji object: ``{"id", "name"}`` for a custom one (stored as
+    ``name:id``, so it keeps its name after the emoji is deleted), ``id`` null otherwise."""
+    custom = parse_reaction(key)
+    if custom is None:
+        return {"id": None, "name": key}
+    return {"id": str(custom[1]), "name": custom[0]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +168,7 @@ class Message:
             "attachments": [a.as_json() for a in self.attachments],
             "pinned": self.pinned,
             "reactions": [
-                {"emoji": {"id": None, "name": emoji}, "count": count, "me": emoji in mine}
+                {"emoji": reaction_emoji(emoji), "count": count, "me": emoji in mine}
                 for emoji, count in self.reactions.items()
                 if count > 0
             ],

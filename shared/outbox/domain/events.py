@@ -83,6 +83,9 @@ class AuditAction(enum.IntEnum):
     ROLE_UPDATE = 31
     ROLE_DELETE = 32
     INVITE_CREATE = 40
+    EMOJI_CREATE = 60
+    EMOJI_UPDATE = 61
+    EMOJI_DELETE = 62
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import type {
   Ban,
   Channel,
   Guild,
+  GuildEmoji,
   Invite,
   Member,
   Message,
@@ -110,6 +111,14 @@ export function endpoints(api: ApiClient) {
       api.request<Role>("POST", `/guilds/${guildId}/roles`, { body }),
     updateRole: (guildId: Snowflake, roleId: Snowflake, body: Partial<Role>) =>
       api.request<Role>("PATCH", `/guilds/${guildId}/roles/${roleId}`, { body }),
+    emojis: (guildId: Snowflake) => api.request<GuildEmoji[]>("GET", `/guilds/${guildId}/emojis`),
+    /** `image`: a `data:image/…;base64,…` URI (PNG, GIF, WebP or JPEG, at most 256 KB). */
+    createEmoji: (guildId: Snowflake, body: { name: string; image: string }) =>
+      api.request<GuildEmoji>("POST", `/guilds/${guildId}/emojis`, { body }),
+    renameEmoji: (guildId: Snowflake, emojiId: Snowflake, name: string) =>
+      api.request<GuildEmoji>("PATCH", `/guilds/${guildId}/emojis/${emojiId}`, { body: { name } }),
+    deleteEmoji: (guildId: Snowflake, emojiId: Snowflake) =>
+      api.request<void>("DELETE", `/guilds/${guildId}/emojis/${emojiId}`),
     addMemberRole: (guildId: Snowflake, userId: Snowflake, roleId: Snowflake) =>
       api.request<void>("PUT", `/guilds/${guildId}/members/${userId}/roles/${roleId}`),
 

@@ -76,6 +76,18 @@ export interface VoiceState {
   speaking?: boolean;
 }
 
+/** A guild's custom emoji (its image: `GET /emojis/{id}`). */
+export interface GuildEmoji {
+  id: Snowflake;
+  name: string;
+  animated?: boolean;
+  available?: boolean;
+  require_colons?: boolean;
+  managed?: boolean;
+  roles?: Snowflake[];
+  user?: { id: Snowflake };
+}
+
 export interface Guild {
   id: Snowflake;
   name: string;
@@ -83,6 +95,7 @@ export interface Guild {
   icon?: string | null;
   channels?: Channel[];
   roles?: Role[];
+  emojis?: GuildEmoji[];
   members?: Member[];
   presences?: Presence[];
   voice_states?: VoiceState[];

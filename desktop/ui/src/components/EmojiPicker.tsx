@@ -3,20 +3,23 @@ import { Box, InputAdornment, TextField, Typography } from "@mui/material";
 import { useMemo, useRef, useState } from "react";
 import { searchEmoji, useEmojiIndex, type EmojiEntry } from "../util/emoji";
 import { Loading } from "./common";
+import { EmojiGlyph } from "./CustomEmoji";
 
 function EmojiGrid({ emojis, onPick }: { emojis: EmojiEntry[]; onPick: (e: EmojiEntry) => void }) {
   return (
     <Box sx={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, 36px)" }}>
       {emojis.map((emoji) => (
         <button
-          key={emoji.id}
+          key={emoji.custom?.id ?? emoji.id}
           type="button"
           className="emoji"
           aria-label={emoji.name}
           title={`:${emoji.id}:`}
+          data-custom-emoji={emoji.custom?.id}
           onClick={() => onPick(emoji)}
         >
-          {emoji.native}
+          {/* (plain text for the standard set: a component each would slow the grid) */}
+          {emoji.custom ? <EmojiGlyph emoji={emoji} /> : emoji.native}
         </button>
       ))}
     </Box>
@@ -24,8 +27,9 @@ function EmojiGrid({ emojis, onPick }: { emojis: EmojiEntry[]; onPick: (e: Emoji
 }
 
 /**
- * The full emoji set (Emoji Mart's data) by category, with a search over shortcodes, names and
- * keywords. Shown in a popover by the reaction button and the composer's emoji button.
+ * The full emoji set (Emoji Mart's data) by category, the current server's custom emoji first in
+ * a category of their own, with a search over shortcodes, names and keywords. Shown in a popover
+ * by the reaction button and the composer's emoji button.
  */
 export default function EmojiPicker({ onPick }: { onPick: (emoji: EmojiEntry) => void }) {
   const index = useEmojiIndex();
@@ -106,7 +110,7 @@ export default function EmojiPicker({ onPick }: { onPick: (emoji: EmojiEntry) =>
                   title={c.label}
                   onClick={() => jump(c.id)}
                 >
-                  {c.emojis[0]?.native}
+                  {c.emojis[0] && <EmojiGlyph emoji={c.emojis[0]} />}
                 </button>
               ))}
             </Box>

@@ -28,16 +28,18 @@ import { displayName, usersSeen } from "../store/members";
 import { usePermissions } from "../store/permissions";
 import { Permission, describePermissions, has, parseBits } from "../util/permissions";
 import { Loading, UserAvatar } from "./common";
+import GuildEmojiSettings from "./GuildEmojiSettings";
 import InviteDialog from "./InviteDialog";
 import RolePermissionsDialog from "./RolePermissionsDialog";
 
-type TabName = "overview" | "channels" | "roles" | "members" | "invites" | "bans";
+type TabName = "overview" | "channels" | "roles" | "emoji" | "members" | "invites" | "bans";
 
 /** Each tab, and the permissions that open it (any one of them). */
 const TABS: { name: TabName; label: string; needs: bigint }[] = [
   { name: "overview", label: "Overview", needs: Permission.MANAGE_GUILD },
   { name: "channels", label: "Channels", needs: Permission.MANAGE_CHANNELS },
   { name: "roles", label: "Roles", needs: Permission.MANAGE_ROLES },
+  { name: "emoji", label: "Emoji", needs: Permission.MANAGE_GUILD_EXPRESSIONS },
   {
     name: "members",
     label: "Members",
@@ -100,6 +102,7 @@ export default function GuildSettingsDialog({
           {tab === "overview" && <Overview guildId={guildId} onDeleted={onClose} />}
           {tab === "channels" && <Channels guildId={guildId} />}
           {tab === "roles" && <Roles guildId={guildId} />}
+          {tab === "emoji" && <GuildEmojiSettings guildId={guildId} />}
           {tab === "members" && <Members guildId={guildId} />}
           {tab === "invites" && <Invites guildId={guildId} />}
           {tab === "bans" && <Bans guildId={guildId} />}

@@ -22,15 +22,17 @@ import {
 } from "@mui/material";
 import { motion } from "framer-motion";
 import { memo, useState, type KeyboardEvent } from "react";
-import type { Message, Reaction } from "../api/types";
+import type { Emoji, Message, Reaction } from "../api/types";
 import { useClient } from "../services/context";
 import { messageUpserted } from "../store/actions";
 import { useAppDispatch, useAppSelector } from "../store/index";
 import { displayName } from "../store/members";
 import { mentions, messageRemoved, ownReaction } from "../store/messages";
+import { entryEmoji, reactionKey } from "../util/customEmoji";
 import { formatBytes, formatTime } from "../util/format";
 import { whoReacted } from "../util/reactions";
 import { UserAvatar } from "./common";
+import { CustomEmojiImage } from "./CustomEmoji";
 import EmojiPicker from "./EmojiPicker";
 import MessageContent from "./MessageContent";
 
@@ -49,13 +51,21 @@ function ReactionChip(props: {
   const names = (r.users ?? [])
     .filter((id) => id !== meId && users[id])
     .map((id) => displayName(users[id], members?.[id]));
-  const who = whoReacted(r.emoji.name, r.count, r.me, names);
+  const who = whoReacted(r.emoji.id ? `:${r.emoji.name}:` : r.emoji.name, r.count, r.me, names);
   return (
     <Tooltip title={who} describeChild>
       <Chip
         size="small"
         data-testid="reaction"
-        label={`${r.emoji.name} ${r.count}`}
+        label={
+          r.emoji.id ? (
+            <>
+              <CustomEmojiImage id={r.emoji.id} name={r.emoji.name} size={16} /> {r.count}
+            </>
+          ) : (
+            `${r.emoji.name} ${r.count}`
+          )
+        }
         color={r.me ? "primary" : "default"}
         variant={r.me ? "filled" : "outlined"}
         onClick={props.onClick}
@@ -99,18 +109,19 @@ function MessageItem(props: Props) {
   });
   const mentioned = mentions(message, meId, myRoles);
 
-  async function toggleReaction(emoji: string, reaction?: Reaction) {
+  async function toggleReaction(emoji: Emoji, reaction?: Reaction) {
     const add = !reaction?.me;
     const event = {
       user_id: meId ?? "",
       channel_id: message.channel_id,
       message_id: message.id,
-      emoji: { name: emoji },
+      emoji,
     };
+    const key = reactionKey(emoji);
     dispatch(ownReaction({ ...event, add }));
     try {
-      if (add) await client.ep.react(message.channel_id, message.id, emoji);
-      else await client.ep.unreact(message.channel_id, message.id, emoji);
+      if (add) await client.ep.react(message.channel_id, message.id, key);
+      else await client.ep.unreact(message.channel_id, message.id, key);
     } catch (error) {
       dispatch(ownReaction({ ...event, add: !add }));
       client.notify(error, "The reaction was not saved");
@@ -289,7 +300,7 @@ function MessageItem(props: Props) {
                   reaction={r}
                   meId={meId}
                   guildId={message.guild_id}
-                  onClick={() => void toggleReaction(r.emoji.name, r)}
+                  onClick={() => void toggleReaction(r.emoji, r)}
                 />
               ))}
             </Stack>
@@ -363,7 +374,7 @@ function MessageItem(props: Props) {
               onClick={() => {
                 setPickerAt(null);
                 const existing = message.reactions?.find((r) => r.emoji.name === emoji);
-                if (!existing?.me) void toggleReaction(emoji, existing);
+                if (!existing?.me) void toggleReaction({ id: null, name: emoji }, existing);
               }}
             >
               {emoji}
@@ -373,8 +384,11 @@ function MessageItem(props: Props) {
         <EmojiPicker
           onPick={(emoji) => {
             setPickerAt(null);
-            const existing = message.reactions?.find((r) => r.emoji.name === emoji.native);
-            if (!existing?.me) void toggleReaction(emoji.native, existing);
+            const picked = entryEmoji(emoji);
+            const existing = message.reactions?.find(
+              (r) => reactionKey(r.emoji) === reactionKey(picked),
+            );
+            if (!existing?.me) void toggleReaction(picked, existing);
           }}
         />
       </Popover>

@@ -2,6 +2,7 @@ import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useRef, useState } from "react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { CustomEmojiContext, customCategory } from "../util/customEmoji";
 import { loadEmoji } from "../util/emoji";
 import EmojiButton from "./EmojiButton";
 import { useEmojiInput } from "./useEmojiInput";
@@ -87,5 +88,27 @@ describe("emoji in a text field", () => {
     await user.click(screen.getByRole("button", { name: "Rocket" }));
     expect(box.value).toBe("a🚀b");
     expect(box.selectionStart).toBe(1 + "🚀".length);
+  });
+});
+
+describe("a server's custom emoji in a text field", () => {
+  it("completes a :name typed into <:name:id>", async () => {
+    const user = userEvent.setup();
+    const set = {
+      category: customCategory("Test server", [{ id: "123", name: "Party_Parrot" }]),
+      imageUrl: (id: string) => `/api/v1/emojis/${id}`,
+    };
+    render(
+      <CustomEmojiContext.Provider value={set}>
+        <Field onSend={vi.fn()} />
+      </CustomEmojiContext.Provider>,
+    );
+    const box = screen.getByLabelText<HTMLTextAreaElement>("Message");
+    await user.type(box, "hi :party_p");
+    const options = await screen.findAllByRole("menuitem");
+    expect(options[0].textContent).toContain(":Party_Parrot:");
+    expect(options[0].querySelector("img")?.getAttribute("alt")).toBe(":Party_Parrot:");
+    await user.keyboard("{Enter}");
+    expect(box.value).toBe("hi <:Party_Parrot:123>");
   });
 });

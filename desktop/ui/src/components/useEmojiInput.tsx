@@ -1,5 +1,6 @@
 import type { RefObject } from "react";
 import { searchEmoji, useEmojiIndex, type EmojiEntry } from "../util/emoji";
+import { EmojiGlyph } from "./CustomEmoji";
 import { useCompletion, type Completer, type Completion } from "./useCompletion";
 
 /** `:sho` right before the caret, at the start or after a space: a shortcode being typed. */
@@ -35,7 +36,10 @@ export function useEmojiInput(
         text: e.native,
         label: (
           <>
-            <span style={{ fontSize: 20, marginRight: 12 }}>{e.native}</span>:{e.id}:
+            <span style={{ fontSize: 20, marginRight: 12 }}>
+              <EmojiGlyph emoji={e} size={20} />
+            </span>
+            :{e.id}:
           </>
         ),
       })),

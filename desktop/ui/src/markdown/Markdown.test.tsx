@@ -1,6 +1,7 @@
-import { cleanup, render } from "@testing-library/react";
+import { cleanup, fireEvent, render } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
+import { CustomEmojiContext } from "../util/customEmoji";
 import Markdown, { type MentionNames } from "./Markdown";
 
 afterEach(cleanup);
@@ -172,10 +173,78 @@ describe("markdown syntax", () => {
     const root = shown("hi <@11> <@!22> <@&33> in <#44> <:wave:55> <@99> @everyone");
     const mentions = [...root.querySelectorAll(".mention")].map((m) => m.textContent);
     expect(mentions).toEqual(["@ada", "@bob", "@mods", "#general", "@unknown user", "@everyone"]);
-    expect(root.querySelector(".emoji")?.textContent).toBe(":wave:");
+    expect(root.querySelector("img.custom-emoji")?.getAttribute("alt")).toBe(":wave:");
   });
 
   it("finds mentions inside formatting", () => {
     expect(shown("**<@11>**").querySelector("strong .mention")?.textContent).toBe("@ada");
+  });
+});
+
+describe("custom emoji", () => {
+  it("shows <:name:id> and <a:name:id> as images built from the id, named :name:", () => {
+    const root = shown("look <:party:123> and <a:dance:456>!");
+    const images = [...root.querySelectorAll<HTMLImageElement>("img.custom-emoji")];
+    expect(images.map((i) => [i.getAttribute("src"), i.alt, i.title])).toEqual([
+      ["/api/v1/emojis/123", ":party:", ":party:"],
+      ["/api/v1/emojis/456", ":dance:", ":dance:"],
+    ]);
+    expect(root.textContent).toBe("look  and !");
+    expect(root.querySelector(".jumbo-emoji")).toBeNull();
+  });
+
+  it("builds the link from the provider's API base", () => {
+    const set = { category: null, imageUrl: (id: string) => `http://api.test/api/v1/emojis/${id}` };
+    const root = render(
+      <CustomEmojiContext.Provider value={set}>
+        <div data-testid="root">
+          <Markdown content="<:party:123>" names={names} />
+        </div>
+      </CustomEmojiContext.Provider>,
+    ).getByTestId("root");
+    expect(root.querySelector("img")?.getAttribute("src")).toBe(
+      "http://api.test/api/v1/emojis/123",
+    );
+  });
+
+  it("shows a message of nothing but emoji large, and not one with words", () => {
+    const cases: [string, boolean][] = [
+      ["<:party:123> <:party:123>", true],
+      ["<:party:123> 🎉", true],
+      ["<:a1:1>".repeat(27), true],
+      ["<:party:123> yes", false],
+      ["<:a1:1>".repeat(28), false],
+    ];
+    for (const [content, jumbo] of cases) {
+      expect([content, shown(content).querySelector(".jumbo-emoji img") !== null]).toEqual([
+        content,
+        jumbo,
+      ]);
+      cleanup();
+    }
+  });
+
+  it("shows the name as text when the image cannot be loaded (a deleted emoji)", () => {
+    const root = shown("<:party:123>");
+    fireEvent.error(root.querySelector("img")!);
+    expect(root.querySelector("img")).toBeNull();
+    expect(root.textContent).toBe(":party:");
+  });
+
+  it("cannot inject markup through a name or an id", () => {
+    const attempts = [
+      '<:x" onerror="window.pwned=1:1>',
+      "<:<img src=x onerror=window.pwned=1>:1>",
+      "<:party:1 onerror=x>",
+      '<:party:1"><script>window.pwned=1</script>>',
+    ];
+    for (const content of attempts) {
+      const root = shown(content);
+      expect(root.querySelector("img")).toBeNull();
+      expect(root.querySelector("script")).toBeNull();
+      expect(root.textContent).toBe(content.replace("\\", ""));
+      cleanup();
+    }
+    expect((window as { pwned?: number }).pwned).toBeUndefined();
   });
 });

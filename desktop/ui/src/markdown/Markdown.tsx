@@ -4,6 +4,7 @@
  */
 import { Box, Link } from "@mui/material";
 import { Fragment, useEffect, useMemo, useState, type ReactNode } from "react";
+import { CustomEmojiImage } from "../components/CustomEmoji";
 import { parseMarkdown, safeUrl, type Node } from "./parse";
 
 /** Names for the ids a message mentions; the renderer never looks anything up itself. */
@@ -204,11 +205,8 @@ function renderNode(node: Node, names: MentionNames): ReactNode {
     case "here":
       return <Mention kind="here">@here</Mention>;
     case "emoji":
-      return (
-        <Box component="span" className="emoji" title={`:${String(node.name)}:`}>
-          :{String(node.name)}:
-        </Box>
-      );
+      // A custom emoji: its image by id (React sets the name as an attribute, never markup).
+      return <CustomEmojiImage id={String(node.id)} name={String(node.name)} />;
     case "twemoji":
       return String(node.name ?? "");
     default:
@@ -222,8 +220,30 @@ function trimNewlines(nodes: Node[]): Node[] {
   return nodes.slice(0, end);
 }
 
+/** Discord shows a message of nothing but emoji (at most 27 of them) large. */
+const JUMBO_MAX = 27;
+
+function onlyEmoji(nodes: Node[]): boolean {
+  let count = 0;
+  for (const node of nodes) {
+    if (node.type === "emoji" || node.type === "twemoji") count++;
+    else if (node.type !== "text" || String(node.content ?? "").trim() !== "") return false;
+  }
+  return count > 0 && count <= JUMBO_MAX;
+}
+
 /** A message's content as markdown, with mentions named by `names`. */
 export default function Markdown({ content, names }: { content: string; names: MentionNames }) {
   const nodes = useMemo(() => parseMarkdown(content), [content]);
-  return <>{renderNodes(nodes, names)}</>;
+  const rendered = renderNodes(nodes, names);
+  if (!onlyEmoji(nodes) || !nodes.some((n) => n.type === "emoji")) return <>{rendered}</>;
+  return (
+    <Box
+      component="span"
+      className="jumbo-emoji"
+      sx={{ "& .custom-emoji": { width: 48, height: 48 }, fontSize: "2.5em", lineHeight: 1.2 }}
+    >
+      {rendered}
+    </Box>
+  );
 }

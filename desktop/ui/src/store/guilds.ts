@@ -1,5 +1,5 @@
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
-import type { Guild, Role, Snowflake } from "../api/types";
+import type { Guild, GuildEmoji, Role, Snowflake } from "../api/types";
 import { gatewayEvent, guildLoaded, sessionEnded } from "./actions";
 
 /** A guild without its nested lists (those live in their own slices). */
@@ -87,6 +87,12 @@ const slice = createSlice({
             const { guild_id, role_id } = d as { guild_id: Snowflake; role_id: Snowflake };
             const guild = state.byId[guild_id];
             if (guild) guild.roles = (guild.roles ?? []).filter((r) => r.id !== role_id);
+            break;
+          }
+          case "GUILD_EMOJIS_UPDATE": {
+            const { guild_id, emojis } = d as { guild_id: Snowflake; emojis: GuildEmoji[] };
+            const guild = state.byId[guild_id];
+            if (guild) guild.emojis = emojis;
             break;
           }
           default:

@@ -1,5 +1,6 @@
 import type { EmojiMartData } from "@emoji-mart/data";
-import { useEffect, useState } from "react";
+import { useContext, useEffect, useMemo, useState } from "react";
+import { CustomEmojiContext } from "./customEmoji";
 
 /** One emoji of the data set: its shortcode (`id`, as in `:id:`), name and character. */
 export interface EmojiEntry {
@@ -7,6 +8,8 @@ export interface EmojiEntry {
   name: string;
   native: string;
   keywords: string[];
+  /** Set for a guild's custom emoji: `native` is then its `<:name:id>` text. */
+  custom?: { id: string; animated: boolean };
 }
 
 export interface EmojiCategory {
@@ -58,8 +61,23 @@ export function loadEmoji(): Promise<EmojiIndex> {
   return loading;
 }
 
-/** The data set once it has loaded; null until then. */
+/** The data set once it has loaded, the current guild's custom emoji first; null until then. */
 export function useEmojiIndex(): EmojiIndex | null {
+  const standard = useStandardEmojiIndex();
+  const { category } = useContext(CustomEmojiContext);
+  return useMemo(
+    () =>
+      standard && category
+        ? {
+            categories: [category, ...standard.categories],
+            all: [...category.emojis, ...standard.all],
+          }
+        : standard,
+    [standard, category],
+  );
+}
+
+function useStandardEmojiIndex(): EmojiIndex | null {
   const [index, setIndex] = useState<EmojiIndex | null>(null);
   useEffect(() => {
     let live = true;
@@ -83,9 +101,10 @@ export function searchEmoji(index: EmojiIndex, query: string, limit = 100): Emoj
   const starts: EmojiEntry[] = [];
   const contains: EmojiEntry[] = [];
   for (const emoji of index.all) {
-    if (emoji.id.startsWith(q)) starts.push(emoji);
+    const id = emoji.id.toLowerCase();
+    if (id.startsWith(q)) starts.push(emoji);
     else if (
-      emoji.id.includes(q) ||
+      id.includes(q) ||
       emoji.name.toLowerCase().includes(q) ||
       emoji.keywords.some((k) => k.startsWith(q))
     )

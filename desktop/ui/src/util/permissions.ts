@@ -31,6 +31,8 @@ export const Permission = {
   CHANGE_NICKNAME: 1n << 26n,
   MANAGE_NICKNAMES: 1n << 27n,
   MANAGE_ROLES: 1n << 28n,
+  /** Discord's MANAGE_EMOJIS (now MANAGE_GUILD_EXPRESSIONS): upload, rename, delete emoji. */
+  MANAGE_GUILD_EXPRESSIONS: 1n << 30n,
   VIEW_AUDIT_LOG: 1n << 7n,
   MODERATE_MEMBERS: 1n << 40n,
 } as const;
@@ -44,6 +46,7 @@ export const PERMISSION_GROUPS: { title: string; items: { bit: bigint; label: st
       { bit: Permission.MANAGE_CHANNELS, label: "Manage channels" },
       { bit: Permission.MANAGE_ROLES, label: "Manage roles" },
       { bit: Permission.MANAGE_GUILD, label: "Manage server" },
+      { bit: Permission.MANAGE_GUILD_EXPRESSIONS, label: "Manage emoji" },
       { bit: Permission.VIEW_AUDIT_LOG, label: "View audit log" },
       { bit: Permission.ADMINISTRATOR, label: "Administrator (every permission)" },
     ],

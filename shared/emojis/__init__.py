@@ -1,0 +1,1 @@
+"""Custom guild emoji: upload, rename, delete, and the images they show."""

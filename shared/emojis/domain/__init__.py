@@ -1,0 +1,1 @@
+"""Custom emoji rules: names, images, limits (pure)."""

@@ -1,0 +1,1 @@
+"""Custom emoji items and their images in the attachments bucket."""
