@@ -116,6 +116,8 @@ def _kicks(user: int) -> Callable[[], Reply]:
 def _notification_settings(user: int) -> Callable[[], Reply]:
     path = f"/users/@me/guilds/{create_guild(user)['id']}/settings"
     return lambda: request("PATCH", path, user=user, body={"message_notifications": 0})
+
+
 def _searches(user: int) -> Callable[[], Reply]:
     path = f"/guilds/{create_guild(user)['id']}/members/search"
     return lambda: request("GET", path, user=user, query={"query": "a"})

@@ -304,7 +304,8 @@ export class Notifier {
   messageCreated(message: Message, me: Snowflake): void {
     const state = this.store.getState();
     const guildId = state.guilds.selected;
-    const channel = state.channels.byId[message.channel_id] ?? state.channels.dms[message.channel_id];
+    const channel =
+      state.channels.byId[message.channel_id] ?? state.channels.dms[message.channel_id];
     const privateChannel = isPrivate(message, channel);
     const notify = shouldNotify({
       message,
