@@ -4,18 +4,37 @@ Each path's hits are counted, so a test can tell whether a URL was fetched."""
 
 from __future__ import annotations
 
-import base64
+import struct
 import threading
 import time
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-#: A 1x1 PNG.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
+
+def gradient_png(width: int = 96, height: int = 96) -> bytes:
+    """A small PNG of a colour gradient (something a screenshot shows)."""
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((88 + x, 101 + y, 242 - x)) for x in range(width))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = gradient_png()
 
 
 def og_page(title: str, description: str, image: str, site: str = "Pages Test") -> bytes:

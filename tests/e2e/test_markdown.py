@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_full_stack import PASSWORD, Person, sign_in
+from tests.e2e.channel_people import people_in_general
+from tests.e2e.test_full_stack import PASSWORD, Person
 from tests.e2e.test_voice_gateway_chromium import call
 from tests.integration.conftest import register_user
 from tests.integration.stackproc import REPO_ROOT, StackProcess
@@ -47,21 +48,10 @@ def people(
     ui_stack: StackProcess, chromium: Any, setting: dict[str, Any], artifacts: Path
 ) -> Iterator[tuple[Person, Person]]:
     http_url = ui_stack.info["http_url"]
+    names = ["alice_md", "bob_md"]
     shots = artifacts / "e2e"
-    shots.mkdir(exist_ok=True)
-    alice = sign_in(Person("alice_md", None, None), chromium, http_url)
-    bob = sign_in(Person("bob_md", None, None), chromium, http_url)
-    try:
-        for person in (alice, bob):
-            person.page.get_by_role("button", name=GUILD, exact=True).click()
-            person.page.get_by_test_id("channel-general").click()
-            person.page.get_by_test_id("channel-title").filter(has_text="general").wait_for()
+    with people_in_general(chromium, http_url, names, GUILD, shots, "markdown") as (alice, bob):
         yield alice, bob
-    finally:
-        for person in (alice, bob):
-            person.page.screenshot(path=str(shots / f"markdown-last-{person.name}.png"))
-            (shots / f"markdown-last-{person.name}.log").write_text("\n".join(person.log))
-            person.context.close()
 
 
 def type_message(person: Person, lines: list[str]) -> None:

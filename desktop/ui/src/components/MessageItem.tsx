@@ -32,6 +32,8 @@ import { formatBytes, formatTime } from "../util/format";
 import { whoReacted } from "../util/reactions";
 import { UserAvatar } from "./common";
 import EmojiPicker from "./EmojiPicker";
+import Embeds from "./Embeds";
+import { ViewableImage } from "./ImageViewer";
 import MessageContent from "./MessageContent";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -253,11 +255,10 @@ function MessageItem(props: Props) {
               data-testid="attachment"
             >
               {a.content_type?.startsWith("image/") && a.url ? (
-                <Box
-                  component="img"
+                <ViewableImage
                   src={a.url}
                   alt={a.filename}
-                  sx={{ maxWidth: 320, maxHeight: 240, borderRadius: 1 }}
+                  sx={{ maxWidth: 320, maxHeight: 240 }}
                 />
               ) : (
                 <>
@@ -276,6 +277,7 @@ function MessageItem(props: Props) {
               )}
             </Paper>
           ))}
+          <Embeds embeds={message.embeds} />
           {(message.reactions ?? []).length > 0 && (
             <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: "wrap" }}>
               {(message.reactions ?? []).map((r) => (

@@ -14,6 +14,7 @@ import { Permission, has } from "../util/permissions";
 import { compareSnowflakes } from "../util/snowflake";
 import { Loading } from "./common";
 import Composer from "./Composer";
+import { useFileDrop } from "./useFileDrop";
 import MessageItem from "./MessageItem";
 import OutgoingMessages from "./OutgoingMessages";
 
@@ -33,6 +34,8 @@ export default function MessagePane({ channel }: { channel: Channel }) {
   const permissions = usePermissions(channel.guild_id, channel.id);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [dropped, setDropped] = useState<File[] | null>(null);
+  const fileDrop = useFileDrop(setDropped);
   const [now, setNow] = useState(() => Date.now());
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -140,8 +143,10 @@ export default function MessagePane({ channel }: { channel: Channel }) {
     <Box
       component="main"
       aria-label={`#${channel.name}`}
-      sx={{ flex: 1, display: "flex", flexDirection: "column", minWidth: 0 }}
+      sx={{ flex: 1, display: "flex", flexDirection: "column", minWidth: 0, position: "relative" }}
+      {...fileDrop.handlers}
     >
+      {fileDrop.overlay}
       <Box
         sx={{
           height: 48,
@@ -246,6 +251,7 @@ export default function MessagePane({ channel }: { channel: Channel }) {
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}
         onEditLast={() => lastOwn && setEditingId(lastOwn)}
+        dropped={dropped}
       />
     </Box>
   );
