@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from shared.config import get_settings
 from shared.embeds import unfurl
 from shared.embeds.fetcher import USER_AGENT
 from tests.functional.apigw import LambdaContext, Reply, handler_for, request
+from tests.functional.dm_race import acquaintances
 from tests.functional.guildkit import StreamTap, create_guild, new_user, text_channel
 from tests.pages_server import PagesServer
 
@@ -227,3 +229,32 @@ def test_without_the_allow_list_a_loopback_page_is_not_previewed(
     run_unfurler(tap)
     assert stored(owner, channel, sent.body["id"])["embeds"] == []
     assert sum(pages.hits.values()) == 0
+
+
+def test_a_cached_outcome_is_used_until_its_time_and_then_fetched_again(
+    chat: Chat, pages: PagesServer
+) -> None:
+    fetcher = unfurl.default_fetcher()
+    url = f"{pages.base}/og"
+    now = datetime.now(UTC)
+    ttl = timedelta(seconds=get_settings().unfurl_cache_ttl_s)
+    first = unfurl.preview(url, fetcher, now)
+    assert unfurl.preview(url, fetcher, now + ttl - timedelta(seconds=1)) == first
+    assert pages.hits["/og"] == 1
+    assert unfurl.preview(url, fetcher, now + ttl) == first
+    assert pages.hits["/og"] == 2
+
+
+def test_a_dm_message_gets_its_embeds_and_the_update_goes_to_the_dm(
+    chat: Chat, pages: PagesServer
+) -> None:
+    me, friend = acquaintances()
+    opened = request("POST", "/users/@me/channels", user=me, body={"recipient_id": str(friend)})
+    assert opened.status in (200, 201), opened
+    dm = opened.body["id"]
+    sent = send(me, dm, f"{pages.base}/og")
+    (update,) = [e for e in run_unfurler(chat.tap) if e["t"] == "MESSAGE_UPDATE"]
+    assert update["guild_id"] is None and update["channel_id"] == dm
+    assert "guild_id" not in update["d"]
+    (embed,) = stored(friend, dm, sent.body["id"])["embeds"]
+    assert embed["title"] == "A page worth sharing"
