@@ -4,6 +4,7 @@ Each path's hits are counted, so a test can tell whether a URL was fetched."""
 
 from __future__ import annotations
 
+import json
 import struct
 import threading
 import time
@@ -49,7 +50,8 @@ def og_page(title: str, description: str, image: str, site: str = "Pages Test") 
 
 
 class PagesServer:
-    """``http://127.0.0.1:<port>``: /og, /title, /image.png, /text, /missing, /redirect?to=,
+    """``http://127.0.0.1:<port>``: /og, /title, /video (only an oEmbed link), /image.png, /text,
+    /missing, /redirect?to=,
     /big (``big_bytes`` of HTML with its tags first), /slow and /slow-headers (a byte of the
     body or of the headers every ``slow_gap_s``)."""
 
@@ -99,6 +101,18 @@ class PagesServer:
         if path == "/title":
             body = b"<html><head><title>Only a title</title></head><body></body></html>"
             return self._answer(h, 200, "text/html", body)
+        if path == "/video":
+            kind = "application/json+oembed"
+            link = f'<link rel="alternate" type="{kind}" href="{self.base}/oembed.json">'
+            return self._answer(h, 200, "text/html", link.encode())
+        if path == "/oembed.json":
+            answer = {
+                "type": "video",
+                "title": "A video",
+                "provider_name": "Videos Test",
+                "thumbnail_url": f"{self.base}/image.png",
+            }
+            return self._answer(h, 200, "application/json", json.dumps(answer).encode())
         if path == "/image.png":
             return self._answer(h, 200, "image/png", PNG)
         if path == "/text":

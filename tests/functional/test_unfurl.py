@@ -258,3 +258,20 @@ def test_a_dm_message_gets_its_embeds_and_the_update_goes_to_the_dm(
     assert "guild_id" not in update["d"]
     (embed,) = stored(friend, dm, sent.body["id"])["embeds"]
     assert embed["title"] == "A page worth sharing"
+
+
+def test_a_page_with_only_an_oembed_link_is_previewed_from_its_oembed_answer(
+    chat: Chat, pages: PagesServer
+) -> None:
+    sent = send(chat.owner, chat.channel, f"{pages.base}/video")
+    run_unfurler(chat.tap)
+    assert stored(chat.owner, chat.channel, sent.body["id"])["embeds"] == [
+        {
+            "type": "link",
+            "url": f"{pages.base}/video",
+            "title": "A video",
+            "thumbnail": {"url": f"{pages.base}/image.png"},
+            "provider": {"name": "Videos Test"},
+        }
+    ]
+    assert pages.hits["/oembed.json"] == 1
