@@ -21,6 +21,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.message import Message as HeaderMessage
 from typing import Final
@@ -132,12 +134,20 @@ class Fetcher:
             url = urljoin(url, location)
         raise Refused(f"more than {self.limits.max_redirects} redirects")
 
-    def _address(self, scheme: str, host: str, port: int) -> Address:
-        """The address to connect to, once every address of ``host`` is permitted."""
+    def _address(self, scheme: str, host: str, port: int, deadline: float) -> Address:
+        """The address to connect to, once every address of ``host`` is permitted. The
+        resolver has until the deadline (the system's has no timeout of its own: it runs in a
+        thread that is left behind if it takes longer)."""
+        worker = ThreadPoolExecutor(max_workers=1)
         try:
-            answers = [parse_address(a) for a in self.resolver(host, port)]
+            found = worker.submit(self.resolver, host, port)
+            answers = [parse_address(a) for a in found.result(deadline - time.monotonic())]
+        except FutureTimeout as exc:
+            raise TimedOut(f"resolving {host} took too long") from exc
         except (OSError, ValueError) as exc:
             raise FetchFailed(f"cannot resolve {host}") from exc
+        finally:
+            worker.shutdown(wait=False)
         if not answers:
             raise FetchFailed(f"{host} has no address")
         for address in answers:
@@ -163,7 +173,7 @@ class Fetcher:
             if not self.policy.permits(address, scheme, port):
                 raise Refused(f"{address} may not be fetched")
         except ValueError:
-            address = self._address(scheme, host, port)
+            address = self._address(scheme, host, port, deadline)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimedOut("no time left")

@@ -5,6 +5,7 @@ credentials and ports; and it cuts oversize and slow pages at their limits."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -166,3 +167,20 @@ def test_a_slow_page_times_out_within_the_limit(pages: PagesServer, path: str) -
     with pytest.raises(TimedOut):
         fetcher.fetch(f"{pages.base}{path}")
     assert time.monotonic() - start < 2.0
+
+
+def test_a_slow_name_lookup_times_out_within_the_limit() -> None:
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[str]:
+        release.wait(10)
+        return ["93.184.216.34"]
+
+    fetcher = Fetcher(resolver=stuck, limits=FetchLimits(timeout_s=1.0))
+    start = time.monotonic()
+    try:
+        with pytest.raises(TimedOut, match="resolving"):
+            fetcher.fetch("https://pages.example/")
+        assert time.monotonic() - start < 2.0
+    finally:
+        release.set()
