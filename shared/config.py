@@ -127,6 +127,17 @@ class Settings(BaseSettings):
     # Upload requests a user may make in one channel.
     rate_attachments_per_channel: str = Field(default="20/60", pattern=RATE_PATTERN)
 
+    # ---------------------------------------------------------------- link previews (unfurler)
+    # Networks the unfurler may fetch from besides public addresses, on any port, as JSON
+    # (["127.0.0.1/32"]): only for the local stack and tests serving pages from loopback.
+    # Empty (the default) - public addresses on ports 80/443 only (shared/embeds).
+    unfurl_allow_networks: list[str] = Field(default_factory=list)
+    # One fetch's whole time (resolution, connection, redirects, body) and the bytes it reads.
+    unfurl_timeout_s: float = Field(default=5.0, gt=0, le=30)
+    unfurl_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # How long a URL's preview (or its failure) is kept before the URL is fetched again.
+    unfurl_cache_ttl_s: int = Field(default=3600, ge=1, le=7 * 86_400)
+
     # ---------------------------------------------------------------- voice (docs/voice.md)
     # The voice token signing key (JSON {"kid", "private_pem", "jwks"}): locally a file generated
     # once into <data_dir>/keys (its JWKS beside it, for the nodes); on AWS a SecureString

@@ -178,6 +178,8 @@ class Message(ResponseBody):
     mention_roles: list[Id]
     mention_everyone: bool
     attachments: list[Attachment]
+    embeds: list[dict[str, Any]]
+    flags: int
     pinned: bool
     reactions: list[Reaction]
     message_reference: MessageReference | None = None

@@ -58,9 +58,18 @@ class SendMessage(RequestBody):
 
 
 class EditMessage(RequestBody):
+    """A new content, new flags (``SUPPRESS_EMBEDS`` = 4 hides the link previews), or both."""
+
     model_config = ConfigDict(extra="forbid")
 
-    content: str = Field(max_length=4000)
+    content: str | None = Field(default=None, max_length=4000)
+    flags: StrictInt | None = Field(default=None, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> EditMessage:
+        if self.content is None and self.flags is None:
+            raise ValueError("give content, flags or both")
+        return self
 
 
 class FileSlot(RequestBody):

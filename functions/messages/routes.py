@@ -58,7 +58,9 @@ def send(channel_id: Snowflake, body: SendMessage) -> Response[Any]:
     responses=answers(Message, "The message as edited."),
 )
 def edit(channel_id: Snowflake, message_id: Snowflake, body: EditMessage) -> dict[str, Any]:
-    return messages.edit_message(channel_id, message_id, caller_id(router), body.content)
+    return messages.edit_message(
+        channel_id, message_id, caller_id(router), body.content, body.flags
+    )
 
 
 @router.delete("/channels/<channel_id>/messages/<message_id>", status_code=204)

@@ -27,9 +27,11 @@ from shared.ids import new_id
 from shared.messages import attachments
 from shared.messages.domain.message import (
     MAX_REACTIONS_PER_MESSAGE,
+    SUPPRESS_EMBEDS,
     Message,
     check_content,
     check_emoji,
+    check_flags,
     parse_mentions,
     reaction_emoji,
 )
@@ -198,21 +200,35 @@ def history(
     ]
 
 
-def edit_message(channel_id: int, message_id: int, user_id: int, content: str) -> dict[str, Any]:
-    """Change a message's content: its author only."""
+def edit_message(
+    channel_id: int,
+    message_id: int,
+    user_id: int,
+    content: str | None,
+    flags: int | None = None,
+) -> dict[str, Any]:
+    """Change a message's content and/or its flags (SUPPRESS_EMBEDS): its author only. Only a
+    new content marks it edited."""
     now = _now()
     access = message_access(channel_id, user_id, now)
     access.require(Permission.VIEW_CHANNEL)
     message = _message(access, message_id)
     if message.author_id != user_id:
         raise Forbidden("Only its author edits a message.", code="not_author")
-    check_content(content, has_attachments=bool(message.attachments))
-    may_everyone = bool(access.permissions & Permission.MENTION_EVERYONE)
-    mentions = parse_mentions(content, may_mention_everyone=may_everyone)
-    edited = replace(message, content=content, mentions=mentions, edited_at=now)
+    edited = message
+    mentions = message.mentions
+    if flags is not None:
+        check_flags(flags)
+        embeds = () if flags & SUPPRESS_EMBEDS else message.embeds
+        edited = replace(edited, flags=flags, embeds=embeds)
+    if content is not None:
+        check_content(content, has_attachments=bool(message.attachments))
+        may_everyone = bool(access.permissions & Permission.MENTION_EVERYONE)
+        mentions = parse_mentions(content, may_mention_everyone=may_everyone)
+        edited = replace(edited, content=content, mentions=mentions, edited_at=now)
     body = attachments.signed(edited).as_json(author=_author(user_id))
     tx = Transaction()
-    store.edit(tx, message, content, mentions, now)
+    store.edit(tx, message, content, mentions, now, flags=flags)
     outbox.emit(tx, _event(EventName.MESSAGE_UPDATE, access, body, user_id), now)
     tx.commit()
     return body

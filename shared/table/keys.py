@@ -75,6 +75,7 @@ __all__ = [
     "message_sk",
     "oidc_state_key",
     "presence_key",
+    "preview_key",
     "purge_pk",
     "rate_bucket_key",
     "reaction_sk",
@@ -210,6 +211,11 @@ def refresh_family_key(family: str) -> tuple[str, str]:
 def oidc_state_key(state: str) -> tuple[str, str]:
     """A pending OpenID login (PKCE verifier, nonce), deleted when the callback uses it."""
     return f"OIDCSTATE#{state}", "STATE"
+
+
+def preview_key(url_digest: str) -> tuple[str, str]:
+    """A URL's cached link preview (or its failure), by the SHA-256 of the URL."""
+    return f"PREVIEW#{url_digest}", "PREVIEW"
 
 
 def rate_bucket_key(bucket: str, subject: str) -> tuple[str, str]:

@@ -37,6 +37,7 @@ BUILT: dict[str, tuple[Callable[..., Any], tuple[Any, ...], object]] = {
     "guild_invites_pk": (keys.guild_invites_pk, (12,), "GUILDINVITES#12"),
     "guild_invites_sk": (keys.guild_invites_sk, ("abc",), "INVITE#abc"),
     "guild_pk": (keys.guild_pk, (12,), "GUILD#12"),
+    "preview_key": (keys.preview_key, ("ab12",), ("PREVIEW#ab12", "PREVIEW")),
     "identity_key": (
         keys.identity_key,
         ("https://idp", "sub-1"),

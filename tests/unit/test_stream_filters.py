@@ -104,6 +104,7 @@ RECORDS = {
             "GuildStreamFunction",
             {"outbox insert", "purge round", "speaking report", "message with files removed"},
         ),
+        ("UnfurlFunction", {"message with files sent"}),
     ],
 )
 def test_each_consumer_is_invoked_for_what_it_acts_on_only(

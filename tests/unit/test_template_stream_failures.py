@@ -32,11 +32,15 @@ def _statements(template: dict[str, Any], function_id: str) -> list[dict[str, An
     return [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
 
 
-def test_both_stream_consumers_are_mapped(transformed: dict[str, Any]) -> None:
-    assert set(_mappings(transformed)) == {"FanoutFunction", "GuildStreamFunction"}
+def test_every_stream_consumer_is_mapped(transformed: dict[str, Any]) -> None:
+    assert set(_mappings(transformed)) == {
+        "FanoutFunction",
+        "GuildStreamFunction",
+        "UnfurlFunction",
+    }
 
 
-@pytest.mark.parametrize("function_id", ["FanoutFunction", "GuildStreamFunction"])
+@pytest.mark.parametrize("function_id", ["FanoutFunction", "GuildStreamFunction", "UnfurlFunction"])
 def test_a_failing_batch_is_split_reported_and_bounded(
     transformed: dict[str, Any], function_id: str
 ) -> None:
@@ -48,7 +52,7 @@ def test_a_failing_batch_is_split_reported_and_bounded(
     assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= STREAM_RETENTION_S // 4
 
 
-@pytest.mark.parametrize("function_id", ["FanoutFunction", "GuildStreamFunction"])
+@pytest.mark.parametrize("function_id", ["FanoutFunction", "GuildStreamFunction", "UnfurlFunction"])
 def test_what_is_given_up_on_goes_to_a_queue_the_consumer_may_send_to(
     transformed: dict[str, Any], function_id: str
 ) -> None:

@@ -22,11 +22,13 @@ __all__ = [
     "MAX_CONTENT",
     "MAX_EMOJI_LENGTH",
     "MAX_MENTIONS",
+    "SUPPRESS_EMBEDS",
     "Attachment",
     "Mentions",
     "Message",
     "check_content",
     "check_emoji",
+    "check_flags",
     "parse_mentions",
     "reaction_emoji",
 ]
@@ -36,6 +38,10 @@ MAX_ATTACHMENTS: Final = 10
 MAX_MENTIONS: Final = 50
 MAX_EMOJI_LENGTH: Final = 32
 MAX_REACTIONS_PER_MESSAGE: Final = 20
+#: Discord's message flag that hides a message's link previews (its author sets it by PATCH).
+SUPPRESS_EMBEDS: Final = 1 << 2
+#: The flags a message's author may set.
+EDITABLE_FLAGS: Final = SUPPRESS_EMBEDS
 
 _USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 _ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
@@ -70,6 +76,17 @@ def parse_mentions(content: str, *, may_mention_everyone: bool) -> Mentions:
         raise Invalid(f"A message mentions at most {MAX_MENTIONS}.", code="too_many_mentions")
     everyone = may_mention_everyone and _EVERYONE.search(content) is not None
     return Mentions(users=users, roles=roles, everyone=everyone)
+
+
+def check_flags(flags: int) -> int:
+    """Flags an author may set on their message: :data:`SUPPRESS_EMBEDS` alone for now."""
+    if flags & ~EDITABLE_FLAGS:
+        raise Invalid(
+            "Only SUPPRESS_EMBEDS (4) may be set on a message.",
+            code="invalid_flags",
+            errors={"flags": f"{flags} has flags other than {EDITABLE_FLAGS}"},
+        )
+    return flags
 
 
 def check_emoji(text: str) -> str:
@@ -140,6 +157,9 @@ class Message:
     edited_at: datetime | None = None
     pinned: bool = False
     reactions: Mapping[str, int] = field(default_factory=dict)
+    # Link previews (Discord's embed objects), filled in after sending by the unfurler.
+    embeds: Sequence[Mapping[str, Any]] = ()
+    flags: int = 0
 
     @property
     def timestamp(self) -> datetime:
@@ -166,6 +186,8 @@ class Message:
             "mention_roles": [str(r) for r in self.mentions.roles],
             "mention_everyone": self.mentions.everyone,
             "attachments": [a.as_json() for a in self.attachments],
+            "embeds": [dict(e) for e in self.embeds],
+            "flags": self.flags,
             "pinned": self.pinned,
             "reactions": [
                 {"emoji": reaction_emoji(emoji), "count": count, "me": emoji in mine}

@@ -23,7 +23,7 @@ from pynamodb.attributes import (
 from pynamodb.expressions.update import Action
 
 from shared.errors import Conflict, Invalid, NotFound
-from shared.messages.domain.message import Attachment, Mentions, Message
+from shared.messages.domain.message import SUPPRESS_EMBEDS, Attachment, Mentions, Message
 from shared.table.entity import Entity, store_errors
 from shared.table.keys import (
     MESSAGE_SK_PREFIX,
@@ -36,6 +36,7 @@ from shared.table.transaction import Transaction
 
 __all__ = [
     "MAX_PINS",
+    "EmbedsOutdated",
     "IdTaken",
     "MessageRecord",
     "add_reaction",
@@ -48,6 +49,8 @@ __all__ = [
     "reacted",
     "remove_reaction",
     "removed_attachments",
+    "set_embeds",
+    "unfurl_request",
     "unknown_message",
 ]
 
@@ -81,6 +84,8 @@ class MessageRecord(Entity, discriminator="message"):
     edited_at = UTCDateTimeAttribute(null=True)
     pinned = BooleanAttribute(default=False)
     reactions: MapAttribute[str, Any] = MapAttribute(default=dict)  # emoji -> count
+    embeds = UnicodeAttribute(null=True)  # JSON list of link previews
+    suppress_embeds = BooleanAttribute(null=True)  # the SUPPRESS_EMBEDS flag
 
 
 class ReactionRecord(Entity, discriminator="reaction"):
@@ -136,6 +141,8 @@ def _to_message(record: MessageRecord) -> Message:
         edited_at=record.edited_at,
         pinned=bool(record.pinned),
         reactions={k: int(v) for k, v in record.reactions.as_dict().items() if int(v) > 0},
+        embeds=json.loads(record.embeds or "[]"),
+        flags=SUPPRESS_EMBEDS if record.suppress_embeds else 0,
     )
 
 
@@ -193,24 +200,93 @@ def page(channel_id: int, *, before: int | None, limit: int) -> list[Message]:
 
 
 def edit(
-    tx: Transaction, message: Message, content: str, mentions: Mentions, edited_at: datetime
+    tx: Transaction,
+    message: Message,
+    content: str | None,
+    mentions: Mentions,
+    edited_at: datetime,
+    *,
+    flags: int | None = None,
 ) -> None:
-    actions: list[Action] = [
-        MessageRecord.content.set(content),
-        MessageRecord.mention_everyone.set(mentions.everyone),
-        MessageRecord.edited_at.set(edited_at),
-        MessageRecord.mention_users.set(set(mentions.users))
-        if mentions.users
-        else MessageRecord.mention_users.remove(),
-        MessageRecord.mention_roles.set(set(mentions.roles))
-        if mentions.roles
-        else MessageRecord.mention_roles.remove(),
-    ]
+    """A new content (with its mentions and edit time) and/or new flags; suppressing embeds
+    drops the message's link previews."""
+    actions: list[Action] = []
+    if content is not None:
+        actions += [
+            MessageRecord.content.set(content),
+            MessageRecord.mention_everyone.set(mentions.everyone),
+            MessageRecord.edited_at.set(edited_at),
+            MessageRecord.mention_users.set(set(mentions.users))
+            if mentions.users
+            else MessageRecord.mention_users.remove(),
+            MessageRecord.mention_roles.set(set(mentions.roles))
+            if mentions.roles
+            else MessageRecord.mention_roles.remove(),
+        ]
+    if flags is not None:
+        suppressed = bool(flags & SUPPRESS_EMBEDS)
+        if suppressed:
+            actions += [MessageRecord.suppress_embeds.set(True), MessageRecord.embeds.remove()]
+        else:
+            actions.append(MessageRecord.suppress_embeds.remove())
     tx.update(
         _key(message.channel_id, message.id),
         actions=actions,
         condition=MessageRecord.pk.exists(),
         on_fail=unknown_message(),
+    )
+
+
+def set_embeds(
+    tx: Transaction, channel_id: int, message_id: int, content: str, embeds: list[Any]
+) -> None:
+    """A message's link previews, as unfurled from ``content``: only while the message still
+    has that content and its previews are not suppressed (a later edit, a deletion or the
+    author's suppression wins)."""
+    tx.update(
+        _key(channel_id, message_id),
+        actions=[
+            MessageRecord.embeds.set(json.dumps(embeds))
+            if embeds
+            else MessageRecord.embeds.remove()
+        ],
+        condition=MessageRecord.pk.exists()
+        & (MessageRecord.content == content)
+        & MessageRecord.suppress_embeds.does_not_exist(),
+        on_fail=EmbedsOutdated(),
+    )
+
+
+class EmbedsOutdated(Conflict):
+    """The message changed (edited, deleted, previews suppressed) while its links were fetched."""
+
+    code = "embeds_outdated"
+
+    def __init__(self) -> None:
+        super().__init__("The message changed since its links were read.")
+
+
+def unfurl_request(record: dict[str, Any]) -> tuple[int, int, int | None, str, bool] | None:
+    """What a table stream record asks of the unfurler: ``(channel, message, guild, content,
+    had_embeds)`` for a message item inserted, or whose content changed, with its previews
+    not suppressed; None for anything else (reactions, pins, the unfurler's own writes)."""
+    change = record.get("dynamodb") or {}
+    new = change.get("NewImage") or {}
+    old = change.get("OldImage") or {}
+    if new.get("type", {}).get("S") != "message" or new.get("suppress_embeds", {}).get("BOOL"):
+        return None
+    content = new.get("content", {}).get("S", "")
+    if record.get("eventName") == "MODIFY" and old.get("content", {}).get("S") == content:
+        return None
+    if record.get("eventName") not in ("INSERT", "MODIFY"):
+        return None
+    guild = new.get("guild_id", {}).get("N")
+    return (
+        int(new["channel_id"]["N"]),
+        int(new["message_id"]["N"]),
+        None if guild is None else int(guild),
+        content,
+        "embeds" in new,
     )
 
 

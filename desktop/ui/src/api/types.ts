@@ -125,6 +125,20 @@ export interface Attachment {
   content_type?: string | null;
 }
 
+/** A link preview (Discord's embed object), filled in by the server after sending. */
+export interface Embed {
+  type?: "link" | "article" | "image" | string;
+  url?: string;
+  title?: string;
+  description?: string;
+  thumbnail?: { url: string; width?: number; height?: number };
+  provider?: { name?: string };
+  color?: number;
+}
+
+/** Discord's message flag that hides a message's link previews. */
+export const SUPPRESS_EMBEDS = 1 << 2;
+
 export interface Message {
   id: Snowflake;
   channel_id: Snowflake;
@@ -135,6 +149,8 @@ export interface Message {
   edited_timestamp: string | null;
   reactions?: Reaction[];
   attachments?: Attachment[];
+  embeds?: Embed[];
+  flags?: number;
   mentions?: User[];
   mention_roles?: Snowflake[];
   mention_everyone?: boolean;

@@ -1,6 +1,5 @@
 import AddCircleIcon from "@mui/icons-material/AddCircle";
 import CloseIcon from "@mui/icons-material/Close";
-import InsertDriveFileIcon from "@mui/icons-material/InsertDriveFile";
 import {
   Box,
   IconButton,
@@ -22,6 +21,8 @@ import { usePermissions } from "../store/permissions";
 import { formatBytes } from "../util/format";
 import { Permission, has } from "../util/permissions";
 import EmojiButton from "./EmojiButton";
+import UploadPreview from "./UploadPreview";
+import { pastedFiles } from "./useFileDrop";
 import { useEmojiInput } from "./useEmojiInput";
 import { useMentions } from "./useMentions";
 
@@ -40,11 +41,14 @@ export default function Composer({
   replyTo,
   onCancelReply,
   onEditLast,
+  dropped,
 }: {
   channel: Channel;
   replyTo: Message | null;
   onCancelReply: () => void;
   onEditLast: () => void;
+  /** Files dropped on the message pane, to upload with the next message. */
+  dropped?: File[] | null;
 }) {
   const client = useClient();
   const members = useAppSelector((s) =>
@@ -78,7 +82,13 @@ export default function Composer({
     }
   }
 
-  function addFiles(list: FileList | null) {
+  const mayAttach = has(permissions, Permission.ATTACH_FILES);
+  useEffect(() => {
+    if (dropped && mayAttach) addFiles(dropped);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- each drop once, as it comes
+  }, [dropped]);
+
+  function addFiles(list: FileList | File[] | null) {
     const chosen = Array.from(list ?? []);
     const tooBig = chosen.filter((f) => f.size > MAX_UPLOAD_BYTES);
     for (const f of tooBig)
@@ -212,7 +222,7 @@ export default function Composer({
               data-testid="pending-upload"
             >
               <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
-                <InsertDriveFileIcon fontSize="small" />
+                <UploadPreview file={p.file} />
                 <Typography variant="body2" noWrap sx={{ flex: 1 }}>
                   {p.file.name}
                 </Typography>
@@ -241,7 +251,7 @@ export default function Composer({
         </Stack>
       )}
       <Paper sx={{ display: "flex", alignItems: "flex-start", px: 1, py: 0.5, bgcolor: "#383a40" }}>
-        {has(permissions, Permission.ATTACH_FILES) && (
+        {mayAttach && (
           <IconButton aria-label="Attach a file" onClick={() => picker.current?.click()}>
             <AddCircleIcon />
           </IconButton>
@@ -265,6 +275,12 @@ export default function Composer({
           value={text}
           onChange={(e) => typed(e.target.value)}
           onKeyDown={(e) => emoji.keyDown(e) || keys(e)}
+          onPaste={(e) => {
+            const pasted = pastedFiles(e.clipboardData);
+            if (pasted.length === 0 || !mayAttach) return;
+            e.preventDefault();
+            addFiles(pasted);
+          }}
           onSelect={emoji.select}
           inputRef={input}
           sx={{ py: 1 }}

@@ -34,6 +34,8 @@ import { whoReacted } from "../util/reactions";
 import { UserAvatar } from "./common";
 import { CustomEmojiImage } from "./CustomEmoji";
 import EmojiPicker from "./EmojiPicker";
+import Embeds from "./Embeds";
+import { ViewableImage } from "./ImageViewer";
 import MessageContent from "./MessageContent";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -269,11 +271,10 @@ function MessageItem(props: Props) {
               data-testid="attachment"
             >
               {a.content_type?.startsWith("image/") && a.url ? (
-                <Box
-                  component="img"
+                <ViewableImage
                   src={a.url}
                   alt={a.filename}
-                  sx={{ maxWidth: 320, maxHeight: 240, borderRadius: 1 }}
+                  sx={{ maxWidth: 320, maxHeight: 240 }}
                 />
               ) : (
                 <>
@@ -292,6 +293,7 @@ function MessageItem(props: Props) {
               )}
             </Paper>
           ))}
+          <Embeds embeds={message.embeds} />
           {(message.reactions ?? []).length > 0 && (
             <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: "wrap" }}>
               {(message.reactions ?? []).map((r) => (

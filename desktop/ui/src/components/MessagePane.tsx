@@ -22,6 +22,7 @@ import { Permission, has } from "../util/permissions";
 import { compareSnowflakes } from "../util/snowflake";
 import { Loading } from "./common";
 import Composer from "./Composer";
+import { useFileDrop } from "./useFileDrop";
 import MessageItem from "./MessageItem";
 import OutgoingMessages from "./OutgoingMessages";
 
@@ -52,6 +53,8 @@ export default function MessagePane({
   const permissions = usePermissions(channel.guild_id, channel.id);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [dropped, setDropped] = useState<File[] | null>(null);
+  const fileDrop = useFileDrop(setDropped);
   const [now, setNow] = useState(() => Date.now());
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -159,8 +162,10 @@ export default function MessagePane({
     <Box
       component="main"
       aria-label={label}
-      sx={{ flex: 1, display: "flex", flexDirection: "column", minWidth: 0 }}
+      sx={{ flex: 1, display: "flex", flexDirection: "column", minWidth: 0, position: "relative" }}
+      {...fileDrop.handlers}
     >
+      {fileDrop.overlay}
       <Box
         sx={{
           height: 48,
@@ -269,6 +274,7 @@ export default function MessagePane({
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}
         onEditLast={() => lastOwn && setEditingId(lastOwn)}
+        dropped={dropped}
       />
     </Box>
   );

@@ -1,0 +1,2 @@
+"""Pure rules of link previews: which URLs a message links to, which addresses may be
+fetched, and what a fetched page's metadata becomes."""

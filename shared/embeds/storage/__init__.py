@@ -1,0 +1,1 @@
+"""Items of link previews: the per-URL cache."""
