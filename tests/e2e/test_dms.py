@@ -92,6 +92,8 @@ def test_a_dm_opened_from_the_member_list_reaches_the_other_unread_and_is_answer
     alice.page.get_by_role("button", name="Message bob_dm", exact=True).click()
     alice.page.get_by_test_id("channel-title").filter(has_text="bob_dm").wait_for()
     assert home(alice).get_attribute("aria-current") == "true"
+    # The composer names who the message goes to, not a channel.
+    assert alice.page.get_by_test_id("composer").get_attribute("placeholder") == "Message @bob_dm"
     first = "hey bob, lunch at noon?"
     type_message(alice, first)
     alice.shown(first).wait_for()
@@ -117,6 +119,17 @@ def test_a_dm_opened_from_the_member_list_reaches_the_other_unread_and_is_answer
     bob.page.mouse.move(1, 1)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     bob.page.screenshot(path=str(SCREENSHOT))
+
+    # Bob mutes the DM for an hour from its header: the bell says so, and the server keeps it.
+    bob.page.get_by_role("button", name="Notification settings", exact=True).click()
+    dialog = bob.page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Mute for 1 hour").click()
+    dialog.get_by_test_id("muted-until").wait_for()
+    dialog.get_by_role("button", name="Close").click()
+    bob.page.locator('[aria-label="Notification settings"][data-muted="true"]').wait_for()
+    kept = call(ui_stack, setting["bob"]["access_token"], "GET", "/users/@me/guilds/settings")
+    dms = next(s for s in kept if s["guild_id"] is None)
+    assert [(o["channel_id"], o["muted"]) for o in dms["channel_overrides"]] == [(channel, True)]
 
 
 def test_a_named_group_is_created_renamed_and_left_and_everyone_sees_it_live(

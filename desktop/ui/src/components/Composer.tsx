@@ -42,6 +42,7 @@ export default function Composer({
   onCancelReply,
   onEditLast,
   dropped,
+  label = `#${channel.name}`,
 }: {
   channel: Channel;
   replyTo: Message | null;
@@ -49,6 +50,8 @@ export default function Composer({
   onEditLast: () => void;
   /** Files dropped on the message pane, to upload with the next message. */
   dropped?: File[] | null;
+  /** Where the message goes, as the pane's title names it: `#general`, `@alice`, a group. */
+  label?: string;
 }) {
   const client = useClient();
   const members = useAppSelector((s) =>
@@ -271,7 +274,7 @@ export default function Composer({
           fullWidth
           multiline
           maxRows={10}
-          placeholder={`Message #${channel.name}`}
+          placeholder={`Message ${label}`}
           value={text}
           onChange={(e) => typed(e.target.value)}
           onKeyDown={(e) => emoji.keyDown(e) || keys(e)}
@@ -284,7 +287,7 @@ export default function Composer({
           onSelect={emoji.select}
           inputRef={input}
           sx={{ py: 1 }}
-          inputProps={{ "aria-label": `Message #${channel.name}`, "data-testid": "composer" }}
+          inputProps={{ "aria-label": `Message ${label}`, "data-testid": "composer" }}
         />
         <EmojiButton onPick={emoji.insert} />
         {emoji.suggestions}

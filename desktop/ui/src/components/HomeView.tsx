@@ -1,6 +1,8 @@
 import AddIcon from "@mui/icons-material/Add";
 import AlternateEmailIcon from "@mui/icons-material/AlternateEmail";
 import GroupIcon from "@mui/icons-material/Group";
+import NotificationsIcon from "@mui/icons-material/Notifications";
+import NotificationsOffIcon from "@mui/icons-material/NotificationsOff";
 import {
   Alert,
   Badge,
@@ -24,6 +26,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { errorText } from "../api/http";
 import type { Channel, Snowflake, User } from "../api/types";
 import { useClient } from "../services/context";
+import { channelMuted, settingsFor } from "../services/notifications";
 import { byLastActivity, dmLeft, dmName, dmOpened, dmSelected, dmsLoaded } from "../store/channels";
 import { selectDmUnread } from "../store/dms";
 import { useAppDispatch, useAppSelector } from "../store/index";
@@ -31,6 +34,8 @@ import { displayName, membersLoaded } from "../store/members";
 import { PANE_BG, SIDEBAR_BG } from "../theme";
 import { UserAvatar } from "./common";
 import MessagePane from "./MessagePane";
+import NotificationSettingsDialog from "./NotificationSettingsDialog";
+import { useMuteClock } from "./useMuteClock";
 import UserBar from "./UserBar";
 
 /** Participants of a group DM, the user included (the server's limit). */
@@ -192,6 +197,10 @@ function DmHeader({ dm }: { dm: Channel }) {
   const dispatch = useAppDispatch();
   const [renaming, setRenaming] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  const [notifying, setNotifying] = useState(false);
+  const settings = useAppSelector((s) => settingsFor(s.notificationSettings.byGuild, null));
+  const now = useMuteClock();
+  const muted = channelMuted(settings, dm.id, now);
   const name = dmName(dm, nameOf);
   const group = dm.type === 3;
 
@@ -212,6 +221,27 @@ function DmHeader({ dm }: { dm: Channel }) {
       <Typography sx={{ fontWeight: 700 }} noWrap data-testid="channel-title">
         {name}
       </Typography>
+      <Tooltip title="Notification settings">
+        <IconButton
+          size="small"
+          aria-label="Notification settings"
+          data-muted={muted || undefined}
+          onClick={() => setNotifying(true)}
+        >
+          {muted ? (
+            <NotificationsOffIcon fontSize="small" />
+          ) : (
+            <NotificationsIcon fontSize="small" />
+          )}
+        </IconButton>
+      </Tooltip>
+      <NotificationSettingsDialog
+        guildId={null}
+        channelId={dm.id}
+        title={`Notifications for ${group ? name : `@${name}`}`}
+        open={notifying}
+        onClose={() => setNotifying(false)}
+      />
       {group && (
         <>
           <Typography

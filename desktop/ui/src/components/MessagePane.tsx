@@ -271,6 +271,7 @@ export default function MessagePane({
       </Box>
       <Composer
         channel={channel}
+        label={label}
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}
         onEditLast={() => lastOwn && setEditingId(lastOwn)}
