@@ -100,6 +100,8 @@ ROUTES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("POST", f"{_C}/typing"): "typing",
         ("POST", f"{_C}/attachments"): "attachments",
         ("POST", "/users/@me/channels"): "dms.open",
+        ("PUT", f"{_C}/recipients/<user_id>"): "dms.open",
+        ("DELETE", f"{_C}/recipients/<user_id>"): "dms.open",
         ("PATCH", "/users/@me"): "users.edit",
         ("PATCH", "/users/@me/password"): "users.edit",
         ("POST", "/auth/logout-all"): "users.edit",
