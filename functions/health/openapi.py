@@ -79,7 +79,8 @@ def _describe(operation: dict[str, Any], public: bool) -> None:
     responses: dict[str, Any] = operation["responses"]
     # Powertools' validation answer is a 422; Parley's is the CONTRACT's 400 (shared.http).
     responses.pop("422", None)
-    responses.get("204", {}).pop("content", None)  # a 204 has no body
+    for empty in ("204", "302"):  # no content; a redirect's answer is its Location
+        responses.get(empty, {}).pop("content", None)
     for error in _PUBLIC_ERRORS if public else _PROTECTED_ERRORS:
         shape = "GatewayError" if error == 401 else "Error"
         responses.setdefault(

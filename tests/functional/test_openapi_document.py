@@ -108,6 +108,19 @@ def test_success_statuses_are_the_ones_answered() -> None:
     assert "201" in operations[("POST", "/auth/register")]["responses"]
 
 
+def test_redirects_and_empty_answers_document_no_body() -> None:
+    """A 302 (an emoji's image, a provider's sign-in) and a 204 carry no body, so the document
+    names no media type for them: a client (or the fuzzer) expects none."""
+    redirects = 0
+    for key, operation in _operations(_document()).items():
+        for status in ("204", "302"):
+            answer = operation["responses"].get(status)
+            if answer is not None:
+                assert "content" not in answer, (key, status)
+                redirects += status == "302"
+    assert redirects >= 3  # the emoji image and the two provider routes
+
+
 #: Success answers whose body is not one of the API's objects: the document itself.
 _UNMODELLED = {("GET", "/openapi.json")}
 
